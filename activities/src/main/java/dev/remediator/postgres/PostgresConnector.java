@@ -1,0 +1,89 @@
+package dev.remediator.postgres;
+
+import dev.remediator.config.ConfigException;
+import dev.remediator.config.TargetConfig;
+import io.temporal.failure.ApplicationFailure;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * Opens the one dedicated connection an activity call uses. Never a pool: the target's pool is what is exhausted, and
+ * a pool of ours would hold slots the application needs. Timeouts are always set, so a sick server cannot hang a
+ * worker thread.
+ */
+public final class PostgresConnector {
+  /** {@code application_name} of every Remediator session: lets operators see us and lets us skip ourselves. */
+  public static final String APPLICATION_NAME = "remediator";
+
+  /** SQLSTATE 53300 {@code too_many_connections}: the server refused us a slot. */
+  public static final String TOO_MANY_CONNECTIONS = "53300";
+
+  public static final String DATABASE_REFUSED = "DatabaseRefusedConnection";
+  public static final String DATABASE_AUTH = "DatabaseAuthenticationFailed";
+  public static final String DATABASE_PRIVILEGES = "DatabaseMissingPrivileges";
+  public static final String DATABASE_CONFIG = "DatabaseConfiguration";
+
+  private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
+
+  private PostgresConnector() {}
+
+  public static Connection open(TargetConfig target) {
+    TargetConfig.Postgres pg = target.postgres();
+    Properties props = new Properties();
+    try {
+      props.setProperty("user", pg.resolveUser());
+      String password = pg.resolvePassword();
+      if (password != null) {
+        props.setProperty("password", password);
+      }
+    } catch (ConfigException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), DATABASE_CONFIG);
+    }
+    long connectSeconds = Math.max(1, pg.connectTimeoutOrDefault().toSeconds());
+    long statementMillis = Math.max(1, pg.statementTimeoutOrDefault().toMillis());
+    props.setProperty("ApplicationName", APPLICATION_NAME);
+    props.setProperty("connectTimeout", Long.toString(connectSeconds));
+    props.setProperty("loginTimeout", Long.toString(connectSeconds));
+    props.setProperty("socketTimeout", Long.toString(statementMillis / 1000 + connectSeconds + 5));
+    props.setProperty(
+        "options",
+        "-c statement_timeout=" + statementMillis + " -c lock_timeout=" + Math.min(statementMillis, 2000)
+            + " -c idle_in_transaction_session_timeout=" + (statementMillis * 2));
+    try {
+      Connection c = DRIVER.connect(pg.url(), props);
+      if (c == null) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "not a PostgreSQL JDBC URL: " + pg.url(), DATABASE_CONFIG);
+      }
+      return c;
+    } catch (SQLException e) {
+      throw failure("connecting to " + target.target().id(), e);
+    }
+  }
+
+  /**
+   * Maps a SQL error to a Temporal failure: refusals the workflow must act on (no slots, bad credentials, missing
+   * privileges) are non-retryable and typed; network trouble and timeouts stay retryable.
+   */
+  public static ApplicationFailure failure(String doing, SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String message = doing + ": " + e.getMessage() + " (SQLSTATE " + state + ")";
+    if (TOO_MANY_CONNECTIONS.equals(state)) {
+      return ApplicationFailure.newNonRetryableFailure(
+          doing + ": the server refused a connection, all slots are taken (SQLSTATE 53300). Give Remediator a reserved"
+              + " path: PostgreSQL 16+ reserved_connections + GRANT pg_use_reserved_connections.",
+          DATABASE_REFUSED);
+    }
+    if (state.startsWith("28")) {
+      return ApplicationFailure.newNonRetryableFailure(message, DATABASE_AUTH);
+    }
+    if (state.equals("42501")) {
+      return ApplicationFailure.newNonRetryableFailure(message, DATABASE_PRIVILEGES);
+    }
+    if (state.equals("3D000")) {
+      return ApplicationFailure.newNonRetryableFailure(message, DATABASE_CONFIG);
+    }
+    return ApplicationFailure.newFailure(message, "DatabaseError");
+  }
+}

@@ -1,0 +1,145 @@
+package dev.remediator.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.remediator.activities.TargetDirectory;
+import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SessionInfo;
+import dev.remediator.incident.SessionOutcome;
+import dev.remediator.incident.Target;
+import dev.remediator.incident.TerminationResult;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The PostgreSQL activities against a real server with real sessions. */
+class DatabaseActivitiesImplTest {
+  static final Target TARGET = new Target("prod", "auth-service", "authdb");
+
+  static PostgresFixture pg;
+  static DatabaseActivitiesImpl activities;
+  static RunbookPolicy policy;
+
+  @BeforeAll
+  static void startPostgres() {
+    pg = new PostgresFixture();
+    var config = pg.config(PostgresFixture.REMEDIATOR);
+    activities = new DatabaseActivitiesImpl(new TargetDirectory(config));
+    RunbookPolicy p = config.targets().get(0).policy();
+    policy =
+        new RunbookPolicy(p.warningUtilization(), p.criticalUtilization(), Duration.ofMillis(500),
+            Duration.ofSeconds(1), p.longRunningQueryAfter(), p.maxSessionsPerTermination(), p.terminateSessions(),
+            p.approvalTimeout(), p.approvers(), p.verifySamples(), p.verifyInterval());
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    pg.close();
+  }
+
+  @AfterEach
+  void closeSessions() {
+    pg.closeSessions();
+  }
+
+  private static void awaitLeakOlderThan(Duration age) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> pg.youngestIdleInTransactionSeconds() > age.toMillis() / 1000.0);
+  }
+
+  @Test
+  void snapshotCountsTheRunbookSummaryForTheTargetDatabase() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      pg.idleInTransaction(PostgresFixture.APP);
+    }
+    pg.idle(PostgresFixture.APP);
+    pg.idle(PostgresFixture.APP);
+    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+
+    ConnectionSnapshot s = activities.snapshot(TARGET, policy);
+
+    assertThat(s.totalConnections()).isEqualTo(6);
+    assertThat(s.idleInTransaction()).isEqualTo(4);
+    assertThat(s.idle()).isEqualTo(2);
+    assertThat(s.maxConnections()).isEqualTo(60);
+    assertThat(s.utilization()).isEqualTo(6.0 / (60 - s.reservedConnections()));
+    assertThat(s.idleInTransactionSessions()).hasSize(4);
+    assertThat(s.idleInTransactionSessions())
+        .allSatisfy(x -> assertThat(x.query()).isEqualTo("SELECT email FROM accounts WHERE id = ?"));
+  }
+
+  @Test
+  void terminatesExactlyThePlannedSessionsAndNoOthers() throws Exception {
+    int planned1 = pg.idleInTransaction(PostgresFixture.APP);
+    int planned2 = pg.idleInTransaction(PostgresFixture.APP);
+    int notPlanned = pg.idleInTransaction(PostgresFixture.APP);
+    int otherApp = pg.idleInTransaction(PostgresFixture.OTHER_APP);
+    int healthy = pg.idle(PostgresFixture.APP);
+    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+
+    List<SessionInfo> seen = activities.snapshot(TARGET, policy).idleInTransactionSessions();
+    assertThat(seen).extracting(SessionInfo::pid).contains(planned1, planned2, notPlanned, otherApp);
+    List<SessionInfo> plan =
+        seen.stream().filter(x -> x.pid() == planned1 || x.pid() == planned2 || x.pid() == otherApp).toList();
+
+    TerminationResult result = activities.terminateIdleInTransaction(TARGET, policy, plan);
+
+    assertThat(result.outcomes())
+        .extracting(SessionOutcome::pid, SessionOutcome::result)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(planned1, SessionOutcome.Result.TERMINATED),
+            org.assertj.core.groups.Tuple.tuple(planned2, SessionOutcome.Result.TERMINATED),
+            org.assertj.core.groups.Tuple.tuple(otherApp, SessionOutcome.Result.REFUSED));
+    assertThat(pg.alive(planned1)).isFalse();
+    assertThat(pg.alive(planned2)).isFalse();
+    assertThat(pg.alive(notPlanned)).isTrue();
+    assertThat(pg.alive(otherApp)).isTrue();
+    assertThat(pg.alive(healthy)).isTrue();
+
+    // Retrying the same action is harmless: the sessions are reported gone, nothing else is touched.
+    TerminationResult retry = activities.terminateIdleInTransaction(TARGET, policy, plan);
+    assertThat(retry.terminated()).isZero();
+    assertThat(pg.alive(notPlanned)).isTrue();
+  }
+
+  @Test
+  void aSessionThatCommittedSinceThePlanIsNotTerminated() throws Exception {
+    int pid = pg.idleInTransaction(PostgresFixture.APP);
+    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+    List<SessionInfo> plan = activities.snapshot(TARGET, policy).idleInTransactionSessions();
+
+    pg.lastSession().commit();
+    TerminationResult result = activities.terminateIdleInTransaction(TARGET, policy, plan);
+
+    assertThat(result.outcomes()).singleElement().satisfies(o -> {
+      assertThat(o.pid()).isEqualTo(pid);
+      assertThat(o.result()).isEqualTo(SessionOutcome.Result.CHANGED);
+    });
+    assertThat(pg.alive(pid)).isTrue();
+  }
+
+  @Test
+  void aRoleWithoutPgReadAllStatsGetsAClearErrorInsteadOfZeroCounts() throws Exception {
+    pg.idleInTransaction(PostgresFixture.APP);
+    var unprivileged =
+        new DatabaseActivitiesImpl(new TargetDirectory(pg.config(PostgresFixture.UNPRIVILEGED)));
+
+    assertThatThrownBy(() -> unprivileged.snapshot(TARGET, policy))
+        .isInstanceOf(ApplicationFailure.class)
+        .hasMessageContaining("pg_read_all_stats")
+        .satisfies(e -> assertThat(((ApplicationFailure) e).isNonRetryable()).isTrue());
+  }
+
+  @Test
+  void anUnconfiguredTargetIsRefusedBeforeAnyCall() {
+    assertThatThrownBy(() -> activities.snapshot(new Target("prod", "billing-service", "authdb"), policy))
+        .isInstanceOf(ApplicationFailure.class)
+        .hasMessageContaining("not configured");
+  }
+}

@@ -1,0 +1,20 @@
+package dev.remediator.launcher;
+
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The {@code --config} option shared by the service commands; defaults to {@code $REMEDIATOR_CONFIG}. */
+final class ConfigOption {
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      defaultValue = "${env:REMEDIATOR_CONFIG:-remediator.yaml}",
+      description = "Configuration file (default: $REMEDIATOR_CONFIG or ./remediator.yaml).")
+  Path file;
+
+  RemediatorConfig load() {
+    return ConfigLoader.load(file);
+  }
+}

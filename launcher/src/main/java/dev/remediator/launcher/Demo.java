@@ -1,0 +1,200 @@
+package dev.remediator.launcher;
+
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.IncidentReport;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.TimelineEntry;
+import dev.remediator.starter.IncidentClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The main job on an embedded default: a real PostgreSQL with a leaking application, the embedded Temporal server,
+ * the worker and the receiver in one process; a real Alertmanager payload over HTTP; approval by signal; a report.
+ */
+public final class Demo {
+  static final String INCIDENT_ID = "dbpool:prod:auth-service:authdb";
+  static final String APPROVER = "demo-approver";
+  static final int LEAKED = 25;
+  static final int HEALTHY = 9;
+  static final Duration TERMINATE_AFTER = Duration.ofSeconds(3);
+
+  /** What the demo observed: the incident's own report and PostgreSQL's word after it. */
+  public record Result(
+      IncidentReport report, int leaked, int idleInTransactionAfter, int healthyBefore, int healthyAfter) {
+    public boolean leakCleared() {
+      return "MITIGATED".equals(report.outcome())
+          && report.sessionsTerminated() == leaked
+          && idleInTransactionAfter == 0
+          && healthyAfter == healthyBefore;
+    }
+  }
+
+  private final PrintStream out;
+  private int printed;
+
+  public Demo(PrintStream out) {
+    this.out = out;
+  }
+
+  public Result run() throws IOException, SQLException, InterruptedException {
+    long started = System.nanoTime();
+    Path home = Files.createTempDirectory("remediator-demo-");
+    try {
+      step("Starting PostgreSQL (embedded, max_connections=" + DemoDatabase.MAX_CONNECTIONS + ", 3 reserved)");
+      try (DemoDatabase db = DemoDatabase.start(home)) {
+        step("Simulating auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY + " healthy");
+        db.simulateLeakingApplication(LEAKED, HEALTHY);
+
+        String token = UUID.randomUUID().toString();
+        Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
+        RemediatorConfig config = ConfigLoader.parse(config(db.jdbcUrl(), tokenFile), "demo configuration");
+
+        step("Starting embedded Temporal server, worker and Alertmanager receiver");
+        try (EmbeddedStack stack = EmbeddedStack.start(config, 0, "127.0.0.1", 0)) {
+          while (db.youngestLeakSeconds() < TERMINATE_AFTER.toMillis() / 1000.0) {
+            Thread.sleep(100); // the leak must be older than the demo's termination threshold
+          }
+          step("POST " + stack.webhookUrl() + "  (DatabaseConnectionPoolCritical, auth-service/authdb)");
+          HttpResponse<String> response = fire(stack.webhookUrl(), token);
+          step("Receiver answered " + response.statusCode() + " " + response.body());
+          if (response.statusCode() != 200) {
+            throw new IllegalStateException("the receiver refused the alert");
+          }
+
+          IncidentClient incidents = stack.incidents();
+          IncidentStatus status = follow(incidents, s -> s.awaitingApproval());
+          String plan = status.plan().planId();
+          step("Approval needed for " + plan + ". Equivalent commands:");
+          out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
+              + " --by " + APPROVER + " --plan " + plan + " --reason 'leak confirmed'");
+          out.println("      temporal workflow signal --address " + stack.temporalAddress() + " --workflow-id '"
+              + INCIDENT_ID + "' --name approve --input '{\"planId\":\"" + plan + "\",\"approver\":\"" + APPROVER
+              + "\",\"reason\":\"leak confirmed\"}'");
+          incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, APPROVER, "leak confirmed"));
+
+          IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
+          printTimeline(report.timeline());
+          Result result =
+              new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow());
+          report(result, (System.nanoTime() - started) / 1_000_000_000.0);
+          return result;
+        }
+      }
+    } finally {
+      deleteTree(home);
+    }
+  }
+
+  private IncidentStatus follow(IncidentClient incidents, java.util.function.Predicate<IncidentStatus> until)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      IncidentStatus s = incidents.status(INCIDENT_ID);
+      printTimeline(s.timeline());
+      if (until.test(s)) {
+        return s;
+      }
+      if (s.phase() == dev.remediator.incident.IncidentPhase.CLOSED) {
+        throw new IllegalStateException("incident closed before the expected step: " + s.timeline()
+            .get(s.timeline().size() - 1).event());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private void printTimeline(List<TimelineEntry> timeline) {
+    for (; printed < timeline.size(); printed++) {
+      TimelineEntry e = timeline.get(printed);
+      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
+    }
+  }
+
+  private void report(Result r, double seconds) {
+    IncidentReport rep = r.report();
+    out.println();
+    out.println("Incident report " + rep.incidentId());
+    out.printf(Locale.ROOT, "  outcome              %s%n", rep.outcome());
+    out.printf(Locale.ROOT, "  utilization          %.1f%% -> %.1f%%%n", rep.utilizationBefore() * 100,
+        rep.utilizationAfter() * 100);
+    out.printf(Locale.ROOT, "  sessions found       %d idle in transaction (leaked: %d)%n", rep.sessionsFound(),
+        r.leaked());
+    out.printf(Locale.ROOT, "  sessions terminated  %d%n", rep.sessionsTerminated());
+    out.printf(Locale.ROOT, "  healthy sessions     %d before, %d after%n", r.healthyBefore(), r.healthyAfter());
+    out.printf(Locale.ROOT, "  incident duration    %d s (workflow time); demo took %.1f s%n",
+        rep.durationSeconds(), seconds);
+    out.println(r.leakCleared() ? "Leak cleared." : "LEAK NOT CLEARED.");
+  }
+
+  private void step(String text) {
+    out.println("==> " + text);
+  }
+
+  private static HttpResponse<String> fire(String url, String token) throws IOException, InterruptedException {
+    byte[] body;
+    try (InputStream in = Demo.class.getResourceAsStream("/demo/firing-critical.json")) {
+      body = in.readAllBytes();
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + token)
+            .header("User-Agent", "Alertmanager/0.25.0")
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String config(String jdbcUrl, Path tokenFile) {
+    return """
+        receiver:
+          tokenFile: %s
+        defaults:
+          idleInTransactionTerminateAfter: %ds
+          approvers: [%s]
+          verifySamples: 1
+          verifyInterval: 1s
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres:
+              url: %s
+              user: %s
+              applicationRoles: [%s]
+        """
+        .formatted(tokenFile, TERMINATE_AFTER.toSeconds(), APPROVER, jdbcUrl, DemoDatabase.REMEDIATOR_ROLE,
+            DemoDatabase.APP_ROLE);
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package dev.remediator.config;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.remediator.incident.RunbookPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the YAML configuration. Unknown keys are errors (a typo must not silently disable a safety rule), and
+ * each target's {@code policy} is merged over the file's {@code defaults}, which are merged over the runbook's.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML = newMapper();
+
+  private ConfigLoader() {}
+
+  public static RemediatorConfig load(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("configuration file not found: " + file);
+    }
+    try {
+      return parse(Files.readString(file), file.toString());
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static RemediatorConfig parse(String yaml, String source) {
+    try {
+      JsonNode root = YAML.readTree(yaml);
+      if (root == null || !root.isObject()) {
+        throw new ConfigException(source + ": expected a YAML mapping at the top level");
+      }
+      ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+      JsonNode fileDefaults = ((ObjectNode) root).remove("defaults");
+      if (fileDefaults != null) {
+        merge(defaults, fileDefaults, source + ": defaults");
+      }
+      JsonNode targets = root.get("targets");
+      if (targets instanceof ArrayNode array) {
+        for (JsonNode t : array) {
+          if (t instanceof ObjectNode target) {
+            ObjectNode policy = defaults.deepCopy();
+            JsonNode own = target.get("policy");
+            if (own != null) {
+              merge(policy, own, source + ": policy of " + target.path("service").asText("?"));
+            }
+            target.set("policy", policy);
+          }
+        }
+      }
+      RemediatorConfig config = YAML.treeToValue(root, RemediatorConfig.class);
+      validate(config, source);
+      return config;
+    } catch (ConfigException e) {
+      throw e;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source + ": " + e.getOriginalMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void merge(ObjectNode into, JsonNode overrides, String where) {
+    if (!overrides.isObject()) {
+      throw new ConfigException(where + ": expected a mapping");
+    }
+    for (var e : overrides.properties()) {
+      // RunbookPolicy tolerates unknown fields in workflow history; in a config file they are typos.
+      if (!into.has(e.getKey())) {
+        throw new ConfigException(where + ": unknown setting '" + e.getKey() + "'");
+      }
+      into.set(e.getKey(), e.getValue());
+    }
+  }
+
+  private static void validate(RemediatorConfig config, String source) {
+    List<String> problems = new ArrayList<>();
+    if (config.targets() == null || config.targets().isEmpty()) {
+      problems.add("no targets configured");
+    } else {
+      Set<String> ids = new HashSet<>();
+      for (int i = 0; i < config.targets().size(); i++) {
+        TargetConfig t = config.targets().get(i);
+        String at = "targets[" + i + "]";
+        if (blank(t.service()) || blank(t.namespace()) || blank(t.database())) {
+          problems.add(at + ": service, namespace and database are required");
+          continue;
+        }
+        at = "target " + t.target().id();
+        if (!ids.add(t.target().id())) {
+          problems.add(at + ": configured twice");
+        }
+        if (t.postgres() == null || blank(t.postgres().url())) {
+          problems.add(at + ": postgres.url is required");
+        } else if (!t.postgres().url().startsWith("jdbc:postgresql:")) {
+          problems.add(at + ": postgres.url must start with jdbc:postgresql:");
+        }
+        RunbookPolicy p = t.policy();
+        if (!(p.warningUtilization() > 0 && p.warningUtilization() < p.criticalUtilization()
+            && p.criticalUtilization() <= 1)) {
+          problems.add(at + ": need 0 < warningUtilization < criticalUtilization <= 1");
+        }
+        if (p.maxSessionsPerTermination() < 1) {
+          problems.add(at + ": maxSessionsPerTermination must be at least 1");
+        }
+        if (p.verifySamples() < 1) {
+          problems.add(at + ": verifySamples must be at least 1");
+        }
+        if (p.terminateSessions() == null) {
+          problems.add(at + ": terminateSessions must be one of auto, approve, dry_run, off");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source + ": " + String.join("; ", problems));
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static ObjectMapper newMapper() {
+    SimpleModule durations = new SimpleModule("durations");
+    durations.addDeserializer(Duration.class, new Durations.Deserializer());
+    durations.addSerializer(
+        Duration.class,
+        new JsonSerializer<>() {
+          @Override
+          public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers)
+              throws IOException {
+            gen.writeString(Durations.format(value));
+          }
+        });
+    return YAMLMapper.builder()
+        .addModule(durations)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+        .build();
+  }
+}

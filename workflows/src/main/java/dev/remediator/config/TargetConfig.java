@@ -1,0 +1,84 @@
+package dev.remediator.config;
+
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.Target;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One service whose PostgreSQL pool Remediator may act on. Only configured targets are ever touched.
+ *
+ * @param service the {@code service} alert label and the application's name
+ * @param namespace the Kubernetes namespace (and {@code namespace} alert label)
+ * @param database the database name (and {@code database} alert label)
+ * @param postgres how to reach the database; credentials are references to env vars or files
+ * @param kubernetes the workload behind the service
+ * @param endpoints the service's /health and /ready URLs
+ * @param policy the runbook policy, merged over the file's {@code defaults}
+ */
+public record TargetConfig(
+    String service,
+    String namespace,
+    String database,
+    Postgres postgres,
+    Kubernetes kubernetes,
+    Endpoints endpoints,
+    RunbookPolicy policy) {
+
+  public Target target() {
+    return new Target(namespace, service, database);
+  }
+
+  /**
+   * @param url JDBC URL of the database, e.g. {@code jdbc:postgresql://db:5432/authdb}
+   * @param user role name, or {@code userEnv}/{@code userFile} to read it
+   * @param passwordEnv env var holding the password, or {@code passwordFile} to read it from a file
+   * @param applicationRoles database roles of the application; only their sessions may be terminated
+   * @param applicationNames {@code application_name}s of the application (alternative or addition to roles)
+   * @param connectTimeout TCP/login timeout for every connection Remediator opens (default 5 s)
+   * @param statementTimeout {@code statement_timeout} for its statements (default 10 s)
+   */
+  public record Postgres(
+      String url,
+      String user,
+      String userEnv,
+      String userFile,
+      String passwordEnv,
+      String passwordFile,
+      List<String> applicationRoles,
+      List<String> applicationNames,
+      Duration connectTimeout,
+      Duration statementTimeout) {
+
+    public Duration connectTimeoutOrDefault() {
+      return connectTimeout == null ? Duration.ofSeconds(5) : connectTimeout;
+    }
+
+    public Duration statementTimeoutOrDefault() {
+      return statementTimeout == null ? Duration.ofSeconds(10) : statementTimeout;
+    }
+
+    /** The role name, resolved from the config value, env var or file. */
+    public String resolveUser() {
+      return Secrets.resolve("postgres user", user, userEnv, userFile);
+    }
+
+    /** The password, resolved from its env var or file at the moment of use; null when none is configured. */
+    public String resolvePassword() {
+      if (passwordEnv == null && passwordFile == null) {
+        return null;
+      }
+      return Secrets.resolve("postgres password", null, passwordEnv, passwordFile);
+    }
+  }
+
+  /**
+   * @param deployment the Deployment to restart or resize
+   * @param container the container whose env holds the pool settings (default: the deployment name)
+   * @param podSelector label selector of the deployment's pods, e.g. {@code app=auth-service}
+   */
+  public record Kubernetes(String deployment, String container, String podSelector) {}
+
+  /** The service's probe URLs (the runbook's {@code curl -f .../health} and {@code .../ready}). */
+  public record Endpoints(String health, String ready) {}
+}

@@ -1,0 +1,32 @@
+package dev.remediator.incident;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One connection-pool incident of one target (workflow ID {@link Target#incidentId()}), run as the runbook
+ * says: assess, diagnose, plan, ask for approval, act, verify, report.
+ */
+@WorkflowInterface
+public interface IncidentWorkflow {
+
+  @WorkflowMethod
+  IncidentReport run(IncidentInput input);
+
+  /** A further Alertmanager notification for this target (repeat, severity change or resolved). */
+  @SignalMethod
+  void alert(Alert alert);
+
+  /** Approves the plan named in the decision. Refused and recorded if stale or not from an approver. */
+  @SignalMethod
+  void approve(ApprovalDecision decision);
+
+  /** Rejects the plan named in the decision: nothing of it is executed. */
+  @SignalMethod
+  void reject(ApprovalDecision decision);
+
+  @QueryMethod
+  IncidentStatus status();
+}
