@@ -4,6 +4,7 @@ import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.ConnectionSnapshot;
 import dev.remediator.incident.DatabaseActivities;
+import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.SessionInfo;
 import dev.remediator.incident.SessionOutcome;
@@ -104,7 +105,10 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
                   rs.getInt("server_connections"),
                   max - reserved <= 0 ? 1.0 : (double) total / (max - reserved),
                   List.of(),
-                  List.of());
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  Diagnosis.unknown());
         }
       }
       List<SessionInfo> idleInTx = new ArrayList<>();
@@ -139,7 +143,10 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           summary.serverConnections(),
           summary.utilization(),
           idleInTx,
-          longRunning);
+          longRunning,
+          List.of(),
+          List.of(),
+          Diagnosis.unknown());
     } catch (SQLException e) {
       throw PostgresConnector.failure("snapshot of " + target.id(), e);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
+import dev.remediator.config.ConfigLoader;
 import dev.remediator.incident.ConnectionSnapshot;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.SessionInfo;
@@ -32,11 +33,7 @@ class DatabaseActivitiesImplTest {
     pg = new PostgresFixture();
     var config = pg.config(PostgresFixture.REMEDIATOR);
     activities = new DatabaseActivitiesImpl(new TargetDirectory(config));
-    RunbookPolicy p = config.targets().get(0).policy();
-    policy =
-        new RunbookPolicy(p.warningUtilization(), p.criticalUtilization(), Duration.ofMillis(500),
-            Duration.ofSeconds(1), p.longRunningQueryAfter(), p.maxSessionsPerTermination(), p.terminateSessions(),
-            p.approvalTimeout(), p.approvers(), p.verifySamples(), p.verifyInterval());
+    policy = ConfigLoader.parsePolicy("{idleInTransactionReportAfter: 500ms, idleInTransactionTerminateAfter: 1s}");
   }
 
   @AfterAll

@@ -78,6 +78,20 @@ public final class ConfigLoader {
     }
   }
 
+  /** A runbook policy from a YAML mapping of overrides over the runbook's defaults (e.g. {@code "maxRestarts: 1"}). */
+  public static RunbookPolicy parsePolicy(String yaml) {
+    try {
+      ObjectNode policy = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+      JsonNode overrides = YAML.readTree(yaml);
+      if (overrides != null && !overrides.isMissingNode() && !overrides.isNull()) {
+        merge(policy, overrides, "policy");
+      }
+      return YAML.treeToValue(policy, RunbookPolicy.class);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("policy: " + e.getOriginalMessage(), e);
+    }
+  }
+
   private static void merge(ObjectNode into, JsonNode overrides, String where) {
     if (!overrides.isObject()) {
       throw new ConfigException(where + ": expected a mapping");

@@ -11,9 +11,11 @@ import java.util.Optional;
  *
  * @param taskQueue the Temporal task queue of the worker (default {@code remediator})
  * @param receiver the Alertmanager receiver and approval API
+ * @param notifications channels for escalation and updates
  * @param targets the only services Remediator may act on
  */
-public record RemediatorConfig(String taskQueue, ReceiverConfig receiver, List<TargetConfig> targets) {
+public record RemediatorConfig(
+    String taskQueue, ReceiverConfig receiver, NotificationsConfig notifications, List<TargetConfig> targets) {
 
   public static final String DEFAULT_TASK_QUEUE = "remediator";
 

@@ -76,8 +76,17 @@ public record TargetConfig(
    * @param deployment the Deployment to restart or resize
    * @param container the container whose env holds the pool settings (default: the deployment name)
    * @param podSelector label selector of the deployment's pods, e.g. {@code app=auth-service}
+   * @param poolEnv the container's pool env vars, default {@code [DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW]}
    */
-  public record Kubernetes(String deployment, String container, String podSelector) {}
+  public record Kubernetes(String deployment, String container, String podSelector, List<String> poolEnv) {
+    public String containerOrDefault() {
+      return container == null || container.isBlank() ? deployment : container;
+    }
+
+    public List<String> poolEnvOrDefault() {
+      return poolEnv == null || poolEnv.isEmpty() ? List.of("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW") : poolEnv;
+    }
+  }
 
   /** The service's probe URLs (the runbook's {@code curl -f .../health} and {@code .../ready}). */
   public record Endpoints(String health, String ready) {}

@@ -19,6 +19,9 @@ import java.util.List;
  * @param utilization {@code totalConnections / (maxConnections - reservedConnections)}, as the alert computes it
  * @param idleInTransactionSessions sessions idle in transaction longer than the policy's report threshold
  * @param longRunningQueries sessions whose current query runs longer than the policy's threshold
+ * @param blocked sessions waiting on locks, with who blocks them
+ * @param clients connections grouped by application name, client address and role
+ * @param diagnosis root-cause hint computed from this snapshot
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ConnectionSnapshot(
@@ -33,7 +36,10 @@ public record ConnectionSnapshot(
     int serverConnections,
     double utilization,
     List<SessionInfo> idleInTransactionSessions,
-    List<SessionInfo> longRunningQueries) {
+    List<SessionInfo> longRunningQueries,
+    List<BlockedSession> blocked,
+    List<ClientGroup> clients,
+    Diagnosis diagnosis) {
 
   public String utilizationPercent() {
     return String.format(java.util.Locale.ROOT, "%.1f%%", utilization * 100);

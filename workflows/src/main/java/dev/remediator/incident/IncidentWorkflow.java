@@ -2,6 +2,8 @@ package dev.remediator.incident;
 
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -26,6 +28,21 @@ public interface IncidentWorkflow {
   /** Rejects the plan named in the decision: nothing of it is executed. */
   @SignalMethod
   void reject(ApprovalDecision decision);
+
+  /** Someone took the escalated incident; stops the escalation ladder. */
+  @SignalMethod
+  void acknowledge(Acknowledgement acknowledgement);
+
+  /**
+   * Approve, reject or acknowledge, answering at once whether it was applied. Shares its handler with the signals:
+   * refusals are recorded in the timeline either way.
+   */
+  @UpdateMethod
+  DecisionResult decide(DecisionRequest request);
+
+  /** Rejects malformed requests before they reach history (unknown action, no approver). */
+  @UpdateValidatorMethod(updateName = "decide")
+  void validateDecide(DecisionRequest request);
 
   @QueryMethod
   IncidentStatus status();

@@ -37,6 +37,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
   private ApprovalDecision approval;
   private ApprovalDecision rejection;
   private Alert lastAlert;
+  private String acknowledgedBy;
   private int repeatedAlerts;
 
   @Override
@@ -130,15 +131,37 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   @Override
   public void approve(ApprovalDecision decision) {
-    if (accept(decision, "approval")) {
-      approval = decision;
-    }
+    decide(DecisionRequest.APPROVE, decision);
   }
 
   @Override
   public void reject(ApprovalDecision decision) {
-    if (accept(decision, "rejection")) {
-      rejection = decision;
+    decide(DecisionRequest.REJECT, decision);
+  }
+
+  @Override
+  public void acknowledge(Acknowledgement ack) {
+    decide(new DecisionRequest(DecisionRequest.ACKNOWLEDGE, null, ack.by(), ack.note()));
+  }
+
+  @Override
+  public DecisionResult decide(DecisionRequest request) {
+    if (DecisionRequest.ACKNOWLEDGE.equals(request.action())) {
+      acknowledgedBy = request.approver();
+      record(request.approver(), "Acknowledged" + (request.reason() == null ? "" : ": " + request.reason()));
+      return new DecisionResult(true, "acknowledged by " + request.approver());
+    }
+    return decide(request.action(), new ApprovalDecision(request.planId(), request.approver(), request.reason()));
+  }
+
+  @Override
+  public void validateDecide(DecisionRequest request) {
+    if (request == null || request.approver() == null || request.approver().isBlank()) {
+      throw new IllegalArgumentException("a decision needs an approver");
+    }
+    if (!List.of(DecisionRequest.APPROVE, DecisionRequest.REJECT, DecisionRequest.ACKNOWLEDGE)
+        .contains(request.action())) {
+      throw new IllegalArgumentException("unknown action " + request.action());
     }
   }
 
@@ -156,7 +179,8 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
         List.copyOf(timeline));
   }
 
-  private boolean accept(ApprovalDecision decision, String kind) {
+  /** The one handler behind the approve/reject signals and the decide update. */
+  private DecisionResult decide(String action, ApprovalDecision decision) {
     String who = decision == null ? null : decision.approver();
     String refusal = null;
     if (phase != IncidentPhase.AWAITING_APPROVAL || plan == null) {
@@ -167,12 +191,18 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       refusal = who + " is not an approver for " + input.target().id();
     }
     if (refusal != null) {
-      record(String.valueOf(who), "Refused " + kind + ": " + refusal);
-      return false;
+      record(String.valueOf(who), "Refused " + action + ": " + refusal);
+      return new DecisionResult(false, refusal);
     }
-    record(who, "Plan " + plan.planId() + " " + (kind.equals("approval") ? "approved" : "rejected")
+    boolean approved = DecisionRequest.APPROVE.equals(action);
+    if (approved) {
+      approval = decision;
+    } else {
+      rejection = decision;
+    }
+    record(who, "Plan " + plan.planId() + " " + (approved ? "approved" : "rejected")
         + (decision.reason() == null ? "" : ": " + decision.reason()));
-    return true;
+    return new DecisionResult(true, "plan " + plan.planId() + (approved ? " approved" : " rejected"));
   }
 
   private ConnectionSnapshot snapshot() {

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The thresholds and rules of the connection-pool runbook for one target. Part of the workflow input, so it is
- * fixed for the life of an incident run; it never holds credentials.
+ * fixed for the life of an incident run; it never holds credentials (channels and targets are referred to by name).
  *
  * @param warningUtilization the runbook's High threshold (fraction of usable connections, default 0.70)
  * @param criticalUtilization the runbook's Critical threshold (default 0.90)
@@ -19,6 +19,17 @@ import java.util.List;
  * @param approvers who may approve or reject plans for this target
  * @param verifySamples consecutive samples below the warning threshold that count as recovered (default 3)
  * @param verifyInterval time between verification samples (default 20 s)
+ * @param rollingRestart policy for a rolling restart of the deployment (default APPROVE)
+ * @param poolIncrease policy for a temporary pool-size increase (default APPROVE)
+ * @param fourEyes the person who requested an incident may not approve its plans (default true)
+ * @param maxRestarts restarts per incident before escalating (the runbook's "multiple restarts", default 2)
+ * @param restartCooldown no restart within this time of the previous one (default 10 min)
+ * @param rolloutTimeout how long a restart's rollout may take (default 10 min)
+ * @param poolIncreaseFactor proposed pool size = current × factor, capped by capacity (default 1.5)
+ * @param poolIncreaseRevertAfter a temporary pool increase is reverted this long after recovery (default 2 h)
+ * @param criticalEscalateAfter utilization above critical for longer than this escalates (default 10 min)
+ * @param quietPeriod after recovery the incident stays open this long to absorb re-sends (default 10 min)
+ * @param escalation the escalation ladder, first tier first
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunbookPolicy(
@@ -32,10 +43,22 @@ public record RunbookPolicy(
     Duration approvalTimeout,
     List<String> approvers,
     int verifySamples,
-    Duration verifyInterval) {
+    Duration verifyInterval,
+    ActionMode rollingRestart,
+    ActionMode poolIncrease,
+    boolean fourEyes,
+    int maxRestarts,
+    Duration restartCooldown,
+    Duration rolloutTimeout,
+    double poolIncreaseFactor,
+    Duration poolIncreaseRevertAfter,
+    Duration criticalEscalateAfter,
+    Duration quietPeriod,
+    List<EscalationTier> escalation) {
 
   /** The runbook's own numbers; configuration overrides them field by field. */
   public static RunbookPolicy runbookDefaults() {
+    Duration ack = Duration.ofMinutes(15);
     return new RunbookPolicy(
         0.70,
         0.90,
@@ -47,7 +70,22 @@ public record RunbookPolicy(
         Duration.ofMinutes(15),
         List.of(),
         3,
-        Duration.ofSeconds(20));
+        Duration.ofSeconds(20),
+        ActionMode.APPROVE,
+        ActionMode.APPROVE,
+        true,
+        2,
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(10),
+        1.5,
+        Duration.ofHours(2),
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(10),
+        List.of(
+            new EscalationTier("database", List.of(), ack),
+            new EscalationTier("platform", List.of(), ack),
+            new EscalationTier("development", List.of(), ack),
+            new EscalationTier("management", List.of(), ack)));
   }
 
   public boolean isApprover(String name) {

@@ -3,6 +3,7 @@ package dev.remediator.incident;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.remediator.config.ConfigLoader;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -27,9 +28,7 @@ class IncidentWorkflowTest {
           .build();
 
   static final Target TARGET = new Target("prod", "auth-service", "authdb");
-  static final RunbookPolicy POLICY =
-      new RunbookPolicy(0.70, 0.90, Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofMinutes(1), 50,
-          ActionMode.APPROVE, Duration.ofMinutes(15), List.of("alice", "bob"), 3, Duration.ofSeconds(20));
+  static final RunbookPolicy POLICY = ConfigLoader.parsePolicy("approvers: [alice, bob]");
   static final Alert CRITICAL =
       new Alert(Alert.CRITICAL, "critical", "firing", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", "pool");
 
@@ -52,7 +51,7 @@ class IncidentWorkflowTest {
       List<SessionInfo> idle = cleared ? List.of() : leaked;
       int total = 9 + idle.size();
       return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
-          total / 37.0, idle, List.of());
+          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
     }
 
     @Override

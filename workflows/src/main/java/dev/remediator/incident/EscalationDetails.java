@@ -1,0 +1,23 @@
+package dev.remediator.incident;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.List;
+
+/**
+ * The runbook's "Information to Provide" when escalating.
+ *
+ * @param reason why the incident escalates (trigger)
+ * @param utilization current connection pool utilization (fraction)
+ * @param recentChanges recent application changes (rollout history)
+ * @param database database performance metrics: the last snapshot (no query text beyond the normalised one)
+ * @param errorLogs error-log counts and samples
+ * @param timeline the incident timeline so far
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record EscalationDetails(
+    String reason,
+    double utilization,
+    List<RolloutRevision> recentChanges,
+    ConnectionSnapshot database,
+    LogSummary errorLogs,
+    List<TimelineEntry> timeline) {}

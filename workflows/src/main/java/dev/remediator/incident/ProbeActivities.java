@@ -1,0 +1,13 @@
+package dev.remediator.incident;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/** The runbook's "Check if requests are failing": the service's configured /health and /ready URLs. */
+@ActivityInterface
+public interface ProbeActivities {
+
+  /** Probes both endpoints with timeouts. Failures are data in the result, never exceptions. */
+  @ActivityMethod
+  ServiceHealth probe(Target target);
+}
