@@ -21,6 +21,7 @@ public final class RemediatorWorker {
    *     dead worker's sticky queue, so sticky execution is given up at once
    */
   public static WorkerFactory create(WorkflowClient client, RemediatorConfig config, boolean embedded) {
+    SearchAttributeRegistration.ensure(client);
     WorkerFactory factory = WorkerFactory.newInstance(client);
     WorkerOptions.Builder options = WorkerOptions.newBuilder();
     if (embedded) {

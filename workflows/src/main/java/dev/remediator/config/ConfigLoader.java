@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.remediator.incident.ActionMode;
 import dev.remediator.incident.RunbookPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -152,9 +153,29 @@ public final class ConfigLoader {
     return s == null || s.isBlank();
   }
 
+  /** {@code auto | approve | dry_run | dry-run | off}; YAML 1.1 reads a bare {@code off} as false, so that too. */
+  private static final class ActionModeDeserializer
+      extends com.fasterxml.jackson.databind.JsonDeserializer<ActionMode> {
+    @Override
+    public ActionMode deserialize(
+        com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.databind.DeserializationContext ctxt)
+        throws IOException {
+      if (p.currentToken() == com.fasterxml.jackson.core.JsonToken.VALUE_FALSE) {
+        return ActionMode.OFF;
+      }
+      String v = p.getValueAsString("").trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+      try {
+        return ActionMode.valueOf(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("not an action mode: '" + p.getText() + "' (use auto, approve, dry_run or off)");
+      }
+    }
+  }
+
   private static ObjectMapper newMapper() {
     SimpleModule durations = new SimpleModule("durations");
     durations.addDeserializer(Duration.class, new Durations.Deserializer());
+    durations.addDeserializer(ActionMode.class, new ActionModeDeserializer());
     durations.addSerializer(
         Duration.class,
         new JsonSerializer<>() {

@@ -4,14 +4,19 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 
 /**
- * The written record an incident ends with (the workflow result).
+ * The written record an incident ends with (the workflow result): JSON for machines, {@link #markdown()} as the
+ * post-incident draft for people.
  *
- * @param outcome {@code MITIGATED}, {@code NO_ACTION_NEEDED}, {@code REJECTED}, {@code ESCALATED} or {@code NOT_RECOVERED}
+ * @param outcome {@code MITIGATED} (our actions, verified recovery), {@code RECOVERED} (recovered without action),
+ *     {@code RESOLVED} (Alertmanager resolved it before recovery was verified)
  * @param utilizationBefore utilization when the incident was assessed
- * @param utilizationAfter utilization at verification (equal to before if nothing was done)
+ * @param utilizationAfter utilization at the last sample
  * @param sessionsFound idle-in-transaction sessions past the termination threshold at diagnosis
  * @param sessionsTerminated sessions actually terminated
  * @param durationSeconds from incident start to close, workflow time
+ * @param escalated whether people were paged, and {@code escalationReason} why
+ * @param followUps the runbook's post-incident checklist
+ * @param recommendations pool settings, thresholds and code findings derived from what was seen
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentReport(
@@ -23,4 +28,15 @@ public record IncidentReport(
     int sessionsFound,
     int sessionsTerminated,
     long durationSeconds,
-    List<TimelineEntry> timeline) {}
+    List<TimelineEntry> timeline,
+    String severity,
+    String openedAt,
+    String closedAt,
+    Diagnosis diagnosis,
+    List<ActionOutcome> actions,
+    boolean escalated,
+    String escalationReason,
+    String acknowledgedBy,
+    List<String> followUps,
+    List<String> recommendations,
+    String markdown) {}

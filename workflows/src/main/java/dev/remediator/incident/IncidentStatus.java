@@ -3,15 +3,27 @@ package dev.remediator.incident;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 
-/** Answer of the {@code status} query: what the incident is doing now and what it has done. */
+/**
+ * Answer of the {@code status} query: what the incident is doing now and what it has done.
+ *
+ * @param awaitingApproval true while {@link #plan()} waits for a decision
+ * @param escalatedTo the last tier paged, or null
+ * @param acknowledgedBy who acknowledged the escalation, or null
+ */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentStatus(
     String incidentId,
     Target target,
     String severity,
+    String alertName,
     IncidentPhase phase,
     String openedAt,
     Plan plan,
     boolean awaitingApproval,
     ConnectionSnapshot lastSnapshot,
+    ServiceHealth lastHealth,
+    Diagnosis diagnosis,
+    List<ActionOutcome> actions,
+    String escalatedTo,
+    String acknowledgedBy,
     List<TimelineEntry> timeline) {}

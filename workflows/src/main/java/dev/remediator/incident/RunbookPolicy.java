@@ -30,6 +30,8 @@ import java.util.List;
  * @param criticalEscalateAfter utilization above critical for longer than this escalates (default 10 min)
  * @param quietPeriod after recovery the incident stays open this long to absorb re-sends (default 10 min)
  * @param escalation the escalation ladder, first tier first
+ * @param maxSamplesPerRun samples after which a long incident continues as new, at the latest (default 500); the
+ *     SDK's own suggestion (history size) applies too
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunbookPolicy(
@@ -54,7 +56,8 @@ public record RunbookPolicy(
     Duration poolIncreaseRevertAfter,
     Duration criticalEscalateAfter,
     Duration quietPeriod,
-    List<EscalationTier> escalation) {
+    List<EscalationTier> escalation,
+    int maxSamplesPerRun) {
 
   /** The runbook's own numbers; configuration overrides them field by field. */
   public static RunbookPolicy runbookDefaults() {
@@ -85,7 +88,8 @@ public record RunbookPolicy(
             new EscalationTier("database", List.of(), ack),
             new EscalationTier("platform", List.of(), ack),
             new EscalationTier("development", List.of(), ack),
-            new EscalationTier("management", List.of(), ack)));
+            new EscalationTier("management", List.of(), ack)),
+        500);
   }
 
   public boolean isApprover(String name) {

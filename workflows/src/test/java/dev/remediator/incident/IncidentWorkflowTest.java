@@ -4,71 +4,66 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.config.ConfigLoader;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The incident workflow in Temporal's time-skipping test environment, with a scripted database. */
+/**
+ * Every branch of the runbook workflow in Temporal's time-skipping test environment, against a scripted target
+ * ({@link SimulatedTarget}) that reacts to actions the way the runbook expects.
+ */
 class IncidentWorkflowTest {
 
   @RegisterExtension
-  static final TestWorkflowExtension testWorkflow =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
-          .setDoNotStart(true)
-          .build();
+  static final TestWorkflowExtension testWorkflow = registerSearchAttributes(
+          TestWorkflowExtension.newBuilder()
+              .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
+              .setDoNotStart(true))
+      .build();
 
-  static final Target TARGET = new Target("prod", "auth-service", "authdb");
-  static final RunbookPolicy POLICY = ConfigLoader.parsePolicy("approvers: [alice, bob]");
-  static final Alert CRITICAL =
-      new Alert(Alert.CRITICAL, "critical", "firing", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", "pool");
-
-  /** A database whose pool is 92% used by 25 sessions idle in transaction for 15 minutes, until terminated. */
-  static final class LeakingDatabase implements DatabaseActivities {
-    final List<SessionInfo> leaked = new ArrayList<>();
-    final List<List<SessionInfo>> terminations = new CopyOnWriteArrayList<>();
-    volatile boolean cleared;
-
-    LeakingDatabase(int leakedSessions, double idleSeconds) {
-      for (int i = 0; i < leakedSessions; i++) {
-        leaked.add(new SessionInfo(1000 + i, "auth_service", "auth-service", "10.0.0.7", "idle in transaction",
-            "2026-11-26 17:00:00.00000" + i + "+00", "2026-11-26 17:01:00+00", idleSeconds, idleSeconds,
-            "SELECT balance FROM accounts WHERE email = ?"));
-      }
-    }
-
-    @Override
-    public ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
-      List<SessionInfo> idle = cleared ? List.of() : leaked;
-      int total = 9 + idle.size();
-      return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
-          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
-    }
-
-    @Override
-    public TerminationResult terminateIdleInTransaction(
-        Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
-      terminations.add(List.copyOf(sessions));
-      cleared = true;
-      return new TerminationResult(
-          sessions.stream()
-              .map(s -> new SessionOutcome(s.pid(), SessionOutcome.Result.TERMINATED, "pg_terminate_backend"))
-              .toList());
-    }
+  static TestWorkflowExtension.Builder registerSearchAttributes(TestWorkflowExtension.Builder b) {
+    IncidentSearchAttributes.ALL.forEach(
+        k -> b.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    return b;
   }
 
-  private static IncidentWorkflow start(
-      TestWorkflowEnvironment env, Worker worker, WorkflowClient client, DatabaseActivities db) {
-    worker.registerActivitiesImplementations(db);
+  static final Target TARGET = new Target("prod", "auth-service", "authdb");
+  static final String LADDER =
+      """
+      approvers: [alice, bob]
+      escalation:
+        - {name: database, channels: [database-pager], ackTimeout: 15m}
+        - {name: platform, channels: [platform-pager], ackTimeout: 15m}
+        - {name: development, channels: [development-slack], ackTimeout: 15m}
+        - {name: management, channels: [management-email], ackTimeout: 30m}
+      """;
+  static final Alert CRITICAL =
+      new Alert(Alert.CRITICAL, "critical", "firing", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", "pool 91.89%");
+  static final Alert HIGH =
+      new Alert(Alert.HIGH, "warning", "firing", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", "pool 72.97%");
+  static final Alert RESOLVED =
+      new Alert(Alert.CRITICAL, "critical", "resolved", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", null);
+
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+
+  private IncidentWorkflow start(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, String policy,
+      Alert alert) {
+    this.env = env;
+    this.client = client;
+    worker.registerActivitiesImplementations(world);
     env.start();
     IncidentWorkflow incident =
         client.newWorkflowStub(
@@ -77,88 +72,355 @@ class IncidentWorkflowTest {
                 .setWorkflowId(TARGET.incidentId())
                 .setTaskQueue(worker.getTaskQueue())
                 .build());
-    WorkflowClient.start(incident::run, new IncidentInput(TARGET, POLICY, CRITICAL));
+    WorkflowClient.start(
+        incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER + policy), alert));
     return incident;
   }
 
   private static IncidentStatus awaitStatus(IncidentWorkflow incident, Predicate<IncidentStatus> condition) {
     return await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(20))
         .until(incident::status, condition);
   }
 
-  private static IncidentReport result(WorkflowClient client) {
+  private IncidentReport result() {
     return client.newUntypedWorkflowStub(TARGET.incidentId()).getResult(IncidentReport.class);
   }
 
+  private static List<String> events(IncidentReport r) {
+    return r.timeline().stream().map(TimelineEntry::event).toList();
+  }
+
+  private static List<String> results(IncidentReport r, ActionType type) {
+    return r.actions().stream().filter(a -> a.type() == type).map(ActionOutcome::result).toList();
+  }
+
   @Test
-  void approvedPlanTerminatesExactlyThePlannedSessions(
+  void warningOnlyIsWatchedAndRecoversWithoutAction(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
-    LeakingDatabase db = new LeakingDatabase(25, 900);
-    IncidentWorkflow incident = start(env, worker, client, db);
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 22; // 27 of 37 = 73%: High, not Critical
+    world.recoversAfterSnapshots = 4;
+    start(env, worker, client, world, "", HIGH);
+
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("RECOVERED");
+    assertThat(report.actions()).isEmpty();
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+    assertThat(world.poolChanges).isEmpty();
+    assertThat(report.utilizationBefore()).isGreaterThan(0.7).isLessThan(0.9);
+    assertThat(report.escalated()).isFalse();
+    assertThat(events(report)).anyMatch(e -> e.startsWith("Recovered without action"));
+  }
+
+  @Test
+  void criticalWithApprovalTerminatesExactlyThePlannedSessionsAndReports(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
 
     IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
-    assertThat(pending.plan().sessions()).hasSize(25);
-    assertThat(db.terminations).isEmpty();
+    assertThat(pending.plan().actions())
+        .extracting(PlannedAction::type)
+        .containsExactly(ActionType.TERMINATE_SESSIONS, ActionType.ROLLING_RESTART);
+    assertThat(pending.plan().actions().get(0).sessions()).hasSize(25);
+    assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK);
+    assertThat(world.terminations).isEmpty();
 
-    incident.approve(new ApprovalDecision(pending.plan().planId(), "alice", "leak confirmed"));
-    IncidentReport report = result(client);
+    DecisionResult decision =
+        incident.decide(new DecisionRequest("approve", pending.plan().planId(), "alice", "leak confirmed"));
+    assertThat(decision.accepted()).isTrue();
+    IncidentReport report = result();
 
     assertThat(report.outcome()).isEqualTo("MITIGATED");
     assertThat(report.sessionsFound()).isEqualTo(25);
     assertThat(report.sessionsTerminated()).isEqualTo(25);
+    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
+    assertThat(world.restarts).as("recovered after the first action: no restart").isEmpty();
     assertThat(report.utilizationBefore()).isGreaterThan(0.9);
     assertThat(report.utilizationAfter()).isLessThan(0.7);
-    assertThat(db.terminations).containsExactly(db.leaked);
     assertThat(report.timeline()).anyMatch(e -> e.actor().equals("alice") && e.event().contains("approved"));
+    assertThat(report.markdown())
+        .contains("# Post-incident draft: auth-service")
+        .contains("Root-cause hint: **LEAK**")
+        .contains("- [ ] Conduct root cause analysis")
+        .contains("idle_in_transaction_session_timeout");
+    assertThat(report.followUps()).hasSize(8);
   }
 
   @Test
-  void noDecisionWithinTheTimeoutEscalatesAndActsOnNothing(
-      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
-    LeakingDatabase db = new LeakingDatabase(25, 900);
-    IncidentWorkflow incident = start(env, worker, client, db);
-    awaitStatus(incident, IncidentStatus::awaitingApproval);
-
-    env.sleep(POLICY.approvalTimeout().plusMinutes(1));
-    IncidentReport report = result(client);
-
-    assertThat(report.outcome()).isEqualTo("ESCALATED");
-    assertThat(report.sessionsTerminated()).isZero();
-    assertThat(db.terminations).isEmpty();
-  }
-
-  @Test
-  void sessionsYoungerThanTheThresholdNeedNoAction(
-      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
-    LeakingDatabase db = new LeakingDatabase(25, 45); // idle in transaction, but not yet 10 minutes
-    start(env, worker, client, db);
-
-    IncidentReport report = result(client);
-
-    assertThat(report.outcome()).isEqualTo("NO_ACTION_NEEDED");
-    assertThat(db.terminations).isEmpty();
-  }
-
-  @Test
-  void staleAndUnauthorisedApprovalsAreRefusedAndRecorded(
-      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
-    LeakingDatabase db = new LeakingDatabase(3, 900);
-    IncidentWorkflow incident = start(env, worker, client, db);
+  void rejectedPlanExecutesNothing(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
     String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
 
-    incident.approve(new ApprovalDecision("plan-old", "alice", "stale"));
-    incident.approve(new ApprovalDecision(plan, "mallory", "not an approver"));
-    IncidentStatus status =
-        awaitStatus(incident, s -> s.timeline().stream().filter(e -> e.event().startsWith("Refused")).count() == 2);
-
-    assertThat(status.awaitingApproval()).isTrue();
-    assertThat(db.terminations).isEmpty();
-
     incident.reject(new ApprovalDecision(plan, "bob", "investigating first"));
-    IncidentReport report = result(client);
-    assertThat(report.outcome()).isEqualTo("REJECTED");
-    assertThat(db.terminations).isEmpty();
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+    assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("SKIPPED");
+  }
+
+  @Test
+  void approvalTimeoutEscalatesWithTheRunbookInformationAndNeverActs(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 1h", CRITICAL);
+    awaitStatus(incident, IncidentStatus::awaitingApproval);
+
+    env.sleep(Duration.ofMinutes(16));
+    IncidentStatus escalated = awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
+    await().until(() -> !world.notifications.isEmpty());
+
+    Notification page = world.notifications.get(0);
+    assertThat(page.event()).isEqualTo("trigger");
+    assertThat(page.tier()).isEqualTo("database");
+    assertThat(page.channels()).containsExactly("database-pager");
+    assertThat(page.summary()).contains("no approval decision within 15 min");
+    assertThat(page.details().utilization()).isGreaterThan(0.9);
+    assertThat(page.details().recentChanges()).isNotEmpty();
+    assertThat(page.details().database()).isNotNull();
+    assertThat(page.details().errorLogs().counts()).containsKey("Connection pool exhausted");
+    assertThat(page.details().timeline()).isNotEmpty();
+    assertThat(page.howToRespond()).anyMatch(h -> h.contains("./remediator ack " + TARGET.incidentId()));
+    assertThat(escalated.phase()).isEqualTo(IncidentPhase.WATCHING);
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+    assertThat(report.escalated()).isTrue();
+    assertThat(world.notifications).anyMatch(n -> "resolve".equals(n.event()));
+  }
+
+  @Test
+  void acknowledgementStopsTheEscalationLadder(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 1h", CRITICAL);
+    awaitStatus(incident, IncidentStatus::awaitingApproval);
+    env.sleep(Duration.ofMinutes(16));
+    awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
+
+    DecisionResult ack = incident.decide(new DecisionRequest("acknowledge", null, "dba-on-call", "looking"));
+    assertThat(ack.accepted()).isTrue();
+    env.sleep(Duration.ofHours(2));
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.pagedTiers()).containsExactly("database");
+    assertThat(report.acknowledgedBy()).isEqualTo("dba-on-call");
+    assertThat(world.notifications).anyMatch(n -> "acknowledge".equals(n.event()));
+  }
+
+  @Test
+  void withoutAcknowledgementTheLadderClimbsEveryTier(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "terminateSessions: off\nrollingRestart: off\n"
+        + "poolIncrease: off", CRITICAL);
+    awaitStatus(incident, s -> s.escalatedTo() != null);
+
+    env.sleep(Duration.ofHours(2));
+    await().until(() -> world.pagedTiers().size() == 4);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.pagedTiers()).containsExactly("database", "platform", "development", "management");
+    assertThat(report.escalationReason()).isEqualTo("no remediation left that the policy allows");
+  }
+
+  @Test
+  void staleUnauthorisedAndFourEyesApprovalsAreRefusedAndRecorded(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(3);
+    this.env = env;
+    this.client = client;
+    worker.registerActivitiesImplementations(world);
+    env.start();
+    IncidentWorkflow incident =
+        client.newWorkflowStub(
+            IncidentWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
+    WorkflowClient.start(incident::run,
+        new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL, "alice", null));
+    String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
+
+    DecisionResult stale = incident.decide(new DecisionRequest("approve", "plan-old", "bob", null));
+    DecisionResult stranger = incident.decide(new DecisionRequest("approve", plan, "mallory", null));
+    DecisionResult requester = incident.decide(new DecisionRequest("approve", plan, "alice", null));
+    incident.approve(new ApprovalDecision(plan, "mallory", "via signal"));
+
+    assertThat(stale.accepted()).isFalse();
+    assertThat(stale.message()).contains("stale");
+    assertThat(stranger.accepted()).isFalse();
+    assertThat(stranger.message()).contains("not an approver");
+    assertThat(requester.accepted()).isFalse();
+    assertThat(requester.message()).contains("four-eyes");
+    IncidentStatus status =
+        awaitStatus(incident, s -> s.timeline().stream().filter(e -> e.event().startsWith("Refused")).count() == 4);
+    assertThat(status.awaitingApproval()).isTrue();
+    assertThat(world.terminations).isEmpty();
+
+    assertThat(incident.decide(new DecisionRequest("approve", plan, "bob", "ok")).accepted()).isTrue();
+    assertThat(result().outcome()).isEqualTo("MITIGATED");
+    assertThat(world.terminations).hasSize(1);
+  }
+
+  @Test
+  void resolvedBeforeApprovalTakesNoAction(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+    awaitStatus(incident, IncidentStatus::awaitingApproval);
+
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+    assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("SKIPPED");
+    assertThat(report.escalated()).isFalse();
+  }
+
+  @Test
+  void severityUpgradeMidIncidentStartsRemediation(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 22; // High
+    IncidentWorkflow incident = start(env, worker, client, world, "", HIGH);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
+
+    world.load = 0;
+    world.leaked = 29; // now 34 of 37: Critical, a leak
+    incident.alert(CRITICAL);
+    IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.severity()).isEqualTo("critical");
+    incident.approve(new ApprovalDecision(pending.plan().planId(), "bob", "go"));
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(world.terminations).as(String.join("\n", events(report))).hasSize(1);
+    assertThat(events(report)).anyMatch(e -> e.contains("firing (critical)"));
+  }
+
+  @Test
+  void restartsThatDoNotHelpAreCappedThenEscalated(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 30; // 35 of 37, no leak: restarts do not help
+    world.poolIncreaseClearsLoad = false;
+    world.restartClearsLeaks = false;
+    IncidentWorkflow incident =
+        start(env, worker, client, world, "rollingRestart: auto\npoolIncrease: auto\nrestartCooldown: 0s", CRITICAL);
+
+    env.sleep(Duration.ofHours(1)); // verification samples, restarts, the pool increase
+    IncidentStatus status = awaitStatus(incident, s -> s.escalatedTo() != null);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.restarts).hasSize(2);
+    assertThat(status.actions().stream().filter(a -> a.type() == ActionType.ROLLING_RESTART)
+        .map(ActionOutcome::result)).containsExactly("EXECUTED", "EXECUTED");
+    assertThat(report.escalationReason()).isEqualTo("2 restart(s) did not resolve it");
+    assertThat(world.pagedTiers()).first().isEqualTo("database");
+  }
+
+  @Test
+  void temporaryPoolIncreaseIsRevertedAfterRecovery(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.base = 2;
+    world.load = 32; // 34 of 37, load: a pool increase relieves it in this world
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: off\npoolIncrease: auto", CRITICAL);
+
+    env.sleep(Duration.ofMinutes(5));
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    assertThat(world.poolChanges).hasSize(1);
+    assertThat(world.restores).isEmpty();
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(world.restores).singleElement().satisfies(p -> assertThat(p.values())
+        .containsExactly(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"),
+            new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2")));
+    assertThat(world.env).isEqualTo(world.restores.get(0).values());
+    assertThat(results(report, ActionType.POOL_INCREASE)).containsExactly("EXECUTED", "REVERTED");
+    assertThat(report.durationSeconds()).isGreaterThanOrEqualTo(Duration.ofHours(2).toSeconds());
+  }
+
+  @Test
+  void temporaryPoolIncreaseIsRevertedWhenTheIncidentFails(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.base = 2;
+    world.load = 32;
+    world.rolloutFails = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: off\npoolIncrease: auto", CRITICAL);
+
+    env.sleep(Duration.ofMinutes(5));
+    IncidentStatus status = awaitStatus(incident, s -> s.escalatedTo() != null);
+    assertThat(status.actions()).anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result().equals("FAILED"));
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.restores).hasSize(1);
+    assertThat(results(report, ActionType.POOL_INCREASE)).containsExactly("FAILED", "REVERTED");
+    assertThat(report.escalationReason()).startsWith("action failed: temporary pool increase");
+  }
+
+  @Test
+  void dryRunRecordsThePlanAndExecutesNothing(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world,
+        "terminateSessions: dry_run\nrollingRestart: dry_run\npoolIncrease: dry_run\ncriticalEscalateAfter: 1h",
+        CRITICAL);
+
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("DRY_RUN");
+    assertThat(results(report, ActionType.ROLLING_RESTART)).containsExactly("DRY_RUN");
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+    assertThat(events(report)).anyMatch(e -> e.contains("dry run: would terminate 25 session(s)"));
+  }
+
+  @Test
+  void repeatedAlertsAreCoalescedAndContinueAsNewKeepsTheState(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 22; // High for a long time
+    world.recoversAfterSnapshots = 12;
+    IncidentWorkflow incident = start(env, worker, client, world, "maxSamplesPerRun: 4", HIGH);
+    String firstRun = WorkflowStub.fromTyped(incident).getExecution().getRunId();
+    for (int i = 0; i < 5; i++) {
+      incident.alert(HIGH); // Alertmanager re-sends
+    }
+
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo("RECOVERED");
+    assertThat(events(report).stream().filter(e -> e.startsWith("Continued as new"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(events(report).get(0)).contains("opened the incident");
+    assertThat(events(report).stream().filter(e -> e.contains("firing (warning)"))).isEmpty();
+    assertThat(report.utilizationBefore()).isGreaterThan(0.7);
+    var first =
+        env.getWorkflowClient().getWorkflowServiceStubs().blockingStub()
+            .describeWorkflowExecution(
+                DescribeWorkflowExecutionRequest.newBuilder()
+                    .setNamespace(env.getNamespace())
+                    .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                        .setWorkflowId(TARGET.incidentId()).setRunId(firstRun))
+                    .build());
+    assertThat(first.getWorkflowExecutionInfo().getStatus())
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);
   }
 }

@@ -1,0 +1,75 @@
+package dev.remediator.worker;
+
+import dev.remediator.incident.IncidentSearchAttributes;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.SearchAttributeKey;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the incident search attributes exist in the namespace before any incident runs: an incident that
+ * upserts an unknown attribute would be stuck. Adds the missing ones (the embedded server always allows it; a cluster
+ * needs operator permission) or fails with the command an operator must run.
+ */
+final class SearchAttributeRegistration {
+  private static final Logger log = LoggerFactory.getLogger(SearchAttributeRegistration.class);
+
+  private SearchAttributeRegistration() {}
+
+  /** The namespace's custom attributes; empty where the server cannot list them (the embedded test server). */
+  private static Map<String, IndexedValueType> existing(OperatorServiceStubs operator, String namespace) {
+    try {
+      return operator
+          .blockingStub()
+          .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
+          .getCustomAttributesMap();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        return Map.of();
+      }
+      throw e;
+    }
+  }
+
+  static void ensure(WorkflowClient client) {
+    String namespace = client.getOptions().getNamespace();
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(client.getWorkflowServiceStubs().getRawChannel())
+                .validateAndBuildWithDefaults());
+    try {
+      Map<String, IndexedValueType> existing = existing(operator, namespace);
+      List<String> missing =
+          IncidentSearchAttributes.ALL.stream()
+              .map(SearchAttributeKey::getName)
+              .filter(name -> !existing.containsKey(name))
+              .toList();
+      if (missing.isEmpty()) {
+        return;
+      }
+      AddSearchAttributesRequest.Builder add = AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
+      missing.forEach(name -> add.putSearchAttributes(name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      operator.blockingStub().addSearchAttributes(add.build());
+      log.info("Registered search attributes {} in namespace {}", missing, namespace);
+    } catch (StatusRuntimeException e) {
+      throw new IllegalStateException(
+          "Search attributes " + IncidentSearchAttributes.ALL.stream().map(SearchAttributeKey::getName).toList()
+              + " are not registered in namespace " + namespace + " and could not be added (" + e.getStatus()
+              + "). Register them once: for each name run `temporal operator search-attribute create --namespace "
+              + namespace + " --name <name> --type Keyword` (see deploy/README.md).",
+          e);
+    } finally {
+      operator.shutdown();
+    }
+  }
+}

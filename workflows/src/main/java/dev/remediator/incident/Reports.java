@@ -1,0 +1,261 @@
+package dev.remediator.incident;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Deterministic text of the incident: timeline lines, the Temporal UI's current details, and the post-incident
+ * report (JSON record + Markdown draft with the runbook's follow-up checklist and recommendations).
+ */
+final class Reports {
+  private Reports() {}
+
+  /** The facts a report is written from. */
+  record Facts(
+      Target target,
+      RunbookPolicy policy,
+      String outcome,
+      String severity,
+      long openedAtMillis,
+      long closedAtMillis,
+      ConnectionSnapshot first,
+      ConnectionSnapshot last,
+      int sessionsFound,
+      int sessionsTerminated,
+      Diagnosis diagnosis,
+      List<ActionOutcome> actions,
+      String escalationReason,
+      String acknowledgedBy,
+      LogSummary errorLogs,
+      List<TimelineEntry> timeline) {}
+
+  /** The runbook's "Post-Incident Actions", immediate and follow-up. */
+  static final List<String> FOLLOW_UPS =
+      List.of(
+          "Document the incident in a post-mortem",
+          "Review and update alert thresholds if needed",
+          "Check for similar issues in other services",
+          "Conduct root cause analysis",
+          "Implement preventive measures",
+          "Update monitoring and alerting",
+          "Schedule capacity planning review",
+          "Update runbooks based on learnings");
+
+  static IncidentReport report(Facts f) {
+    double before = f.first() == null ? 0 : f.first().utilization();
+    double after = f.last() == null ? before : f.last().utilization();
+    List<String> recommendations = recommendations(f);
+    IncidentReport withoutMarkdown =
+        new IncidentReport(
+            f.target().incidentId(),
+            f.target(),
+            f.outcome(),
+            before,
+            after,
+            f.sessionsFound(),
+            f.sessionsTerminated(),
+            (f.closedAtMillis() - f.openedAtMillis()) / 1000,
+            f.timeline(),
+            f.severity(),
+            time(f.openedAtMillis()),
+            time(f.closedAtMillis()),
+            f.diagnosis(),
+            f.actions(),
+            f.escalationReason() != null,
+            f.escalationReason(),
+            f.acknowledgedBy(),
+            FOLLOW_UPS,
+            recommendations,
+            null);
+    return new IncidentReport(
+        withoutMarkdown.incidentId(), withoutMarkdown.target(), withoutMarkdown.outcome(),
+        withoutMarkdown.utilizationBefore(), withoutMarkdown.utilizationAfter(), withoutMarkdown.sessionsFound(),
+        withoutMarkdown.sessionsTerminated(), withoutMarkdown.durationSeconds(), withoutMarkdown.timeline(),
+        withoutMarkdown.severity(), withoutMarkdown.openedAt(), withoutMarkdown.closedAt(),
+        withoutMarkdown.diagnosis(), withoutMarkdown.actions(), withoutMarkdown.escalated(),
+        withoutMarkdown.escalationReason(), withoutMarkdown.acknowledgedBy(), withoutMarkdown.followUps(),
+        withoutMarkdown.recommendations(), markdown(withoutMarkdown, f));
+  }
+
+  static List<String> recommendations(Facts f) {
+    List<String> r = new ArrayList<>();
+    RootCause cause = f.diagnosis() == null ? RootCause.UNKNOWN : f.diagnosis().cause();
+    switch (cause) {
+      case LEAK -> {
+        r.add("Find the code path that leaves transactions open (" + f.sessionsFound()
+            + " sessions idle in transaction): close connections in error handlers, use context managers");
+        r.add("Set idle_in_transaction_session_timeout for the application role (e.g. ALTER ROLE ... SET"
+            + " idle_in_transaction_session_timeout = '"
+            + duration(f.policy().idleInTransactionTerminateAfter()) + "')");
+      }
+      case SLOW_QUERIES -> r.add("Review the slow query log and EXPLAIN ANALYZE the long-running queries; add"
+          + " missing indexes");
+      case LOCK_CONTENTION -> r.add("Shorten transactions that hold locks; look at the blocking chains in the"
+          + " timeline; set lock_timeout for the application");
+      case LOAD -> r.add("Plan capacity for the observed load: pool sizing per replica, autoscaling, moving batch"
+          + " jobs off peak hours");
+      case CONFIGURATION -> r.add("Revisit pool settings: the runbook recommends DATABASE_POOL_SIZE=20,"
+          + " DATABASE_MAX_OVERFLOW=40, DATABASE_POOL_TIMEOUT=30, DATABASE_POOL_RECYCLE=1800, pre-ping on");
+      default -> r.add("No single cause stood out: review the timeline and the database metrics");
+    }
+    if (f.actions().stream().anyMatch(a -> a.type() == ActionType.POOL_INCREASE && "EXECUTED".equals(a.result()))) {
+      r.add("The pool was increased temporarily and reverted: if it was needed, size the pool permanently within"
+          + " max_connections");
+    }
+    if (f.escalationReason() != null) {
+      r.add("Escalated (" + f.escalationReason() + "): check whether the alert thresholds ("
+          + percent(f.policy().warningUtilization()) + " / " + percent(f.policy().criticalUtilization())
+          + ") gave enough warning");
+    }
+    r.add("Add connection pool metrics to the application (total, active, idle) and a circuit breaker for"
+        + " database operations");
+    return r;
+  }
+
+  static String markdown(IncidentReport r, Facts f) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Post-incident draft: ").append(r.target().service()).append(" connection pool (")
+        .append(r.target().database()).append(")\n\n");
+    md.append("| | |\n|---|---|\n");
+    md.append("| Incident | `").append(r.incidentId()).append("` |\n");
+    md.append("| Outcome | ").append(r.outcome()).append(r.escalated() ? " (escalated)" : "").append(" |\n");
+    md.append("| Severity | ").append(r.severity()).append(" |\n");
+    md.append("| Opened / closed | ").append(r.openedAt()).append(" / ").append(r.closedAt()).append(" |\n");
+    md.append("| Duration | ").append(duration(Duration.ofSeconds(r.durationSeconds()))).append(" |\n");
+    md.append("| Utilization | ").append(percent(r.utilizationBefore())).append(" → ")
+        .append(percent(r.utilizationAfter())).append(" |\n");
+    md.append("| Sessions idle in transaction (found / terminated) | ").append(r.sessionsFound()).append(" / ")
+        .append(r.sessionsTerminated()).append(" |\n");
+    if (r.escalated()) {
+      md.append("| Escalation | ").append(r.escalationReason())
+          .append(r.acknowledgedBy() == null ? "" : "; acknowledged by " + r.acknowledgedBy()).append(" |\n");
+    }
+    md.append("\n## Diagnosis\n\n");
+    md.append("Root-cause hint: **").append(r.diagnosis().cause()).append("**\n\n");
+    for (String e : r.diagnosis().evidence()) {
+      md.append("- ").append(e).append('\n');
+    }
+    if (f.errorLogs() != null) {
+      md.append("- Application logs (30 min): ").append(counts(f.errorLogs())).append('\n');
+    }
+    md.append("\n## Actions\n\n");
+    if (r.actions().isEmpty()) {
+      md.append("None.\n");
+    }
+    for (ActionOutcome a : r.actions()) {
+      md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n');
+    }
+    md.append("\n## Timeline\n\n| time (UTC) | actor | event |\n|---|---|---|\n");
+    for (TimelineEntry e : r.timeline()) {
+      md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
+          .append(e.event().replace("|", "\\|")).append(" |\n");
+    }
+    md.append("\n## Recommendations\n\n");
+    for (String rec : r.recommendations()) {
+      md.append("- ").append(rec).append('\n');
+    }
+    md.append("\n## Follow-up (runbook: post-incident actions)\n\n");
+    for (String item : r.followUps()) {
+      md.append("- [ ] ").append(item).append('\n');
+    }
+    return md.toString();
+  }
+
+  /** Markdown for the Temporal UI's "current details", updated per phase. */
+  static String currentDetails(
+      Target target, IncidentPhase phase, String severity, ConnectionSnapshot s, Diagnosis d, Plan plan) {
+    StringBuilder md = new StringBuilder();
+    md.append("**").append(phase).append("** · ").append(severity).append(" · ").append(target.id()).append("\n\n");
+    if (s != null) {
+      md.append("Utilization ").append(s.utilizationPercent()).append(" · ").append(s.idleInTransaction())
+          .append(" idle in transaction · ").append(s.active()).append(" active\n\n");
+    }
+    if (d != null && d.cause() != RootCause.UNKNOWN) {
+      md.append("Root-cause hint: ").append(d.cause()).append("\n\n");
+    }
+    if (plan != null && phase == IncidentPhase.AWAITING_APPROVAL) {
+      md.append("Pending plan `").append(plan.planId()).append("`: ")
+          .append(plan.actions().stream().map(PlannedAction::describe).collect(Collectors.joining("; ")))
+          .append("\n\nApprove: signal `approve` with `{\"planId\":\"").append(plan.planId())
+          .append("\",\"approver\":\"<you>\",\"reason\":\"...\"}`");
+    }
+    return md.toString();
+  }
+
+  static String actionLine(ActionOutcome o) {
+    String verb =
+        switch (o.type()) {
+          case TERMINATE_SESSIONS -> "Terminate idle-in-transaction sessions";
+          case ROLLING_RESTART -> "Rolling restart";
+          case POOL_INCREASE -> "Temporary pool increase";
+        };
+    return verb + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
+  }
+
+  static String outcomes(TerminationResult r) {
+    Map<SessionOutcome.Result, Long> byResult =
+        r.outcomes().stream()
+            .collect(Collectors.groupingBy(SessionOutcome::result, java.util.TreeMap::new, Collectors.counting()));
+    return byResult.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(", "));
+  }
+
+  static String counts(LogSummary logs) {
+    if (logs.counts() == null || logs.counts().isEmpty()) {
+      return "no connection errors";
+    }
+    return logs.counts().entrySet().stream()
+        .map(e -> e.getKey() + " ×" + e.getValue())
+        .collect(Collectors.joining(", "));
+  }
+
+  static String health(ServiceHealth h) {
+    List<String> parts = new ArrayList<>();
+    if (h.health() != null) {
+      parts.add("/health " + probe(h.health()));
+    }
+    if (h.ready() != null) {
+      parts.add("/ready " + probe(h.ready()));
+    }
+    return parts.isEmpty() ? "no probes configured" : String.join(", ", parts);
+  }
+
+  private static String probe(ProbeResult p) {
+    return (p.status() > 0 ? Integer.toString(p.status()) : p.error()) + " (" + p.latencyMillis() + " ms)";
+  }
+
+  static String env(PoolSettings p) {
+    return p.values().stream()
+        .map(v -> v.name() + "=" + (v.value() == null ? "(unset)" : v.value()))
+        .collect(Collectors.joining(", "));
+  }
+
+  static String evidence(Diagnosis d) {
+    return d.evidence() == null || d.evidence().isEmpty() ? "" : " — " + String.join("; ", d.evidence());
+  }
+
+  static String percent(double fraction) {
+    return String.format(Locale.ROOT, "%.1f%%", fraction * 100);
+  }
+
+  static String duration(Duration d) {
+    long s = d.getSeconds();
+    if (s >= 3600 && s % 3600 == 0) {
+      return s / 3600 + " h";
+    }
+    if (s >= 60 && s % 60 == 0) {
+      return s / 60 + " min";
+    }
+    return s + " s";
+  }
+
+  static String time(long millis) {
+    return Instant.ofEpochMilli(millis).toString();
+  }
+}

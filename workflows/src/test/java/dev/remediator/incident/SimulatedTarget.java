@@ -1,0 +1,161 @@
+package dev.remediator.incident;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A scripted world for workflow tests: one application whose connections to a 40-connection server (3 reserved) are
+ * {@code base} healthy + {@code leaked} idle in transaction + {@code load} active. Actions change the world the way
+ * the runbook expects them to (or not, as the scenario says), and every call is recorded so tests can assert what
+ * was done, and how often.
+ */
+final class SimulatedTarget
+    implements DatabaseActivities, KubernetesActivities, ProbeActivities, NotificationActivities {
+  static final int MAX = 40;
+  static final int RESERVED = 3;
+
+  volatile int base = 5;
+  volatile int leaked;
+  volatile double leakIdleSeconds = 900;
+  volatile int load;
+  volatile boolean restartClearsLeaks = true;
+  volatile boolean restartClearsLoad;
+  volatile boolean poolIncreaseClearsLoad = true;
+  volatile boolean rolloutFails;
+  volatile boolean serviceUp = true;
+  /** After this many snapshots the load and leak vanish on their own (0 = never). */
+  volatile int recoversAfterSnapshots;
+
+  final AtomicInteger snapshots = new AtomicInteger();
+  final List<List<SessionInfo>> terminations = new CopyOnWriteArrayList<>();
+  final List<String> restarts = new CopyOnWriteArrayList<>();
+  final List<List<PoolSettings.EnvValue>> poolChanges = new CopyOnWriteArrayList<>();
+  final List<PoolSettings> restores = new CopyOnWriteArrayList<>();
+  final List<Notification> notifications = new CopyOnWriteArrayList<>();
+  volatile List<PoolSettings.EnvValue> env =
+      List.of(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"), new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2"));
+
+  static SimulatedTarget leaking(int sessions) {
+    SimulatedTarget t = new SimulatedTarget();
+    t.base = 9;
+    t.leaked = sessions; // 9 + 25 = 34 of 37: the captured alert's 91.89%
+    return t;
+  }
+
+  double utilization() {
+    return (base + leaked + load) / (double) (MAX - RESERVED);
+  }
+
+  List<SessionInfo> leakedSessions() {
+    List<SessionInfo> list = new ArrayList<>();
+    for (int i = 0; i < leaked; i++) {
+      list.add(new SessionInfo(1000 + i, "auth_service", "auth-service", "10.0.0.7", "idle in transaction",
+          "2026-11-26 17:00:00." + (100000 + i) + "+00", "2026-11-26 17:01:00+00", leakIdleSeconds, leakIdleSeconds,
+          "SELECT balance FROM accounts WHERE email = ?"));
+    }
+    return list;
+  }
+
+  @Override
+  public synchronized ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
+    if (recoversAfterSnapshots > 0 && snapshots.incrementAndGet() > recoversAfterSnapshots) {
+      leaked = 0;
+      load = 0;
+    } else if (recoversAfterSnapshots == 0) {
+      snapshots.incrementAndGet();
+    }
+    int total = base + leaked + load;
+    RootCause cause = leaked > 0 ? RootCause.LEAK : load > 0 ? RootCause.LOAD : RootCause.UNKNOWN;
+    return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, load, base, leaked, load > 0 ? 120 : 0, MAX,
+        RESERVED, total + 1, utilization(), leakedSessions(), List.of(), List.of(), List.of(),
+        new Diagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")));
+  }
+
+  @Override
+  public synchronized TerminationResult terminateIdleInTransaction(
+      Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
+    terminations.add(List.copyOf(sessions));
+    leaked = Math.max(0, leaked - sessions.size());
+    return new TerminationResult(
+        sessions.stream()
+            .map(s -> new SessionOutcome(s.pid(), SessionOutcome.Result.TERMINATED, "pg_terminate_backend"))
+            .toList());
+  }
+
+  @Override
+  public synchronized RestartResult rollingRestart(Target target, String requestId, Duration cooldown) {
+    if (restarts.contains(requestId)) {
+      return new RestartResult(false, null, "already restarted for " + requestId);
+    }
+    restarts.add(requestId);
+    if (restartClearsLeaks) {
+      leaked = 0;
+    }
+    if (restartClearsLoad) {
+      load = 0;
+    }
+    return new RestartResult(true, "2026-11-26T17:40:00Z", null);
+  }
+
+  @Override
+  public RolloutStatus awaitRollout(Target target, Duration timeout) {
+    return rolloutFails
+        ? new RolloutStatus(false, true, 3, 1, 2, "deployment \"auth-service\" exceeded its progress deadline")
+        : new RolloutStatus(true, false, 3, 3, 3, "deployment \"auth-service\" successfully rolled out");
+  }
+
+  @Override
+  public PoolSettings poolSettings(Target target) {
+    return new PoolSettings(3, env);
+  }
+
+  @Override
+  public synchronized PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values) {
+    PoolSettings previous = new PoolSettings(3, env);
+    poolChanges.add(List.copyOf(values));
+    env = List.copyOf(values);
+    if (poolIncreaseClearsLoad) {
+      load = 0;
+    }
+    return previous;
+  }
+
+  @Override
+  public synchronized PoolSettings restorePoolSettings(Target target, PoolSettings previous) {
+    restores.add(previous);
+    env = previous.values();
+    return previous;
+  }
+
+  @Override
+  public LogSummary errorLogs(Target target, Duration since) {
+    return new LogSummary(3, 1200, new java.util.TreeMap<>(java.util.Map.of("Connection pool exhausted", 12)),
+        List.of("ERROR Connection pool exhausted"));
+  }
+
+  @Override
+  public List<RolloutRevision> recentChanges(Target target, int limit) {
+    return List.of(new RolloutRevision(7, "2026-11-26T12:00:00Z", "deploy v2.3.1", List.of("auth:2.3.1"), 3));
+  }
+
+  @Override
+  public ServiceHealth probe(Target target) {
+    ProbeResult r =
+        new ProbeResult("http://auth-service:8000/health", serviceUp, serviceUp ? 200 : 503, 12, null);
+    return new ServiceHealth(r, r);
+  }
+
+  @Override
+  public NotificationResult send(Notification notification) {
+    notifications.add(notification);
+    return new NotificationResult(
+        notification.channels().stream().map(c -> new NotificationResult.Delivery(c, true, 202, null)).toList());
+  }
+
+  List<String> pagedTiers() {
+    return notifications.stream().filter(n -> "trigger".equals(n.event())).map(Notification::tier).toList();
+  }
+}
