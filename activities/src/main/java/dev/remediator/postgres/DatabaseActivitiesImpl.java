@@ -107,7 +107,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           TERMINATE_SQL.formatted(
               SessionRules.PARAMS, SessionRules.UTC, SessionRules.REFUSAL, SessionRules.STALE, wait);
       Set<Integer> seen = new HashSet<>();
-      int attempted = 0;
+      int terminated = 0;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         SessionRules.bind(c, ps, 1, target, config.postgres(), policy, 0);
         for (SessionInfo s : plan) {
@@ -119,15 +119,18 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           } else if (s.backendStart() == null) {
             outcomes.add(
                 new SessionOutcome(s.pid(), Result.REFUSED, "no backend_start in the plan: identity cannot be checked"));
-          } else if (attempted >= policy.maxSessionsPerTermination()) {
+          } else if (terminated >= policy.maxSessionsPerTermination()) {
             outcomes.add(
                 new SessionOutcome(
                     s.pid(),
                     Result.REFUSED,
                     "cap of " + policy.maxSessionsPerTermination() + " sessions per action reached"));
           } else {
-            attempted++;
-            outcomes.add(terminate(ps, s));
+            SessionOutcome o = terminate(ps, s);
+            if (o.result() == Result.TERMINATED) {
+              terminated++; // the cap bounds what one call terminates: sessions already gone do not count
+            }
+            outcomes.add(o);
           }
         }
       }

@@ -203,6 +203,9 @@ public final class RootCauseHint {
   }
 
   static String duration(double seconds) {
+    if (seconds < 10) {
+      return String.format(Locale.ROOT, "%.1f s", seconds);
+    }
     if (seconds < 120) {
       return String.format(Locale.ROOT, "%.0f s", seconds);
     }

@@ -49,7 +49,7 @@ final class SessionRules {
       """
       CASE
         WHEN a.backend_type IS DISTINCT FROM 'client backend'
-          THEN 'a ' || coalesce(a.backend_type, 'server process') || ', not a client session'
+          THEN coalesce(a.backend_type, 'server') || ' process, not a client session'
         WHEN a.pid = pg_backend_pid() THEN 'Remediator''s own session'
         WHEN a.datname IS DISTINCT FROM p.db
           THEN 'on database ' || coalesce(a.datname, '(none)') || ', not ' || p.db

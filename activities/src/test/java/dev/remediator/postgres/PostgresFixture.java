@@ -205,6 +205,31 @@ final class PostgresFixture implements AutoCloseable {
   }
 
   /**
+   * A logical replication connection (a WAL sender) to the target database, as a superuser; returns its pid. It is
+   * connected to the database like a client, but is no client session.
+   */
+  int walSender() throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("replication", "database");
+    props.setProperty("assumeMinServerVersion", "10");
+    props.setProperty("preferQueryMode", "simple");
+    String url;
+    if (embedded != null) {
+      url = embedded.getJdbcUrl("postgres", db);
+    } else {
+      url = adminUrl.replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + db);
+    }
+    Connection c = DriverManager.getConnection(url, props);
+    synchronized (sessions) {
+      sessions.add(c);
+    }
+    try (var rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /**
    * Runs {@code sql} on a new session of {@code role} in the background (e.g. {@code pg_sleep}, or an UPDATE that
    * will wait on a lock); returns its pid at once. {@link #closeSessions()} ends it.
    */
