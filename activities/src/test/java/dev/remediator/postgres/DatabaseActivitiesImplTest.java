@@ -66,7 +66,7 @@ class DatabaseActivitiesImplTest {
     assertThat(s.idle()).isEqualTo(2);
     assertThat(s.maxConnections()).isEqualTo(pg.limits()[0]);
     assertThat(s.reservedConnections()).isEqualTo(pg.limits()[1]);
-    assertThat(s.utilization()).isEqualTo(6.0 / (60 - s.reservedConnections()));
+    assertThat(s.utilization()).isEqualTo(6.0 / (s.maxConnections() - s.reservedConnections()));
     assertThat(s.idleInTransactionSessions()).hasSize(4);
     assertThat(s.idleInTransactionSessions())
         .allSatisfy(x -> assertThat(x.query()).isEqualTo("SELECT email FROM accounts WHERE id = ?"));

@@ -119,6 +119,11 @@ final class PostgresFixture implements AutoCloseable {
     }
   }
 
+  /** The server's port. */
+  int port() {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+  }
+
   boolean external() {
     return embedded == null;
   }
@@ -130,6 +135,15 @@ final class PostgresFixture implements AutoCloseable {
 
   /** Same, with {@code postgresExtra} as further keys of the target's {@code postgres} mapping (one per line). */
   RemediatorConfig config(String role, String postgresExtra) {
+    return config(role, postgresExtra, hostPort);
+  }
+
+  /** The default configuration, but reaching the server at another address (e.g. a proxy). */
+  RemediatorConfig configVia(String role, String hostAndPort) {
+    return config(role, "applicationRoles: [" + app + ", " + appSuperuser + "]", hostAndPort);
+  }
+
+  private RemediatorConfig config(String role, String postgresExtra, String hostAndPort) {
     String extra = postgresExtra.isBlank() ? "" : postgresExtra.indent(6).stripTrailing();
     return ConfigLoader.parse(
         """
@@ -143,7 +157,7 @@ final class PostgresFixture implements AutoCloseable {
               passwordFile: %s
         %s
         """
-            .formatted(db, hostPort, db, role, passwordFile, extra),
+            .formatted(db, hostAndPort, db, role, passwordFile, extra),
         "test");
   }
 
