@@ -97,15 +97,16 @@ final class SnapshotQuery {
              current_setting('superuser_reserved_connections')::int
                + coalesce(nullif(current_setting('reserved_connections', true), ''), '0')::int AS reserved,
              current_setting('server_version') AS server_version,
-             (SELECT json_agg(%6$s) FROM (SELECT * FROM t WHERE idle_listed
+             (SELECT json_agg(%6$s ORDER BY x.refusal IS NULL DESC, x.state_seconds DESC, x.pid)
+                FROM (SELECT * FROM t WHERE idle_listed
                 ORDER BY refusal IS NULL DESC, state_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS idle_sessions,
-             (SELECT json_agg(%6$s) FROM (SELECT * FROM t WHERE long_listed
+             (SELECT json_agg(%6$s ORDER BY x.query_seconds DESC, x.pid) FROM (SELECT * FROM t WHERE long_listed
                 ORDER BY query_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS long_sessions,
-             (SELECT json_agg(%6$s) FROM (SELECT * FROM t WHERE waiting
+             (SELECT json_agg(%6$s ORDER BY x.query_seconds DESC, x.pid) FROM (SELECT * FROM t WHERE waiting
                 ORDER BY query_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS waiting_sessions,
-             (SELECT json_agg(%6$s) FROM (SELECT * FROM s WHERE s.pid IN (SELECT pid FROM blocker_pids)
+             (SELECT json_agg(%6$s ORDER BY x.pid) FROM (SELECT * FROM s WHERE s.pid IN (SELECT pid FROM blocker_pids)
                 ORDER BY s.pid LIMIT (SELECT max_listed FROM p)) x) AS blocking_sessions,
-             (SELECT json_agg(g) FROM (
+             (SELECT json_agg(g ORDER BY g.total DESC, g.application_name, g.client_addr, g.usename) FROM (
                 SELECT application_name, client_addr, usename, count(*) AS total,
                        count(*) FILTER (WHERE state = 'active') AS active,
                        count(*) FILTER (WHERE state = 'idle in transaction') AS idle_in_transaction,
