@@ -29,6 +29,15 @@ public final class PostgresConnector {
   private PostgresConnector() {}
 
   public static Connection open(TargetConfig target) {
+    return open(target, false);
+  }
+
+  /**
+   * Opens the connection. With {@code readOnly}, every transaction of the session is read-only
+   * ({@code default_transaction_read_only}, set in the startup packet: no extra round trip), so diagnostics cannot
+   * write even by mistake.
+   */
+  public static Connection open(TargetConfig target, boolean readOnly) {
     TargetConfig.Postgres pg = target.postgres();
     Properties props = new Properties();
     try {
@@ -49,12 +58,16 @@ public final class PostgresConnector {
     props.setProperty(
         "options",
         "-c statement_timeout=" + statementMillis + " -c lock_timeout=" + Math.min(statementMillis, 2000)
-            + " -c idle_in_transaction_session_timeout=" + (statementMillis * 2));
+            + " -c idle_in_transaction_session_timeout=" + (statementMillis * 2)
+            + (readOnly ? " -c default_transaction_read_only=on" : ""));
     try {
       Connection c = DRIVER.connect(pg.url(), props);
       if (c == null) {
         throw ApplicationFailure.newNonRetryableFailure(
             "not a PostgreSQL JDBC URL: " + pg.url(), DATABASE_CONFIG);
+      }
+      if (readOnly) {
+        c.setReadOnly(true); // no round trip with autocommit on; says what the connection is for
       }
       return c;
     } catch (SQLException e) {
@@ -71,8 +84,10 @@ public final class PostgresConnector {
     String message = doing + ": " + e.getMessage() + " (SQLSTATE " + state + ")";
     if (TOO_MANY_CONNECTIONS.equals(state)) {
       return ApplicationFailure.newNonRetryableFailure(
-          doing + ": the server refused a connection, all slots are taken (SQLSTATE 53300). Give Remediator a reserved"
-              + " path: PostgreSQL 16+ reserved_connections + GRANT pg_use_reserved_connections.",
+          doing + ": the server refused the connection, its slots are exhausted: \"" + e.getMessage()
+              + "\" (SQLSTATE 53300). Give Remediator a reserved path: PostgreSQL 16+ reserved_connections +"
+              + " GRANT pg_use_reserved_connections; before 16 only superusers may use the reserved slots"
+              + " (superuser_reserved_connections). See docs/postgresql.md.",
           DATABASE_REFUSED);
     }
     if (state.startsWith("28")) {

@@ -22,16 +22,16 @@ import org.junit.jupiter.api.Test;
 
 /** The PostgreSQL activities against a real server with real sessions. */
 class DatabaseActivitiesImplTest {
-  static final Target TARGET = new Target("prod", "auth-service", "authdb");
-
   static PostgresFixture pg;
+  static Target TARGET;
   static DatabaseActivitiesImpl activities;
   static RunbookPolicy policy;
 
   @BeforeAll
   static void startPostgres() {
     pg = new PostgresFixture();
-    var config = pg.config(PostgresFixture.REMEDIATOR);
+    TARGET = pg.target;
+    var config = pg.config(pg.remediator);
     activities = new DatabaseActivitiesImpl(new TargetDirectory(config));
     policy = ConfigLoader.parsePolicy("{idleInTransactionReportAfter: 500ms, idleInTransactionTerminateAfter: 1s}");
   }
@@ -53,10 +53,10 @@ class DatabaseActivitiesImplTest {
   @Test
   void snapshotCountsTheRunbookSummaryForTheTargetDatabase() throws Exception {
     for (int i = 0; i < 4; i++) {
-      pg.idleInTransaction(PostgresFixture.APP);
+      pg.idleInTransaction(pg.app);
     }
-    pg.idle(PostgresFixture.APP);
-    pg.idle(PostgresFixture.APP);
+    pg.idle(pg.app);
+    pg.idle(pg.app);
     awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
 
     ConnectionSnapshot s = activities.snapshot(TARGET, policy);
@@ -64,8 +64,9 @@ class DatabaseActivitiesImplTest {
     assertThat(s.totalConnections()).isEqualTo(6);
     assertThat(s.idleInTransaction()).isEqualTo(4);
     assertThat(s.idle()).isEqualTo(2);
-    assertThat(s.maxConnections()).isEqualTo(60);
-    assertThat(s.utilization()).isEqualTo(6.0 / (60 - s.reservedConnections()));
+    assertThat(s.maxConnections()).isEqualTo(pg.limits()[0]);
+    assertThat(s.reservedConnections()).isEqualTo(pg.limits()[1]);
+    assertThat(s.utilization()).isEqualTo(6.0 / (s.maxConnections() - s.reservedConnections()));
     assertThat(s.idleInTransactionSessions()).hasSize(4);
     assertThat(s.idleInTransactionSessions())
         .allSatisfy(x -> assertThat(x.query()).isEqualTo("SELECT email FROM accounts WHERE id = ?"));
@@ -73,11 +74,11 @@ class DatabaseActivitiesImplTest {
 
   @Test
   void terminatesExactlyThePlannedSessionsAndNoOthers() throws Exception {
-    int planned1 = pg.idleInTransaction(PostgresFixture.APP);
-    int planned2 = pg.idleInTransaction(PostgresFixture.APP);
-    int notPlanned = pg.idleInTransaction(PostgresFixture.APP);
-    int otherApp = pg.idleInTransaction(PostgresFixture.OTHER_APP);
-    int healthy = pg.idle(PostgresFixture.APP);
+    int planned1 = pg.idleInTransaction(pg.app);
+    int planned2 = pg.idleInTransaction(pg.app);
+    int notPlanned = pg.idleInTransaction(pg.app);
+    int otherApp = pg.idleInTransaction(pg.otherApp);
+    int healthy = pg.idle(pg.app);
     awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
 
     List<SessionInfo> seen = activities.snapshot(TARGET, policy).idleInTransactionSessions();
@@ -107,7 +108,7 @@ class DatabaseActivitiesImplTest {
 
   @Test
   void aSessionThatCommittedSinceThePlanIsNotTerminated() throws Exception {
-    int pid = pg.idleInTransaction(PostgresFixture.APP);
+    int pid = pg.idleInTransaction(pg.app);
     awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
     List<SessionInfo> plan = activities.snapshot(TARGET, policy).idleInTransactionSessions();
 
@@ -123,9 +124,9 @@ class DatabaseActivitiesImplTest {
 
   @Test
   void aRoleWithoutPgReadAllStatsGetsAClearErrorInsteadOfZeroCounts() throws Exception {
-    pg.idleInTransaction(PostgresFixture.APP);
+    pg.idleInTransaction(pg.app);
     var unprivileged =
-        new DatabaseActivitiesImpl(new TargetDirectory(pg.config(PostgresFixture.UNPRIVILEGED)));
+        new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.unprivileged)));
 
     assertThatThrownBy(() -> unprivileged.snapshot(TARGET, policy))
         .isInstanceOf(ApplicationFailure.class)
@@ -135,7 +136,7 @@ class DatabaseActivitiesImplTest {
 
   @Test
   void anUnconfiguredTargetIsRefusedBeforeAnyCall() {
-    assertThatThrownBy(() -> activities.snapshot(new Target("prod", "billing-service", "authdb"), policy))
+    assertThatThrownBy(() -> activities.snapshot(new Target("prod", "billing-service", pg.db), policy))
         .isInstanceOf(ApplicationFailure.class)
         .hasMessageContaining("not configured");
   }

@@ -48,7 +48,25 @@ public record TargetConfig(
       List<String> applicationRoles,
       List<String> applicationNames,
       Duration connectTimeout,
-      Duration statementTimeout) {
+      Duration statementTimeout,
+      Boolean terminateSuperusers,
+      List<String> excludeApplicationNames) {
+
+    /** {@code application_name}s that are never terminated, whatever the configuration says. */
+    public static final List<String> ALWAYS_EXCLUDED_APPLICATION_NAMES = List.of("remediator", "postgres_exporter");
+
+    public boolean terminateSuperusersOrDefault() {
+      return Boolean.TRUE.equals(terminateSuperusers);
+    }
+
+    /** The always-excluded names plus the configured ones. */
+    public List<String> excludedApplicationNames() {
+      List<String> all = new java.util.ArrayList<>(ALWAYS_EXCLUDED_APPLICATION_NAMES);
+      if (excludeApplicationNames != null) {
+        excludeApplicationNames.stream().filter(n -> n != null && !all.contains(n)).forEach(all::add);
+      }
+      return List.copyOf(all);
+    }
 
     public Duration connectTimeoutOrDefault() {
       return connectTimeout == null ? Duration.ofSeconds(5) : connectTimeout;

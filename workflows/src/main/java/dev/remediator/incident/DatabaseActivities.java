@@ -11,14 +11,22 @@ import java.util.List;
 @ActivityInterface
 public interface DatabaseActivities {
 
-  /** Takes the runbook's connection snapshot of the target database (read-only). */
+  /**
+   * Takes the runbook's connection snapshot of the target database: one read-only statement, one round trip. Lists
+   * everything; marks as {@link SessionInfo#terminable()} only the sessions a termination would accept now.
+   * Fails non-retryably with type {@code DatabaseRefusedConnection} when the server refuses the connection (SQLSTATE
+   * 53300: slots exhausted) and {@code DatabaseMissingPrivileges} when the role lacks {@code pg_read_all_stats}.
+   */
   @ActivityMethod
   ConnectionSnapshot snapshot(Target target, RunbookPolicy policy);
 
   /**
    * Terminates exactly the given sessions, each only if it is still the same backend and transaction, still idle in
    * transaction past {@code policy.idleInTransactionTerminateAfter()}, on the target database and the target
-   * application's. At most {@code policy.maxSessionsPerTermination()} sessions. Safe to retry.
+   * application's, and never superusers (unless configured), monitoring agents, Remediator itself or non-client
+   * backends. At most {@code policy.maxSessionsPerTermination()} sessions are terminated per call; the rest are
+   * {@code REFUSED}. Safe to retry: sessions already terminated come back {@code GONE}. Plan only
+   * {@link ConnectionSnapshot#terminableIdleInTransaction()}.
    */
   @ActivityMethod
   TerminationResult terminateIdleInTransaction(Target target, RunbookPolicy policy, List<SessionInfo> sessions);
