@@ -51,7 +51,7 @@ import java.util.stream.Collectors;
 
 /**
  * The real intake path for tests: Temporal's embedded server on a real port, a worker running the real
- * {@link IncidentWorkflowImpl} with a scripted database (a leak of 3 sessions idle in transaction for 15 minutes,
+ * {@link IncidentWorkflowImpl} with a scripted database (a leak of 25 sessions idle in transaction for 15 minutes,
  * cleared once terminated), and the receiver on a free HTTP port, talking to each other over the loopback.
  */
 final class IntakeFixture implements AutoCloseable {
@@ -71,6 +71,7 @@ final class IntakeFixture implements AutoCloseable {
   final TemporalConnection connection;
   final IncidentClient incidents;
   private WorkerFactory workers;
+  final LeakingDatabase database = new LeakingDatabase();
   final AlertReceiver receiver;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -165,11 +166,11 @@ final class IntakeFixture implements AutoCloseable {
             WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     // Activities of the workflow, scripted. When the workflow gains activities, register their doubles here.
-    worker.registerActivitiesImplementations(new LeakingDatabase());
+    worker.registerActivitiesImplementations(database);
     workers.start();
   }
 
-  /** A pool 92% used, 3 sessions idle in transaction for 15 minutes, until they are terminated. */
+  /** A pool 92% used, 25 sessions idle in transaction for 15 minutes, until they are terminated. */
   static final class LeakingDatabase implements DatabaseActivities {
     private final Map<String, Boolean> cleared = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -177,13 +178,13 @@ final class IntakeFixture implements AutoCloseable {
     public ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
       List<SessionInfo> idle = new ArrayList<>();
       if (!cleared.getOrDefault(target.id(), false)) {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 25; i++) {
           idle.add(new SessionInfo(1000 + i, "app", target.service(), "10.0.0.7", "idle in transaction",
               "2026-11-26 17:00:00+00", "2026-11-26 17:01:00+00", 900, 900, "SELECT 1"));
         }
       }
-      int total = 31 + idle.size();
-      return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 31, idle.size(), 900, 40, 3, total + 1,
+      int total = 9 + idle.size();
+      return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
           total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
     }
 
@@ -210,6 +211,7 @@ final class IntakeFixture implements AutoCloseable {
         incidents.untyped(id).terminate("test cleanup");
       }
     }
+    database.reset();
   }
 
   /** Open runs of this workflow ID, as the server lists them. */
