@@ -1,16 +1,26 @@
 package dev.remediator.launcher;
 
+import com.uber.m3.tally.Scope;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.starter.AlertReceiver;
+import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.ReceiverMetrics;
 import dev.remediator.temporal.TemporalConnection;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Runs the Alertmanager webhook receiver against the Temporal cluster named by the environment. */
-@Command(name = "receiver", mixinStandardHelpOptions = true, description = "Run the Alertmanager webhook receiver.")
+/** Runs the Alertmanager webhook receiver and approval API against the Temporal cluster named by the environment. */
+@Command(
+    name = "receiver",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the Alertmanager webhook receiver (POST /webhooks/alertmanager) and the approval API"
+          + " (POST /incidents/{id}/approve|reject|ack); GET /healthz, /readyz, /metrics."
+    })
 final class ReceiverCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 
@@ -20,15 +30,27 @@ final class ReceiverCommand implements Callable<Integer> {
   @Option(names = "--port", description = "Listen port (default: receiver.port from the config, else 8080).")
   Integer port;
 
+  @Option(
+      names = "--temporal-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "5",
+      description = "Budget of one Temporal call, retries included; past it a webhook is answered 503 (default"
+          + " ${DEFAULT-VALUE}).")
+  int temporalTimeoutSeconds;
+
   @Override
   public Integer call() throws InterruptedException {
     RemediatorConfig cfg = config.load();
-    try (TemporalConnection temporal = TemporalConnection.fromEnvironment();
+    ReceiverMetrics metrics = new ReceiverMetrics();
+    Scope scope = metrics.temporalScope(Duration.ofSeconds(5));
+    try (TemporalConnection temporal =
+            TemporalConnection.connect(
+                null, ClientTuning.failFast(Duration.ofSeconds(temporalTimeoutSeconds), scope));
         AlertReceiver receiver =
-            new AlertReceiver(cfg, new IncidentClient(temporal.client(), cfg))
+            new AlertReceiver(cfg, new IncidentClient(temporal.client(), cfg), metrics)
                 .start(host, port != null ? port : cfg.receiverOrDefault().portOrDefault())) {
       System.out.println("receiver listening on " + host + ":" + receiver.port() + AlertReceiver.WEBHOOK_PATH);
-      Services.awaitShutdown(() -> {});
+      Services.awaitShutdown(() -> Services.close(scope));
       return 0;
     }
   }

@@ -1,7 +1,14 @@
 package dev.remediator.launcher;
 
 import dev.remediator.config.ConfigException;
+import dev.remediator.starter.cli.AckCommand;
 import dev.remediator.starter.cli.ApproveCommand;
+import dev.remediator.starter.cli.ExitCodes;
+import dev.remediator.starter.cli.FireCommand;
+import dev.remediator.starter.cli.IncidentsCommand;
+import dev.remediator.starter.cli.RejectCommand;
+import dev.remediator.starter.cli.ReportCommand;
+import dev.remediator.starter.cli.ShowCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +24,22 @@ import picocli.CommandLine.Command;
       ServerCommand.class,
       WorkerCommand.class,
       ReceiverCommand.class,
-      ApproveCommand.class
+      IncidentsCommand.class,
+      ShowCommand.class,
+      ApproveCommand.class,
+      RejectCommand.class,
+      AckCommand.class,
+      ReportCommand.class,
+      FireCommand.class,
+      DiagnoseCommand.class
+    },
+    exitCodeListHeading = "%nExit codes (operator verbs):%n",
+    exitCodeList = {
+      "0:done / accepted",
+      "1:error (Temporal or receiver unreachable, unexpected failure)",
+      "2:usage or configuration error",
+      "3:refused or stale (not an approver, stale plan, nothing pending, still open)",
+      "4:not found (unknown incident or target)"
     })
 public final class Remediator implements Runnable {
 
@@ -36,7 +58,7 @@ public final class Remediator implements Runnable {
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {
             cmd.getErr().println("configuration error: " + e.getMessage());
-            return 2;
+            return ExitCodes.USAGE;
           }
           throw e;
         });

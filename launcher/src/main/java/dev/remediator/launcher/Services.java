@@ -18,4 +18,13 @@ final class Services {
     Runtime.getRuntime().addShutdownHook(hook);
     stopped.await();
   }
+
+  /** Flushes and closes a metrics scope at shutdown. */
+  static void close(com.uber.m3.tally.Scope scope) {
+    try {
+      scope.close();
+    } catch (com.uber.m3.tally.ScopeCloseException e) {
+      // shutting down: the last report is lost at worst
+    }
+  }
 }

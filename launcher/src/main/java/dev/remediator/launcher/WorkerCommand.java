@@ -1,27 +1,63 @@
 package dev.remediator.launcher;
 
+import com.uber.m3.tally.Scope;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.temporal.TemporalConnection;
+import dev.remediator.worker.MetricsServer;
 import dev.remediator.worker.RemediatorWorker;
+import dev.remediator.worker.WorkerMetrics;
 import io.temporal.worker.WorkerFactory;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Runs a worker against the Temporal cluster named by the environment ({@code TEMPORAL_ADDRESS}, ...). */
-@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run a worker (TEMPORAL_ADDRESS...).")
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a worker (TEMPORAL_ADDRESS...).",
+      "Serves GET /healthz, /readyz (Temporal reachable) and /metrics (Prometheus) on --metrics-port."
+    })
 final class WorkerCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      defaultValue = "${env:REMEDIATOR_METRICS_PORT:-" + MetricsServer.DEFAULT_PORT + "}",
+      description = "Port of /healthz, /readyz, /metrics (default: $REMEDIATOR_METRICS_PORT or ${DEFAULT-VALUE};"
+          + " 0 turns the endpoint off).")
+  int metricsPort;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "0.0.0.0",
+      description = "Listen address of the metrics endpoint (default ${DEFAULT-VALUE}).")
+  String metricsHost;
 
   @Override
   public Integer call() throws InterruptedException {
     RemediatorConfig cfg = config.load();
-    try (TemporalConnection temporal = TemporalConnection.fromEnvironment()) {
+    WorkerMetrics metrics = new WorkerMetrics();
+    Scope scope = metrics.temporalScope(Duration.ofSeconds(5));
+    try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope));
+        MetricsServer http =
+            metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
       WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, false);
       factory.start();
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
-          + temporal.namespace());
-      Services.awaitShutdown(factory::shutdown);
+          + temporal.namespace()
+          + (http != null ? "; metrics on " + metricsHost + ":" + http.port() + "/metrics" : ""));
+      Services.awaitShutdown(
+          () -> {
+            factory.shutdown();
+            factory.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            Services.close(scope);
+          });
       return 0;
     }
   }

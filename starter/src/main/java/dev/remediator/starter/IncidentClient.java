@@ -1,34 +1,75 @@
 package dev.remediator.starter;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Alert;
 import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentInput;
+import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.api.filter.v1.WorkflowTypeFilter;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsResponse;
 import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
-/** The client side of incidents: delivers alerts, sends decisions, reads status. */
+/** The client side of incidents: delivers alerts, sends decisions, reads status, lists and reports. */
 public final class IncidentClient {
+  /** The workflow type name of {@link IncidentWorkflow} (the interface's simple name). */
+  public static final String WORKFLOW_TYPE = "IncidentWorkflow";
+
+  /** Open incidents as the visibility store sees them (needs the search attributes registered). */
+  public static final String OPEN_INCIDENTS_QUERY =
+      "ExecutionStatus=\"Running\" AND " + IncidentSearchAttributes.SERVICE.getName() + " IS NOT NULL";
+
   private final WorkflowClient client;
   private final RemediatorConfig config;
+  /** Last run ID seen per incident ID, to tell a started run from a signalled one. Bounded by configured targets. */
+  private final Map<String, String> knownRuns = new ConcurrentHashMap<>();
 
   public IncidentClient(WorkflowClient client, RemediatorConfig config) {
     this.client = client;
     this.config = config;
   }
 
+  public WorkflowClient workflowClient() {
+    return client;
+  }
+
   /** What became of one delivered alert. */
   public enum Delivery {
-    /** Started a new incident or signalled the running one (Temporal cannot tell us which on signal-with-start). */
-    DELIVERED,
+    /** Signal-with-start started a new incident run. */
+    STARTED,
+    /** The alert was signalled to the running incident. */
+    SIGNALLED,
     /** A resolved alert for a target with no open incident: nothing to do. */
     NO_OPEN_INCIDENT
   }
@@ -36,16 +77,23 @@ public final class IncidentClient {
   /**
    * Firing: signal-with-start the target's incident (USE_EXISTING: a repeat lands in the running one). Resolved:
    * signal only; a resolved alert never starts an incident. Returns only after Temporal accepted the request.
+   *
+   * <p>Whether a firing alert started a run is told by comparing run IDs with the run seen before (described once
+   * per incident per process): exact within one receiver, approximate across replicas that race.
    */
   public Delivery deliver(TargetConfig target, Alert alert) {
     String incidentId = target.target().incidentId();
     if (!alert.firing()) {
       try {
         client.newUntypedWorkflowStub(incidentId).signal("alert", alert);
-        return Delivery.DELIVERED;
+        return Delivery.SIGNALLED;
       } catch (WorkflowNotFoundException e) {
         return Delivery.NO_OPEN_INCIDENT;
       }
+    }
+    String before = knownRuns.get(incidentId);
+    if (before == null) {
+      before = runningRunId(incidentId).orElse("");
     }
     WorkflowOptions options =
         WorkflowOptions.newBuilder()
@@ -58,8 +106,34 @@ public final class IncidentClient {
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run, new IncidentInput(target.target(), target.policy(), alert));
     request.add(incident::alert, alert);
-    client.signalWithStart(request);
-    return Delivery.DELIVERED;
+    WorkflowExecution execution = client.signalWithStart(request);
+    knownRuns.put(incidentId, execution.getRunId());
+    return execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED;
+  }
+
+  /** The run ID of the incident's run if one is running. */
+  public Optional<String> runningRunId(String incidentId) {
+    try {
+      WorkflowExecutionDescription d = client.newUntypedWorkflowStub(incidentId).describe();
+      return d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+          ? Optional.of(d.getExecution().getRunId())
+          : Optional.empty();
+    } catch (WorkflowNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Describes the incident's latest run; throws {@link WorkflowNotFoundException} if there never was one. */
+  public WorkflowExecutionDescription describe(String incidentId) {
+    return client.newUntypedWorkflowStub(incidentId).describe();
+  }
+
+  /**
+   * Approve, reject or acknowledge through the workflow's {@code decide} update: returns only after the workflow
+   * applied or refused it.
+   */
+  public DecisionResult decide(String incidentId, DecisionRequest request) {
+    return stub(incidentId).decide(request);
   }
 
   /** Sends the {@code approve} signal (exactly what {@code temporal workflow signal --name approve} sends). */
@@ -80,8 +154,210 @@ public final class IncidentClient {
     return client.newUntypedWorkflowStub(incidentId).getResult(type);
   }
 
+  /**
+   * The result of a closed incident as JSON (so that components added later, e.g. a markdown draft, are kept).
+   * Empty while the incident is still running.
+   */
+  public Optional<JsonNode> closedReport(String incidentId) {
+    WorkflowExecutionDescription d = describe(incidentId);
+    if (d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          client
+              .newUntypedWorkflowStub(incidentId, Optional.of(d.getExecution().getRunId()), Optional.empty())
+              .getResult(5, TimeUnit.SECONDS, JsonNode.class));
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("timed out reading the result of " + incidentId, e);
+    }
+  }
+
   public WorkflowStub untyped(String incidentId) {
     return client.newUntypedWorkflowStub(incidentId);
+  }
+
+  /** Is Temporal reachable? A cheap {@code GetSystemInfo} with a deadline. */
+  public boolean temporalReachable(Duration deadline) {
+    try {
+      client
+          .getWorkflowServiceStubs()
+          .blockingStub()
+          .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** One open incident in a listing. */
+  public record OpenIncident(
+      String incidentId,
+      String runId,
+      Instant startTime,
+      String namespace,
+      String service,
+      String database,
+      String severity,
+      String phase,
+      boolean awaitingApproval,
+      String pendingPlanId) {}
+
+  /** How the listing was obtained: the visibility query, the open-executions list, or configured targets. */
+  public enum ListingSource {
+    VISIBILITY_QUERY,
+    OPEN_EXECUTIONS,
+    CONFIGURED_TARGETS
+  }
+
+  public record Listing(ListingSource source, List<OpenIncident> incidents) {}
+
+  /**
+   * Open incidents, newest first. On a cluster: the visibility query {@link #OPEN_INCIDENTS_QUERY}. The embedded
+   * (test) server has no List API (UNIMPLEMENTED): then the deprecated open-executions list filtered by workflow
+   * type, and if that is unsupported too, a describe of each configured target's incident ID ({@code targets} must
+   * be given). Each row is completed with the incident's {@code status} query when a worker answers it.
+   */
+  public Listing openIncidents(RemediatorConfig targets) {
+    List<OpenIncident> rows;
+    ListingSource source;
+    try {
+      rows =
+          client
+              .listExecutions(OPEN_INCIDENTS_QUERY)
+              .map(m -> fromMetadata(m))
+              .collect(Collectors.toCollection(ArrayList::new));
+      source = ListingSource.VISIBILITY_QUERY;
+    } catch (RuntimeException e) {
+      if (!unimplemented(e)) {
+        throw e;
+      }
+      try {
+        rows = listOpenByType();
+        source = ListingSource.OPEN_EXECUTIONS;
+      } catch (RuntimeException e2) {
+        if (!unimplemented(e2)) {
+          throw e2;
+        }
+        if (targets == null) {
+          throw new UnsupportedOperationException(
+              "this Temporal server cannot list workflows; pass --config so that each configured target's"
+                  + " incident can be looked up",
+              e2);
+        }
+        rows = fromConfiguredTargets(targets);
+        source = ListingSource.CONFIGURED_TARGETS;
+      }
+    }
+    List<OpenIncident> completed = new ArrayList<>();
+    for (OpenIncident row : rows) {
+      completed.add(withStatus(row));
+    }
+    completed.sort(Comparator.comparing(OpenIncident::startTime, Comparator.nullsLast(Comparator.reverseOrder())));
+    return new Listing(source, completed);
+  }
+
+  private OpenIncident fromMetadata(WorkflowExecutionMetadata m) {
+    SearchAttributes sa = m.getTypedSearchAttributes();
+    return new OpenIncident(
+        m.getExecution().getWorkflowId(),
+        m.getExecution().getRunId(),
+        m.getStartTime(),
+        sa.get(IncidentSearchAttributes.NAMESPACE),
+        sa.get(IncidentSearchAttributes.SERVICE),
+        sa.get(IncidentSearchAttributes.DATABASE),
+        sa.get(IncidentSearchAttributes.SEVERITY),
+        sa.get(IncidentSearchAttributes.PHASE),
+        false,
+        null);
+  }
+
+  private List<OpenIncident> listOpenByType() {
+    List<OpenIncident> rows = new ArrayList<>();
+    com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
+    do {
+      ListOpenWorkflowExecutionsResponse response =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .listOpenWorkflowExecutions(
+                  ListOpenWorkflowExecutionsRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setTypeFilter(WorkflowTypeFilter.newBuilder().setName(WORKFLOW_TYPE))
+                      .setMaximumPageSize(1000)
+                      .setNextPageToken(page)
+                      .build());
+      for (WorkflowExecutionInfo info : response.getExecutionsList()) {
+        rows.add(fromIdOnly(info.getExecution().getWorkflowId(), info.getExecution().getRunId(),
+            Instant.ofEpochSecond(info.getStartTime().getSeconds(), info.getStartTime().getNanos())));
+      }
+      page = response.getNextPageToken();
+    } while (!page.isEmpty());
+    return rows;
+  }
+
+  private List<OpenIncident> fromConfiguredTargets(RemediatorConfig targets) {
+    List<OpenIncident> rows = new ArrayList<>();
+    for (TargetConfig t : targets.targets()) {
+      String id = t.target().incidentId();
+      try {
+        WorkflowExecutionDescription d = describe(id);
+        if (d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+          rows.add(fromIdOnly(id, d.getExecution().getRunId(), d.getStartTime()));
+        }
+      } catch (WorkflowNotFoundException e) {
+        // no incident for this target
+      }
+    }
+    return rows;
+  }
+
+  private static OpenIncident fromIdOnly(String id, String runId, Instant started) {
+    // dbpool:<namespace>:<service>:<database>
+    String[] parts = id.split(":", 4);
+    boolean ours = parts.length == 4;
+    return new OpenIncident(id, runId, started, ours ? parts[1] : null, ours ? parts[2] : null,
+        ours ? parts[3] : null, null, null, false, null);
+  }
+
+  /** Fills severity, phase and pending approval from the status query; keeps the row as is if no worker answers. */
+  private OpenIncident withStatus(OpenIncident row) {
+    try {
+      IncidentStatus s = status(row.incidentId());
+      boolean pending = s.awaitingApproval() && s.plan() != null;
+      return new OpenIncident(
+          row.incidentId(),
+          row.runId(),
+          row.startTime(),
+          s.target() != null ? s.target().namespace() : row.namespace(),
+          s.target() != null ? s.target().service() : row.service(),
+          s.target() != null ? s.target().database() : row.database(),
+          s.severity() != null ? s.severity() : row.severity(),
+          s.phase() != null ? s.phase().name() : row.phase(),
+          pending,
+          pending ? s.plan().planId() : null);
+    } catch (RuntimeException e) {
+      return row;
+    }
+  }
+
+  /** True when the cause chain holds a gRPC UNIMPLEMENTED (the server lacks the API). */
+  public static boolean unimplemented(Throwable e) {
+    return grpcStatus(e).map(c -> c == Status.Code.UNIMPLEMENTED).orElse(false);
+  }
+
+  /** The gRPC status code in the cause chain, if any. */
+  public static Optional<Status.Code> grpcStatus(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s) {
+        return Optional.of(s.getStatus().getCode());
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 
   private IncidentWorkflow stub(String incidentId) {

@@ -7,6 +7,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Consumer;
 
 /**
  * A connection to Temporal, configured the way every Temporal SDK and CLI is: {@code TEMPORAL_ADDRESS},
@@ -25,6 +26,14 @@ public record TemporalConnection(WorkflowServiceStubs service, WorkflowClient cl
    * Namespace, TLS and API key still come from the environment.
    */
   public static TemporalConnection connect(String address) {
+    return connect(address, stubs -> {});
+  }
+
+  /**
+   * As {@link #connect(String)}, with {@code tuning} applied to the service stubs' options last (metrics scope,
+   * RPC deadlines and retries of the receiver and the CLI).
+   */
+  public static TemporalConnection connect(String address, Consumer<WorkflowServiceStubsOptions.Builder> tuning) {
     ClientConfigProfile profile;
     try {
       profile = ClientConfigProfile.load();
@@ -36,6 +45,7 @@ public record TemporalConnection(WorkflowServiceStubs service, WorkflowClient cl
     if (address != null) {
       stubs.setTarget(address);
     }
+    tuning.accept(stubs);
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClientOptions clientOptions =
         WorkflowClientOptions.newBuilder(profile.toWorkflowClientOptions()).build();

@@ -1,20 +1,22 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.incident.ApprovalDecision;
-import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.DecisionRequest;
 import dev.remediator.starter.IncidentClient;
-import dev.remediator.temporal.TemporalConnection;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code remediator approve ID --by NAME [--reason TEXT] [--plan PLAN]}: sends the approve signal. */
+/** {@code remediator approve ID --by NAME [--reason TEXT] [--plan PLAN]}. */
 @Command(
     name = "approve",
     mixinStandardHelpOptions = true,
-    description = "Approve the pending plan of an incident (sends the 'approve' signal).")
-public final class ApproveCommand implements Callable<Integer> {
+    description = {
+      "Approve the pending plan of an incident (the workflow's 'decide' update): says at once whether it was"
+          + " accepted.",
+      "Exit codes: 0 accepted, 1 error, 2 usage, 3 refused (stale plan, not an approver, nothing pending), 4 no"
+          + " open incident."
+    })
+public final class ApproveCommand extends DecisionCommand {
 
   @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
   String incidentId;
@@ -32,25 +34,7 @@ public final class ApproveCommand implements Callable<Integer> {
   String planId;
 
   @Override
-  public Integer call() {
-    try (TemporalConnection temporal = TemporalConnection.fromEnvironment()) {
-      IncidentClient incidents = new IncidentClient(temporal.client(), null);
-      String plan = planId;
-      if (plan == null) {
-        IncidentStatus status = incidents.status(incidentId);
-        if (!status.awaitingApproval() || status.plan() == null) {
-          System.err.println("incident " + incidentId + " has no plan awaiting approval (phase " + status.phase()
-              + ")");
-          return 3;
-        }
-        plan = status.plan().planId();
-      }
-      incidents.approve(incidentId, new ApprovalDecision(plan, by, reason));
-      System.out.println("approval of " + plan + " sent to " + incidentId + " as " + by);
-      return 0;
-    } catch (io.temporal.client.WorkflowNotFoundException e) {
-      System.err.println("no open incident " + incidentId);
-      return 2;
-    }
+  protected int run(IncidentClient incidents) {
+    return decide(incidents, incidentId, DecisionRequest.APPROVE, planId, by, reason);
   }
 }

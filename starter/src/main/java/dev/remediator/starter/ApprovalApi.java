@@ -1,0 +1,165 @@
+package dev.remediator.starter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.TargetConfig;
+import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.DecisionResult;
+import dev.remediator.incident.IncidentStatus;
+import io.javalin.http.Context;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowUpdateException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code POST /incidents/{id}/approve|reject|ack}, for chat buttons and scripts. The caller's identity comes from its
+ * bearer token ({@code receiver.apiTokens}), never from the body. The body, optional, is
+ * {@code {"planId": "...", "reason": "..."}}; without {@code planId} the plan pending now is decided. The decision
+ * goes through the workflow's {@code decide} update, so the answer says whether it was applied:
+ * 200 accepted, 409 refused (the workflow's reason: stale plan, nothing pending, ...), 404 unknown incident,
+ * 401 no or unknown token, 403 not an approver of this target, 503 Temporal unreachable.
+ */
+final class ApprovalApi {
+  static final int MAX_BODY_BYTES = 16 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  enum Action {
+    APPROVE(DecisionRequest.APPROVE),
+    REJECT(DecisionRequest.REJECT),
+    ACK(DecisionRequest.ACKNOWLEDGE);
+
+    final String decision;
+
+    Action(String decision) {
+      this.decision = decision;
+    }
+  }
+
+  private final RemediatorConfig config;
+  private final IncidentClient incidents;
+  private final ApiTokens tokens;
+
+  ApprovalApi(RemediatorConfig config, IncidentClient incidents, ApiTokens tokens) {
+    this.config = config;
+    this.incidents = incidents;
+    this.tokens = tokens;
+  }
+
+  void handle(Context ctx, Action action) {
+    if (tokens.isEmpty()) {
+      throw new HttpProblem(403, "disabled", "the approval API is disabled: no receiver.apiTokens are configured");
+    }
+    String identity =
+        tokens
+            .identify(ctx.header("Authorization"))
+            .orElseThrow(() -> new HttpProblem(401, "unauthorized", "missing or unknown API bearer token"));
+    String incidentId = ctx.pathParam("id");
+    JsonNode body = body(ctx);
+    String planId = text(body, "planId");
+    String reason = text(body, "reason");
+
+    TargetConfig target =
+        config.targets().stream()
+            .filter(t -> t.target().incidentId().equals(incidentId))
+            .findFirst()
+            .orElseThrow(() -> new HttpProblem(404, "unknown", "unknown incident " + incidentId
+                + ": no configured target has this incident ID"));
+    if (action != Action.ACK && !target.policy().isApprover(identity)) {
+      throw new HttpProblem(403, "forbidden", identity + " is not an approver for " + target.target().id());
+    }
+    if (action == Action.REJECT && (reason == null || reason.isBlank())) {
+      throw new HttpProblem(422, "invalid", "a rejection needs a reason: {\"reason\": \"...\"}");
+    }
+
+    try {
+      if (incidents.runningRunId(incidentId).isEmpty()) {
+        throw new HttpProblem(404, "unknown", "no open incident " + incidentId);
+      }
+      if (action != Action.ACK && planId == null) {
+        IncidentStatus status = incidents.status(incidentId);
+        if (!status.awaitingApproval() || status.plan() == null) {
+          refused(ctx, incidentId, null, identity,
+              "no plan is awaiting approval (phase " + status.phase() + ")");
+          return;
+        }
+        planId = status.plan().planId();
+      }
+      DecisionResult result =
+          incidents.decide(incidentId, new DecisionRequest(action.decision, planId, identity, reason));
+      if (result.accepted()) {
+        Map<String, Object> out = answer(incidentId, planId, identity, action);
+        out.put("accepted", true);
+        out.put("message", result.message());
+        ctx.status(200).json(out);
+      } else {
+        refused(ctx, incidentId, planId, identity, result.message());
+      }
+    } catch (HttpProblem e) {
+      throw e;
+    } catch (WorkflowNotFoundException e) {
+      throw new HttpProblem(404, "unknown", "no open incident " + incidentId);
+    } catch (WorkflowUpdateException e) {
+      throw new HttpProblem(422, "invalid", "the incident refused the request: " + AlertReceiver.rootMessage(e));
+    } catch (RuntimeException e) {
+      throw new HttpProblem(503, "temporal_unavailable",
+          "Temporal did not answer for " + incidentId + " (" + AlertReceiver.rootMessage(e) + "); retry later");
+    }
+  }
+
+  private static void refused(Context ctx, String incidentId, String planId, String identity, String message) {
+    Map<String, Object> out = answer(incidentId, planId, identity, null);
+    out.put("accepted", false);
+    out.put("error", message);
+    ctx.status(409).json(out);
+  }
+
+  private static Map<String, Object> answer(String incidentId, String planId, String identity, Action action) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("incidentId", incidentId);
+    if (action != null) {
+      out.put("action", action.decision);
+    }
+    if (planId != null) {
+      out.put("planId", planId);
+    }
+    out.put("by", identity);
+    return out;
+  }
+
+  private static JsonNode body(Context ctx) {
+    byte[] bytes = AlertReceiver.readBody(ctx, MAX_BODY_BYTES);
+    if (bytes.length == 0) {
+      return JSON.createObjectNode();
+    }
+    AlertReceiver.requireJson(ctx, "unsupported_media_type");
+    JsonNode node;
+    try {
+      node = JSON.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw new HttpProblem(400, "malformed", "malformed JSON: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw new HttpProblem(400, "malformed", "unreadable body: " + e.getMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new HttpProblem(422, "invalid", "the body must be a JSON object {\"planId\"?, \"reason\"?}");
+    }
+    for (String f : new String[] {"planId", "reason"}) {
+      JsonNode v = node.get(f);
+      if (v != null && !v.isNull() && !v.isTextual()) {
+        throw new HttpProblem(422, "invalid", "field '" + f + "' must be a string");
+      }
+    }
+    if (node.has("approver") || node.has("by")) {
+      throw new HttpProblem(422, "invalid", "the identity comes from the token; do not send 'approver' or 'by'");
+    }
+    return node;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.remediator.starter.cli;
+
+import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.DecisionResult;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.starter.IncidentClient;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Shared by {@code approve}, {@code reject} and {@code ack}: sends the decision through the workflow's {@code decide}
+ * update and reports at once whether it was applied (exit 0) or refused (exit 3, with the workflow's reason).
+ */
+abstract class DecisionCommand extends TemporalCommand {
+
+  int decide(IncidentClient incidents, String incidentId, String action, String planId, String by, String reason) {
+    requireOpen(incidents, incidentId);
+    String plan = planId;
+    if (plan == null && !DecisionRequest.ACKNOWLEDGE.equals(action)) {
+      IncidentStatus status = incidents.status(incidentId);
+      if (!status.awaitingApproval() || status.plan() == null) {
+        throw new CliFailure(ExitCodes.REFUSED,
+            "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
+      }
+      plan = status.plan().planId();
+    }
+    DecisionResult result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("incidentId", incidentId);
+    json.put("action", action);
+    if (plan != null) {
+      json.put("planId", plan);
+    }
+    json.put("by", by);
+    json.put("accepted", result.accepted());
+    json.put("message", result.message());
+    if (!result.accepted()) {
+      if (output.json()) {
+        output.print(json, null);
+        return ExitCodes.REFUSED;
+      }
+      return output.fail(ExitCodes.REFUSED, "refused: " + result.message());
+    }
+    output.print(json, "accepted: " + result.message());
+    return ExitCodes.OK;
+  }
+}

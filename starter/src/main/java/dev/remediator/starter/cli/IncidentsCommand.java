@@ -1,0 +1,80 @@
+package dev.remediator.starter.cli;
+
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentClient.Listing;
+import dev.remediator.starter.IncidentClient.OpenIncident;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code remediator incidents}: the open incidents, newest first. */
+@Command(
+    name = "incidents",
+    mixinStandardHelpOptions = true,
+    description = {
+      "List open incidents, newest first: ID, service, severity, phase, age, pending approval.",
+      "On a Temporal cluster this is the visibility query ExecutionStatus=\"Running\" AND RemediatorService IS NOT"
+          + " NULL. The embedded server has no List API: there the open executions of type IncidentWorkflow are"
+          + " listed instead, and where even that is missing, each configured target's incident (needs --config).",
+      "Exit codes: 0 listed (also when none is open), 1 error, 2 usage/config."
+    })
+public final class IncidentsCommand extends TemporalCommand {
+
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      defaultValue = "${env:REMEDIATOR_CONFIG}",
+      description = "Configuration file, only needed where Temporal cannot list workflows (default:"
+          + " $REMEDIATOR_CONFIG).")
+  Path config;
+
+  @Override
+  protected int run(IncidentClient incidents) {
+    RemediatorConfig targets = config == null ? null : ConfigLoader.load(config);
+    Listing listing;
+    try {
+      listing = incidents.openIncidents(targets);
+    } catch (UnsupportedOperationException e) {
+      throw new CliFailure(ExitCodes.USAGE, e.getMessage());
+    }
+    output.print(listing, table(listing, Instant.now()));
+    return ExitCodes.OK;
+  }
+
+  static String table(Listing listing, Instant now) {
+    if (listing.incidents().isEmpty()) {
+      return "No open incidents.";
+    }
+    String format = "%-44s %-20s %-9s %-18s %-7s %s%n";
+    StringBuilder b = new StringBuilder(String.format(format, "ID", "SERVICE", "SEVERITY", "PHASE", "AGE",
+        "PENDING APPROVAL"));
+    for (OpenIncident i : listing.incidents()) {
+      b.append(String.format(format, i.incidentId(), dash(i.service()), dash(i.severity()), dash(i.phase()),
+          i.startTime() == null ? "-" : age(Duration.between(i.startTime(), now)),
+          i.awaitingApproval() ? "yes (" + i.pendingPlanId() + ")" : "no"));
+    }
+    return b.toString().stripTrailing();
+  }
+
+  static String age(Duration d) {
+    long s = Math.max(0, d.getSeconds());
+    if (s < 120) {
+      return s + "s";
+    }
+    if (s < 7200) {
+      return s / 60 + "m";
+    }
+    if (s < 172800) {
+      return s / 3600 + "h";
+    }
+    return s / 86400 + "d";
+  }
+
+  private static String dash(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
+}

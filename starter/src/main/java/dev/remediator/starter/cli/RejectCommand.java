@@ -1,0 +1,35 @@
+package dev.remediator.starter.cli;
+
+import dev.remediator.incident.DecisionRequest;
+import dev.remediator.starter.IncidentClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code remediator reject ID --by NAME --reason TEXT [--plan PLAN]}. */
+@Command(
+    name = "reject",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Reject the pending plan of an incident: nothing of it is executed.",
+      "Exit codes: 0 accepted, 1 error, 2 usage, 3 refused, 4 no open incident."
+    })
+public final class RejectCommand extends DecisionCommand {
+
+  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
+  String incidentId;
+
+  @Option(names = "--by", required = true, paramLabel = "NAME", description = "Your approver identity.")
+  String by;
+
+  @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded in the timeline).")
+  String reason;
+
+  @Option(names = "--plan", paramLabel = "PLAN_ID", description = "The plan you reject; default: the pending one.")
+  String planId;
+
+  @Override
+  protected int run(IncidentClient incidents) {
+    return decide(incidents, incidentId, DecisionRequest.REJECT, planId, by, reason);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.remediator.starter.cli;
+
+import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.TimelineEntry;
+import dev.remediator.starter.IncidentClient;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowExecutionDescription;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code remediator show ID}: the incident's status query, human-readable. */
+@Command(
+    name = "show",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query).",
+      "Exit codes: 0 shown, 1 error, 2 usage, 4 no such incident."
+    })
+public final class ShowCommand extends TemporalCommand {
+
+  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
+  String incidentId;
+
+  @Override
+  protected int run(IncidentClient incidents) {
+    WorkflowExecutionDescription d = incidents.describe(incidentId);
+    IncidentStatus s = incidents.status(incidentId);
+    String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("execution", execution);
+    json.put("runId", d.getExecution().getRunId());
+    json.put("status", s);
+    output.print(json, render(s, execution, d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING));
+    return ExitCodes.OK;
+  }
+
+  static String render(IncidentStatus s, String execution, boolean running) {
+    StringBuilder b = new StringBuilder();
+    b.append("Incident   ").append(s.incidentId()).append("  (").append(execution.toLowerCase()).append(")\n");
+    if (s.target() != null) {
+      b.append("Target     ").append(s.target().id()).append('\n');
+    }
+    b.append("Severity   ").append(nvl(s.severity())).append('\n');
+    b.append("Phase      ").append(s.phase()).append('\n');
+    b.append("Opened     ").append(nvl(s.openedAt())).append('\n');
+    Plan p = s.plan();
+    if (p != null) {
+      b.append("Plan       ").append(p.planId()).append(": ").append(p.action()).append(" (")
+          .append(p.sessions() == null ? 0 : p.sessions().size()).append(" session(s), mode ").append(p.mode())
+          .append(")\n");
+      b.append("           ").append(nvl(p.reason())).append('\n');
+    }
+    if (s.awaitingApproval() && p != null && running) {
+      b.append("Awaiting   approval: remediator approve ").append(s.incidentId()).append(" --by NAME --plan ")
+          .append(p.planId()).append('\n');
+    }
+    ConnectionSnapshot snap = s.lastSnapshot();
+    if (snap != null) {
+      b.append("Snapshot   ").append(snap.utilizationPercent()).append(" of usable connections: ")
+          .append(snap.totalConnections()).append(" connections, ").append(snap.active()).append(" active, ")
+          .append(snap.idleInTransaction()).append(" idle in transaction (taken ").append(snap.takenAt())
+          .append(")\n");
+      if (snap.diagnosis() != null) {
+        b.append("Diagnosis  ").append(snap.diagnosis().cause()).append('\n');
+        for (String e : snap.diagnosis().evidence()) {
+          b.append("           - ").append(e).append('\n');
+        }
+      }
+    }
+    if (s.timeline() != null && !s.timeline().isEmpty()) {
+      b.append("Timeline\n");
+      for (TimelineEntry e : s.timeline()) {
+        b.append("  ").append(e.at()).append("  [").append(e.actor()).append("] ").append(e.event()).append('\n');
+      }
+    }
+    return b.toString().stripTrailing();
+  }
+
+  private static String nvl(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
+}

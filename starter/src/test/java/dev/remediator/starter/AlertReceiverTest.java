@@ -1,0 +1,326 @@
+package dev.remediator.starter;
+
+import static dev.remediator.starter.IntakeFixture.AUTH;
+import static dev.remediator.starter.IntakeFixture.BILLING;
+import static dev.remediator.starter.IntakeFixture.ORDERS;
+import static dev.remediator.starter.IntakeFixture.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The webhook receiver over real HTTP, against the embedded Temporal server and the real incident workflow. */
+class AlertReceiverTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static IntakeFixture fx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fx = new IntakeFixture();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    fx.close();
+  }
+
+  @BeforeEach
+  void noOpenIncidents() {
+    fx.closeAllIncidents();
+  }
+
+  static JsonNode json(HttpResponse<String> r) {
+    try {
+      return JSON.readTree(r.body());
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + r.body(), e);
+    }
+  }
+
+  static ObjectNode payload(String name) throws Exception {
+    return (ObjectNode) JSON.readTree(resource(name));
+  }
+
+  static byte[] bytes(JsonNode node) throws Exception {
+    return JSON.writeValueAsBytes(node);
+  }
+
+  @Test
+  void firingAlertStartsOneIncidentAndARepeatLandsInIt() {
+    double started = fx.metric("remediator_incidents_started_total");
+    HttpResponse<String> first = fx.webhook(resource("firing-critical.json"));
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(json(first).at("/accepted/0/incidentId").asText()).isEqualTo(AUTH);
+    assertThat(json(first).at("/accepted/0/outcome").asText()).isEqualTo("started");
+    String run = fx.describe(AUTH).orElseThrow().getExecution().getRunId();
+
+    HttpResponse<String> repeat = fx.webhook(resource("firing-critical.json"));
+    assertThat(repeat.statusCode()).isEqualTo(200);
+    assertThat(json(repeat).at("/accepted/0/outcome").asText()).isEqualTo("signalled");
+
+    assertThat(fx.describe(AUTH).orElseThrow().getExecution().getRunId()).isEqualTo(run);
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+    assertThat(fx.metric("remediator_incidents_started_total")).isEqualTo(started + 1);
+  }
+
+  @Test
+  void groupedPayloadReachesEachTargetAndResolvedStartsNothing() {
+    HttpResponse<String> r = fx.webhook(resource("grouped-mixed.json"));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = json(r);
+    assertThat(body.get("received").asInt()).isEqualTo(3);
+    assertThat(body.get("accepted")).hasSize(2);
+    assertThat(body.at("/accepted/0/incidentId").asText()).isEqualTo(AUTH);
+    assertThat(body.at("/accepted/1/incidentId").asText()).isEqualTo(BILLING);
+    assertThat(body.get("ignoredCount").asInt()).isEqualTo(1);
+    assertThat(body.at("/ignored/0/index").asInt()).isEqualTo(2);
+    assertThat(body.at("/ignored/0/reason").asText()).contains("resolved", ORDERS);
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+    assertThat(fx.openRuns(BILLING)).isEqualTo(1);
+    assertThat(fx.describe(ORDERS)).isEmpty();
+  }
+
+  @Test
+  void resolvedAlertWithoutIncidentStartsNothing() {
+    double ignored = fx.metric("remediator_alerts_ignored_total{reason=\"resolved_without_incident\"}");
+    HttpResponse<String> r = fx.webhook(resource("resolved.json"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("accepted")).isEmpty();
+    assertThat(json(r).at("/ignored/0/reason").asText()).contains("no incident is open");
+    assertThat(fx.running(AUTH)).isFalse();
+    assertThat(fx.metric("remediator_alerts_ignored_total{reason=\"resolved_without_incident\"}"))
+        .isEqualTo(ignored + 1);
+  }
+
+  @Test
+  void resolvedAlertIsSignalledToTheOpenIncident() {
+    assertThat(fx.webhook(resource("firing-critical.json")).statusCode()).isEqualTo(200);
+    HttpResponse<String> r = fx.webhook(resource("resolved.json"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).at("/accepted/0/outcome").asText()).isEqualTo("signalled");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fx.incidents.status(AUTH).timeline().stream().anyMatch(e -> e.event().contains("resolved")));
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+  }
+
+  @Test
+  void unconfiguredTargetIsIgnoredCountedAndListed() throws Exception {
+    ObjectNode p = payload("firing-warning.json");
+    ((ObjectNode) p.at("/alerts/0/labels")).put("namespace", "staging");
+    double ignored = fx.metric("remediator_alerts_ignored_total{reason=\"unknown_target\"}");
+
+    HttpResponse<String> r = fx.webhook(bytes(p));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("accepted")).isEmpty();
+    assertThat(json(r).get("ignoredCount").asInt()).isEqualTo(1);
+    assertThat(json(r).at("/ignored/0/reason").asText()).contains("staging/auth-service/authdb");
+    assertThat(fx.metric("remediator_alerts_ignored_total{reason=\"unknown_target\"}")).isEqualTo(ignored + 1);
+    assertThat(fx.running(AUTH)).isFalse();
+    assertThat(fx.describe("dbpool:staging:auth-service:authdb")).isEmpty();
+  }
+
+  @Test
+  void highAvailabilityDuplicatesMakeOneIncident() throws Exception {
+    double started = fx.metric("remediator_incidents_started_total");
+    ObjectNode peer = payload("firing-critical.json");
+    peer.put("externalURL", "http://alertmanager-1:9093"); // the HA peer's copy differs in its own URL only
+    List<byte[]> deliveries = List.of(resource("firing-critical.json"), bytes(peer), resource("firing-critical.json"),
+        bytes(peer));
+    ExecutorService pool = Executors.newFixedThreadPool(deliveries.size());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+      for (byte[] d : deliveries) {
+        answers.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return fx.webhook(d);
+        }, pool));
+      }
+      go.countDown();
+      List<String> outcomes = new ArrayList<>();
+      for (var a : answers) {
+        HttpResponse<String> r = a.get();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        outcomes.add(json(r).at("/accepted/0/outcome").asText());
+      }
+      assertThat(outcomes).containsOnlyOnce("started");
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+    assertThat(fx.metric("remediator_incidents_started_total")).isEqualTo(started + 1);
+  }
+
+  @Test
+  void missingOrWrongTokenIsRefused() {
+    double rejected = fx.metric("remediator_alerts_rejected_total{reason=\"unauthorized\"}");
+    HttpResponse<String> none =
+        fx.post(AlertReceiver.WEBHOOK_PATH, null, "application/json", resource("firing-critical.json"));
+    HttpResponse<String> wrong =
+        fx.post(AlertReceiver.WEBHOOK_PATH, "not-the-token", "application/json", resource("firing-critical.json"));
+    HttpResponse<String> apiToken = fx.post(AlertReceiver.WEBHOOK_PATH, IntakeFixture.ALICE_TOKEN,
+        "application/json", resource("firing-critical.json"));
+
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(json(none).get("error").asText()).contains("missing bearer token");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(json(wrong).get("error").asText()).contains("wrong bearer token");
+    assertThat(apiToken.statusCode()).isEqualTo(401);
+    assertThat(fx.running(AUTH)).isFalse();
+    assertThat(fx.metric("remediator_alerts_rejected_total{reason=\"unauthorized\"}")).isEqualTo(rejected + 3);
+  }
+
+  @Test
+  void wrongContentTypeIsRefused() {
+    HttpResponse<String> r = fx.post(AlertReceiver.WEBHOOK_PATH, IntakeFixture.WEBHOOK_TOKEN, "text/plain",
+        resource("firing-critical.json"));
+    HttpResponse<String> none =
+        fx.post(AlertReceiver.WEBHOOK_PATH, IntakeFixture.WEBHOOK_TOKEN, null, resource("firing-critical.json"));
+
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(json(r).get("error").asText()).contains("application/json", "text/plain");
+    assertThat(none.statusCode()).isEqualTo(415);
+    assertThat(fx.running(AUTH)).isFalse();
+  }
+
+  @Test
+  void malformedAndTruncatedBodiesAreRefusedWithTheirPosition() {
+    byte[] full = resource("firing-critical.json");
+    byte[] truncated = java.util.Arrays.copyOf(full, full.length / 2);
+
+    HttpResponse<String> cut = fx.webhook(truncated);
+    HttpResponse<String> notJson = fx.webhook("alert!".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> empty = fx.webhook(new byte[0]);
+    HttpResponse<String> trailing = fx.webhook((new String(full, StandardCharsets.UTF_8) + "}").getBytes());
+
+    assertThat(cut.statusCode()).isEqualTo(400);
+    assertThat(json(cut).get("error").asText()).startsWith("malformed JSON at line");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(json(empty).get("error").asText()).contains("empty body");
+    assertThat(trailing.statusCode()).isEqualTo(400);
+    assertThat(fx.running(AUTH)).isFalse();
+  }
+
+  @Test
+  void wrongTypedPayloadsNameTheFieldAndTheAlert() throws Exception {
+    ObjectNode alertsNotArray = payload("grouped-mixed.json");
+    alertsNotArray.set("alerts", JSON.createObjectNode());
+    ObjectNode missingAlertname = payload("grouped-mixed.json");
+    ((ObjectNode) missingAlertname.at("/alerts/1/labels")).remove("alertname");
+    ObjectNode numberLabel = payload("grouped-mixed.json");
+    ((ObjectNode) numberLabel.at("/alerts/2/labels")).put("service", 42);
+    ObjectNode badStatus = payload("grouped-mixed.json");
+    ((ObjectNode) badStatus.at("/alerts/0")).put("status", "pending");
+    ObjectNode oldVersion = payload("firing-critical.json");
+    oldVersion.put("version", "3");
+    ObjectNode alertNotObject = payload("grouped-mixed.json");
+    ((ArrayNode) alertNotObject.get("alerts")).set(1, JSON.getNodeFactory().textNode("x"));
+
+    assertRefused(alertsNotArray, "field 'alerts' must be an array, got an object");
+    assertRefused(missingAlertname, "alerts[1].labels.alertname is missing");
+    assertRefused(numberLabel, "alerts[2].labels.service must be a string, got a number");
+    assertRefused(badStatus, "alerts[0].status must be \"firing\" or \"resolved\", got \"pending\"");
+    assertRefused(oldVersion, "unsupported webhook version \"3\"");
+    assertRefused(alertNotObject, "alerts[1] must be an object, got a string");
+    assertRefused(JSON.createArrayNode(), "the payload must be a JSON object, got an array");
+    // a valid first alert is not acted on when a later one is invalid: nothing changes
+    assertThat(fx.running(AUTH)).isFalse();
+    assertThat(fx.running(BILLING)).isFalse();
+  }
+
+  private static void assertRefused(JsonNode payload, String message) throws Exception {
+    HttpResponse<String> r = fx.webhook(bytes(payload));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+    assertThat(json(r).get("error").asText()).contains(message);
+  }
+
+  @Test
+  void oversizedBodiesAreRefusedWithTheLimit() throws Exception {
+    ObjectNode big = payload("firing-critical.json");
+    big.put("padding", "x".repeat(AlertReceiver.MAX_BODY_BYTES));
+    byte[] body = bytes(big);
+    double rejected = fx.metric("remediator_alerts_rejected_total{reason=\"too_large\"}");
+
+    HttpResponse<String> declared = fx.webhook(body);
+    // without Content-Length: chunked transfer encoding, the size is known only while reading
+    HttpResponse<String> chunked =
+        fx.send(
+            HttpRequest.newBuilder(URI.create(fx.url(AlertReceiver.WEBHOOK_PATH)))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + IntakeFixture.WEBHOOK_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build());
+
+    assertThat(declared.statusCode()).isEqualTo(413);
+    assertThat(json(declared).get("error").asText()).contains("limit of 1048576 bytes (1 MiB)");
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(json(chunked).get("error").asText()).contains("limit of 1048576 bytes");
+    assertThat(fx.metric("remediator_alerts_rejected_total{reason=\"too_large\"}")).isEqualTo(rejected + 2);
+    assertThat(fx.running(AUTH)).isFalse();
+
+    // just under the limit is fine
+    ObjectNode fits = payload("firing-critical.json");
+    int room = AlertReceiver.MAX_BODY_BYTES - bytes(fits).length - 20;
+    fits.put("padding", "x".repeat(room));
+    assertThat(fx.webhook(bytes(fits)).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void healthReadinessAndMetrics() {
+    assertThat(fx.webhook(resource("firing-critical.json")).statusCode()).isEqualTo(200);
+
+    assertThat(fx.get("/healthz").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = fx.get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(json(ready).get("temporal").asText()).isEqualTo("reachable");
+    assertThat(fx.get("/nope").statusCode()).isEqualTo(404);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> m = fx.get("/metrics");
+              assertThat(m.statusCode()).isEqualTo(200);
+              assertThat(m.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+              assertThat(m.body())
+                  .contains("remediator_alerts_received_total ")
+                  .contains("remediator_alerts_ignored_total{reason=\"unknown_target\"}")
+                  .contains("remediator_alerts_rejected_total{reason=\"temporal_unavailable\"}")
+                  .contains("remediator_incidents_started_total ")
+                  .contains("remediator_receiver_requests_total{code=\"200\",path=\"/webhooks/alertmanager\"}")
+                  .contains("remediator_receiver_requests_total{code=\"404\",path=\"unmatched\"}")
+                  // the Temporal SDK's own client metrics, through tally and Micrometer
+                  .contains("temporal_request_total{");
+            });
+  }
+}

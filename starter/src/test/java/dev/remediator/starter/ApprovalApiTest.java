@@ -1,0 +1,149 @@
+package dev.remediator.starter;
+
+import static dev.remediator.starter.IntakeFixture.ALICE_TOKEN;
+import static dev.remediator.starter.IntakeFixture.AUTH;
+import static dev.remediator.starter.IntakeFixture.BILLING;
+import static dev.remediator.starter.IntakeFixture.MALLORY_TOKEN;
+import static dev.remediator.starter.IntakeFixture.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.incident.IncidentReport;
+import dev.remediator.incident.IncidentStatus;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code POST /incidents/{id}/approve|reject|ack} over HTTP, against the real workflow's decide update. */
+class ApprovalApiTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static IntakeFixture fx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fx = new IntakeFixture();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    fx.close();
+  }
+
+  @BeforeEach
+  void noOpenIncidents() {
+    fx.closeAllIncidents();
+  }
+
+  private static String pendingPlan(String incidentId) {
+    assertThat(fx.webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fx.incidents.status(incidentId), IncidentStatus::awaitingApproval)
+        .plan()
+        .planId();
+  }
+
+  private static HttpResponse<String> call(String incidentId, String action, String token, String body) {
+    return fx.post("/incidents/" + incidentId + "/" + action, token, body == null ? null : "application/json",
+        body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void approverApprovesThePendingPlanAndTheIncidentActs() throws Exception {
+    String plan = pendingPlan(AUTH);
+
+    HttpResponse<String> r = call(AUTH, "approve", ALICE_TOKEN, "{\"reason\":\"leak confirmed\"}");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("accepted").asBoolean()).isTrue();
+    assertThat(json(r).get("planId").asText()).isEqualTo(plan);
+    assertThat(json(r).get("by").asText()).isEqualTo("alice");
+    IncidentReport report = fx.incidents.result(AUTH, IncidentReport.class);
+    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(report.timeline())
+        .anyMatch(e -> e.actor().equals("alice") && e.event().contains("approved") && e.event().contains("leak"));
+  }
+
+  @Test
+  void staleOrMissingPlanIsRefusedWithTheWorkflowsReason() throws Exception {
+    String plan = pendingPlan(AUTH);
+
+    HttpResponse<String> stale = call(AUTH, "approve", ALICE_TOKEN, "{\"planId\":\"plan-old\"}");
+
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(json(stale).get("accepted").asBoolean()).isFalse();
+    assertThat(json(stale).get("error").asText()).contains("plan-old is stale", plan);
+    assertThat(fx.incidents.status(AUTH).awaitingApproval()).isTrue();
+  }
+
+  @Test
+  void identityComesFromTheTokenNeverTheBody() throws Exception {
+    pendingPlan(AUTH);
+
+    HttpResponse<String> none = call(AUTH, "approve", null, null);
+    HttpResponse<String> unknown = call(AUTH, "approve", "some-other-token-0123456789", null);
+    HttpResponse<String> webhookToken = call(AUTH, "approve", IntakeFixture.WEBHOOK_TOKEN, null);
+    HttpResponse<String> notApprover = call(AUTH, "approve", MALLORY_TOKEN, null);
+    HttpResponse<String> claimsAlice = call(AUTH, "approve", MALLORY_TOKEN, "{\"approver\":\"alice\"}");
+
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    assertThat(webhookToken.statusCode()).isEqualTo(401);
+    assertThat(notApprover.statusCode()).isEqualTo(403);
+    assertThat(json(notApprover).get("error").asText()).contains("mallory is not an approver");
+    assertThat(claimsAlice.statusCode()).isEqualTo(422);
+    assertThat(json(claimsAlice).get("error").asText()).contains("identity comes from the token");
+    assertThat(fx.incidents.status(AUTH).awaitingApproval()).isTrue();
+  }
+
+  @Test
+  void unknownOrClosedIncidentIsNotFound() throws Exception {
+    HttpResponse<String> unconfigured = call("dbpool:prod:nope:nodb", "approve", ALICE_TOKEN, null);
+    HttpResponse<String> notOpen = call(BILLING, "ack", ALICE_TOKEN, null);
+
+    assertThat(unconfigured.statusCode()).isEqualTo(404);
+    assertThat(json(unconfigured).get("error").asText()).contains("unknown incident dbpool:prod:nope:nodb");
+    assertThat(notOpen.statusCode()).isEqualTo(404);
+    assertThat(json(notOpen).get("error").asText()).contains("no open incident " + BILLING);
+  }
+
+  @Test
+  void rejectNeedsAReasonAndStopsThePlan() throws Exception {
+    pendingPlan(BILLING);
+
+    HttpResponse<String> noReason = call(BILLING, "reject", ALICE_TOKEN, "{}");
+    HttpResponse<String> badType = call(BILLING, "reject", ALICE_TOKEN, "{\"reason\": 5}");
+    HttpResponse<String> badJson = call(BILLING, "reject", ALICE_TOKEN, "{\"reason\":");
+    HttpResponse<String> rejected = call(BILLING, "reject", ALICE_TOKEN, "{\"reason\":\"not now\"}");
+
+    assertThat(noReason.statusCode()).isEqualTo(422);
+    assertThat(badType.statusCode()).isEqualTo(422);
+    assertThat(json(badType).get("error").asText()).contains("'reason' must be a string");
+    assertThat(badJson.statusCode()).isEqualTo(400);
+    assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(200);
+    assertThat(fx.incidents.result(BILLING, IncidentReport.class).outcome()).isEqualTo("REJECTED");
+  }
+
+  @Test
+  void acknowledgeIsRecordedWithTheTokensIdentity() throws Exception {
+    pendingPlan(AUTH);
+
+    HttpResponse<String> r = call(AUTH, "ack", MALLORY_TOKEN, "{\"reason\":\"on it\"}");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("by").asText()).isEqualTo("mallory");
+    assertThat(fx.incidents.status(AUTH).timeline())
+        .anyMatch(e -> e.actor().equals("mallory") && e.event().contains("Acknowledged"));
+  }
+}

@@ -1,0 +1,158 @@
+package dev.remediator.starter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Timestamp;
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incident.IncidentSearchAttributes;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.common.v1.WorkflowType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.SearchAttributes;
+import io.temporal.internal.common.SearchAttributesUtil;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The two listing paths the embedded server cannot exercise: a cluster's visibility query, and the last-resort
+ * describe of configured targets. The Temporal frontend is played by an in-process gRPC service that answers only what
+ * the case needs (UNIMPLEMENTED for everything else, as the embedded server does for List).
+ */
+class IncidentListingTest {
+  static final String AUTH = "dbpool:prod:auth-service:authdb";
+  static final String BILLING = "dbpool:prod:billing-service:billingdb";
+
+  static WorkflowExecutionInfo execution(String id, Instant started, SearchAttributes sa) {
+    WorkflowExecutionInfo.Builder b =
+        WorkflowExecutionInfo.newBuilder()
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).setRunId("run-" + id.hashCode()))
+            .setType(WorkflowType.newBuilder().setName(IncidentClient.WORKFLOW_TYPE))
+            .setStatus(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)
+            .setStartTime(Timestamp.newBuilder().setSeconds(started.getEpochSecond()));
+    if (sa != null) {
+      b.setSearchAttributes(SearchAttributesUtil.encodeTyped(sa));
+    }
+    return b.build();
+  }
+
+  /** A frontend answering GetSystemInfo (every SDK asks it first) and UNIMPLEMENTED for all else unless overridden. */
+  abstract static class Frontend extends WorkflowServiceGrpc.WorkflowServiceImplBase {
+    @Override
+    public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> answer) {
+      answer.onNext(GetSystemInfoResponse.getDefaultInstance());
+      answer.onCompleted();
+    }
+  }
+
+  static IncidentClient client(WorkflowServiceGrpc.WorkflowServiceImplBase frontend) {
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newInstance(frontend, WorkflowServiceStubsOptions.newBuilder().build());
+    return new IncidentClient(WorkflowClient.newInstance(stubs), null);
+  }
+
+  @Test
+  void onAClusterTheVisibilityQueryListsByTheSearchAttributes() {
+    List<String> queries = new CopyOnWriteArrayList<>();
+    Instant older = Instant.parse("2026-11-26T17:00:00Z");
+    Instant newer = Instant.parse("2026-11-26T17:20:00Z");
+    IncidentClient incidents =
+        client(
+            new Frontend() {
+              @Override
+              public void listWorkflowExecutions(
+                  ListWorkflowExecutionsRequest request, StreamObserver<ListWorkflowExecutionsResponse> answer) {
+                queries.add(request.getQuery());
+                answer.onNext(
+                    ListWorkflowExecutionsResponse.newBuilder()
+                        .addExecutions(execution(AUTH, older, attributes("auth-service", "critical", "ACTING")))
+                        .addExecutions(
+                            execution(BILLING, newer, attributes("billing-service", "warning", "AWAITING_APPROVAL")))
+                        .build());
+                answer.onCompleted();
+              }
+            });
+
+    IncidentClient.Listing listing = incidents.openIncidents(null);
+
+    assertThat(queries).containsExactly("ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL");
+    assertThat(listing.source()).isEqualTo(IncidentClient.ListingSource.VISIBILITY_QUERY);
+    assertThat(listing.incidents()).extracting(IncidentClient.OpenIncident::incidentId).containsExactly(BILLING, AUTH);
+    IncidentClient.OpenIncident billing = listing.incidents().get(0);
+    assertThat(billing.service()).isEqualTo("billing-service");
+    assertThat(billing.severity()).isEqualTo("warning");
+    assertThat(billing.phase()).isEqualTo("AWAITING_APPROVAL");
+    assertThat(billing.startTime()).isEqualTo(newer);
+  }
+
+  static SearchAttributes attributes(String service, String severity, String phase) {
+    return SearchAttributes.newBuilder()
+        .set(IncidentSearchAttributes.NAMESPACE, "prod")
+        .set(IncidentSearchAttributes.SERVICE, service)
+        .set(IncidentSearchAttributes.SEVERITY, severity)
+        .set(IncidentSearchAttributes.PHASE, phase)
+        .build();
+  }
+
+  @Test
+  void withoutAnyListApiEachConfiguredTargetIsDescribed() {
+    List<String> described = new CopyOnWriteArrayList<>();
+    Instant started = Instant.parse("2026-11-26T17:27:15Z");
+    IncidentClient incidents =
+        client(
+            new Frontend() {
+              @Override
+              public void describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest request,
+                  StreamObserver<DescribeWorkflowExecutionResponse> answer) {
+                String id = request.getExecution().getWorkflowId();
+                described.add(id);
+                if (id.equals(AUTH)) {
+                  answer.onNext(
+                      DescribeWorkflowExecutionResponse.newBuilder()
+                          .setWorkflowExecutionInfo(execution(AUTH, started, null))
+                          .build());
+                  answer.onCompleted();
+                } else {
+                  answer.onError(Status.NOT_FOUND.withDescription("workflow not found").asRuntimeException());
+                }
+              }
+            });
+    RemediatorConfig config =
+        ConfigLoader.parse(
+            IntakeFixture.configYaml(Path.of("/nonexistent")).replaceAll("(?m)^  (tokenFile|apiTokens).*\\n", "")
+                .replaceAll("(?m)^    - identity.*\\n|^      tokenFile.*\\n", ""),
+            "test");
+
+    IncidentClient.Listing listing = incidents.openIncidents(config);
+
+    assertThat(listing.source()).isEqualTo(IncidentClient.ListingSource.CONFIGURED_TARGETS);
+    assertThat(described).contains(AUTH, BILLING, "dbpool:prod:orders-service:ordersdb");
+    assertThat(listing.incidents()).hasSize(1);
+    IncidentClient.OpenIncident auth = listing.incidents().get(0);
+    assertThat(auth.incidentId()).isEqualTo(AUTH);
+    assertThat(auth.service()).isEqualTo("auth-service");
+    assertThat(auth.startTime()).isEqualTo(started);
+
+    assertThatThrownBy(() -> incidents.openIncidents(null))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("pass --config");
+  }
+}

@@ -1,0 +1,320 @@
+package dev.remediator.starter;
+
+import static org.awaitility.Awaitility.await;
+
+import com.uber.m3.tally.Scope;
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.TargetConfig;
+import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.incident.DatabaseActivities;
+import dev.remediator.incident.Diagnosis;
+import dev.remediator.incident.IncidentSearchAttributes;
+import dev.remediator.incident.IncidentWorkflowImpl;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SessionInfo;
+import dev.remediator.incident.SessionOutcome;
+import dev.remediator.incident.Target;
+import dev.remediator.incident.TerminationResult;
+import dev.remediator.temporal.TemporalConnection;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.filter.v1.WorkflowExecutionFilter;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The real intake path for tests: Temporal's embedded server on a real port, a worker running the real
+ * {@link IncidentWorkflowImpl} with a scripted database (a leak of 25 sessions idle in transaction for 15 minutes,
+ * cleared once terminated), and the receiver on a free HTTP port, talking to each other over the loopback.
+ */
+final class IntakeFixture implements AutoCloseable {
+  static final String WEBHOOK_TOKEN = "webhook-token-0123456789abcdef";
+  static final String ALICE_TOKEN = "alice-api-token-0123456789";
+  static final String MALLORY_TOKEN = "mallory-api-token-0123456789";
+  static final String AUTH = "dbpool:prod:auth-service:authdb";
+  static final String BILLING = "dbpool:prod:billing-service:billingdb";
+  static final String ORDERS = "dbpool:prod:orders-service:ordersdb";
+
+  final int temporalPort;
+  final Path home;
+  final RemediatorConfig config;
+  final ReceiverMetrics metrics = new ReceiverMetrics();
+  private final Scope scope = metrics.temporalScope(Duration.ofMillis(100));
+  private TestServer.PortBoundTestServer server;
+  final TemporalConnection connection;
+  final IncidentClient incidents;
+  private WorkerFactory workers;
+  final LeakingDatabase database = new LeakingDatabase();
+  final AlertReceiver receiver;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  IntakeFixture() throws IOException {
+    temporalPort = freePort();
+    startServer();
+    home = Files.createTempDirectory("intake-test-");
+    Files.writeString(home.resolve("webhook-token"), WEBHOOK_TOKEN + "\n");
+    Files.writeString(home.resolve("alice-token"), ALICE_TOKEN);
+    Files.writeString(home.resolve("mallory-token"), MALLORY_TOKEN);
+    config = ConfigLoader.parse(configYaml(home), "test configuration");
+    connection =
+        TemporalConnection.connect(address(), ClientTuning.failFast(Duration.ofSeconds(2), scope));
+    incidents = new IncidentClient(connection.client(), config);
+    startWorker();
+    receiver = new AlertReceiver(config, incidents, metrics).start("127.0.0.1", 0);
+  }
+
+  static String configYaml(Path home) {
+    StringBuilder targets = new StringBuilder();
+    for (String[] t :
+        new String[][] {{"auth-service", "authdb"}, {"billing-service", "billingdb"}, {"orders-service", "ordersdb"}}) {
+      targets.append("""
+            - service: %s
+              namespace: prod
+              database: %s
+              postgres:
+                url: jdbc:postgresql://127.0.0.1:1/%s
+                user: remediator
+                applicationRoles: [app]
+          """.formatted(t[0], t[1], t[1]));
+    }
+    return """
+        taskQueue: intake-test
+        receiver:
+          tokenFile: %s
+          apiTokens:
+            - identity: alice
+              tokenFile: %s
+            - identity: mallory
+              tokenFile: %s
+        defaults:
+          approvers: [alice, bob]
+        targets:
+        %s"""
+        .formatted(home.resolve("webhook-token"), home.resolve("alice-token"), home.resolve("mallory-token"),
+            targets);
+  }
+
+  String address() {
+    return "127.0.0.1:" + temporalPort;
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + receiver.port() + path;
+  }
+
+  void startServer() {
+    // The port may linger for a moment after a stop: retry the bind.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              server = TestServer.createPortBoundServer(temporalPort);
+              return true;
+            });
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder().setTarget(address()).validateAndBuildWithDefaults());
+    try {
+      AddSearchAttributesRequest.Builder sa = AddSearchAttributesRequest.newBuilder().setNamespace("default");
+      for (var key : IncidentSearchAttributes.ALL) {
+        sa.putSearchAttributes(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+      }
+      operator.blockingStub().addSearchAttributes(sa.build());
+    } finally {
+      operator.shutdownNow();
+    }
+  }
+
+  void stopServer() {
+    server.close();
+  }
+
+  private void startWorker() {
+    workers = WorkerFactory.newInstance(connection.client());
+    Worker worker =
+        workers.newWorker(
+            config.taskQueueOrDefault(),
+            WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
+    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
+    // Activities of the workflow, scripted. When the workflow gains activities, register their doubles here.
+    worker.registerActivitiesImplementations(database);
+    workers.start();
+  }
+
+  /** A pool 92% used, 25 sessions idle in transaction for 15 minutes, until they are terminated. */
+  static final class LeakingDatabase implements DatabaseActivities {
+    private final Map<String, Boolean> cleared = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
+      List<SessionInfo> idle = new ArrayList<>();
+      if (!cleared.getOrDefault(target.id(), false)) {
+        for (int i = 0; i < 25; i++) {
+          idle.add(new SessionInfo(1000 + i, "app", target.service(), "10.0.0.7", "idle in transaction",
+              "2026-11-26 17:00:00+00", "2026-11-26 17:01:00+00", 900, 900, "SELECT 1"));
+        }
+      }
+      int total = 9 + idle.size();
+      return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
+          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
+    }
+
+    @Override
+    public TerminationResult terminateIdleInTransaction(
+        Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
+      cleared.put(target.id(), true);
+      return new TerminationResult(
+          sessions.stream()
+              .map(s -> new SessionOutcome(s.pid(), SessionOutcome.Result.TERMINATED, "pg_terminate_backend"))
+              .toList());
+    }
+
+    void reset() {
+      cleared.clear();
+    }
+  }
+
+  /** Terminates every open incident of the configured targets, so each test starts from none. */
+  void closeAllIncidents() {
+    for (TargetConfig t : config.targets()) {
+      String id = t.target().incidentId();
+      if (incidents.runningRunId(id).isPresent()) {
+        incidents.untyped(id).terminate("test cleanup");
+      }
+    }
+    database.reset();
+  }
+
+  /** Open runs of this workflow ID, as the server lists them. */
+  int openRuns(String incidentId) {
+    return connection
+        .service()
+        .blockingStub()
+        .listOpenWorkflowExecutions(
+            ListOpenWorkflowExecutionsRequest.newBuilder()
+                .setNamespace(connection.namespace())
+                .setExecutionFilter(WorkflowExecutionFilter.newBuilder().setWorkflowId(incidentId))
+                .setMaximumPageSize(100)
+                .build())
+        .getExecutionsCount();
+  }
+
+  Optional<WorkflowExecutionDescription> describe(String incidentId) {
+    try {
+      return Optional.of(incidents.describe(incidentId));
+    } catch (WorkflowNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  boolean running(String incidentId) {
+    return describe(incidentId)
+        .map(d -> d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)
+        .orElse(false);
+  }
+
+  static byte[] resource(String name) {
+    try (InputStream in = IntakeFixture.class.getResourceAsStream("/alertmanager/" + name)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  HttpResponse<String> post(String path, String token, String contentType, byte[] body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url(path)))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return send(b.build());
+  }
+
+  HttpResponse<String> webhook(byte[] body) {
+    return post(AlertReceiver.WEBHOOK_PATH, WEBHOOK_TOKEN, "application/json", body);
+  }
+
+  HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30)).GET().build());
+  }
+
+  HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The value of one series in the receiver's Prometheus exposition (0 if absent). */
+  double metric(String series) {
+    return valueOf(metrics.scrape(), series);
+  }
+
+  static double valueOf(String exposition, String series) {
+    return exposition
+        .lines()
+        .filter(l -> l.startsWith(series + " "))
+        .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .collect(Collectors.summingDouble(Double::doubleValue));
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    receiver.close();
+    workers.shutdownNow();
+    workers.awaitTermination(10, TimeUnit.SECONDS);
+    connection.close();
+    server.close();
+    try (var files = Files.walk(home)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
