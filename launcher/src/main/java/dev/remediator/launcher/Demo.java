@@ -3,6 +3,7 @@ package dev.remediator.launcher;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.TimelineEntry;
@@ -72,7 +73,7 @@ public final class Demo {
             Thread.sleep(100); // the leak must be older than the demo's termination threshold
           }
           step("POST " + stack.webhookUrl() + "  (DatabaseConnectionPoolCritical, auth-service/authdb)");
-          HttpResponse<String> response = fire(stack.webhookUrl(), token);
+          HttpResponse<String> response = fire(stack.webhookUrl(), token, "/demo/firing-critical.json");
           step("Receiver answered " + response.statusCode() + " " + response.body());
           if (response.statusCode() != 200) {
             throw new IllegalStateException("the receiver refused the alert");
@@ -89,6 +90,12 @@ public final class Demo {
               + "\",\"reason\":\"leak confirmed\"}'");
           incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, APPROVER, "leak confirmed"));
 
+          follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
+          step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+          HttpResponse<String> resolved = fire(stack.webhookUrl(), token, "/demo/resolved.json");
+          if (resolved.statusCode() != 200) {
+            throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
+          }
           IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
           printTimeline(report.timeline());
           Result result =
@@ -111,7 +118,7 @@ public final class Demo {
       if (until.test(s)) {
         return s;
       }
-      if (s.phase() == dev.remediator.incident.IncidentPhase.CLOSED) {
+      if (s.phase() == IncidentPhase.CLOSED) {
         throw new IllegalStateException("incident closed before the expected step: " + s.timeline()
             .get(s.timeline().size() - 1).event());
       }
@@ -149,9 +156,10 @@ public final class Demo {
     out.println("==> " + text);
   }
 
-  private static HttpResponse<String> fire(String url, String token) throws IOException, InterruptedException {
+  private static HttpResponse<String> fire(String url, String token, String payload)
+      throws IOException, InterruptedException {
     byte[] body;
-    try (InputStream in = Demo.class.getResourceAsStream("/demo/firing-critical.json")) {
+    try (InputStream in = Demo.class.getResourceAsStream(payload)) {
       body = in.readAllBytes();
     }
     HttpRequest request =
@@ -172,8 +180,9 @@ public final class Demo {
         defaults:
           idleInTransactionTerminateAfter: %ds
           approvers: [%s]
-          verifySamples: 1
+          verifySamples: 2
           verifyInterval: 1s
+          quietPeriod: 1m
         targets:
           - service: auth-service
             namespace: prod

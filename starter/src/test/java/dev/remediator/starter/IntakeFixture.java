@@ -8,6 +8,17 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.ConnectionSnapshot;
 import dev.remediator.incident.DatabaseActivities;
+import dev.remediator.incident.KubernetesActivities;
+import dev.remediator.incident.LogSummary;
+import dev.remediator.incident.Notification;
+import dev.remediator.incident.NotificationActivities;
+import dev.remediator.incident.NotificationResult;
+import dev.remediator.incident.PoolSettings;
+import dev.remediator.incident.ProbeActivities;
+import dev.remediator.incident.RestartResult;
+import dev.remediator.incident.RolloutRevision;
+import dev.remediator.incident.RolloutStatus;
+import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentWorkflowImpl;
@@ -165,8 +176,8 @@ final class IntakeFixture implements AutoCloseable {
             config.taskQueueOrDefault(),
             WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-    // Activities of the workflow, scripted. When the workflow gains activities, register their doubles here.
-    worker.registerActivitiesImplementations(database);
+    // Activities of the workflow, scripted: a leaking database; no Kubernetes, probes or channels configured.
+    worker.registerActivitiesImplementations(database, new NothingElseConfigured());
     workers.start();
   }
 
@@ -180,7 +191,7 @@ final class IntakeFixture implements AutoCloseable {
       if (!cleared.getOrDefault(target.id(), false)) {
         for (int i = 0; i < 25; i++) {
           idle.add(new SessionInfo(1000 + i, "app", target.service(), "10.0.0.7", "idle in transaction",
-              "2026-11-26 17:00:00+00", "2026-11-26 17:01:00+00", 900, 900, "SELECT 1"));
+              "2026-11-26 17:00:00+00", "2026-11-26 17:01:00+00", 900, 900, "SELECT 1", true, true, null));
         }
       }
       int total = 9 + idle.size();
@@ -200,6 +211,60 @@ final class IntakeFixture implements AutoCloseable {
 
     void reset() {
       cleared.clear();
+    }
+  }
+
+  /** A target with only a database configured: no endpoints to probe, no Kubernetes workload, no channels. */
+  static final class NothingElseConfigured
+      implements ProbeActivities, KubernetesActivities, NotificationActivities {
+    @Override
+    public ServiceHealth probe(Target target) {
+      return new ServiceHealth(null, null);
+    }
+
+    private static io.temporal.failure.ApplicationFailure noKubernetes(Target target) {
+      return io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "no Kubernetes workload configured for " + target.id(), "KubernetesNotConfigured");
+    }
+
+    @Override
+    public RestartResult rollingRestart(Target target, String requestId, Duration cooldown) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public RolloutStatus awaitRollout(Target target, Duration timeout) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public PoolSettings poolSettings(Target target) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public PoolSettings restorePoolSettings(Target target, PoolSettings previous) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public LogSummary errorLogs(Target target, Duration since) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public List<RolloutRevision> recentChanges(Target target, int limit) {
+      throw noKubernetes(target);
+    }
+
+    @Override
+    public NotificationResult send(Notification notification) {
+      return new NotificationResult(List.of());
     }
   }
 

@@ -68,51 +68,38 @@ final class RunbookPlanner {
     return actions;
   }
 
-  /** Sessions idle in transaction past the termination threshold (the activity re-checks each at execution). */
+  /**
+   * The application's sessions idle in transaction past the termination threshold, as the activity marked them
+   * terminable (its own rules: target database, application roles/names, never superusers, monitoring or us). The
+   * activity re-checks each one at execution.
+   */
   static List<SessionInfo> leakedSessions(RunbookPolicy p, ConnectionSnapshot snapshot) {
     if (snapshot == null) {
       return List.of();
     }
     double threshold = p.idleInTransactionTerminateAfter().toMillis() / 1000.0;
     return snapshot.idleInTransactionSessions().stream()
+        .filter(SessionInfo::terminable)
         .filter(x -> x.stateSeconds() >= threshold)
         .limit(p.maxSessionsPerTermination())
         .toList();
   }
 
-  /**
-   * Each numeric pool env var × {@code poolIncreaseFactor}, scaled down so that every replica at its new maximum plus
-   * the other clients still fit in the server's usable connections. Empty if no increase fits.
-   */
+  /** The policy's increase factor, capped by what the server can take ({@link PoolCapacity}); empty if none fits. */
   static List<PoolSettings.EnvValue> proposePoolIncrease(
       RunbookPolicy p, ConnectionSnapshot snapshot, PoolSettings pool) {
-    if (snapshot == null || pool.replicas() <= 0) {
+    if (snapshot == null) {
       return List.of();
     }
-    List<PoolSettings.EnvValue> current =
-        pool.values().stream().filter(v -> v.value() != null && v.value().matches("\\d+")).toList();
-    int currentPerReplica = current.stream().mapToInt(v -> Integer.parseInt(v.value())).sum();
-    if (currentPerReplica == 0) {
-      return List.of();
-    }
-    int usable = snapshot.maxConnections() - snapshot.reservedConnections();
-    int others = Math.max(0, snapshot.serverConnections() - snapshot.totalConnections());
-    int fitsPerReplica = (usable - others) / pool.replicas();
-    int wantedPerReplica = (int) Math.ceil(currentPerReplica * p.poolIncreaseFactor());
-    int newPerReplica = Math.min(wantedPerReplica, fitsPerReplica);
-    if (newPerReplica <= currentPerReplica) {
+    CapacityAssessment capacity = PoolCapacity.proposeIncrease(snapshot, pool, p);
+    if (capacity.refused() || !capacity.increasePossible()) {
       return List.of();
     }
     List<PoolSettings.EnvValue> proposed = new ArrayList<>();
-    int assigned = 0;
-    for (int i = 0; i < current.size(); i++) {
-      int value = Integer.parseInt(current.get(i).value());
-      int scaled =
-          i == current.size() - 1
-              ? newPerReplica - assigned
-              : (int) Math.floor((double) value * newPerReplica / currentPerReplica);
-      assigned += scaled;
-      proposed.add(new PoolSettings.EnvValue(current.get(i).name(), Integer.toString(scaled)));
+    proposed.add(new PoolSettings.EnvValue(pool.values().get(0).name(), Integer.toString(capacity.proposedPoolSize())));
+    if (pool.values().size() > 1) {
+      proposed.add(
+          new PoolSettings.EnvValue(pool.values().get(1).name(), Integer.toString(capacity.proposedMaxOverflow())));
     }
     return proposed;
   }

@@ -54,7 +54,7 @@ final class SimulatedTarget
     for (int i = 0; i < leaked; i++) {
       list.add(new SessionInfo(1000 + i, "auth_service", "auth-service", "10.0.0.7", "idle in transaction",
           "2026-11-26 17:00:00." + (100000 + i) + "+00", "2026-11-26 17:01:00+00", leakIdleSeconds, leakIdleSeconds,
-          "SELECT balance FROM accounts WHERE email = ?"));
+          "SELECT balance FROM accounts WHERE email = ?", true, true, null));
     }
     return list;
   }
@@ -71,7 +71,8 @@ final class SimulatedTarget
     RootCause cause = leaked > 0 ? RootCause.LEAK : load > 0 ? RootCause.LOAD : RootCause.UNKNOWN;
     return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, load, base, leaked, load > 0 ? 120 : 0, MAX,
         RESERVED, total + 1, utilization(), leakedSessions(), List.of(), List.of(), List.of(),
-        new Diagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")));
+        new Diagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")), List.of(), total, 1,
+        leaked, 0, "14.22");
   }
 
   @Override

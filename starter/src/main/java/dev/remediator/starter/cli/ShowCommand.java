@@ -49,10 +49,11 @@ public final class ShowCommand extends TemporalCommand {
     b.append("Opened     ").append(nvl(s.openedAt())).append('\n');
     Plan p = s.plan();
     if (p != null) {
-      b.append("Plan       ").append(p.planId()).append(": ").append(p.action()).append(" (")
-          .append(p.sessions() == null ? 0 : p.sessions().size()).append(" session(s), mode ").append(p.mode())
-          .append(")\n");
-      b.append("           ").append(nvl(p.reason())).append('\n');
+      b.append("Plan       ").append(p.planId()).append(" (created ").append(nvl(p.createdAt())).append(")\n");
+      for (var a : p.actions()) {
+        b.append("           - ").append(a.describe()).append(" [").append(a.mode()).append("]: ")
+            .append(nvl(a.reason())).append('\n');
+      }
     }
     if (s.awaitingApproval() && p != null && running) {
       b.append("Awaiting   approval: remediator approve ").append(s.incidentId()).append(" --by NAME --plan ")
