@@ -498,7 +498,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     return scan.summary(read);
   }
 
-  /** At most {@link #MAX_LOG_BYTES_PER_POD} of one pod's log; null when the pod went away meanwhile. */
+  /** At most {@link #MAX_LOG_BYTES_PER_POD} of one pod's log; null when the pod has no log to read (gone, not started). */
   private String podLog(Workload w, Pod pod, int sinceSeconds) {
     String name = pod.getMetadata().getName();
     List<Container> containers = pod.getSpec() == null ? List.of() : pod.getSpec().getContainers();
@@ -515,7 +515,9 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
           .getLog();
       return bounded(text == null ? "" : text, MAX_LOG_BYTES_PER_POD);
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
+      // 404: the pod went away meanwhile (rollouts replace pods); 400: its container has not started yet
+      // ("is waiting to start"). Neither is a reason to lose the other pods' logs.
+      if (e.getCode() == 404 || e.getCode() == 400) {
         return null;
       }
       throw KubeCalls.failure(e, "get", POD_LOGS, w.namespace(), name);

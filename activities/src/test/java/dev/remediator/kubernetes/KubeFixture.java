@@ -148,13 +148,17 @@ final class KubeFixture implements AutoCloseable {
   }
 
   void pod(String name, Map<String, String> labels) {
+    pod(name, labels, "Running");
+  }
+
+  void pod(String name, Map<String, String> labels, String phase) {
     client.pods().inNamespace(NS).resource(new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(NS).withLabels(labels).endMetadata()
         .withNewSpec()
         .addNewContainer().withName("istio-proxy").endContainer()
         .addNewContainer().withName(NAME).endContainer()
         .endSpec()
-        .withNewStatus().withPhase("Running").endStatus()
+        .withNewStatus().withPhase(phase).endStatus()
         .build()).create();
   }
 

@@ -90,6 +90,25 @@ class LogsTest {
   }
 
   @Test
+  void aPodWhoseContainerHasNotStartedIsSkipped() {
+    k8s.pod("auth-service-8e0a-c", Map.of("app", NAME), "Pending");
+    k8s.server.expect().get().withPath(logPath("auth-service-8e0a-c"))
+        .andReturn(400, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(400).withReason("BadRequest")
+            .withMessage("container \"auth-service\" in pod \"auth-service-8e0a-c\" is waiting to start:"
+                + " ContainerCreating").build())
+        .always();
+    k8s.server.expect().get().withPath(logPath("auth-service-7d9f-a"))
+        .andReturn(200, "x ERROR Connection timeout\n").always();
+    k8s.server.expect().get().withPath(logPath("auth-service-7d9f-b"))
+        .andReturn(200, "x ERROR Connection timeout\n").always();
+
+    LogSummary logs = activities.errorLogs(TARGET, Duration.ofMinutes(30));
+
+    assertThat(logs.pods()).isEqualTo(2);
+    assertThat(logs.counts()).containsEntry("Connection timeout", 2);
+  }
+
+  @Test
   void aPodThatWentAwayIsSkipped() {
     k8s.server.expect().get().withPath(logPath("auth-service-7d9f-a"))
         .andReturn(404, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(404).withReason("NotFound")
