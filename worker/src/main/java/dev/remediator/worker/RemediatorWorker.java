@@ -3,25 +3,49 @@ package dev.remediator.worker;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.IncidentWorkflowImpl;
+import dev.remediator.kubernetes.KubernetesActivitiesImpl;
+import dev.remediator.kubernetes.KubernetesClients;
+import dev.remediator.notify.NotificationActivitiesImpl;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
+import dev.remediator.probe.ProbeActivitiesImpl;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** Registers the incident workflow and its activities on the configured task queue. */
 public final class RemediatorWorker {
   private RemediatorWorker() {}
 
   /**
-   * Creates (but does not start) the worker factory.
+   * Creates (but does not start) the worker factory. The Kubernetes client is built on first use from the
+   * environment (in-cluster service account, or kubeconfig); see {@link KubernetesClients#fromEnvironment()}.
    *
    * @param embedded true against the embedded test server: there a restarted worker would strand workflows on the
    *     dead worker's sticky queue, so sticky execution is given up at once
    */
   public static WorkerFactory create(WorkflowClient client, RemediatorConfig config, boolean embedded) {
+<<<<<<< HEAD
     SearchAttributeRegistration.ensure(client);
+=======
+    return create(client, config, embedded, KubernetesClients.lazyFromEnvironment());
+  }
+
+  /**
+   * As {@link #create(WorkflowClient, RemediatorConfig, boolean)}, against a given Kubernetes client (e.g. the
+   * demo's simulated cluster or a test's mock server). The caller owns the client and closes it after the worker.
+   */
+  public static WorkerFactory create(
+      WorkflowClient client, RemediatorConfig config, boolean embedded, KubernetesClient kubernetes) {
+    return create(client, config, embedded, () -> kubernetes);
+  }
+
+  private static WorkerFactory create(
+      WorkflowClient client, RemediatorConfig config, boolean embedded, Supplier<KubernetesClient> kubernetes) {
+>>>>>>> feature/k8s
     WorkerFactory factory = WorkerFactory.newInstance(client);
     WorkerOptions.Builder options = WorkerOptions.newBuilder();
     if (embedded) {
@@ -30,7 +54,11 @@ public final class RemediatorWorker {
     Worker worker = factory.newWorker(config.taskQueueOrDefault(), options.build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     TargetDirectory targets = new TargetDirectory(config);
-    worker.registerActivitiesImplementations(new DatabaseActivitiesImpl(targets));
+    worker.registerActivitiesImplementations(
+        new DatabaseActivitiesImpl(targets),
+        new KubernetesActivitiesImpl(targets, kubernetes, Duration.ofSeconds(2)),
+        new ProbeActivitiesImpl(targets),
+        new NotificationActivitiesImpl(config.notifications()));
     return factory;
   }
 }

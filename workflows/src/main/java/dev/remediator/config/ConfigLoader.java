@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.remediator.incident.ActionMode;
+import dev.remediator.incident.EscalationTier;
 import dev.remediator.incident.RunbookPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,6 +109,7 @@ public final class ConfigLoader {
 
   private static void validate(RemediatorConfig config, String source) {
     List<String> problems = new ArrayList<>();
+    Set<String> channels = validateChannels(config.notifications(), problems);
     if (config.targets() == null || config.targets().isEmpty()) {
       problems.add("no targets configured");
     } else {
@@ -142,11 +144,56 @@ public final class ConfigLoader {
         if (p.terminateSessions() == null) {
           problems.add(at + ": terminateSessions must be one of auto, approve, dry_run, off");
         }
+        if (p.escalation() != null) {
+          for (EscalationTier tier : p.escalation()) {
+            for (String channel : tier.channels() == null ? List.<String>of() : tier.channels()) {
+              if (!channels.contains(channel)) {
+                problems.add(at + ": escalation tier " + tier.name() + " names channel '" + channel
+                    + "', which is not in notifications.channels");
+              }
+            }
+          }
+        }
       }
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", problems));
     }
+  }
+
+  /** Channel names must be unique, types known, and each needs its secret's source (env var or file). */
+  private static Set<String> validateChannels(NotificationsConfig notifications, List<String> problems) {
+    Set<String> names = new HashSet<>();
+    if (notifications == null || notifications.channels() == null) {
+      return names;
+    }
+    for (int i = 0; i < notifications.channels().size(); i++) {
+      NotificationsConfig.Channel c = notifications.channels().get(i);
+      if (blank(c.name())) {
+        problems.add("notifications.channels[" + i + "]: name is required");
+        continue;
+      }
+      String at = "channel " + c.name();
+      if (!names.add(c.name())) {
+        problems.add(at + ": configured twice");
+      }
+      String type = c.type() == null ? "" : c.type().toLowerCase(java.util.Locale.ROOT);
+      boolean url = !blank(c.urlEnv()) || !blank(c.urlFile());
+      switch (type) {
+        case "slack", "webhook" -> {
+          if (!url) {
+            problems.add(at + ": urlEnv or urlFile is required (the URL is a secret)");
+          }
+        }
+        case "pagerduty" -> {
+          if (blank(c.routingKeyEnv()) && blank(c.routingKeyFile())) {
+            problems.add(at + ": routingKeyEnv or routingKeyFile is required");
+          }
+        }
+        default -> problems.add(at + ": type must be slack, pagerduty or webhook, not '" + c.type() + "'");
+      }
+    }
+    return names;
   }
 
   private static boolean blank(String s) {
