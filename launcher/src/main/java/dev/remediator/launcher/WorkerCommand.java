@@ -39,6 +39,13 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Listen address of the metrics endpoint (default ${DEFAULT-VALUE}).")
   String metricsHost;
 
+  @Option(
+      names = "--embedded-server",
+      description = "The Temporal server is the embedded test server (`remediator server`): no sticky execution, so"
+          + " a restarted worker resumes incidents at once (the test server would strand them on a dead worker's"
+          + " sticky queue). Not for a Temporal cluster.")
+  boolean embeddedServer;
+
   @Override
   public Integer call() throws InterruptedException {
     RemediatorConfig cfg = config.load();
@@ -47,7 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
     try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope));
         MetricsServer http =
             metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
-      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, false);
+      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embeddedServer);
       factory.start();
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
           + temporal.namespace()
