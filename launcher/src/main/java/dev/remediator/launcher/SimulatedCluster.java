@@ -85,6 +85,7 @@ public final class SimulatedCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final ScheduledExecutorService controller;
+  private volatile boolean rolloutsHeld;
 
   private SimulatedCluster() {
     MOCK_LOGGER.setLevel(Level.WARNING);
@@ -126,6 +127,14 @@ public final class SimulatedCluster implements AutoCloseable {
   /** Rollouts the controller has completed since start. */
   public int completedRollouts() {
     return rollouts.get();
+  }
+
+  /**
+   * Holds (true) or lets go (false) the controller: while held it does nothing, so a rollout that has begun stays in
+   * progress ({@code kubectl rollout status} keeps waiting). For tests that must catch a worker inside the wait.
+   */
+  public void holdRollouts(boolean held) {
+    rolloutsHeld = held;
   }
 
   /** The auth-service container's current env, as the deployment's pod template has it. */
@@ -193,6 +202,9 @@ public final class SimulatedCluster implements AutoCloseable {
   // ---- controller ---------------------------------------------------------------------------------------------
 
   private void reconcileQuietly() {
+    if (rolloutsHeld) {
+      return;
+    }
     try {
       reconcile();
     } catch (RuntimeException e) {
