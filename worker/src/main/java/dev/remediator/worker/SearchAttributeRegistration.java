@@ -59,8 +59,17 @@ final class SearchAttributeRegistration {
       }
       AddSearchAttributesRequest.Builder add = AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
       missing.forEach(name -> add.putSearchAttributes(name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-      operator.blockingStub().addSearchAttributes(add.build());
-      log.info("Registered search attributes {} in namespace {}", missing, namespace);
+      try {
+        operator.blockingStub().addSearchAttributes(add.build());
+        log.info("Registered search attributes {} in namespace {}", missing, namespace);
+      } catch (StatusRuntimeException e) {
+        // Another worker (a restart, a second replica) registered them first; the embedded server cannot list
+        // them, so "missing" above may be wrong there. Either way they exist: that is all we need.
+        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+        log.info("Search attributes {} already registered in namespace {}", missing, namespace);
+      }
     } catch (StatusRuntimeException e) {
       throw new IllegalStateException(
           "Search attributes " + IncidentSearchAttributes.ALL.stream().map(SearchAttributeKey::getName).toList()
