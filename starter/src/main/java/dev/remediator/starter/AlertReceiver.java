@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertReceiver implements AutoCloseable {
   public static final String WEBHOOK_PATH = "/webhooks/alertmanager";
+  /** The alerts Remediator has a runbook for; any other alert name is ignored (listed, counted), never started. */
+  public static final List<String> RUNBOOK_ALERTS = List.of(Alert.HIGH, Alert.CRITICAL);
   /** Largest accepted webhook body: 1 MiB. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
   /** Deadline of the readiness check against Temporal. */
@@ -158,6 +160,15 @@ public final class AlertReceiver implements AutoCloseable {
         Map<String, Object> e = entry(i, a, null);
         e.put("reason", "no configured target for namespace/service/database " + a.labels().get("namespace") + "/"
             + a.labels().get("service") + "/" + a.labels().get("database"));
+        ignored.add(e);
+        continue;
+      }
+      String alertName = a.labels().get("alertname");
+      if (!RUNBOOK_ALERTS.contains(alertName)) {
+        // A configured target, but an alert no runbook of ours handles (e.g. a route that sends more than ours).
+        metrics.ignored(ReceiverMetrics.UNKNOWN_ALERT);
+        Map<String, Object> e = entry(i, a, null);
+        e.put("reason", "no runbook for alert " + alertName + " (handled: " + String.join(", ", RUNBOOK_ALERTS) + ")");
         ignored.add(e);
         continue;
       }

@@ -17,6 +17,7 @@ import java.util.List;
 public final class ReceiverMetrics {
   /** Reasons an alert of a valid payload is ignored. */
   public static final String UNKNOWN_TARGET = "unknown_target";
+  public static final String UNKNOWN_ALERT = "unknown_alert";
   public static final String RESOLVED_WITHOUT_INCIDENT = "resolved_without_incident";
 
   /** Reasons a delivery (one webhook request) is rejected. */
@@ -38,7 +39,7 @@ public final class ReceiverMetrics {
     // Known series exist from the start, at zero, so rates and absent() behave from the first scrape.
     received(0);
     counter("remediator_incidents_started");
-    for (String reason : List.of(UNKNOWN_TARGET, RESOLVED_WITHOUT_INCIDENT)) {
+    for (String reason : List.of(UNKNOWN_TARGET, UNKNOWN_ALERT, RESOLVED_WITHOUT_INCIDENT)) {
       counter("remediator_alerts_ignored", "reason", reason);
     }
     for (String reason :

@@ -144,6 +144,23 @@ class AlertReceiverTest {
   }
 
   @Test
+  void alertWithoutARunbookForAConfiguredTargetIsIgnoredCountedAndListed() throws Exception {
+    ObjectNode p = payload("firing-critical.json");
+    ((ObjectNode) p.at("/alerts/0/labels")).put("alertname", "DatabaseReplicationLagHigh");
+    double ignored = fx.metric("remediator_alerts_ignored_total{reason=\"unknown_alert\"}");
+
+    HttpResponse<String> r = fx.webhook(bytes(p));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("accepted")).isEmpty();
+    assertThat(json(r).get("ignoredCount").asInt()).isEqualTo(1);
+    assertThat(json(r).at("/ignored/0/reason").asText())
+        .contains("no runbook for alert DatabaseReplicationLagHigh", "DatabaseConnectionPoolCritical");
+    assertThat(fx.metric("remediator_alerts_ignored_total{reason=\"unknown_alert\"}")).isEqualTo(ignored + 1);
+    assertThat(fx.running(AUTH)).isFalse();
+  }
+
+  @Test
   void highAvailabilityDuplicatesMakeOneIncident() throws Exception {
     double started = fx.metric("remediator_incidents_started_total");
     ObjectNode peer = payload("firing-critical.json");
