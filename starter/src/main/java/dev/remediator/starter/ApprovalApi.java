@@ -20,10 +20,13 @@ import java.util.Map;
  * {@code {"planId": "...", "reason": "..."}}; without {@code planId} the plan pending now is decided. The decision
  * goes through the workflow's {@code decide} update, so the answer says whether it was applied:
  * 200 accepted, 409 refused (the workflow's reason: stale plan, nothing pending, ...), 404 unknown incident,
- * 401 no or unknown token, 403 not an approver of this target, 503 Temporal unreachable.
+ * 401 no or unknown token, 403 not an approver of this target, 503 Temporal unreachable, 202 handed to Temporal
+ * but not applied within {@link #DECISION_WAIT} (no worker running: applied when one runs).
  */
 final class ApprovalApi {
   static final int MAX_BODY_BYTES = 16 * 1024;
+  /** How long a decision waits for a worker to apply it before the answer is 202 (handed over, not yet applied). */
+  static final java.time.Duration DECISION_WAIT = java.time.Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   enum Action {
@@ -87,8 +90,18 @@ final class ApprovalApi {
         }
         planId = status.plan().planId();
       }
-      DecisionResult result =
-          incidents.decide(incidentId, new DecisionRequest(action.decision, planId, identity, reason));
+      DecisionResult result;
+      try {
+        result = incidents.decide(incidentId, new DecisionRequest(action.decision, planId, identity, reason),
+            DECISION_WAIT);
+      } catch (IncidentClient.DecisionPendingException e) {
+        Map<String, Object> out = answer(incidentId, planId, identity, action);
+        out.put("accepted", null);
+        out.put("pending", true);
+        out.put("message", e.getMessage());
+        ctx.status(202).json(out);
+        return;
+      }
       if (result.accepted()) {
         Map<String, Object> out = answer(incidentId, planId, identity, action);
         out.put("accepted", true);

@@ -136,6 +136,54 @@ public final class IncidentClient {
     return stub(incidentId).decide(request);
   }
 
+  /**
+   * The decision was handed to Temporal, but no worker applied it within the wait (no worker running, or all busy):
+   * Temporal holds it and the workflow applies or refuses it when a worker picks the incident up.
+   */
+  public static final class DecisionPendingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DecisionPendingException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * As {@link #decide(String, DecisionRequest)}, but waits at most {@code wait} for a worker to apply it. An update
+   * waits for a worker without a deadline of its own (the SDK polls on), so with no worker running a caller would
+   * hang; past {@code wait} this throws {@link DecisionPendingException} instead. The update stays with Temporal and
+   * is applied when a worker runs (the call itself goes on in a daemon thread until then or until the client shuts
+   * down).
+   */
+  public DecisionResult decide(String incidentId, DecisionRequest request, Duration wait) {
+    java.util.concurrent.CompletableFuture<DecisionResult> result = new java.util.concurrent.CompletableFuture<>();
+    Thread call =
+        new Thread(
+            () -> {
+              try {
+                result.complete(decide(incidentId, request));
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            },
+            "decide " + incidentId);
+    call.setDaemon(true);
+    call.start();
+    try {
+      return result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new DecisionPendingException(
+          "not confirmed within " + wait.toSeconds() + " s: no worker answered for " + incidentId + ". Temporal holds"
+              + " the " + request.action() + " and the incident applies it when a worker runs again (unless the plan"
+              + " has changed by then); check with: remediator show " + incidentId);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + incidentId, e);
+    }
+  }
+
   /** Sends the {@code approve} signal (exactly what {@code temporal workflow signal --name approve} sends). */
   public void approve(String incidentId, ApprovalDecision decision) {
     stub(incidentId).approve(decision);

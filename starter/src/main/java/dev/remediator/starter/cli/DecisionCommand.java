@@ -24,7 +24,6 @@ abstract class DecisionCommand extends TemporalCommand {
       }
       plan = status.plan().planId();
     }
-    DecisionResult result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("incidentId", incidentId);
     json.put("action", action);
@@ -32,6 +31,22 @@ abstract class DecisionCommand extends TemporalCommand {
       json.put("planId", plan);
     }
     json.put("by", by);
+    DecisionResult result;
+    try {
+      result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason),
+          java.time.Duration.ofSeconds(timeoutSeconds));
+    } catch (IncidentClient.DecisionPendingException e) {
+      // Not applied yet, and not lost: say so, and exit non-zero, since nothing has happened yet.
+      if (output.json()) {
+        json.put("accepted", null);
+        json.put("pending", true);
+        json.put("message", e.getMessage());
+        json.put("exitCode", ExitCodes.ERROR);
+        output.print(json, null);
+        return ExitCodes.ERROR;
+      }
+      return output.fail(ExitCodes.ERROR, e.getMessage());
+    }
     json.put("accepted", result.accepted());
     json.put("message", result.message());
     if (!result.accepted()) {
