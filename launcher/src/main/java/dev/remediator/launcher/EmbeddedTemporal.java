@@ -1,5 +1,10 @@
 package dev.remediator.launcher;
 
+import dev.remediator.incident.IncidentSearchAttributes;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.testserver.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,10 +23,36 @@ public final class EmbeddedTemporal implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts on {@code port}, or on a free port when it is 0. */
+  /**
+   * Starts on {@code port}, or on a free port when it is 0, with the incident search attributes registered (as
+   * deploy/'s Helm values register them on a cluster). Being in memory, a restarted server has lost them; workers
+   * still running would otherwise fail every incident's workflow task ("search attribute ... is not defined").
+   */
   public static EmbeddedTemporal start(int port) {
     int p = port == 0 ? freePort() : port;
-    return new EmbeddedTemporal(TestServer.createPortBoundServer(p), p);
+    EmbeddedTemporal temporal = new EmbeddedTemporal(TestServer.createPortBoundServer(p), p);
+    try {
+      temporal.registerSearchAttributes();
+      return temporal;
+    } catch (RuntimeException e) {
+      temporal.close();
+      throw e;
+    }
+  }
+
+  private void registerSearchAttributes() {
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder().setTarget(address()).validateAndBuildWithDefaults());
+    try {
+      AddSearchAttributesRequest.Builder add = AddSearchAttributesRequest.newBuilder().setNamespace("default");
+      for (var key : IncidentSearchAttributes.ALL) {
+        add.putSearchAttributes(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+      }
+      operator.blockingStub().addSearchAttributes(add.build());
+    } finally {
+      operator.shutdownNow();
+    }
   }
 
   public String address() {
