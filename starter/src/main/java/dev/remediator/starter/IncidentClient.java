@@ -103,12 +103,28 @@ public final class IncidentClient {
             .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
             .build();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
+    WorkflowExecution execution;
+    try {
+      execution = signalWithStart(incident, target, alert);
+    } catch (RuntimeException e) {
+      if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      // Another receiver (an HA peer) started this incident in the same instant and the embedded server reported
+      // the race instead of signalling: the incident exists now, so the same request signals it.
+      execution = signalWithStart(incident, target, alert);
+      knownRuns.put(incidentId, execution.getRunId());
+      return Delivery.SIGNALLED;
+    }
+    knownRuns.put(incidentId, execution.getRunId());
+    return execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED;
+  }
+
+  private WorkflowExecution signalWithStart(IncidentWorkflow incident, TargetConfig target, Alert alert) {
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run, new IncidentInput(target.target(), target.policy(), alert));
     request.add(incident::alert, alert);
-    WorkflowExecution execution = client.signalWithStart(request);
-    knownRuns.put(incidentId, execution.getRunId());
-    return execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED;
+    return client.signalWithStart(request);
   }
 
   /** The run ID of the incident's run if one is running. */
