@@ -88,8 +88,8 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
         identifyConnectionLeaks(); // 3. long-running, idle in transaction, blocking → root-cause hint
       }
       Async.procedure(this::escalateWhenCriticalTooLong);
-      if (escalationReason != null) {
-        Async.procedure(this::climbEscalationLadder); // resumed after continue-as-new
+      if (input.carried() != null && escalationReason != null) {
+        Async.procedure(this::climbEscalationLadder); // resumed after continue-as-new (escalate() started it before)
       }
       respondUntilResolved(); // resolution strategies: plan, approve, act, verify; escalate; watch
       revertTemporaryPoolIncrease();

@@ -201,6 +201,24 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void escalationDuringTheImmediateResponsePagesEachTierOnce(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.databaseRefuses = true; // diagnosis fails: escalated before remediation starts
+    IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 1h", CRITICAL);
+    awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
+    await().until(() -> !world.notifications.isEmpty());
+
+    env.sleep(Duration.ofMinutes(5)); // within the tier's 15 min: nothing more to page
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.escalationReason()).contains("database severely degraded: it refuses connections");
+    assertThat(world.notifications.stream().filter(n -> "trigger".equals(n.event())).map(Notification::tier))
+        .containsExactly("database");
+  }
+
+  @Test
   void acknowledgementStopsTheEscalationLadder(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);
     IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 1h", CRITICAL);

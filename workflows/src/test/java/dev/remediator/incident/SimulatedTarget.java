@@ -26,6 +26,8 @@ final class SimulatedTarget
   volatile boolean poolIncreaseClearsLoad = true;
   volatile boolean rolloutFails;
   volatile boolean serviceUp = true;
+  /** The server refuses every connection (SQLSTATE 53300): snapshots fail, not retried. */
+  volatile boolean databaseRefuses;
   /** After this many snapshots the load and leak vanish on their own (0 = never). */
   volatile int recoversAfterSnapshots;
 
@@ -61,6 +63,11 @@ final class SimulatedTarget
 
   @Override
   public synchronized ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
+    if (databaseRefuses) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "connecting to " + target.id() + ": the server refused the connection (SQLSTATE 53300)",
+          "DatabaseRefusedConnection");
+    }
     if (recoversAfterSnapshots > 0 && snapshots.incrementAndGet() > recoversAfterSnapshots) {
       leaked = 0;
       load = 0;
