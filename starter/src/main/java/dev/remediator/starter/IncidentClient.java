@@ -95,24 +95,16 @@ public final class IncidentClient {
     if (before == null) {
       before = runningRunId(incidentId).orElse("");
     }
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(incidentId)
-            .setTaskQueue(config.taskQueueOrDefault())
-            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .build();
-    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
     WorkflowExecution execution;
     try {
-      execution = signalWithStart(incident, target, alert);
+      execution = signalWithStart(target, alert);
     } catch (RuntimeException e) {
       if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
         throw e;
       }
       // Another receiver (an HA peer) started this incident in the same instant and the embedded server reported
       // the race instead of signalling: the incident exists now, so the same request signals it.
-      execution = signalWithStart(incident, target, alert);
+      execution = signalWithStart(target, alert);
       knownRuns.put(incidentId, execution.getRunId());
       return Delivery.SIGNALLED;
     }
@@ -120,7 +112,16 @@ public final class IncidentClient {
     return execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED;
   }
 
-  private WorkflowExecution signalWithStart(IncidentWorkflow incident, TargetConfig target, Alert alert) {
+  /** One signal-with-start (a stub serves one start, so each call has its own). */
+  private WorkflowExecution signalWithStart(TargetConfig target, Alert alert) {
+    WorkflowOptions options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(target.target().incidentId())
+            .setTaskQueue(config.taskQueueOrDefault())
+            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .build();
+    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run, new IncidentInput(target.target(), target.policy(), alert));
     request.add(incident::alert, alert);
