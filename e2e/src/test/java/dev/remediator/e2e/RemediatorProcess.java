@@ -1,0 +1,261 @@
+package dev.remediator.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code java -jar remediator.jar ...} OS process of the shaded jar under test, its output in a log file. No
+ * process outlives the test JVM: {@link #close()} stops it, and a shutdown hook kills whatever is left.
+ */
+final class RemediatorProcess implements AutoCloseable {
+  /** The jar under test (failsafe sets {@code remediator.jar}). */
+  static final Path JAR =
+      Path.of(System.getProperty("remediator.jar", "../launcher/target/remediator.jar")).toAbsolutePath().normalize();
+
+  /** Faster start of short-lived JVMs on 2 cores: C1 only, small stacks, serial GC, a small heap. */
+  static final List<String> JVM_OPTIONS =
+      List.of("-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+UseSerialGC", "-Xmx256m", "-Xshare:auto");
+
+  private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+  /** A class-data-sharing archive of the jar's classes, once made: every JVM starts about twice as fast. */
+  private static volatile Path sharedArchive;
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Process p : LIVE) {
+                    p.destroyForcibly();
+                  }
+                },
+                "kill-remediator-processes"));
+  }
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private RemediatorProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code remediator.jar args...} with {@code env} added to a clean environment; output to {@code log}. */
+  static RemediatorProcess start(String name, Path log, Map<String, String> env, List<String> args) {
+    ProcessBuilder pb = builder(env, args);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    try {
+      Files.createDirectories(log.getParent());
+      Process p = pb.start();
+      LIVE.add(p);
+      p.onExit().thenRun(() -> LIVE.remove(p));
+      return new RemediatorProcess(name, p, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + name, e);
+    }
+  }
+
+  /** The outcome of a CLI verb. */
+  record Cli(int exitCode, String stdout, String stderr) {}
+
+  /** Runs a CLI verb to completion (killed after {@code timeout}); stdout and stderr captured apart. */
+  static Cli run(Map<String, String> env, Duration timeout, List<String> args) {
+    return run(env, timeout, args, List.of());
+  }
+
+  private static Cli run(Map<String, String> env, Duration timeout, List<String> args, List<String> jvmOptions) {
+    ProcessBuilder pb = builder(env, args);
+    pb.command().addAll(1, jvmOptions);
+    Path out = null;
+    Path err = null;
+    try {
+      out = Files.createTempFile("remediator-cli-", ".out");
+      err = Files.createTempFile("remediator-cli-", ".err");
+      pb.redirectOutput(out.toFile());
+      pb.redirectError(err.toFile());
+      Process p = pb.start();
+      LIVE.add(p);
+      try {
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          p.destroyForcibly().waitFor();
+          throw new AssertionError("remediator " + String.join(" ", args) + " did not finish within " + timeout
+              + "; stderr: " + Files.readString(err));
+        }
+      } finally {
+        LIVE.remove(p);
+      }
+      return new Cli(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } finally {
+      deleteQuietly(out);
+      deleteQuietly(err);
+    }
+  }
+
+  private static ProcessBuilder builder(Map<String, String> env, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(JAVA.toString());
+    command.addAll(JVM_OPTIONS);
+    if (sharedArchive != null) {
+      command.add("-XX:SharedArchiveFile=" + sharedArchive);
+    }
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command);
+    Map<String, String> environment = pb.environment();
+    // Nothing of the developer's own setup leaks in: no Temporal profile, kubeconfig or Remediator settings.
+    for (String key : new HashMap<>(environment).keySet()) {
+      if (key.startsWith("TEMPORAL_") || key.startsWith("KUBE") || key.startsWith("REMEDIATOR_")
+          || key.equals("JAVA_TOOL_OPTIONS") || key.equals("JDK_JAVA_OPTIONS")) {
+        environment.remove(key);
+      }
+    }
+    environment.putAll(env);
+    return pb;
+  }
+
+  /**
+   * Makes the class-data-sharing archive once: a {@code show} against a throwaway server loads the client, gRPC,
+   * Jackson and picocli classes every process needs, and the JVM dumps them at exit. Without it (any failure) the
+   * processes start as usual, only slower.
+   */
+  static synchronized void prepareSharedArchive(Path dir) {
+    if (sharedArchive != null || Boolean.getBoolean("e2e.noCds")) {
+      return;
+    }
+    Path archive = dir.resolve("remediator-" + JAR.toFile().length() + "-" + JAR.toFile().lastModified() + ".jsa");
+    if (!Files.exists(archive)) {
+      int port;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      } catch (IOException e) {
+        return;
+      }
+      try (RemediatorProcess server =
+          start("cds-server", dir.resolve("cds-server.log"), Map.of(), List.of("server", "--port",
+              Integer.toString(port)))) {
+        server.awaitOutput("embedded Temporal server on", Duration.ofSeconds(60));
+        run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port), Duration.ofSeconds(60),
+            List.of("show", "dbpool:cds:warm:up", "-o", "json"), List.of("-XX:ArchiveClassesAtExit=" + archive));
+      } catch (RuntimeException | AssertionError e) {
+        return;
+      }
+    }
+    if (Files.exists(archive)) {
+      sharedArchive = archive;
+    }
+  }
+
+  String name() {
+    return name;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  /** {@code kill -9}: no shutdown hook, no graceful anything. */
+  void kill() {
+    process.destroyForcibly();
+    waitForExit(Duration.ofSeconds(10));
+  }
+
+  /** SIGTERM, then SIGKILL if it is still there after 15 s. */
+  void stop() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!waitForExit(Duration.ofSeconds(15))) {
+      kill();
+    }
+  }
+
+  private boolean waitForExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  String output() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until the output contains {@code line}; fails at once if the process exits first. */
+  RemediatorProcess awaitOutput(String line, Duration timeout) {
+    await(name + " prints \"" + line + "\"")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              if (output().contains(line)) {
+                return true;
+              }
+              if (!process.isAlive()) {
+                throw new AssertionError(name + " exited with " + process.exitValue() + " before printing \"" + line
+                    + "\"; its output:\n" + output());
+              }
+              return false;
+            });
+    return this;
+  }
+
+  /** How often the output contains {@code text}. */
+  int count(String text) {
+    String all = output();
+    int n = 0;
+    for (int at = all.indexOf(text); at >= 0; at = all.indexOf(text, at + text.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // a temporary file
+      }
+    }
+  }
+}

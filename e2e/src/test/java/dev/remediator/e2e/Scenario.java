@@ -1,0 +1,167 @@
+package dev.remediator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What every scenario shares: one real PostgreSQL for the whole suite (a fresh leak per scenario), a fresh
+ * {@link Stack} per scenario, and the checks that nothing was done twice.
+ */
+@ExtendWith(DurabilityReport.class)
+abstract class Scenario {
+  static final int LEAKED = 25;
+  static final int HEALTHY = 9;
+  static final String ACTING = "ACTING";
+
+  private static TargetDatabase shared;
+
+  TargetDatabase db;
+  Stack stack;
+  int receiverPort = Stack.freePort();
+  private final long startedNanos = System.nanoTime();
+
+  @BeforeAll
+  static synchronized void database() throws Exception {
+    if (shared == null) {
+      Path home = Files.createDirectories(Path.of(System.getProperty("e2e.dir", "target"), "e2e", "postgres"));
+      shared = TargetDatabase.start(home);
+      RemediatorProcess.prepareSharedArchive(home.getParent());
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "stop-postgres"));
+    }
+  }
+
+  /** A fresh stack for this scenario, its files under {@code target/e2e/<class>/<scenario>}. */
+  Stack stack(TestInfo info, Map<String, String> policy) throws Exception {
+    db = shared;
+    Path dir = Path.of(System.getProperty("e2e.dir", "target"), "e2e", getClass().getSimpleName(),
+        info.getTestMethod().orElseThrow().getName());
+    stack = new Stack(dir, db, policy);
+    return stack;
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (stack != null) {
+      stack.close();
+    }
+    if (db != null) {
+      db.closeApplication();
+    }
+  }
+
+  /** 25 sessions idle in transaction, 9 healthy; {@link #fire()} waits until they are past the 2 s threshold. */
+  void leak() throws Exception {
+    db.leak(LEAKED, HEALTHY);
+  }
+
+  /** Waits until the leak is older than the termination threshold, then fires the captured critical alert. */
+  void fire() {
+    await("the leak is older than the termination threshold")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> db.youngestLeakSeconds() >= 2.5);
+    stack.fireCritical(receiverPort);
+  }
+
+  /** Server, then one worker and one receiver side by side; returns the worker. */
+  RemediatorProcess startAll() throws Exception {
+    stack.startServer();
+    var receiver = java.util.concurrent.CompletableFuture.runAsync(
+        () -> stack.startReceiver("receiver-1", receiverPort));
+    RemediatorProcess worker = stack.startWorker("worker-1");
+    receiver.get();
+    return worker;
+  }
+
+  /** The pending plan's ID, once the incident awaits approval. */
+  String awaitPlan() {
+    JsonNode status = stack.awaitPhase("AWAITING_APPROVAL", Duration.ofSeconds(90));
+    String plan = status.at("/plan/planId").asText();
+    assertThat(plan).startsWith("plan-");
+    return plan;
+  }
+
+  void approve(String plan) {
+    RemediatorProcess.Cli r = stack.approve("alice", plan, 20);
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+    assertThat(Stack.parse(r.stdout()).get("accepted").asBoolean()).isTrue();
+  }
+
+  /** Approve, wait for the leak to be gone and the pool recovered, resolve; returns the report. */
+  JsonNode approveRecoverAndClose(Duration recovery) throws Exception {
+    approve(awaitPlan());
+    return recoverAndClose(recovery);
+  }
+
+  JsonNode recoverAndClose(Duration recovery) throws Exception {
+    await("every leaked session is gone").atMost(recovery).pollInterval(Duration.ofMillis(200))
+        .until(() -> db.leakedLeft() == 0);
+    stack.awaitPhase("RECOVERED", recovery);
+    stack.fireResolved(receiverPort);
+    JsonNode report = stack.awaitReport(Duration.ofSeconds(60));
+    assertThat(report.get("outcome").asText()).isEqualTo("MITIGATED");
+    return report;
+  }
+
+  /**
+   * The leak was terminated exactly once: every leaked session is gone, every healthy one is still there (same pid,
+   * same backend start), one TERMINATE_SESSIONS action executed, and the report's count is what the successful
+   * attempt terminated: all 25, less those an attempt that died with its worker had terminated already (the retry
+   * finds them gone and does not count them).
+   */
+  void assertTerminatedExactlyOnce(JsonNode report, int terminatedByADeadAttempt) throws Exception {
+    assertThat(db.leakedLeft()).as("leaked sessions left").isZero();
+    assertThat(db.healthyLeft()).as("healthy sessions left").isEqualTo(HEALTHY);
+    List<JsonNode> executed = actions(report, "TERMINATE_SESSIONS", "EXECUTED");
+    assertThat(executed).as("executed terminations").hasSize(1);
+    assertThat(report.get("sessionsTerminated").asInt()).as("sessions terminated per the report")
+        .isEqualTo(LEAKED - terminatedByADeadAttempt);
+  }
+
+  /** No restart annotation, no rollout: the cluster was not touched. */
+  void assertClusterUntouched() {
+    assertThat(restartedAt()).isNull();
+    assertThat(stack.cluster.completedRollouts()).isZero();
+  }
+
+  String restartedAt() {
+    var d = stack.cluster.client().apps().deployments().inNamespace("prod").withName("auth-service").get();
+    return d.getSpec().getTemplate().getMetadata().getAnnotations() == null ? null
+        : d.getSpec().getTemplate().getMetadata().getAnnotations().get("kubectl.kubernetes.io/restartedAt");
+  }
+
+  static List<JsonNode> actions(JsonNode report, String type, String result) {
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode a : report.path("actions")) {
+      if (type.equals(a.path("type").asText()) && result.equals(a.path("result").asText())) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  static boolean timelineHas(JsonNode statusOrReport, String text) {
+    for (JsonNode e : statusOrReport.path("timeline")) {
+      if (e.path("event").asText().contains(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  double elapsed() {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+}

@@ -1,0 +1,355 @@
+package dev.remediator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.launcher.SimulatedCluster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One scenario's world, all on loopback: the embedded Temporal server, workers and receivers as separate OS processes
+ * of the jar under test; a {@link SimulatedCluster} (fabric8 mock API server with its controller) the workers reach
+ * through a kubeconfig; the {@link World}'s probes and channels; a {@link TcpGate} in front of the shared
+ * {@link TargetDatabase}. Everything is driven as an operator would: webhooks over HTTP and the CLI.
+ */
+final class Stack implements AutoCloseable {
+  static final String INCIDENT = "dbpool:prod:auth-service:authdb";
+  static final String WEBHOOK_TOKEN = "e2e-webhook-token-0123456789abcdef";
+  static final String ALICE_TOKEN = "e2e-alice-api-token-0123456789";
+  static final String BOB_TOKEN = "e2e-bob-api-token-0123456789";
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration START = Duration.ofSeconds(60);
+
+  final Path dir;
+  final TargetDatabase database;
+  final TcpGate gate;
+  final World world;
+  final SimulatedCluster cluster;
+  final int temporalPort = freePort();
+  final Path config;
+  private final Path kubeconfig;
+  private final List<RemediatorProcess> processes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private int started;
+
+  /**
+   * @param policy overrides of the scenario's runbook defaults (YAML values by key, e.g. {@code verifyInterval: 1s})
+   */
+  Stack(Path dir, TargetDatabase database, Map<String, String> policy) throws IOException {
+    deleteTree(dir); // what an earlier run left
+    this.dir = Files.createDirectories(dir);
+    this.database = database;
+    this.gate = new TcpGate(database.port());
+    this.world = new World();
+    this.cluster = SimulatedCluster.start();
+    Files.writeString(dir.resolve("webhook-token"), WEBHOOK_TOKEN + "\n");
+    Files.writeString(dir.resolve("alice-token"), ALICE_TOKEN);
+    Files.writeString(dir.resolve("bob-token"), BOB_TOKEN);
+    this.kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: simulated
+            cluster: {server: "%s"}
+        users:
+          - name: e2e
+            user: {token: e2e-not-a-secret}
+        contexts:
+          - name: simulated
+            context: {cluster: simulated, user: e2e, namespace: prod}
+        current-context: simulated
+        """.formatted(cluster.apiUrl()));
+    this.config = Files.writeString(dir.resolve("remediator.yaml"), configYaml(policy));
+  }
+
+  /** The runbook numbers of these scenarios: fast verification, no restart or pool change unless asked. */
+  static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("idleInTransactionReportAfter", "1s");
+    d.put("idleInTransactionTerminateAfter", "2s");
+    d.put("approvers", "[alice, bob]");
+    d.put("verifySamples", "2");
+    d.put("verifyInterval", "1s");
+    d.put("quietPeriod", "10m");
+    d.put("rollingRestart", "\"off\"");
+    d.put("poolIncrease", "\"off\"");
+    d.put("escalation", "[{name: database, channels: [" + World.CHAT + ", " + World.DATABASE_PAGER
+        + "], ackTimeout: 10m}, {name: platform, channels: [" + World.PLATFORM_PAGER + "], ackTimeout: 10m}]");
+    return d;
+  }
+
+  private String configYaml(Map<String, String> policy) throws IOException {
+    Map<String, String> d = defaults();
+    d.putAll(policy);
+    StringBuilder defaults = new StringBuilder();
+    d.forEach((k, v) -> defaults.append("  ").append(k).append(": ").append(v).append('\n'));
+    return """
+        taskQueue: remediator
+        receiver:
+          tokenFile: "%s"
+          apiTokens:
+            - {identity: alice, tokenFile: "%s"}
+            - {identity: bob, tokenFile: "%s"}
+        %s
+        defaults:
+        %s
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres:
+              url: jdbc:postgresql://127.0.0.1:%d/authdb
+              user: %s
+              applicationRoles: [%s]
+              connectTimeout: 2s
+            %s
+            endpoints:
+              health: %s
+              ready: %s
+        """
+        .formatted(dir.resolve("webhook-token"), dir.resolve("alice-token"), dir.resolve("bob-token"),
+            world.notificationsYaml(dir.resolve("secrets")), defaults, gate.port(), TargetDatabase.REMEDIATOR_ROLE,
+            TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"));
+  }
+
+  // ---- processes --------------------------------------------------------------------------------------------
+
+  String temporalAddress() {
+    return "127.0.0.1:" + temporalPort;
+  }
+
+  private Map<String, String> env() {
+    return Map.of("TEMPORAL_ADDRESS", temporalAddress(), "KUBECONFIG", kubeconfig.toString());
+  }
+
+  private RemediatorProcess start(String name, List<String> args) {
+    synchronized (processes) {
+      RemediatorProcess p =
+          RemediatorProcess.start(name, dir.resolve(String.format("%02d-%s.log", ++started, name)), env(), args);
+      processes.add(p);
+      return p;
+    }
+  }
+
+  /** {@code remediator server --port P}: the in-memory Temporal server. */
+  RemediatorProcess startServer() {
+    // A port of a server just stopped may linger for a moment: the start is retried by the caller if needed.
+    return start("server", List.of("server", "--port", Integer.toString(temporalPort)))
+        .awaitOutput("embedded Temporal server on", START);
+  }
+
+  /**
+   * The server again, on the same port, after it died: in memory, so it starts empty. The port of the dead one may
+   * not be free at once; a start that fails to bind is retried.
+   */
+  RemediatorProcess restartServer() {
+    long deadline = System.nanoTime() + START.toNanos();
+    while (true) {
+      RemediatorProcess p = start("server", List.of("server", "--port", Integer.toString(temporalPort)));
+      try {
+        return p.awaitOutput("embedded Temporal server on", START);
+      } catch (AssertionError e) {
+        if (p.alive() || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** {@code remediator worker -c FILE --embedded-server --metrics-port 0}. */
+  RemediatorProcess startWorker(String name) {
+    return start(name, List.of("worker", "-c", config.toString(), "--embedded-server", "--metrics-port", "0"))
+        .awaitOutput("worker polling task queue", START);
+  }
+
+  /** {@code remediator receiver -c FILE --port R --temporal-timeout 2}. */
+  RemediatorProcess startReceiver(String name, int port) {
+    return start(name, List.of("receiver", "-c", config.toString(), "--host", "127.0.0.1", "--port",
+            Integer.toString(port), "--temporal-timeout", "2"))
+        .awaitOutput("receiver listening on", START);
+  }
+
+  /** Runs a CLI verb against this scenario's Temporal server. */
+  RemediatorProcess.Cli cli(String... args) {
+    return RemediatorProcess.run(env(), Duration.ofSeconds(60), List.of(args));
+  }
+
+  /** The incident's status ({@code show ID -o json}), or null when nobody answers (no worker, no incident). */
+  JsonNode show() {
+    RemediatorProcess.Cli r = cli("show", INCIDENT, "-o", "json", "--timeout", "5");
+    if (r.exitCode() != 0) {
+      return null;
+    }
+    return parse(r.stdout());
+  }
+
+  /** The incident's phase per {@code show}, or "" when nobody answers. */
+  String phase() {
+    JsonNode s = show();
+    return s == null ? "" : s.at("/status/phase").asText();
+  }
+
+  /** Waits until {@code show} reports {@code phase}; returns that status. */
+  JsonNode awaitPhase(String phase, Duration timeout) {
+    JsonNode[] seen = new JsonNode[1];
+    await("phase " + phase)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              seen[0] = show();
+              return seen[0] != null && phase.equals(seen[0].at("/status/phase").asText());
+            });
+    return seen[0].get("status");
+  }
+
+  /** {@code approve ID --by NAME --plan P}. */
+  RemediatorProcess.Cli approve(String by, String planId, int timeoutSeconds) {
+    return cli("approve", INCIDENT, "--by", by, "--plan", planId, "--reason", "e2e: leak confirmed", "-o", "json",
+        "--timeout", Integer.toString(timeoutSeconds));
+  }
+
+  /** The closed incident's report ({@code report ID --format json}), waiting for it to close. */
+  JsonNode awaitReport(Duration timeout) {
+    JsonNode[] report = new JsonNode[1];
+    await("the incident closes with a report")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              RemediatorProcess.Cli r = cli("report", INCIDENT, "--format", "json", "--timeout", "5");
+              if (r.exitCode() == 0) {
+                report[0] = parse(r.stdout());
+                Files.writeString(dir.resolve("report.json"), r.stdout()); // kept with the logs, for reading
+                return true;
+              }
+              return false;
+            });
+    return report[0];
+  }
+
+  static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+
+  // ---- webhooks -----------------------------------------------------------------------------------------------
+
+  static byte[] payload(String name) {
+    try (InputStream in = Stack.class.getResourceAsStream("/alertmanager/" + name)) {
+      return Objects.requireNonNull(in, name).readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One POST as Alertmanager sends it (no retry). */
+  HttpResponse<String> post(int receiverPort, String path, String token, String contentType, byte[] body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiverPort + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("User-Agent", "Alertmanager/0.25.0")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  HttpResponse<String> get(int receiverPort, String path) {
+    HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiverPort + path))
+        .timeout(Duration.ofSeconds(30)).GET().build();
+    try {
+      return http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  HttpResponse<String> webhook(int receiverPort, byte[] body) {
+    return post(receiverPort, "/webhooks/alertmanager", WEBHOOK_TOKEN, "application/json", body);
+  }
+
+  /** Fires the captured critical alert and expects it started the incident. */
+  void fireCritical(int receiverPort) {
+    HttpResponse<String> r = webhook(receiverPort, payload("firing-critical.json"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(parse(r.body()).at("/accepted/0/outcome").asText()).isEqualTo("started");
+  }
+
+  /** Sends the captured resolved notification (the incident closes). */
+  void fireResolved(int receiverPort) {
+    HttpResponse<String> r = webhook(receiverPort, payload("resolved.json"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  // ---- teardown -----------------------------------------------------------------------------------------------
+
+  @Override
+  public void close() {
+    List<RemediatorProcess> all;
+    synchronized (processes) {
+      all = new ArrayList<>(processes);
+    }
+    java.util.Collections.reverse(all); // receivers and workers before the server
+    for (RemediatorProcess p : all) {
+      p.kill(); // nothing graceful is under test here; a kill is immediate
+    }
+    cluster.close();
+    world.close();
+    gate.close();
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package dev.remediator.e2e;
+
+import static dev.remediator.e2e.DurabilityReport.note;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * {@code kill -9} of the worker inside each step of the runbook. Each step is held open by the world (probes that do
+ * not answer, a database that does not accept, a backend that cannot exit, a rollout that does not finish, a pager
+ * that does not answer), the kill lands while {@code show} reports that step, a new worker process finishes the
+ * incident, and every destructive action happened exactly once.
+ */
+class WorkerCrashIT extends Scenario {
+  private static final Duration PHASE = Duration.ofSeconds(60);
+  /** Long enough for an activity that died with its worker to time out (database 30 s, notifications 60 s). */
+  private static final Duration AFTER_CRASH = Duration.ofSeconds(120);
+
+  @Test
+  @DisplayName("no fault: alert, approve, mitigated (baseline)")
+  void baseline(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    startAll();
+    fire();
+    JsonNode report = approveRecoverAndClose(PHASE);
+    assertTerminatedExactlyOnce(report, 0);
+    assertClusterUntouched();
+    assertThat(stack.world.requests()).noneMatch(r -> r.channel() != null);
+  }
+
+  @Test
+  @DisplayName("kill -9 while assessing (probes held)")
+  void killWhileAssessing(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    RemediatorProcess worker = startAll();
+    stack.world.holdProbes(true); // /health and /ready do not answer: the probe activity is in flight
+    fire();
+    await("the probe reached /health").atMost(PHASE).until(() -> stack.world.arrived("/health") >= 1);
+    assertThat(stack.phase()).isEqualTo("ASSESSING");
+    worker.kill();
+    note("killed in ASSESSING with the probe in flight");
+    stack.world.holdProbes(false);
+    stack.startWorker("worker-2");
+    JsonNode report = approveRecoverAndClose(AFTER_CRASH);
+    assertTerminatedExactlyOnce(report, 0);
+    assertClusterUntouched();
+    assertThat(stack.world.arrived("/health")).as("probe re-run by the new worker").isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("kill -9 while diagnosing (database connection held)")
+  void killWhileDiagnosing(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    RemediatorProcess worker = startAll();
+    stack.gate.set(TcpGate.Mode.HOLD); // the snapshot's connection is accepted but never answered
+    fire();
+    await("the snapshot is connecting").atMost(PHASE).until(() -> stack.gate.held() >= 1);
+    assertThat(stack.phase()).isEqualTo("DIAGNOSING");
+    worker.kill();
+    note("killed in DIAGNOSING during snapshot attempt " + stack.gate.attempts());
+    stack.gate.set(TcpGate.Mode.OPEN);
+    stack.startWorker("worker-2");
+    JsonNode report = approveRecoverAndClose(AFTER_CRASH);
+    assertTerminatedExactlyOnce(report, 0);
+    assertClusterUntouched();
+    assertThat(timelineHas(report, "Database check failed")).as("the snapshot recovered by retry").isFalse();
+  }
+
+  @Test
+  @DisplayName("kill -9 while awaiting approval")
+  void killWhileAwaitingApproval(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    RemediatorProcess worker = startAll();
+    fire();
+    String plan = awaitPlan();
+    worker.kill();
+    stack.startWorker("worker-2");
+    approve(plan);
+    JsonNode report = recoverAndClose(PHASE);
+    assertTerminatedExactlyOnce(report, 0);
+    assertClusterUntouched();
+  }
+
+  @Test
+  @DisplayName("kill -9 while terminating sessions (a backend that cannot exit yet)")
+  void killWhileTerminating(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    RemediatorProcess worker = startAll();
+    fire();
+    JsonNode status = stack.awaitPhase("AWAITING_APPROVAL", PHASE);
+    String plan = status.at("/plan/planId").asText();
+    List<Integer> order = new ArrayList<>();
+    status.at("/plan/actions/0/sessions").forEach(s -> order.add(s.get("pid").asInt()));
+    assertThat(order).hasSize(LEAKED);
+    int stuck = order.get(12); // the 13th session of the plan cannot react to SIGTERM for now
+    TargetDatabase.signal(stuck, "STOP");
+    try {
+      approve(plan);
+      // The first 12 are terminated, then pg_terminate_backend waits (up to 5 s) for the frozen one.
+      await("12 sessions terminated, the 13th pending").atMost(PHASE).pollInterval(Duration.ofMillis(20))
+          .until(() -> db.leakedLeft() <= LEAKED - 12);
+      assertThat(stack.phase()).isEqualTo(ACTING);
+      int left = db.leakedLeft();
+      worker.kill();
+      note("killed in ACTING inside the termination: " + (LEAKED - left) + " of " + LEAKED + " terminated");
+    } finally {
+      TargetDatabase.signal(stuck, "CONT"); // it now takes the pending SIGTERM and exits
+    }
+    stack.startWorker("worker-2");
+    JsonNode report = recoverAndClose(AFTER_CRASH);
+    // The retried attempt finds the sessions the dead attempt terminated gone, and terminates only the rest.
+    assertTerminatedExactlyOnce(report, 13);
+    assertClusterUntouched();
+  }
+
+  @Test
+  @DisplayName("kill -9 while waiting for the rollout (rollout held)")
+  void killWhileWaitingForRollout(TestInfo info) throws Exception {
+    stack(info, Map.of("terminateSessions", "\"off\"", "rollingRestart", "approve"));
+    leak();
+    RemediatorProcess worker = startAll();
+    fire();
+    String plan = awaitPlan();
+    stack.cluster.holdRollouts(true);
+    approve(plan);
+    await("the restart annotation is written").atMost(PHASE).until(() -> restartedAt() != null);
+    String restartedAt = restartedAt();
+    assertThat(stack.phase()).isEqualTo(ACTING);
+    worker.kill();
+    note("killed in ACTING inside kubectl rollout status");
+    stack.cluster.holdRollouts(false);
+    await("the rollout completes").atMost(PHASE).until(() -> stack.cluster.completedRollouts() == 1);
+    // The restarted pods hold none of the old connections: the leak went with the old pods.
+    db.closeApplication();
+    db.leak(0, HEALTHY);
+    stack.startWorker("worker-2");
+    stack.awaitPhase("RECOVERED", AFTER_CRASH);
+    stack.fireResolved(receiverPort);
+    JsonNode report = stack.awaitReport(PHASE);
+    assertThat(report.get("outcome").asText()).isEqualTo("MITIGATED");
+    assertThat(actions(report, "ROLLING_RESTART", "EXECUTED")).hasSize(1);
+    assertThat(restartedAt()).as("one restart: the annotation was written once").isEqualTo(restartedAt);
+    assertThat(stack.cluster.completedRollouts()).isEqualTo(1);
+    var deployment = stack.cluster.client().apps().deployments().inNamespace("prod").withName("auth-service").get();
+    assertThat(deployment.getMetadata().getAnnotations()).containsEntry("remediator.dev/restart-request",
+        plan + "/restart");
+    assertThat(stack.cluster.client().apps().replicaSets().inNamespace("prod").list().getItems())
+        .as("revisions 1, 2 and the one restart").hasSize(3);
+    assertThat(report.get("sessionsTerminated").asInt()).isZero();
+  }
+
+  @Test
+  @DisplayName("kill -9 while verifying")
+  void killWhileVerifying(TestInfo info) throws Exception {
+    stack(info, Map.of("verifyInterval", "6s"));
+    leak();
+    RemediatorProcess worker = startAll();
+    fire();
+    approve(awaitPlan());
+    await("every leaked session is gone").atMost(PHASE).until(() -> db.leakedLeft() == 0);
+    stack.awaitPhase("VERIFYING", PHASE);
+    worker.kill();
+    note("killed in VERIFYING between samples");
+    stack.startWorker("worker-2");
+    JsonNode report = recoverAndClose(AFTER_CRASH);
+    assertTerminatedExactlyOnce(report, 0);
+    assertClusterUntouched();
+  }
+
+  @Test
+  @DisplayName("kill -9 while escalating (page in flight), then the next tier")
+  void killWhileEscalating(TestInfo info) throws Exception {
+    stack(info, Map.of(
+        "approvalTimeout", "2s",
+        "escalation", "[{name: database, channels: [" + World.DATABASE_PAGER + ", " + World.CHAT
+            + "], ackTimeout: 5s}, {name: platform, channels: [" + World.PLATFORM_PAGER + "], ackTimeout: 10m}]"));
+    leak();
+    RemediatorProcess worker = startAll();
+    stack.world.holdFirstRequest(World.DATABASE_PAGER); // the first page gets no answer, then a 503
+    fire();
+    await("the first page reached the pager").atMost(PHASE)
+        .until(() -> stack.world.arrived("/pagerduty/" + World.DATABASE_PAGER) >= 1);
+    JsonNode status = stack.show().get("status");
+    assertThat(status.get("escalatedTo").asText()).isEqualTo("database");
+    worker.kill();
+    note("killed while paging tier database (phase " + status.get("phase").asText() + ")");
+    stack.world.release();
+    stack.startWorker("worker-2");
+    await("tier database paged by the new worker").atMost(AFTER_CRASH)
+        .until(() -> triggers(World.DATABASE_PAGER) == 1 && triggers(World.CHAT) == 1);
+    await("tier platform paged after the database tier's ack timeout").atMost(PHASE)
+        .until(() -> triggers(World.PLATFORM_PAGER) == 1);
+    RemediatorProcess.Cli ack = stack.cli("ack", Stack.INCIDENT, "--by", "alice", "-o", "json");
+    assertThat(ack.exitCode()).as(ack.stdout()).isZero();
+    stack.fireResolved(receiverPort);
+    JsonNode report = stack.awaitReport(PHASE);
+    assertThat(report.get("outcome").asText()).isEqualTo("RESOLVED");
+    assertThat(report.get("escalationReason").asText()).contains("no approval decision");
+    assertThat(triggers(World.DATABASE_PAGER)).as("database tier: one page").isEqualTo(1);
+    assertThat(triggers(World.CHAT)).as("database tier: one chat message").isEqualTo(1);
+    assertThat(triggers(World.PLATFORM_PAGER)).as("platform tier: one page").isEqualTo(1);
+    assertThat(stack.world.received(World.DATABASE_PAGER).get(0).delivered()).as("the page cut by the crash")
+        .isFalse();
+    assertThat(db.leakedLeft()).as("nothing was approved: nothing terminated").isEqualTo(LEAKED);
+    note("pager deliveries: database " + triggers(World.DATABASE_PAGER) + ", platform "
+        + triggers(World.PLATFORM_PAGER) + ", chat " + triggers(World.CHAT));
+  }
+
+  @Test
+  @DisplayName("approval sent while no worker runs is applied after one starts")
+  void approvalWhileNoWorker(TestInfo info) throws Exception {
+    stack(info, Map.of());
+    leak();
+    RemediatorProcess worker = startAll();
+    fire();
+    String plan = awaitPlan();
+    worker.kill();
+    long t0 = System.nanoTime();
+    RemediatorProcess.Cli r = stack.approve("alice", plan, 5);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    note("approve with no worker: exit " + r.exitCode() + " after " + ms + " ms");
+    assertThat(r.exitCode()).as(r.stdout()).isEqualTo(1);
+    JsonNode answer = Stack.parse(r.stdout());
+    assertThat(answer.get("pending").asBoolean()).isTrue();
+    assertThat(answer.get("message").asText()).contains("not confirmed within 5 s", "no worker answered");
+    assertThat(db.leakedLeft()).as("nothing done yet").isEqualTo(LEAKED);
+    stack.startWorker("worker-2");
+    JsonNode report = recoverAndClose(PHASE);
+    assertTerminatedExactlyOnce(report, 0);
+    assertThat(timelineHas(report, "Plan " + plan + " approved")).isTrue();
+  }
+
+  /** PagerDuty triggers / Slack messages delivered (answered 2xx) on a channel. */
+  private int triggers(String channel) {
+    return (int) stack.world.delivered(channel).stream()
+        .filter(n -> "trigger".equals(n.path("event_action").asText()) || n.path("text").asText().contains(
+            "no approval decision"))
+        .count();
+  }
+}
