@@ -28,9 +28,6 @@ public final class RemediatorWorker {
    *     dead worker's sticky queue, so sticky execution is given up at once
    */
   public static WorkerFactory create(WorkflowClient client, RemediatorConfig config, boolean embedded) {
-<<<<<<< HEAD
-    SearchAttributeRegistration.ensure(client);
-=======
     return create(client, config, embedded, KubernetesClients.lazyFromEnvironment());
   }
 
@@ -45,7 +42,7 @@ public final class RemediatorWorker {
 
   private static WorkerFactory create(
       WorkflowClient client, RemediatorConfig config, boolean embedded, Supplier<KubernetesClient> kubernetes) {
->>>>>>> feature/k8s
+    SearchAttributeRegistration.ensure(client);
     WorkerFactory factory = WorkerFactory.newInstance(client);
     WorkerOptions.Builder options = WorkerOptions.newBuilder();
     if (embedded) {
