@@ -212,6 +212,7 @@ public final class Demo {
             - {name: platform, channels: [%s], ackTimeout: 15m}
             - {name: development, channels: [%s], ackTimeout: 15m}
             - {name: management, channels: [%s], ackTimeout: 30m}
+          idleInTransactionReportAfter: 2s
           idleInTransactionTerminateAfter: %ds
           approvers: [%s]
           verifySamples: 2
