@@ -3,6 +3,7 @@ package dev.remediator.launcher;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
@@ -32,13 +33,20 @@ import java.util.stream.Stream;
 public final class Demo {
   static final String INCIDENT_ID = "dbpool:prod:auth-service:authdb";
   static final String APPROVER = "demo-approver";
+  static final String ON_CALL = "dba-on-call";
   static final int LEAKED = 25;
   static final int HEALTHY = 9;
   static final Duration TERMINATE_AFTER = Duration.ofSeconds(3);
 
   /** What the demo observed: the incident's own report and PostgreSQL's word after it. */
   public record Result(
-      IncidentReport report, int leaked, int idleInTransactionAfter, int healthyBefore, int healthyAfter) {
+      IncidentReport report,
+      int leaked,
+      int idleInTransactionAfter,
+      int healthyBefore,
+      int healthyAfter,
+      int rollouts,
+      int notifications) {
     public boolean leakCleared() {
       return "MITIGATED".equals(report.outcome())
           && report.sessionsTerminated() == leaked
@@ -59,16 +67,24 @@ public final class Demo {
     Path home = Files.createTempDirectory("remediator-demo-");
     try {
       step("Starting PostgreSQL (embedded, max_connections=" + DemoDatabase.MAX_CONNECTIONS + ", 3 reserved)");
-      try (DemoDatabase db = DemoDatabase.start(home)) {
-        step("Simulating auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY + " healthy");
-        db.simulateLeakingApplication(LEAKED, HEALTHY);
+      try (DemoDatabase db = DemoDatabase.start(home);
+          SimulatedApplication app = SimulatedApplication.start(db, LEAKED, HEALTHY);
+          SimulatedCluster cluster = SimulatedCluster.start();
+          NotificationSink sink = NotificationSink.start(out)) {
+        step("Simulated auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY
+            + " healthy; /health and /ready at " + app.url(""));
+        step("SIMULATED cluster (fabric8 mock API server) at " + cluster.apiUrl() + ": deployment prod/auth-service, "
+            + SimulatedCluster.REPLICAS + " replicas, DATABASE_POOL_SIZE=20");
+        step("Notification sink (Slack, PagerDuty, webhook stand-ins) at " + sink.url("/"));
 
         String token = UUID.randomUUID().toString();
         Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
-        RemediatorConfig config = ConfigLoader.parse(config(db.jdbcUrl(), tokenFile), "demo configuration");
+        String yaml =
+            config(db.jdbcUrl(), tokenFile, app) + sink.configYaml(home.resolve("secrets"));
+        RemediatorConfig config = ConfigLoader.parse(yaml, "demo configuration");
 
         step("Starting embedded Temporal server, worker and Alertmanager receiver");
-        try (EmbeddedStack stack = EmbeddedStack.start(config, 0, "127.0.0.1", 0)) {
+        try (EmbeddedStack stack = EmbeddedStack.start(config, 0, "127.0.0.1", 0, cluster.client())) {
           while (db.youngestLeakSeconds() < TERMINATE_AFTER.toMillis() / 1000.0) {
             Thread.sleep(100); // the leak must be older than the demo's termination threshold
           }
@@ -80,8 +96,12 @@ public final class Demo {
           }
 
           IncidentClient incidents = stack.incidents();
-          IncidentStatus status = follow(incidents, s -> s.awaitingApproval());
+          IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
           String plan = status.plan().planId();
+          if (status.escalatedTo() != null) {
+            step("The database team was paged; " + ON_CALL + " acknowledges (signal 'acknowledge')");
+            incidents.decide(INCIDENT_ID, new DecisionRequest(DecisionRequest.ACKNOWLEDGE, null, ON_CALL, "on it"));
+          }
           step("Approval needed for " + plan + ". Equivalent commands:");
           out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
               + " --by " + APPROVER + " --plan " + plan + " --reason 'leak confirmed'");
@@ -99,7 +119,8 @@ public final class Demo {
           IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
           printTimeline(report.timeline());
           Result result =
-              new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow());
+              new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow(),
+                  cluster.completedRollouts(), sink.received().size());
           report(result, (System.nanoTime() - started) / 1_000_000_000.0);
           return result;
         }
@@ -147,8 +168,16 @@ public final class Demo {
         r.leaked());
     out.printf(Locale.ROOT, "  sessions terminated  %d%n", rep.sessionsTerminated());
     out.printf(Locale.ROOT, "  healthy sessions     %d before, %d after%n", r.healthyBefore(), r.healthyAfter());
+    out.printf(Locale.ROOT, "  restarts / rollouts  %d (terminating the leak was enough)%n", r.rollouts());
+    out.printf(Locale.ROOT, "  escalation           %s%s; %d notification(s) delivered%n",
+        rep.escalated() ? rep.escalationReason() : "none",
+        rep.acknowledgedBy() == null ? "" : ", acknowledged by " + rep.acknowledgedBy(), r.notifications());
     out.printf(Locale.ROOT, "  incident duration    %d s (workflow time); demo took %.1f s%n",
         rep.durationSeconds(), seconds);
+    out.println();
+    out.println("Post-incident draft (Markdown, also in the workflow result):");
+    rep.markdown().lines().limit(14).forEach(l -> out.println("  | " + l));
+    out.println("  | ...");
     out.println(r.leakCleared() ? "Leak cleared." : "LEAK NOT CLEARED.");
   }
 
@@ -173,11 +202,17 @@ public final class Demo {
     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String config(String jdbcUrl, Path tokenFile) {
+  private static String config(String jdbcUrl, Path tokenFile, SimulatedApplication app) {
     return """
         receiver:
           tokenFile: %s
         defaults:
+          escalation:
+            - {name: database, channels: [%s, %s, %s], ackTimeout: 15m}
+            - {name: platform, channels: [%s], ackTimeout: 15m}
+            - {name: development, channels: [%s], ackTimeout: 15m}
+            - {name: management, channels: [%s], ackTimeout: 30m}
+          idleInTransactionReportAfter: 2s
           idleInTransactionTerminateAfter: %ds
           approvers: [%s]
           verifySamples: 2
@@ -191,9 +226,16 @@ public final class Demo {
               url: %s
               user: %s
               applicationRoles: [%s]
+            %s
+            endpoints:
+              health: %s
+              ready: %s
         """
-        .formatted(tokenFile, TERMINATE_AFTER.toSeconds(), APPROVER, jdbcUrl, DemoDatabase.REMEDIATOR_ROLE,
-            DemoDatabase.APP_ROLE);
+        .formatted(tokenFile, NotificationSink.SLACK_CHANNEL, NotificationSink.PAGER_CHANNEL,
+            NotificationSink.WEBHOOK_CHANNEL, NotificationSink.PAGER_CHANNEL, NotificationSink.SLACK_CHANNEL,
+            NotificationSink.WEBHOOK_CHANNEL, TERMINATE_AFTER.toSeconds(), APPROVER, jdbcUrl,
+            DemoDatabase.REMEDIATOR_ROLE, DemoDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, app.url("/health"),
+            app.url("/ready"));
   }
 
   static void deleteTree(Path root) throws IOException {

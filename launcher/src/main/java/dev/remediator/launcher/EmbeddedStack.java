@@ -5,6 +5,7 @@ import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.IncidentClient;
 import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.worker.RemediatorWorker;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.worker.WorkerFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -31,12 +32,24 @@ public final class EmbeddedStack implements AutoCloseable {
 
   /** Starts everything; ports 0 pick free ones. */
   public static EmbeddedStack start(RemediatorConfig config, int temporalPort, String host, int receiverPort) {
+    return start(config, temporalPort, host, receiverPort, null);
+  }
+
+  /**
+   * Starts everything, with the worker's Kubernetes activities on {@code kubernetes} (the demo's simulated
+   * cluster), or on the environment's cluster when it is null.
+   */
+  public static EmbeddedStack start(
+      RemediatorConfig config, int temporalPort, String host, int receiverPort, KubernetesClient kubernetes) {
     EmbeddedTemporal temporal = EmbeddedTemporal.start(temporalPort);
     TemporalConnection connection = null;
     WorkerFactory workers = null;
     try {
       connection = TemporalConnection.connect(temporal.address());
-      workers = RemediatorWorker.create(connection.client(), config, true);
+      workers =
+          kubernetes == null
+              ? RemediatorWorker.create(connection.client(), config, true)
+              : RemediatorWorker.create(connection.client(), config, true, kubernetes);
       workers.start();
       IncidentClient incidents = new IncidentClient(connection.client(), config);
       AlertReceiver receiver = new AlertReceiver(config, incidents).start(host, receiverPort);

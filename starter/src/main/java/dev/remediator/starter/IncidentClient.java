@@ -120,6 +120,8 @@ public final class IncidentClient {
             .setTaskQueue(config.taskQueueOrDefault())
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
             .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .setStaticSummary("Connection pool incident: " + target.target().id())
+            .setStaticDetails(staticDetails(target, alert))
             .build();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
     BatchRequest request = client.newSignalWithStartRequest();
@@ -427,5 +429,18 @@ public final class IncidentClient {
 
   private IncidentWorkflow stub(String incidentId) {
     return client.newWorkflowStub(IncidentWorkflow.class, incidentId);
+  }
+
+  /** The Temporal UI's static details: what this incident is and how to steer it. */
+  static String staticDetails(TargetConfig target, Alert alert) {
+    String id = target.target().incidentId();
+    return "**" + alert.alertName() + "** for service `" + target.service() + "` (namespace `" + target.namespace()
+        + "`, database `" + target.database() + "`)\n\n"
+        + "Runbook: database connection pool — assess, diagnose, plan, approve, act, verify, escalate, report.\n\n"
+        + "- Status: query `status`, or `./remediator show " + id + "`\n"
+        + "- Approve the pending plan: signal `approve` with `{\"planId\":\"...\",\"approver\":\"<you>\","
+        + "\"reason\":\"...\"}`, or `./remediator approve " + id + " --by <you>`\n"
+        + "- Reject: signal `reject` (same input); acknowledge an escalation: signal `acknowledge` with "
+        + "`{\"by\":\"<you>\"}`\n";
   }
 }

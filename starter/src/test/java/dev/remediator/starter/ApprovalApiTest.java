@@ -132,12 +132,17 @@ class ApprovalApiTest {
     assertThat(json(badType).get("error").asText()).contains("'reason' must be a string");
     assertThat(badJson.statusCode()).isEqualTo(400);
     assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(200);
-    assertThat(fx.incidents.result(BILLING, IncidentReport.class).outcome()).isEqualTo("REJECTED");
+    // Rejected: nothing is done, the incident is watched until Alertmanager resolves it.
+    assertThat(fx.webhook(resolvedFor("billing-service", "billingdb")).statusCode()).isEqualTo(200);
+    IncidentReport report = fx.incidents.result(BILLING, IncidentReport.class);
+    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(report.sessionsTerminated()).isZero();
   }
 
   @Test
   void acknowledgeIsRecordedWithTheTokensIdentity() throws Exception {
     pendingPlan(AUTH);
+    await().atMost(Duration.ofSeconds(10)).until(() -> fx.incidents.status(AUTH).escalatedTo() != null);
 
     HttpResponse<String> r = call(AUTH, "ack", MALLORY_TOKEN, "{\"reason\":\"on it\"}");
 
@@ -145,5 +150,15 @@ class ApprovalApiTest {
     assertThat(json(r).get("by").asText()).isEqualTo("mallory");
     assertThat(fx.incidents.status(AUTH).timeline())
         .anyMatch(e -> e.actor().equals("mallory") && e.event().contains("Acknowledged"));
+  }
+
+  /** Alertmanager's resolved notification for another configured target. */
+  static byte[] resolvedFor(String service, String database) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode payload =
+        (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(resource("resolved.json"));
+    com.fasterxml.jackson.databind.node.ObjectNode labels =
+        (com.fasterxml.jackson.databind.node.ObjectNode) payload.at("/alerts/0/labels");
+    labels.put("service", service).put("database", database);
+    return new ObjectMapper().writeValueAsBytes(payload);
   }
 }

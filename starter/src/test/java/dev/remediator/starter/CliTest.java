@@ -163,7 +163,8 @@ class CliTest {
     Run md = temporal(new ReportCommand(), AUTH);
     Run json = temporal(new ReportCommand(), AUTH, "--format", "json");
     assertThat(md.exit()).as(md.err()).isEqualTo(ExitCodes.OK);
-    assertThat(md.out()).contains("# Incident " + AUTH, "| Outcome | MITIGATED |", "25 terminated", "**alice**");
+    assertThat(md.out()).contains("# Post-incident draft: auth-service", "| Outcome | MITIGATED |", "25 terminated",
+        "| alice | Plan");
     assertThat(json.exit()).isEqualTo(ExitCodes.OK);
     assertThat(json.json().get("outcome").asText()).isEqualTo("MITIGATED");
     assertThat(json.json().get("sessionsTerminated").asInt()).isEqualTo(25);
@@ -180,15 +181,22 @@ class CliTest {
 
     assertThat(openReport.exit()).isEqualTo(ExitCodes.REFUSED);
     assertThat(openReport.err()).contains("is still open");
-    assertThat(ack.exit()).as(ack.err()).isEqualTo(ExitCodes.OK);
-    assertThat(ack.out()).contains("accepted: acknowledged by bob");
+    assertThat(ack.exit()).as(ack.err()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(ack.err()).contains("the incident is not escalated");
     assertThat(noReason.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(reject.exit()).as(reject.err()).isEqualTo(ExitCodes.OK);
+    // Rejected: nothing is done; the incident is watched until Alertmanager resolves it.
+    var billing =
+        fx.config.targets().stream().filter(t -> t.target().incidentId().equals(BILLING)).findFirst().orElseThrow();
+    fx.incidents.deliver(
+        billing, new dev.remediator.incident.Alert(dev.remediator.incident.Alert.CRITICAL, "critical", "resolved",
+            "f1", null, null));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> temporal(new ReportCommand(), BILLING, "--format", "json").exit() == ExitCodes.OK);
     Run report = temporal(new ReportCommand(), BILLING, "--format", "json");
-    assertThat(report.json().get("outcome").asText()).isEqualTo("REJECTED");
+    assertThat(report.json().get("outcome").asText()).isEqualTo("RESOLVED");
+    assertThat(report.json().get("actions").get(0).get("result").asText()).isEqualTo("SKIPPED");
     assertThat(report.json().get("sessionsTerminated").asInt()).isZero();
   }
 

@@ -64,6 +64,8 @@ import java.util.stream.Collectors;
  * The real intake path for tests: Temporal's embedded server on a real port, a worker running the real
  * {@link IncidentWorkflowImpl} with a scripted database (a leak of 25 sessions idle in transaction for 15 minutes,
  * cleared once terminated), and the receiver on a free HTTP port, talking to each other over the loopback.
+ * auth-service escalates after 1 s above the critical threshold (so acknowledgements can be tested); the other
+ * targets after the runbook's 10 minutes.
  */
 final class IntakeFixture implements AutoCloseable {
   static final String WEBHOOK_TOKEN = "webhook-token-0123456789abcdef";
@@ -113,7 +115,8 @@ final class IntakeFixture implements AutoCloseable {
                 url: jdbc:postgresql://127.0.0.1:1/%s
                 user: remediator
                 applicationRoles: [app]
-          """.formatted(t[0], t[1], t[1]));
+              policy: {criticalEscalateAfter: %s}
+          """.formatted(t[0], t[1], t[1], t[0].equals("auth-service") ? "1s" : "10m"));
     }
     return """
         taskQueue: intake-test
@@ -126,6 +129,9 @@ final class IntakeFixture implements AutoCloseable {
               tokenFile: %s
         defaults:
           approvers: [alice, bob]
+          verifySamples: 1
+          verifyInterval: 1s
+          quietPeriod: 1s
         targets:
         %s"""
         .formatted(home.resolve("webhook-token"), home.resolve("alice-token"), home.resolve("mallory-token"),

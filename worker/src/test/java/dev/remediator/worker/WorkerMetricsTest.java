@@ -129,8 +129,7 @@ class WorkerMetricsTest {
     clock.addAndGet(Duration.ofSeconds(90).toNanos());
     assertThat(value(get("/metrics", 200), "remediator_approval_pending_oldest_seconds ")).isEqualTo(90);
 
-    a.decide();
-    client.newUntypedWorkflowStub("dbpool:prod:a:adb").getResult(Void.class);
+    a.decide(); // no getResult here: it would unlock time skipping while b still waits
     await().atMost(Duration.ofSeconds(10)).until(() -> value(metrics.scrape(), "remediator_approvals_pending ") == 1);
     b.decide();
     client.newUntypedWorkflowStub("dbpool:prod:b:bdb").getResult(Void.class);

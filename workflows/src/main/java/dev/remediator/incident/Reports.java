@@ -50,36 +50,27 @@ final class Reports {
     double before = f.first() == null ? 0 : f.first().utilization();
     double after = f.last() == null ? before : f.last().utilization();
     List<String> recommendations = recommendations(f);
-    IncidentReport withoutMarkdown =
-        new IncidentReport(
-            f.target().incidentId(),
-            f.target(),
-            f.outcome(),
-            before,
-            after,
-            f.sessionsFound(),
-            f.sessionsTerminated(),
-            (f.closedAtMillis() - f.openedAtMillis()) / 1000,
-            f.timeline(),
-            f.severity(),
-            time(f.openedAtMillis()),
-            time(f.closedAtMillis()),
-            f.diagnosis(),
-            f.actions(),
-            f.escalationReason() != null,
-            f.escalationReason(),
-            f.acknowledgedBy(),
-            FOLLOW_UPS,
-            recommendations,
-            null);
     return new IncidentReport(
-        withoutMarkdown.incidentId(), withoutMarkdown.target(), withoutMarkdown.outcome(),
-        withoutMarkdown.utilizationBefore(), withoutMarkdown.utilizationAfter(), withoutMarkdown.sessionsFound(),
-        withoutMarkdown.sessionsTerminated(), withoutMarkdown.durationSeconds(), withoutMarkdown.timeline(),
-        withoutMarkdown.severity(), withoutMarkdown.openedAt(), withoutMarkdown.closedAt(),
-        withoutMarkdown.diagnosis(), withoutMarkdown.actions(), withoutMarkdown.escalated(),
-        withoutMarkdown.escalationReason(), withoutMarkdown.acknowledgedBy(), withoutMarkdown.followUps(),
-        withoutMarkdown.recommendations(), markdown(withoutMarkdown, f));
+        f.target().incidentId(),
+        f.target(),
+        f.outcome(),
+        before,
+        after,
+        f.sessionsFound(),
+        f.sessionsTerminated(),
+        (f.closedAtMillis() - f.openedAtMillis()) / 1000,
+        f.timeline(),
+        f.severity(),
+        time(f.openedAtMillis()),
+        time(f.closedAtMillis()),
+        f.diagnosis(),
+        f.actions(),
+        f.escalationReason() != null,
+        f.escalationReason(),
+        f.acknowledgedBy(),
+        FOLLOW_UPS,
+        recommendations,
+        markdown(f, before, after, recommendations));
   }
 
   static List<String> recommendations(Facts f) {
@@ -117,50 +108,53 @@ final class Reports {
     return r;
   }
 
-  static String markdown(IncidentReport r, Facts f) {
+  static String markdown(Facts f, double before, double after, List<String> recommendations) {
     StringBuilder md = new StringBuilder();
-    md.append("# Post-incident draft: ").append(r.target().service()).append(" connection pool (")
-        .append(r.target().database()).append(")\n\n");
+    Target t = f.target();
+    md.append("# Post-incident draft: ").append(t.service()).append(" connection pool (").append(t.database())
+        .append(")\n\n");
     md.append("| | |\n|---|---|\n");
-    md.append("| Incident | `").append(r.incidentId()).append("` |\n");
-    md.append("| Outcome | ").append(r.outcome()).append(r.escalated() ? " (escalated)" : "").append(" |\n");
-    md.append("| Severity | ").append(r.severity()).append(" |\n");
-    md.append("| Opened / closed | ").append(r.openedAt()).append(" / ").append(r.closedAt()).append(" |\n");
-    md.append("| Duration | ").append(duration(Duration.ofSeconds(r.durationSeconds()))).append(" |\n");
-    md.append("| Utilization | ").append(percent(r.utilizationBefore())).append(" → ")
-        .append(percent(r.utilizationAfter())).append(" |\n");
-    md.append("| Sessions idle in transaction (found / terminated) | ").append(r.sessionsFound()).append(" / ")
-        .append(r.sessionsTerminated()).append(" |\n");
-    if (r.escalated()) {
-      md.append("| Escalation | ").append(r.escalationReason())
-          .append(r.acknowledgedBy() == null ? "" : "; acknowledged by " + r.acknowledgedBy()).append(" |\n");
+    md.append("| Incident | `").append(t.incidentId()).append("` |\n");
+    md.append("| Outcome | ").append(f.outcome()).append(f.escalationReason() != null ? " (escalated)" : "")
+        .append(" |\n");
+    md.append("| Severity | ").append(f.severity()).append(" |\n");
+    md.append("| Opened / closed | ").append(time(f.openedAtMillis())).append(" / ").append(time(f.closedAtMillis()))
+        .append(" |\n");
+    md.append("| Duration | ").append(duration(Duration.ofMillis(f.closedAtMillis() - f.openedAtMillis())))
+        .append(" |\n");
+    md.append("| Utilization | ").append(percent(before)).append(" → ").append(percent(after)).append(" |\n");
+    md.append("| Sessions idle in transaction (found / terminated) | ").append(f.sessionsFound()).append(" / ")
+        .append(f.sessionsTerminated()).append(" |\n");
+    if (f.escalationReason() != null) {
+      md.append("| Escalation | ").append(f.escalationReason())
+          .append(f.acknowledgedBy() == null ? "" : "; acknowledged by " + f.acknowledgedBy()).append(" |\n");
     }
     md.append("\n## Diagnosis\n\n");
-    md.append("Root-cause hint: **").append(r.diagnosis().cause()).append("**\n\n");
-    for (String e : r.diagnosis().evidence()) {
+    md.append("Root-cause hint: **").append(f.diagnosis().cause()).append("**\n\n");
+    for (String e : f.diagnosis().evidence()) {
       md.append("- ").append(e).append('\n');
     }
     if (f.errorLogs() != null) {
       md.append("- Application logs (30 min): ").append(counts(f.errorLogs())).append('\n');
     }
     md.append("\n## Actions\n\n");
-    if (r.actions().isEmpty()) {
+    if (f.actions().isEmpty()) {
       md.append("None.\n");
     }
-    for (ActionOutcome a : r.actions()) {
+    for (ActionOutcome a : f.actions()) {
       md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n');
     }
     md.append("\n## Timeline\n\n| time (UTC) | actor | event |\n|---|---|---|\n");
-    for (TimelineEntry e : r.timeline()) {
+    for (TimelineEntry e : f.timeline()) {
       md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
           .append(e.event().replace("|", "\\|")).append(" |\n");
     }
     md.append("\n## Recommendations\n\n");
-    for (String rec : r.recommendations()) {
+    for (String rec : recommendations) {
       md.append("- ").append(rec).append('\n');
     }
     md.append("\n## Follow-up (runbook: post-incident actions)\n\n");
-    for (String item : r.followUps()) {
+    for (String item : FOLLOW_UPS) {
       md.append("- [ ] ").append(item).append('\n');
     }
     return md.toString();

@@ -152,6 +152,24 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void sessionsYoungerThanTheTerminationThresholdAreNotPlanned(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.leakIdleSeconds = 45; // idle in transaction, reported (> 30 s), but not yet 10 minutes
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+
+    IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.plan().actions()).extracting(PlannedAction::type).containsExactly(ActionType.ROLLING_RESTART);
+    assertThat(pending.lastSnapshot().idleInTransactionSessions()).hasSize(25);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.sessionsFound()).isZero();
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+  }
+
+  @Test
   void rejectedPlanExecutesNothing(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);
     IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);

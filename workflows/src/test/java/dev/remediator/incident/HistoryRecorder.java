@@ -1,0 +1,80 @@
+package dev.remediator.incident;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.remediator.config.ConfigLoader;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Records the incident histories that {@link IncidentReplayTest} replays. Run it after a deliberate, versioned
+ * workflow change: {@code mvn -pl workflows test -Dtest=HistoryRecorder -Dremediator.recordHistories=true}.
+ */
+@EnabledIfSystemProperty(named = "remediator.recordHistories", matches = "true")
+class HistoryRecorder {
+  static final Path DIR = Path.of("src/test/resources/histories");
+
+  @Test
+  void approvedTermination() throws Exception {
+    record("approved-termination", SimulatedTarget.leaking(25), "approvers: [alice]", (incident, env) -> {
+      String plan = await().until(incident::status, IncidentStatus::awaitingApproval).plan().planId();
+      incident.decide(new DecisionRequest("approve", plan, "alice", "leak confirmed"));
+    });
+  }
+
+  @Test
+  void approvalTimeoutEscalatedAcknowledgedResolved() throws Exception {
+    record("escalated-acknowledged", SimulatedTarget.leaking(25), IncidentWorkflowTest.LADDER, (incident, env) -> {
+      await().until(incident::status, IncidentStatus::awaitingApproval);
+      env.sleep(Duration.ofMinutes(16));
+      await().until(incident::status, s -> s.escalatedTo() != null);
+      incident.acknowledge(new Acknowledgement("dba-on-call", "looking"));
+      incident.alert(IncidentWorkflowTest.RESOLVED);
+    });
+  }
+
+  @Test
+  void poolIncreaseReverted() throws Exception {
+    SimulatedTarget world = new SimulatedTarget();
+    world.base = 2;
+    world.load = 32;
+    record("pool-increase-reverted", world, "rollingRestart: off\npoolIncrease: auto", (incident, env) -> {});
+  }
+
+  private static void record(
+      String name, SimulatedTarget world, String policy, BiConsumer<IncidentWorkflow, TestWorkflowEnvironment> drive)
+      throws Exception {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      IncidentSearchAttributes.ALL.forEach(
+          k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      Worker worker = env.newWorker("incidents");
+      worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
+      worker.registerActivitiesImplementations(world);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      Target target = IncidentWorkflowTest.TARGET;
+      IncidentWorkflow incident =
+          client.newWorkflowStub(
+              IncidentWorkflow.class,
+              WorkflowOptions.newBuilder().setWorkflowId(target.incidentId()).setTaskQueue("incidents").build());
+      WorkflowClient.start(
+          incident::run,
+          new IncidentInput(target, ConfigLoader.parsePolicy(policy), IncidentWorkflowTest.CRITICAL));
+      drive.accept(incident, env);
+      IncidentReport report = client.newUntypedWorkflowStub(target.incidentId()).getResult(IncidentReport.class);
+      assertThat(report.outcome()).isNotNull();
+      Files.createDirectories(DIR);
+      Files.writeString(DIR.resolve(name + ".json"), client.fetchHistory(target.incidentId()).toJson(true));
+    }
+  }
+}
