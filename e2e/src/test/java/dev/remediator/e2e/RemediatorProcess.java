@@ -58,7 +58,14 @@ final class RemediatorProcess implements AutoCloseable {
 
   /** Starts {@code remediator.jar args...} with {@code env} added to a clean environment; output to {@code log}. */
   static RemediatorProcess start(String name, Path log, Map<String, String> env, List<String> args) {
+    return start(name, log, env, args, List.of());
+  }
+
+  /** As above, with JVM options of its own (e.g. the class-data dump of the warm-up worker). */
+  static RemediatorProcess start(
+      String name, Path log, Map<String, String> env, List<String> args, List<String> jvmOptions) {
     ProcessBuilder pb = builder(env, args);
+    pb.command().addAll(1, jvmOptions);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     try {
@@ -77,12 +84,7 @@ final class RemediatorProcess implements AutoCloseable {
 
   /** Runs a CLI verb to completion (killed after {@code timeout}); stdout and stderr captured apart. */
   static Cli run(Map<String, String> env, Duration timeout, List<String> args) {
-    return run(env, timeout, args, List.of());
-  }
-
-  private static Cli run(Map<String, String> env, Duration timeout, List<String> args, List<String> jvmOptions) {
     ProcessBuilder pb = builder(env, args);
-    pb.command().addAll(1, jvmOptions);
     Path out = null;
     Path err = null;
     try {
@@ -138,35 +140,37 @@ final class RemediatorProcess implements AutoCloseable {
   }
 
   /**
-   * Makes the class-data-sharing archive once: a {@code show} against a throwaway server loads the client, gRPC,
-   * Jackson and picocli classes every process needs, and the JVM dumps them at exit. Without it (any failure) the
-   * processes start as usual, only slower.
+   * Where the class-data-sharing archive of this jar belongs (archives of earlier jars are deleted), or null if it
+   * exists already or must not be made ({@code -De2e.noCds=true}). The warm-up worker dumps it at exit.
    */
-  static synchronized void prepareSharedArchive(Path dir) {
+  static synchronized Path archiveToMake(Path dir) throws IOException {
     if (sharedArchive != null || Boolean.getBoolean("e2e.noCds")) {
-      return;
+      return null;
     }
-    Path archive = dir.resolve("remediator-" + JAR.toFile().length() + "-" + JAR.toFile().lastModified() + ".jsa");
-    if (!Files.exists(archive)) {
-      int port;
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        port = s.getLocalPort();
-      } catch (IOException e) {
-        return;
-      }
-      try (RemediatorProcess server =
-          start("cds-server", dir.resolve("cds-server.log"), Map.of(), List.of("server", "--port",
-              Integer.toString(port)))) {
-        server.awaitOutput("embedded Temporal server on", Duration.ofSeconds(60));
-        run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port), Duration.ofSeconds(60),
-            List.of("show", "dbpool:cds:warm:up", "-o", "json"), List.of("-XX:ArchiveClassesAtExit=" + archive));
-      } catch (RuntimeException | AssertionError e) {
-        return;
+    Path archive = archiveOf(dir);
+    Files.createDirectories(dir);
+    try (var old = Files.list(dir)) {
+      for (Path p : old.filter(p -> p.toString().endsWith(".jsa") && !p.equals(archive)).toList()) {
+        Files.deleteIfExists(p);
       }
     }
     if (Files.exists(archive)) {
       sharedArchive = archive;
+      return null;
     }
+    return archive;
+  }
+
+  /** From now on every process maps the archive, if it was written. */
+  static synchronized void useArchive(Path dir) {
+    Path archive = archiveOf(dir);
+    if (Files.exists(archive)) {
+      sharedArchive = archive;
+    }
+  }
+
+  private static Path archiveOf(Path dir) {
+    return dir.resolve("remediator-" + JAR.toFile().length() + "-" + JAR.toFile().lastModified() + ".jsa");
   }
 
   String name() {
@@ -189,11 +193,16 @@ final class RemediatorProcess implements AutoCloseable {
 
   /** SIGTERM, then SIGKILL if it is still there after 15 s. */
   void stop() {
+    stop(Duration.ofSeconds(15));
+  }
+
+  /** SIGTERM, then SIGKILL if it is still there after {@code grace}. */
+  void stop(Duration grace) {
     if (!process.isAlive()) {
       return;
     }
     process.destroy();
-    if (!waitForExit(Duration.ofSeconds(15))) {
+    if (!waitForExit(grace)) {
       kill();
     }
   }

@@ -37,8 +37,36 @@ abstract class Scenario {
     if (shared == null) {
       Path home = Files.createDirectories(Path.of(System.getProperty("e2e.dir", "target"), "e2e", "postgres"));
       shared = TargetDatabase.start(home);
-      RemediatorProcess.prepareSharedArchive(home.getParent());
+      warmUp(home.getParent());
       Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "stop-postgres"));
+    }
+  }
+
+  /**
+   * Once per suite: a worker runs an incident as far as its escalation (probes, Kubernetes, PostgreSQL, a page) and
+   * stops gracefully, so its JVM dumps the classes it loaded into a class-data-sharing archive that every later
+   * process maps: they start and take their first steps in about half the time. Best effort: without the archive
+   * the suite runs the same, only slower.
+   */
+  private static void warmUp(Path dir) {
+    try {
+      Path archive = RemediatorProcess.archiveToMake(dir);
+      if (archive == null) {
+        return;
+      }
+      try (Stack warm = new Stack(dir.resolve("warm-up"), shared, Map.of())) {
+        int port = Stack.freePort();
+        warm.startServer();
+        warm.startReceiver("receiver", port);
+        RemediatorProcess worker = warm.startWorker("worker", List.of("-XX:ArchiveClassesAtExit=" + archive));
+        warm.fireCritical(port); // no leak: nothing to plan, so it escalates and pages at once
+        await("the warm-up incident pages").atMost(Duration.ofSeconds(60))
+            .until(() -> !warm.world.delivered(World.DATABASE_PAGER).isEmpty());
+        worker.stop(Duration.ofSeconds(60)); // SIGTERM: a normal exit, which writes the archive
+      }
+      RemediatorProcess.useArchive(dir);
+    } catch (Exception | AssertionError e) {
+      System.err.println("e2e: no class-data archive (" + e + "); processes start without it");
     }
   }
 

@@ -141,9 +141,13 @@ final class Stack implements AutoCloseable {
   }
 
   private RemediatorProcess start(String name, List<String> args) {
+    return start(name, args, List.of());
+  }
+
+  private RemediatorProcess start(String name, List<String> args, List<String> jvmOptions) {
     synchronized (processes) {
-      RemediatorProcess p =
-          RemediatorProcess.start(name, dir.resolve(String.format("%02d-%s.log", ++started, name)), env(), args);
+      RemediatorProcess p = RemediatorProcess.start(
+          name, dir.resolve(String.format("%02d-%s.log", ++started, name)), env(), args, jvmOptions);
       processes.add(p);
       return p;
     }
@@ -176,14 +180,19 @@ final class Stack implements AutoCloseable {
 
   /** {@code remediator worker -c FILE --embedded-server --metrics-port 0}. */
   RemediatorProcess startWorker(String name) {
-    return start(name, List.of("worker", "-c", config.toString(), "--embedded-server", "--metrics-port", "0"))
+    return startWorker(name, List.of());
+  }
+
+  RemediatorProcess startWorker(String name, List<String> jvmOptions) {
+    return start(name, List.of("worker", "-c", config.toString(), "--embedded-server", "--metrics-port", "0"),
+            jvmOptions)
         .awaitOutput("worker polling task queue", START);
   }
 
-  /** {@code remediator receiver -c FILE --port R --temporal-timeout 2}. */
+  /** {@code remediator receiver -c FILE --port R --temporal-timeout 1}. */
   RemediatorProcess startReceiver(String name, int port) {
     return start(name, List.of("receiver", "-c", config.toString(), "--host", "127.0.0.1", "--port",
-            Integer.toString(port), "--temporal-timeout", "2"))
+            Integer.toString(port), "--temporal-timeout", "1"))
         .awaitOutput("receiver listening on", START);
   }
 

@@ -30,6 +30,7 @@ final class TcpGate implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger held = new AtomicInteger();
+  private final AtomicInteger forwarding = new AtomicInteger();
   private volatile Mode mode = Mode.OPEN;
   private volatile boolean closed;
 
@@ -55,6 +56,11 @@ final class TcpGate implements AutoCloseable {
   /** Connection attempts so far, in every mode. */
   int attempts() {
     return attempts.get();
+  }
+
+  /** Connections being forwarded now (open between the worker and PostgreSQL). */
+  int forwarding() {
+    return forwarding.get();
   }
 
   /** Connections being held now. */
@@ -98,10 +104,15 @@ final class TcpGate implements AutoCloseable {
       }
       Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
       sockets.add(server);
-      Thread up = pump(client, server);
-      Thread down = pump(server, client);
-      up.join();
-      down.join();
+      forwarding.incrementAndGet();
+      try {
+        Thread up = pump(client, server);
+        Thread down = pump(server, client);
+        up.join();
+        down.join();
+      } finally {
+        forwarding.decrementAndGet();
+      }
     } catch (IOException e) {
       // one side went away: the other is closed below
     } catch (InterruptedException e) {

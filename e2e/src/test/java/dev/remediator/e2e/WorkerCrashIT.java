@@ -165,15 +165,22 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while verifying")
   void killWhileVerifying(TestInfo info) throws Exception {
-    stack(info, Map.of("verifyInterval", "6s"));
+    stack(info, Map.of("verifyInterval", "5s"));
     leak();
     RemediatorProcess worker = startAll();
     fire();
-    approve(awaitPlan());
+    String plan = awaitPlan();
+    int connections = stack.gate.attempts();
+    approve(plan);
     await("every leaked session is gone").atMost(PHASE).until(() -> db.leakedLeft() == 0);
     stack.awaitPhase("VERIFYING", PHASE);
+    // The first sample is done (the termination's connection and the sample's snapshot came and went): the
+    // workflow sleeps until the next sample, with nothing in flight.
+    await("the first verification sample is taken").atMost(PHASE).pollInterval(Duration.ofMillis(20))
+        .until(() -> stack.gate.attempts() >= connections + 2 && stack.gate.forwarding() == 0);
     worker.kill();
-    note("killed in VERIFYING between samples");
+    note("killed in VERIFYING between samples (" + (stack.gate.attempts() - connections) + " connections since"
+        + " the approval)");
     stack.startWorker("worker-2");
     JsonNode report = recoverAndClose(AFTER_CRASH);
     assertTerminatedExactlyOnce(report, 0);
@@ -229,13 +236,13 @@ class WorkerCrashIT extends Scenario {
     String plan = awaitPlan();
     worker.kill();
     long t0 = System.nanoTime();
-    RemediatorProcess.Cli r = stack.approve("alice", plan, 5);
+    RemediatorProcess.Cli r = stack.approve("alice", plan, 3);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     note("approve with no worker: exit " + r.exitCode() + " after " + ms + " ms");
     assertThat(r.exitCode()).as(r.stdout()).isEqualTo(1);
     JsonNode answer = Stack.parse(r.stdout());
     assertThat(answer.get("pending").asBoolean()).isTrue();
-    assertThat(answer.get("message").asText()).contains("not confirmed within 5 s", "no worker answered");
+    assertThat(answer.get("message").asText()).contains("not confirmed within 3 s", "no worker answered");
     assertThat(db.leakedLeft()).as("nothing done yet").isEqualTo(LEAKED);
     stack.startWorker("worker-2");
     JsonNode report = recoverAndClose(PHASE);
