@@ -9,6 +9,8 @@ import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
 import dev.remediator.incident.NotificationResult.Delivery;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.URI;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@link NotificationActivities} over the JDK HTTP client. Channel URLs and keys are resolved from env or files at
@@ -64,12 +67,41 @@ public class NotificationActivitiesImpl implements NotificationActivities {
         .build();
   }
 
+  /**
+   * Heartbeats the channels delivered so far after each channel, so a retry after a worker crash (heartbeat details)
+   * does not send again to a channel that already has the message. Heartbeats are throttled by the SDK (the first is
+   * sent at once): a channel delivered just before a crash may still get the message twice.
+   */
   @Override
   public NotificationResult send(Notification n) {
+    ActivityExecutionContext activity = Activity.getExecutionContext();
+    List<Delivery> earlier =
+        activity.getHeartbeatDetails(NotificationResult.class).map(NotificationResult::deliveries).orElse(List.of());
+    return deliverAll(n, earlier, delivered -> activity.heartbeat(new NotificationResult(delivered)));
+  }
+
+  /** What a first attempt does: no earlier deliveries. */
+  NotificationResult deliverAll(Notification n) {
+    return deliverAll(n, List.of(), delivered -> {});
+  }
+
+  /**
+   * @param earlier deliveries an earlier attempt reported (its heartbeat details): those channels are not sent again
+   * @param progress called after each channel with the deliveries made so far, earlier ones included
+   */
+  NotificationResult deliverAll(Notification n, List<Delivery> earlier, Consumer<List<Delivery>> progress) {
     validate(n);
+    Map<String, Delivery> deliveredEarlier = new LinkedHashMap<>();
+    for (Delivery d : earlier) {
+      if (d.delivered()) {
+        deliveredEarlier.put(d.channel(), d);
+      }
+    }
     List<Delivery> deliveries = new ArrayList<>();
     for (String name : new LinkedHashSet<>(n.channels())) {
-      deliveries.add(deliver(name, n));
+      Delivery d = deliveredEarlier.containsKey(name) ? deliveredEarlier.get(name) : deliver(name, n);
+      deliveries.add(d);
+      progress.accept(deliveries.stream().filter(Delivery::delivered).toList());
     }
     return new NotificationResult(deliveries);
   }

@@ -11,6 +11,8 @@ import dev.remediator.incident.SessionOutcome;
 import dev.remediator.incident.SessionOutcome.Result;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TerminationResult;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,7 +21,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@link DatabaseActivities} over JDBC, one dedicated connection per call (see {@link PostgresConnector}).
@@ -89,15 +93,55 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     }
   }
 
+  /**
+   * Carries progress across attempts: after each session the activity heartbeats the sessions it has terminated, so
+   * a retry after a crash (heartbeat details) reports them as terminated instead of merely gone, and counts them
+   * against the cap. Heartbeats are throttled by the SDK, so the last few may not have reached the server when a
+   * worker dies: sessions that are gone on a retried attempt are marked as possibly terminated by it.
+   */
   @Override
   public TerminationResult terminateIdleInTransaction(
       Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
+    ActivityExecutionContext activity = Activity.getExecutionContext();
+    Optional<TerminationResult> earlier = activity.getHeartbeatDetails(TerminationResult.class);
+    // heartbeat details mean an earlier attempt ran, whatever attempt number the server gives
+    int attempt = Math.max(activity.getInfo().getAttempt(), earlier.isPresent() ? 2 : 1);
+    return terminate(
+        target,
+        policy,
+        sessions,
+        attempt,
+        earlier.map(TerminationResult::outcomes).orElse(List.of()),
+        done -> activity.heartbeat(new TerminationResult(done, attempt)));
+  }
+
+  /** One attempt with no earlier progress: what a first attempt does. */
+  TerminationResult terminate(Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
+    return terminate(target, policy, sessions, 1, List.of(), done -> {});
+  }
+
+  /**
+   * @param attempt this attempt of the action (1 = first)
+   * @param earlier sessions earlier attempts reported terminated (their heartbeat details)
+   * @param progress called after each session with the sessions terminated so far, earlier attempts included
+   */
+  TerminationResult terminate(
+      Target target,
+      RunbookPolicy policy,
+      List<SessionInfo> sessions,
+      int attempt,
+      List<SessionOutcome> earlier,
+      Consumer<List<SessionOutcome>> progress) {
     TargetConfig config = targets.require(target);
     List<SessionInfo> plan = sessions == null ? List.of() : sessions;
     List<SessionOutcome> outcomes = new ArrayList<>();
     if (plan.isEmpty()) {
-      return new TerminationResult(outcomes);
+      return new TerminationResult(outcomes, attempt);
     }
+    Set<Integer> terminatedEarlier = new HashSet<>();
+    earlier.stream().filter(o -> o.result() == Result.TERMINATED).forEach(o -> terminatedEarlier.add(o.pid()));
+    List<SessionOutcome> terminatedSoFar = new ArrayList<>();
+    int counted = 0; // against the cap: terminated, and on a retried attempt also gone (perhaps terminated by it)
     try (Connection c = PostgresConnector.open(config, false)) {
       Privileges.requireStatsAndSignal(c);
       long waitMillis = Math.min(5000, config.postgres().statementTimeoutOrDefault().toMillis() / 2);
@@ -107,37 +151,43 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           TERMINATE_SQL.formatted(
               SessionRules.PARAMS, SessionRules.UTC, SessionRules.REFUSAL, SessionRules.STALE, wait);
       Set<Integer> seen = new HashSet<>();
-      int terminated = 0;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         SessionRules.bind(c, ps, 1, target, config.postgres(), policy, 0);
         for (SessionInfo s : plan) {
           if (s == null) {
             continue;
           }
+          SessionOutcome o;
           if (!seen.add(s.pid())) {
-            outcomes.add(new SessionOutcome(s.pid(), Result.REFUSED, "listed twice in the plan"));
+            o = new SessionOutcome(s.pid(), Result.REFUSED, "listed twice in the plan");
+          } else if (terminatedEarlier.contains(s.pid())) {
+            o = new SessionOutcome(
+                s.pid(), Result.TERMINATED, "pg_terminate_backend by an interrupted earlier attempt");
           } else if (s.backendStart() == null) {
-            outcomes.add(
-                new SessionOutcome(s.pid(), Result.REFUSED, "no backend_start in the plan: identity cannot be checked"));
-          } else if (terminated >= policy.maxSessionsPerTermination()) {
-            outcomes.add(
-                new SessionOutcome(
-                    s.pid(),
-                    Result.REFUSED,
-                    "cap of " + policy.maxSessionsPerTermination() + " sessions per action reached"));
+            o = new SessionOutcome(s.pid(), Result.REFUSED, "no backend_start in the plan: identity cannot be checked");
+          } else if (counted >= policy.maxSessionsPerTermination()) { // per action, across its attempts
+            o = new SessionOutcome(s.pid(), Result.REFUSED,
+                "cap of " + policy.maxSessionsPerTermination() + " sessions per action reached");
           } else {
-            SessionOutcome o = terminate(ps, s);
-            if (o.result() == Result.TERMINATED) {
-              terminated++; // the cap bounds what one call terminates: sessions already gone do not count
+            o = terminate(ps, s);
+            if (o.result() == Result.GONE && attempt > 1) {
+              counted++;
+              o = new SessionOutcome(s.pid(), Result.GONE, "session no longer exists (an earlier attempt of this"
+                  + " action was interrupted: it may have terminated it)");
             }
-            outcomes.add(o);
           }
+          if (o.result() == Result.TERMINATED) {
+            terminatedSoFar.add(o);
+            counted++;
+          }
+          outcomes.add(o);
+          progress.accept(List.copyOf(terminatedSoFar));
         }
       }
     } catch (SQLException e) {
       throw PostgresConnector.failure("terminating sessions on " + target.id(), e);
     }
-    return new TerminationResult(outcomes);
+    return new TerminationResult(outcomes, attempt);
   }
 
   private static SessionOutcome terminate(PreparedStatement ps, SessionInfo s) throws SQLException {

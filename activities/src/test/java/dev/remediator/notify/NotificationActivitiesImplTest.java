@@ -18,7 +18,10 @@ import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RootCause;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.notify.RecordingServer.Answer;
+import dev.remediator.incident.NotificationActivities;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,7 +99,7 @@ class NotificationActivitiesImplTest {
 
   @Test
   void slackGetsTheInformationToProvideAsBlocks() throws Exception {
-    NotificationResult result = notifications.send(trigger(List.of("db-chat")));
+    NotificationResult result = notifications.deliverAll(trigger(List.of("db-chat")));
 
     assertThat(result.deliveries()).containsExactly(new Delivery("db-chat", true, 200, null));
     List<RecordingServer.Request> got = server.to(SLACK_PATH);
@@ -126,10 +130,10 @@ class NotificationActivitiesImplTest {
   void pagerDutyTriggerAcknowledgeAndResolveShareTheIncidentAsDedupKey() throws Exception {
     server.answer("/v2/enqueue", Answer.of(202, "{\"status\":\"success\",\"dedup_key\":\"" + ID + "\"}"));
 
-    NotificationResult triggered = notifications.send(trigger(List.of("db-pager")));
-    notifications.send(new Notification(ID, "acknowledge", null, "database", List.of("db-pager"), null, null,
+    NotificationResult triggered = notifications.deliverAll(trigger(List.of("db-pager")));
+    notifications.deliverAll(new Notification(ID, "acknowledge", null, "database", List.of("db-pager"), null, null,
         List.of()));
-    notifications.send(new Notification(ID, "resolve", "info", null, List.of("db-pager"), "recovered", null,
+    notifications.deliverAll(new Notification(ID, "resolve", "info", null, List.of("db-pager"), "recovered", null,
         List.of()));
 
     assertThat(triggered.deliveries()).containsExactly(new Delivery("db-pager", true, 202, null));
@@ -178,7 +182,7 @@ class NotificationActivitiesImplTest {
   void aGenericWebhookGetsTheNotificationItself() throws Exception {
     Notification n = trigger(List.of("audit"));
 
-    assertThat(notifications.send(n).deliveries()).containsExactly(new Delivery("audit", true, 200, null));
+    assertThat(notifications.deliverAll(n).deliveries()).containsExactly(new Delivery("audit", true, 200, null));
 
     assertThat(json(server.to("/hooks/audit").get(0).body())).isEqualTo(json(JSON.writeValueAsString(n)));
     assertThat(JSON.treeToValue(json(server.to("/hooks/audit").get(0).body()), Notification.class)).isEqualTo(n);
@@ -188,7 +192,7 @@ class NotificationActivitiesImplTest {
   void serverErrorsAreRetriedAFewTimesWithTheSameBody() {
     server.answer(SLACK_PATH, Answer.of(503, "busy"), Answer.of(502, "bad gateway"), Answer.of(200, "ok"));
 
-    NotificationResult result = notifications.send(trigger(List.of("db-chat")));
+    NotificationResult result = notifications.deliverAll(trigger(List.of("db-chat")));
 
     assertThat(result.deliveries()).containsExactly(new Delivery("db-chat", true, 200, null));
     assertThat(server.to(SLACK_PATH)).hasSize(3)
@@ -200,7 +204,7 @@ class NotificationActivitiesImplTest {
     server.answer(SLACK_PATH, Answer.of(500, "boom"), Answer.of(500, "boom"), Answer.of(500, "boom"),
         Answer.of(200, "ok"));
 
-    NotificationResult result = notifications.send(trigger(List.of("db-chat")));
+    NotificationResult result = notifications.deliverAll(trigger(List.of("db-chat")));
 
     assertThat(result.deliveries())
         .containsExactly(new Delivery("db-chat", false, 500, "HTTP 500: boom (after 3 attempts)"));
@@ -211,7 +215,7 @@ class NotificationActivitiesImplTest {
   void clientErrorsAreNotRetriedAndNeverShowTheSecretUrl() {
     server.answer(SLACK_PATH, Answer.of(400, "invalid_payload"));
 
-    NotificationResult result = notifications.send(trigger(List.of("db-chat")));
+    NotificationResult result = notifications.deliverAll(trigger(List.of("db-chat")));
 
     assertThat(result.deliveries()).containsExactly(new Delivery("db-chat", false, 400, "HTTP 400: invalid_payload"));
     assertThat(server.to(SLACK_PATH)).hasSize(1);
@@ -222,7 +226,7 @@ class NotificationActivitiesImplTest {
   void aTimeoutIsRetried() {
     server.answer("/hooks/audit", Answer.hanging(), Answer.of(200, "ok"));
 
-    NotificationResult result = notifications.send(trigger(List.of("audit")));
+    NotificationResult result = notifications.deliverAll(trigger(List.of("audit")));
 
     assertThat(result.deliveries()).containsExactly(new Delivery("audit", true, 200, null));
     assertThat(server.to("/hooks/audit")).hasSize(2);
@@ -232,7 +236,7 @@ class NotificationActivitiesImplTest {
   void oneFailingChannelDoesNotStopTheOthers() {
     server.answer("/hooks/broken", Answer.of(404, "no such hook"));
 
-    NotificationResult result = notifications.send(
+    NotificationResult result = notifications.deliverAll(
         trigger(List.of("broken", "nowhere", "no-secret", "teams", "db-chat", "audit")));
 
     assertThat(result.deliveries()).containsExactly(
@@ -249,14 +253,48 @@ class NotificationActivitiesImplTest {
 
   @Test
   void badNotificationsAreRefusedBeforeSendingAnything() {
-    ApplicationFailure f = catchThrowableOfType(ApplicationFailure.class, () -> notifications.send(
+    ApplicationFailure f = catchThrowableOfType(ApplicationFailure.class, () -> notifications.deliverAll(
         new Notification(ID, "escalate", "critical", null, List.of("db-chat"), "x", null, List.of())));
 
     assertThat(f.isNonRetryable()).isTrue();
     assertThat(f.getOriginalMessage()).isEqualTo("event must be one of trigger, acknowledge, resolve; got escalate");
-    assertThat(catchThrowableOfType(ApplicationFailure.class, () -> notifications.send(
+    assertThat(catchThrowableOfType(ApplicationFailure.class, () -> notifications.deliverAll(
         new Notification(ID, "trigger", "sev1", null, List.of("db-chat"), "x", null, List.of())))
         .getOriginalMessage()).isEqualTo("severity must be one of critical, error, warning, info; got sev1");
     assertThat(server.requests).isEmpty();
+  }
+
+  @Test
+  void aRetriedSendSkipsTheChannelsAnInterruptedAttemptDelivered() throws Exception {
+    server.answer("/hooks/broken", Answer.of(404, "gone")); // once: the retry gets 200
+    List<List<Delivery>> progress = new java.util.ArrayList<>();
+    NotificationResult first =
+        notifications.deliverAll(trigger(List.of("db-chat", "broken")), List.of(), progress::add);
+    assertThat(first.deliveries()).extracting(Delivery::delivered).containsExactly(true, false);
+    assertThat(progress).containsExactly(
+        List.of(new Delivery("db-chat", true, 200, null)), List.of(new Delivery("db-chat", true, 200, null)));
+
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try {
+      env.registerActivitiesImplementations(notifications);
+      List<NotificationResult> heartbeats = new CopyOnWriteArrayList<>();
+      env.setActivityHeartbeatListener(NotificationResult.class, heartbeats::add);
+      env.setHeartbeatDetails(first); // the attempt died after these deliveries were recorded
+      NotificationActivities retry = env.newActivityStub(NotificationActivities.class,
+          ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+
+      NotificationResult r = retry.send(trigger(List.of("db-chat", "broken", "audit")));
+
+      assertThat(r.deliveries()).containsExactly(
+          new Delivery("db-chat", true, 200, null),
+          new Delivery("broken", true, 200, null),
+          new Delivery("audit", true, 200, null));
+      assertThat(server.to(SLACK_PATH)).as("not sent again").hasSize(1);
+      assertThat(server.to("/hooks/broken")).as("undelivered: tried again").hasSize(2);
+      assertThat(server.to("/hooks/audit")).hasSize(1);
+      assertThat(heartbeats).first().isEqualTo(new NotificationResult(List.of(new Delivery("db-chat", true, 200, null))));
+    } finally {
+      env.close();
+    }
   }
 }

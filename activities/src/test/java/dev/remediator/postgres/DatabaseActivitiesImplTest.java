@@ -86,7 +86,7 @@ class DatabaseActivitiesImplTest {
     List<SessionInfo> plan =
         seen.stream().filter(x -> x.pid() == planned1 || x.pid() == planned2 || x.pid() == otherApp).toList();
 
-    TerminationResult result = activities.terminateIdleInTransaction(TARGET, policy, plan);
+    TerminationResult result = activities.terminate(TARGET, policy, plan);
 
     assertThat(result.outcomes())
         .extracting(SessionOutcome::pid, SessionOutcome::result)
@@ -101,7 +101,7 @@ class DatabaseActivitiesImplTest {
     assertThat(pg.alive(healthy)).isTrue();
 
     // Retrying the same action is harmless: the sessions are reported gone, nothing else is touched.
-    TerminationResult retry = activities.terminateIdleInTransaction(TARGET, policy, plan);
+    TerminationResult retry = activities.terminate(TARGET, policy, plan);
     assertThat(retry.terminated()).isZero();
     assertThat(pg.alive(notPlanned)).isTrue();
   }
@@ -113,7 +113,7 @@ class DatabaseActivitiesImplTest {
     List<SessionInfo> plan = activities.snapshot(TARGET, policy).idleInTransactionSessions();
 
     pg.lastSession().commit();
-    TerminationResult result = activities.terminateIdleInTransaction(TARGET, policy, plan);
+    TerminationResult result = activities.terminate(TARGET, policy, plan);
 
     assertThat(result.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.pid()).isEqualTo(pid);

@@ -80,7 +80,7 @@ class SaturationTest {
     var somePlan =
         List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0, 0,
             null));
-    assertThatThrownBy(() -> leastPrivilege.terminateIdleInTransaction(pg.target, policy, somePlan))
+    assertThatThrownBy(() -> leastPrivilege.terminate(pg.target, policy, somePlan))
         .isInstanceOf(ApplicationFailure.class)
         .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
     await().atMost(Duration.ofSeconds(10)).until(() -> pg.youngestIdleInTransactionSeconds() > 1.1);
@@ -99,7 +99,7 @@ class SaturationTest {
     List<SessionInfo> plan = s.terminableIdleInTransaction();
     long terminated = 0;
     for (int call = 0; call < 10 && terminated < leaked; call++) {
-      TerminationResult r = reserved.terminateIdleInTransaction(pg.target, policy, plan);
+      TerminationResult r = reserved.terminate(pg.target, policy, plan);
       assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
       assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
       terminated += r.terminated();

@@ -12,11 +12,15 @@ import dev.remediator.incident.SessionInfo;
 import dev.remediator.incident.SessionOutcome;
 import dev.remediator.incident.SessionOutcome.Result;
 import dev.remediator.incident.TerminationResult;
+import dev.remediator.incident.DatabaseActivities;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -87,7 +91,7 @@ class TerminationTest {
     int launcher = backgroundPid();
 
     TerminationResult r =
-        activities.terminateIdleInTransaction(
+        activities.terminate(
             pg.target, policy, plan(superuser, exporter, impostor, otherApp, otherDatabase, walSender, launcher, leaked));
 
     assertThat(r.outcomes())
@@ -140,7 +144,7 @@ class TerminationTest {
     assertThat(excluding.snapshot(pg.target, policy).terminableIdleInTransaction())
         .extracting(SessionInfo::pid)
         .containsExactly(leaked);
-    TerminationResult r = excluding.terminateIdleInTransaction(pg.target, policy, plan(agent, leaked));
+    TerminationResult r = excluding.terminate(pg.target, policy, plan(agent, leaked));
 
     assertThat(r.outcomes())
         .extracting(SessionOutcome::pid, SessionOutcome::result)
@@ -157,7 +161,7 @@ class TerminationTest {
     int unnamed = pg.idleInTransaction(pg.app);
     awaitOldEnough();
 
-    TerminationResult r = byName.terminateIdleInTransaction(pg.target, policy, plan(named, unnamed));
+    TerminationResult r = byName.terminate(pg.target, policy, plan(named, unnamed));
 
     assertThat(r.outcomes())
         .extracting(SessionOutcome::pid, SessionOutcome::result)
@@ -172,7 +176,7 @@ class TerminationTest {
     awaitOldEnough();
 
     assertThat(unidentified.snapshot(pg.target, policy).terminableIdleInTransaction()).isEmpty();
-    TerminationResult r = unidentified.terminateIdleInTransaction(pg.target, policy, plan(leaked));
+    TerminationResult r = unidentified.terminate(pg.target, policy, plan(leaked));
 
     assertThat(r.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.result()).isEqualTo(Result.REFUSED);
@@ -191,7 +195,7 @@ class TerminationTest {
     SessionInfo reused =
         new SessionInfo(pid, null, null, null, "idle in transaction", earlier, real.xactStart(), 0, 0, null);
 
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, policy, List.of(reused));
+    TerminationResult r = activities.terminate(pg.target, policy, List.of(reused));
 
     assertThat(r.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.result()).isEqualTo(Result.CHANGED);
@@ -209,7 +213,7 @@ class TerminationTest {
       s.execute("SELECT count(*) FROM accounts"); // same transaction, but not forgotten: state_change is fresh
     }
 
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, policy, plan);
+    TerminationResult r = activities.terminate(pg.target, policy, plan);
 
     assertThat(r.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.result()).isEqualTo(Result.CHANGED);
@@ -229,7 +233,7 @@ class TerminationTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> pg.youngestIdleInTransactionSeconds() > 1.1);
 
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, policy, plan);
+    TerminationResult r = activities.terminate(pg.target, policy, plan);
 
     assertThat(r.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.result()).isEqualTo(Result.CHANGED);
@@ -250,7 +254,7 @@ class TerminationTest {
     awaitOldEnough();
     List<SessionInfo> plan = plan(pids);
 
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, capped, plan);
+    TerminationResult r = activities.terminate(pg.target, capped, plan);
 
     assertThat(r.outcomes()).extracting(SessionOutcome::result)
         .containsExactly(Result.TERMINATED, Result.TERMINATED, Result.TERMINATED, Result.REFUSED, Result.REFUSED);
@@ -259,10 +263,10 @@ class TerminationTest {
     assertThat(pg.alive(pids[4])).isTrue();
 
     // A retry of the same action (e.g. after a worker crash) terminates nothing new beyond the cap.
-    TerminationResult retry = activities.terminateIdleInTransaction(pg.target, capped, plan);
+    TerminationResult retry = activities.terminate(pg.target, capped, plan);
     assertThat(retry.outcomes()).extracting(SessionOutcome::result)
         .containsExactly(Result.GONE, Result.GONE, Result.GONE, Result.TERMINATED, Result.TERMINATED);
-    TerminationResult again = activities.terminateIdleInTransaction(pg.target, capped, plan);
+    TerminationResult again = activities.terminate(pg.target, capped, plan);
     assertThat(again.terminated()).isZero();
     assertThat(again.outcomes()).extracting(SessionOutcome::result).containsOnly(Result.GONE);
   }
@@ -275,13 +279,13 @@ class TerminationTest {
     SessionInfo p = planned(pid);
     SessionInfo noIdentity = new SessionInfo(other, null, null, null, "idle in transaction", null, null, 0, 0, null);
 
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, policy, List.of(p, p, noIdentity));
+    TerminationResult r = activities.terminate(pg.target, policy, List.of(p, p, noIdentity));
 
     assertThat(r.outcomes())
         .extracting(SessionOutcome::pid, SessionOutcome::result)
         .containsExactly(tuple(pid, Result.TERMINATED), tuple(pid, Result.REFUSED), tuple(other, Result.REFUSED));
     assertThat(pg.alive(other)).isTrue();
-    assertThat(activities.terminateIdleInTransaction(pg.target, policy, List.of()).outcomes()).isEmpty();
+    assertThat(activities.terminate(pg.target, policy, List.of()).outcomes()).isEmpty();
   }
 
   @Test
@@ -293,14 +297,14 @@ class TerminationTest {
     awaitOldEnough();
     List<SessionInfo> plan = plan(pid);
 
-    TerminationResult refused = leastPrivilege.terminateIdleInTransaction(pg.target, policy, plan);
+    TerminationResult refused = leastPrivilege.terminate(pg.target, policy, plan);
     assertThat(refused.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.result()).isEqualTo(Result.REFUSED);
       assertThat(o.detail()).startsWith("server refused: ");
     });
     assertThat(pg.alive(pid)).isTrue();
 
-    TerminationResult done = superRemediator.terminateIdleInTransaction(pg.target, policy, plan);
+    TerminationResult done = superRemediator.terminate(pg.target, policy, plan);
     assertThat(done.outcomes()).extracting(SessionOutcome::result).containsExactly(Result.TERMINATED);
     assertThat(pg.alive(pid)).isFalse();
   }
@@ -311,7 +315,7 @@ class TerminationTest {
     int pid = pg.idleInTransaction(pg.app);
     awaitOldEnough();
 
-    assertThatThrownBy(() -> noSignal.terminateIdleInTransaction(pg.target, policy, plan(pid)))
+    assertThatThrownBy(() -> noSignal.terminate(pg.target, policy, plan(pid)))
         .isInstanceOf(ApplicationFailure.class)
         .satisfies(e -> {
           ApplicationFailure f = (ApplicationFailure) e;
@@ -335,7 +339,7 @@ class TerminationTest {
     assertThatThrownBy(() -> noInherit.snapshot(pg.target, policy))
         .isInstanceOf(ApplicationFailure.class)
         .hasMessageContaining("lacks pg_read_all_stats to see other roles' sessions");
-    assertThatThrownBy(() -> noInherit.terminateIdleInTransaction(pg.target, policy, plan(pg.idle(pg.app))))
+    assertThatThrownBy(() -> noInherit.terminate(pg.target, policy, plan(pg.idle(pg.app))))
         .isInstanceOf(ApplicationFailure.class)
         .hasMessageContaining("GRANT pg_read_all_stats, pg_signal_backend TO " + pg.noInherit + ";");
   }
@@ -351,7 +355,7 @@ class TerminationTest {
     awaitOldEnough();
 
     var s = activities.snapshot(pg.target, policy);
-    TerminationResult r = activities.terminateIdleInTransaction(pg.target, policy, s.idleInTransactionSessions());
+    TerminationResult r = activities.terminate(pg.target, policy, s.idleInTransactionSessions());
 
     assertThat(s.idleInTransactionSessions()).hasSize(5);
     for (SessionInfo x : s.idleInTransactionSessions()) {
@@ -361,5 +365,63 @@ class TerminationTest {
       assertThat(pg.alive(x.pid())).isEqualTo(!x.terminable());
     }
     assertThat(Stream.of(r.terminated())).containsExactly(2L);
+  }
+
+  @Test
+  void aRetriedAttemptReportsWhatTheInterruptedOneTerminatedAndKeepsTheCapAcrossAttempts() throws Exception {
+    RunbookPolicy capped =
+        ConfigLoader.parsePolicy(
+            "{idleInTransactionReportAfter: 200ms, idleInTransactionTerminateAfter: 1s, maxSessionsPerTermination: 4}");
+    int[] pids = new int[6];
+    for (int i = 0; i < pids.length; i++) {
+      pids[i] = pg.idleInTransaction(pg.app);
+    }
+    awaitOldEnough();
+    List<SessionInfo> plan = plan(pids);
+    // The interrupted attempt terminated the first two sessions; only its first heartbeat reached the server.
+    List<List<SessionOutcome>> progress = new ArrayList<>();
+    activities.terminate(pg.target, capped, plan.subList(0, 2), 1, List.of(), progress::add);
+    assertThat(progress).extracting(done -> done.stream().map(SessionOutcome::pid).toList())
+        .containsExactly(List.of(pids[0]), List.of(pids[0], pids[1]));
+
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try {
+      env.registerActivitiesImplementations(activities);
+      List<TerminationResult> heartbeats = new CopyOnWriteArrayList<>();
+      env.setActivityHeartbeatListener(TerminationResult.class, heartbeats::add);
+      env.setHeartbeatDetails(new TerminationResult(progress.get(0), 1));
+      DatabaseActivities retry =
+          env.newActivityStub(
+              DatabaseActivities.class,
+              ActivityOptions.newBuilder()
+                  .setStartToCloseTimeout(Duration.ofSeconds(30))
+                  .setHeartbeatTimeout(Duration.ofSeconds(30))
+                  .build());
+
+      TerminationResult r = retry.terminateIdleInTransaction(pg.target, capped, plan);
+
+      assertThat(r.attempt()).isGreaterThan(1);
+      assertThat(r.outcomes()).extracting(SessionOutcome::pid, SessionOutcome::result)
+          .containsExactly(
+              tuple(pids[0], Result.TERMINATED),
+              tuple(pids[1], Result.GONE),
+              tuple(pids[2], Result.TERMINATED),
+              tuple(pids[3], Result.TERMINATED),
+              tuple(pids[4], Result.REFUSED),
+              tuple(pids[5], Result.REFUSED));
+      assertThat(detail(r, pids[0])).contains("by an interrupted earlier attempt");
+      assertThat(detail(r, pids[1])).contains("it may have terminated it");
+      // The cap of 4 counts the reported termination and the session gone on a retry: two new ones, not four.
+      assertThat(detail(r, pids[4])).isEqualTo("cap of 4 sessions per action reached");
+      assertThat(pg.alive(pids[2])).isFalse();
+      assertThat(pg.alive(pids[3])).isFalse();
+      assertThat(pg.alive(pids[4])).isTrue();
+      assertThat(pg.alive(pids[5])).isTrue();
+      // The retry heartbeats its own progress, earlier terminations included, for a retry after it.
+      assertThat(heartbeats).first().satisfies(h ->
+          assertThat(h.outcomes()).extracting(SessionOutcome::pid).containsExactly(pids[0]));
+    } finally {
+      env.close();
+    }
   }
 }

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.Notification;
+import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
 import dev.remediator.incident.NotificationResult.Delivery;
 import dev.remediator.notify.NotificationActivitiesImpl;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.testing.TestActivityEnvironment;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,9 +35,18 @@ class NotificationSinkTest {
       List<String> channels = List.of(
           NotificationSink.SLACK_CHANNEL, NotificationSink.PAGER_CHANNEL, NotificationSink.WEBHOOK_CHANNEL);
 
-      NotificationResult result = new NotificationActivitiesImpl(config.notifications()).send(new Notification(
-          "dbpool:prod:auth-service:authdb", "trigger", "critical", "database", channels,
-          "auth-service connection pool at 91.9%", null, List.of("./remediator approve ...")));
+      TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+      env.registerActivitiesImplementations(new NotificationActivitiesImpl(config.notifications()));
+      NotificationActivities activities = env.newActivityStub(NotificationActivities.class,
+          ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+      NotificationResult result;
+      try {
+        result = activities.send(new Notification(
+            "dbpool:prod:auth-service:authdb", "trigger", "critical", "database", channels,
+            "auth-service connection pool at 91.9%", null, List.of("./remediator approve ...")));
+      } finally {
+        env.close();
+      }
 
       assertThat(result.deliveries()).containsExactly(
           new Delivery(NotificationSink.SLACK_CHANNEL, true, 200, null),

@@ -212,7 +212,8 @@ final class IntakeFixture implements AutoCloseable {
       return new TerminationResult(
           sessions.stream()
               .map(s -> new SessionOutcome(s.pid(), SessionOutcome.Result.TERMINATED, "pg_terminate_backend"))
-              .toList());
+              .toList(),
+          1);
     }
 
     void reset() {

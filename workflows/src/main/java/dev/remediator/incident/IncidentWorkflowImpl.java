@@ -300,11 +300,11 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   private ActionOutcome terminateSessions(PlannedAction action) {
     TerminationResult r =
-        database("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
+        terminator("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
             .terminateIdleInTransaction(target, policy, action.sessions());
     sessionsTerminated += (int) r.terminated();
-    String detail = Reports.outcomes(r);
-    return outcome(action, r.terminated() > 0 ? "EXECUTED" : "REFUSED", detail);
+    boolean acted = r.terminated() > 0 || (r.attempt() > 1 && r.count(SessionOutcome.Result.GONE) > 0);
+    return outcome(action, acted ? "EXECUTED" : "REFUSED", Reports.outcomes(r));
   }
 
   private ActionOutcome restartApplication(PlannedAction action) {
@@ -919,6 +919,22 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   private DatabaseActivities database(String summary) {
     return Workflow.newActivityStub(DatabaseActivities.class, options(summary, Duration.ofSeconds(30), 3));
+  }
+
+  /**
+   * Terminations heartbeat after each session (progress survives a worker crash as heartbeat details), so a dead
+   * worker is noticed after the heartbeat timeout while a slow backend exit may take longer than one statement.
+   */
+  private DatabaseActivities terminator(String summary) {
+    return Workflow.newActivityStub(
+        DatabaseActivities.class,
+        ActivityOptions.newBuilder()
+            .setSummary(summary)
+            .setStartToCloseTimeout(Duration.ofMinutes(5))
+            .setScheduleToCloseTimeout(Duration.ofMinutes(12))
+            .setHeartbeatTimeout(Duration.ofSeconds(30))
+            .setRetryOptions(retries(3))
+            .build());
   }
 
   private ProbeActivities probes() {

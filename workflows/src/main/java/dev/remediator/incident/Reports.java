@@ -195,9 +195,13 @@ final class Reports {
     Map<SessionOutcome.Result, Long> byResult =
         r.outcomes().stream()
             .collect(Collectors.groupingBy(SessionOutcome::result, java.util.TreeMap::new, Collectors.counting()));
-    return byResult.entrySet().stream()
-        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
-        .collect(Collectors.joining(", "));
+    String counts =
+        byResult.entrySet().stream()
+            .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
+            .collect(Collectors.joining(", "));
+    return r.attempt() > 1
+        ? counts + " (attempt " + r.attempt() + ", after an interrupted one: sessions gone may be ones it terminated)"
+        : counts;
   }
 
   static String counts(LogSummary logs) {

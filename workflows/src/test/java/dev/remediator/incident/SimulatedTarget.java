@@ -90,7 +90,8 @@ final class SimulatedTarget
     return new TerminationResult(
         sessions.stream()
             .map(s -> new SessionOutcome(s.pid(), SessionOutcome.Result.TERMINATED, "pg_terminate_backend"))
-            .toList());
+            .toList(),
+        1);
   }
 
   @Override
