@@ -145,7 +145,8 @@ class SaturationTest {
       }
       assertThat((Object) refusal).as("a refusal within max_connections attempts").isNotNull();
       assertThat(refusal.getSQLState()).isEqualTo(PostgresConnector.TOO_MANY_CONNECTIONS);
-      assertThat(refusal.getMessage()).contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
+      assertThat(refusal.getMessage())
+          .contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
       assertThat(leaked).isEqualTo(usable);
       assertThat(rpg.serverConnections()).isEqualTo(usable);
 
@@ -169,8 +170,23 @@ class SaturationTest {
           .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
 
       // The documented setup: GRANT pg_use_reserved_connections. The role stays an ordinary, non-superuser role.
+      // PostgreSQL checks privileges of the role, not membership: a NOINHERIT role's grant (16+: WITH INHERIT FALSE
+      // by default) gives no slot; WITH INHERIT TRUE does.
+      var noInherit = new DatabaseActivitiesImpl(new TargetDirectory(rpg.config(rpg.noInherit)));
       try (Connection c = rpg.admin("postgres");
           Statement st = c.createStatement()) {
+        st.execute("GRANT pg_use_reserved_connections TO " + rpg.noInherit);
+        assertThatThrownBy(() -> noInherit.snapshot(rpg.target, policy))
+            .isInstanceOf(ApplicationFailure.class)
+            .satisfies(e ->
+                assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
+        st.execute("GRANT pg_use_reserved_connections TO " + rpg.noInherit + " WITH INHERIT TRUE");
+        assertThatThrownBy(() -> noInherit.snapshot(rpg.target, policy))
+            .as("in through a reserved slot, then refused for its other, non-inherited grants")
+            .isInstanceOf(ApplicationFailure.class)
+            .satisfies(e -> assertThat(((ApplicationFailure) e).getType())
+                .isEqualTo(PostgresConnector.DATABASE_PRIVILEGES));
+
         st.execute("GRANT pg_use_reserved_connections TO " + rpg.remediator);
         try (var rs = st.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = '" + rpg.remediator + "'")) {
           rs.next();
