@@ -32,6 +32,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class PostgresFixture implements AutoCloseable {
   static final String EXTERNAL_URL = "REMEDIATOR_TEST_PG_URL";
+  /** System property naming the major version the embedded binaries must be (set by the {@code pg17} profile). */
+  static final String EXPECTED_MAJOR = "remediator.test.postgresMajor";
   static final String PASSWORD = "fixture-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
 
   final String db;
@@ -92,6 +94,12 @@ final class PostgresFixture implements AutoCloseable {
         adminUrl = external;
         String rest = external.substring("jdbc:postgresql://".length());
         hostPort = rest.substring(0, rest.indexOf('/'));
+      }
+      String expectedMajor = System.getProperty(EXPECTED_MAJOR, "");
+      if (embedded != null && !expectedMajor.isBlank() && serverVersion() / 10000 != Integer.parseInt(expectedMajor)) {
+        throw new IllegalStateException(
+            "the build asked for embedded PostgreSQL " + expectedMajor + " (" + EXPECTED_MAJOR + "), the server is "
+                + serverVersion());
       }
       try (Connection c = admin("postgres");
           Statement s = c.createStatement()) {
@@ -327,6 +335,15 @@ final class PostgresFixture implements AutoCloseable {
         var rs =
             c.createStatement()
                 .executeQuery("SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** {@code server_version_num}, e.g. 140022 or 170006. */
+  int serverVersion() throws SQLException {
+    try (Connection c = admin("postgres");
+        var rs = c.createStatement().executeQuery("SELECT current_setting('server_version_num')::int")) {
       rs.next();
       return rs.getInt(1);
     }

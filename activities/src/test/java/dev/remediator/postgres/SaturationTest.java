@@ -3,6 +3,7 @@ package dev.remediator.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
@@ -14,7 +15,9 @@ import dev.remediator.incident.SessionInfo;
 import dev.remediator.incident.SessionOutcome.Result;
 import dev.remediator.incident.TerminationResult;
 import io.temporal.failure.ApplicationFailure;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -109,5 +112,111 @@ class SaturationTest {
     // Slots are free again: the least-privilege role gets in.
     ConnectionSnapshot after = leastPrivilege.snapshot(pg.target, policy);
     assertThat(after.totalConnections()).isZero();
+  }
+
+  /**
+   * PostgreSQL 16+: {@code reserved_connections} slots for roles with privileges of
+   * {@code pg_use_reserved_connections}. The least-privilege role is refused while it lacks the grant, and works
+   * through the reserved slots once it has it, without being a superuser.
+   */
+  @Test
+  void onPostgres16TheLeastPrivilegeRoleUsesReservedConnections() throws Exception {
+    int version = pg.serverVersion();
+    assumeTrue(version >= 160000, "reserved_connections exists from PostgreSQL 16; this server is " + version);
+    assumeTrue(!pg.external(), "needs a server started with reserved_connections: the embedded one");
+
+    try (var rpg =
+        new PostgresFixture(
+            Map.of("max_connections", "20", "superuser_reserved_connections", "3", "reserved_connections", "2"))) {
+      int[] limits = rpg.limits();
+      assertThat(limits).containsExactly(20, 5);
+      int usable = limits[0] - limits[1];
+
+      // The application leaks until the server refuses ordinary roles: it never gets the reserved slots.
+      int leaked = 0;
+      SQLException refusal = null;
+      while (refusal == null && leaked <= limits[0]) {
+        try {
+          rpg.idleInTransaction(rpg.app);
+          leaked++;
+        } catch (SQLException e) {
+          refusal = e;
+        }
+      }
+      assertThat((Object) refusal).as("a refusal within max_connections attempts").isNotNull();
+      assertThat(refusal.getSQLState()).isEqualTo(PostgresConnector.TOO_MANY_CONNECTIONS);
+      assertThat(refusal.getMessage())
+          .contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
+      assertThat(leaked).isEqualTo(usable);
+      assertThat(rpg.serverConnections()).isEqualTo(usable);
+
+      // Without the grant the least-privilege role is an ordinary role: refused, for snapshot and termination.
+      var leastPrivilege = new DatabaseActivitiesImpl(new TargetDirectory(rpg.config(rpg.remediator)));
+      assertThatThrownBy(() -> leastPrivilege.snapshot(rpg.target, policy))
+          .isInstanceOf(ApplicationFailure.class)
+          .satisfies(e -> {
+            ApplicationFailure f = (ApplicationFailure) e;
+            assertThat(f.getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED);
+            assertThat(f.isNonRetryable()).isTrue();
+            assertThat(f.getOriginalMessage())
+                .contains("SQLSTATE 53300")
+                .contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
+          });
+      var somePlan =
+          List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0,
+              0, null));
+      assertThatThrownBy(() -> leastPrivilege.terminateIdleInTransaction(rpg.target, policy, somePlan))
+          .isInstanceOf(ApplicationFailure.class)
+          .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
+
+      // The documented setup: GRANT pg_use_reserved_connections. The role stays an ordinary, non-superuser role.
+      // PostgreSQL checks privileges of the role, not membership: a NOINHERIT role's grant (16+: WITH INHERIT FALSE
+      // by default) gives no slot; WITH INHERIT TRUE does.
+      var noInherit = new DatabaseActivitiesImpl(new TargetDirectory(rpg.config(rpg.noInherit)));
+      try (Connection c = rpg.admin("postgres");
+          Statement st = c.createStatement()) {
+        st.execute("GRANT pg_use_reserved_connections TO " + rpg.noInherit);
+        assertThatThrownBy(() -> noInherit.snapshot(rpg.target, policy))
+            .isInstanceOf(ApplicationFailure.class)
+            .satisfies(e ->
+                assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
+        st.execute("GRANT pg_use_reserved_connections TO " + rpg.noInherit + " WITH INHERIT TRUE");
+        assertThatThrownBy(() -> noInherit.snapshot(rpg.target, policy))
+            .as("in through a reserved slot, then refused for its other, non-inherited grants")
+            .isInstanceOf(ApplicationFailure.class)
+            .satisfies(e -> assertThat(((ApplicationFailure) e).getType())
+                .isEqualTo(PostgresConnector.DATABASE_PRIVILEGES));
+
+        st.execute("GRANT pg_use_reserved_connections TO " + rpg.remediator);
+        try (var rs = st.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = '" + rpg.remediator + "'")) {
+          rs.next();
+          assertThat(rs.getBoolean(1)).isFalse();
+        }
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> rpg.youngestIdleInTransactionSeconds() > 1.1);
+
+      ConnectionSnapshot s = leastPrivilege.snapshot(rpg.target, policy);
+      assertThat(s.maxConnections()).isEqualTo(20);
+      assertThat(s.reservedConnections()).as("superuser_reserved_connections + reserved_connections").isEqualTo(5);
+      assertThat(s.serverConnections()).isEqualTo(usable);
+      assertThat(s.totalConnections()).isEqualTo(leaked);
+      assertThat(s.applicationConnections()).isEqualTo(leaked);
+      assertThat(s.utilization()).isEqualTo(1.0);
+      assertThat(s.idleInTransaction()).isEqualTo(leaked);
+      assertThat(s.terminableIdleInTransaction()).hasSize(leaked);
+      assertThat(s.diagnosis().cause()).isEqualTo(RootCause.LEAK);
+
+      // As the workflow would: the same approved plan, action after action, each within the cap.
+      List<SessionInfo> plan = s.terminableIdleInTransaction();
+      long terminated = 0;
+      for (int call = 0; call < 10 && terminated < leaked; call++) {
+        TerminationResult r = leastPrivilege.terminateIdleInTransaction(rpg.target, policy, plan);
+        assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
+        assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
+        terminated += r.terminated();
+      }
+      assertThat(terminated).isEqualTo(leaked);
+      assertThat(rpg.serverConnections()).isZero();
+    }
   }
 }
