@@ -53,11 +53,7 @@ final class SnapshotQuery {
   static final String SQL =
       """
       WITH %1$s,
-      me AS (
-        SELECT current_user::text AS role, coalesce(r.rolsuper, false) AS superuser,
-               pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats
-          FROM pg_roles r WHERE r.rolname = current_user
-      ),
+      me AS (SELECT %8$s FROM pg_roles r WHERE r.rolname = current_user),
       s AS MATERIALIZED (
         SELECT a.pid, a.datname, a.usename::text AS usename, a.application_name, host(a.client_addr) AS client_addr,
                a.state, a.query,
@@ -80,7 +76,7 @@ final class SnapshotQuery {
       ),
       blocker_pids AS (SELECT DISTINCT unnest(blocked_by) AS pid FROM t WHERE waiting)
       SELECT to_char(now() AT TIME ZONE 'UTC', %2$s) AS taken_at,
-             me.role, me.superuser, me.read_all_stats,
+             me.*,
              (SELECT count(*) FROM s WHERE s.query = '<insufficient privilege>') AS hidden,
              (SELECT count(*) FROM t) AS total,
              (SELECT count(*) FROM t WHERE state = 'active') AS active,
@@ -125,7 +121,8 @@ final class SnapshotQuery {
               SessionRules.REFUSAL,
               SessionRules.STALE,
               SESSION_JSON,
-              MAX_CLIENT_GROUPS);
+              MAX_CLIENT_GROUPS,
+              Privileges.COLUMNS);
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -142,8 +139,7 @@ final class SnapshotQuery {
               "role cannot read pg_roles: the snapshot returned nothing", PostgresConnector.DATABASE_PRIVILEGES);
         }
         // Privileges first: without them every number below would be a silent zero.
-        Privileges.require(
-            rs.getString("role"), rs.getBoolean("superuser"), rs.getBoolean("read_all_stats"), false, false);
+        Privileges.require(Privileges.Grants.read(rs), false);
         int hidden = rs.getInt("hidden");
         if (hidden > 0) {
           // Belt and braces: the privilege check passed, yet rows are hidden. A silent zero would be a lie.

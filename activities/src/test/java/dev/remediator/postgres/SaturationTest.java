@@ -165,7 +165,7 @@ class SaturationTest {
       var somePlan =
           List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0,
               0, null));
-      assertThatThrownBy(() -> leastPrivilege.terminateIdleInTransaction(rpg.target, policy, somePlan))
+      assertThatThrownBy(() -> leastPrivilege.terminate(rpg.target, policy, somePlan))
           .isInstanceOf(ApplicationFailure.class)
           .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
 
@@ -210,7 +210,7 @@ class SaturationTest {
       List<SessionInfo> plan = s.terminableIdleInTransaction();
       long terminated = 0;
       for (int call = 0; call < 10 && terminated < leaked; call++) {
-        TerminationResult r = leastPrivilege.terminateIdleInTransaction(rpg.target, policy, plan);
+        TerminationResult r = leastPrivilege.terminate(rpg.target, policy, plan);
         assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
         assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
         terminated += r.terminated();

@@ -16,6 +16,7 @@ import dev.remediator.incident.DatabaseActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -332,16 +333,33 @@ class TerminationTest {
   }
 
   @Test
-  void aNoInheritRoleDoesNotCountAsPrivileged() throws Exception {
+  void aNoInheritRoleDoesNotCountAsPrivilegedAndTheGivenSqlLetsItIn() throws Exception {
     var noInherit = new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.noInherit)));
     pg.idleInTransaction(pg.app);
+    // The role is a member of both roles already: a plain GRANT would change nothing.
+    String remedy = pg.serverVersion() >= 160000
+        ? "GRANT pg_read_all_stats, pg_signal_backend TO " + pg.noInherit + " WITH INHERIT TRUE;"
+        : "GRANT pg_read_all_stats, pg_signal_backend TO " + pg.noInherit + "; ALTER ROLE " + pg.noInherit
+            + " INHERIT;";
 
     assertThatThrownBy(() -> noInherit.snapshot(pg.target, policy))
         .isInstanceOf(ApplicationFailure.class)
         .hasMessageContaining("lacks pg_read_all_stats to see other roles' sessions");
     assertThatThrownBy(() -> noInherit.terminate(pg.target, policy, plan(pg.idle(pg.app))))
         .isInstanceOf(ApplicationFailure.class)
-        .hasMessageContaining("GRANT pg_read_all_stats, pg_signal_backend TO " + pg.noInherit + ";");
+        .hasMessageContaining("As a superuser run: " + remedy);
+
+    try (Connection c = pg.admin("postgres");
+        Statement st = c.createStatement()) {
+      st.execute(remedy);
+      try {
+        assertThat(noInherit.snapshot(pg.target, policy).idleInTransaction()).isPositive();
+      } finally {
+        st.execute(pg.serverVersion() >= 160000
+            ? "GRANT pg_read_all_stats, pg_signal_backend TO " + pg.noInherit + " WITH INHERIT FALSE"
+            : "ALTER ROLE " + pg.noInherit + " NOINHERIT");
+      }
+    }
   }
 
   @Test
