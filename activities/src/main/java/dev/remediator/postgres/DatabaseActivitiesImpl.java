@@ -61,29 +61,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     TargetConfig config = targets.require(target);
     try (Connection c = PostgresConnector.open(config, true)) {
       ConnectionSnapshot s = SnapshotQuery.take(c, target, config.postgres(), policy);
-      Diagnosis diagnosis = RootCauseHint.diagnose(s, policy);
-      return new ConnectionSnapshot(
-          s.takenAt(),
-          s.totalConnections(),
-          s.active(),
-          s.idle(),
-          s.idleInTransaction(),
-          s.longestQuerySeconds(),
-          s.maxConnections(),
-          s.reservedConnections(),
-          s.serverConnections(),
-          s.utilization(),
-          s.idleInTransactionSessions(),
-          s.longRunningQueries(),
-          s.blocked(),
-          s.clients(),
-          diagnosis,
-          s.blockingSessions(),
-          s.applicationConnections(),
-          s.otherConnections(),
-          s.terminableSessions(),
-          s.omittedSessions(),
-          s.serverVersion());
+      return s.withDiagnosis(RootCauseHint.diagnose(s, policy));
     } catch (SQLException e) {
       throw PostgresConnector.failure("snapshot of " + target.id(), e);
     }

@@ -77,9 +77,7 @@ class SaturationTest {
               .contains("reserved_connections")
               .contains("pg_use_reserved_connections");
         });
-    var somePlan =
-        List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0, 0,
-            null));
+    var somePlan = List.of(PlanEntries.idleInTransaction(1, "2026-01-01T00:00:00.000000Z", null));
     assertThatThrownBy(() -> leastPrivilege.terminateIdleInTransaction(pg.target, policy, somePlan))
         .isInstanceOf(ApplicationFailure.class)
         .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));

@@ -202,7 +202,8 @@ final class IntakeFixture implements AutoCloseable {
       }
       int total = 9 + idle.size();
       return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
-          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
+          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown(), List.of(), 0, total + 1,
+          idle.size(), 0, null);
     }
 
     @Override
