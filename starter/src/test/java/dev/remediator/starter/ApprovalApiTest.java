@@ -15,30 +15,13 @@ import dev.remediator.incident.IncidentStatus;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code POST /incidents/{id}/approve|reject|ack} over HTTP, against the real workflow's decide update. */
 class ApprovalApiTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
-
-  @BeforeEach
-  void noOpenIncidents() {
-    fx.closeAllIncidents();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   private static String pendingPlan(String incidentId) {
     assertThat(fx.webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);

@@ -24,31 +24,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** The operator verbs end to end, in-process (picocli), against the embedded server, the worker and the receiver. */
 class CliTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
-
-  @BeforeEach
-  void noOpenIncidents() {
-    fx.closeAllIncidents();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   record Run(int exit, String out, String err) {
     JsonNode json() throws Exception {
