@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.uber.m3.tally.Scope;
@@ -21,6 +22,7 @@ import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.IncidentSearchAttributes;
+import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.SessionInfo;
@@ -293,6 +295,19 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
       }
     }
     database.reset();
+  }
+
+  /**
+   * Posts {@code grouped-mixed.json} (critical for auth-service and billing-service, orders-service resolved) and
+   * waits until {@code incidentId} awaits approval; returns its pending plan's ID.
+   */
+  String fireAndAwaitPlan(String incidentId) {
+    assertThat(webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> incidents.status(incidentId), IncidentStatus::awaitingApproval)
+        .plan()
+        .planId();
   }
 
   /** Open runs of this workflow ID, as the server lists them. */
