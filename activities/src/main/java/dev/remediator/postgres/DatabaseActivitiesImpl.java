@@ -4,7 +4,6 @@ import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.ConnectionSnapshot;
 import dev.remediator.incident.DatabaseActivities;
-import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.SessionInfo;
 import dev.remediator.incident.SessionOutcome;
@@ -65,29 +64,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     TargetConfig config = targets.require(target);
     try (Connection c = PostgresConnector.open(config, true)) {
       ConnectionSnapshot s = SnapshotQuery.take(c, target, config.postgres(), policy);
-      Diagnosis diagnosis = RootCauseHint.diagnose(s, policy);
-      return new ConnectionSnapshot(
-          s.takenAt(),
-          s.totalConnections(),
-          s.active(),
-          s.idle(),
-          s.idleInTransaction(),
-          s.longestQuerySeconds(),
-          s.maxConnections(),
-          s.reservedConnections(),
-          s.serverConnections(),
-          s.utilization(),
-          s.idleInTransactionSessions(),
-          s.longRunningQueries(),
-          s.blocked(),
-          s.clients(),
-          diagnosis,
-          s.blockingSessions(),
-          s.applicationConnections(),
-          s.otherConnections(),
-          s.terminableSessions(),
-          s.omittedSessions(),
-          s.serverVersion());
+      return s.withDiagnosis(RootCauseHint.diagnose(s, policy));
     } catch (SQLException e) {
       throw PostgresConnector.failure("snapshot of " + target.id(), e);
     }

@@ -55,16 +55,13 @@ public final class QueryText {
         out.append(' ');
       }
       space = false;
-      if (c == '\'') {
-        i = endOfString(query, i + 1, false);
-        out.append(PLACEHOLDER);
-      } else if (isStringPrefix(query, i)) {
+      if (c == '\'' || isStringPrefix(query, i)) {
         int quote = query.indexOf('\'', i);
         boolean escapes = c == 'e' || c == 'E';
-        i = endOfString(query, quote + 1, escapes);
+        i = endOfQuoted(query, quote + 1, '\'', escapes);
         out.append(PLACEHOLDER);
       } else if (c == '"') {
-        next = endOfQuotedIdentifier(query, i + 1);
+        next = endOfQuoted(query, i + 1, '"', false);
         out.append(query, i, next);
         i = next;
       } else if (c == '$' && (next = dollarTagEnd(query, i)) > 0) {
@@ -128,31 +125,19 @@ public final class QueryText {
     }
   }
 
-  /** Index after the closing quote of a string whose body starts at {@code i} (or the end: cut off). */
-  private static int endOfString(String s, int i, boolean backslashEscapes) {
+  /**
+   * Index after the closing {@code quote} of a string constant ({@code '}) or quoted identifier ({@code "}) whose
+   * body starts at {@code i} (or the end: cut off). A doubled quote stands for one; with {@code backslashEscapes}
+   * (escape strings) a backslash takes the next character with it.
+   */
+  private static int endOfQuoted(String s, int i, char quote, boolean backslashEscapes) {
     int n = s.length();
     while (i < n) {
       char c = s.charAt(i);
       if (backslashEscapes && c == '\\') {
         i += 2;
-      } else if (c == '\'') {
-        if (at(s, i + 1) == '\'') {
-          i += 2;
-        } else {
-          return i + 1;
-        }
-      } else {
-        i++;
-      }
-    }
-    return n;
-  }
-
-  private static int endOfQuotedIdentifier(String s, int i) {
-    int n = s.length();
-    while (i < n) {
-      if (s.charAt(i) == '"') {
-        if (at(s, i + 1) == '"') {
+      } else if (c == quote) {
+        if (at(s, i + 1) == quote) {
           i += 2;
         } else {
           return i + 1;

@@ -74,7 +74,8 @@ class NotificationActivitiesImplTest {
   static Notification trigger(List<String> channels) {
     ConnectionSnapshot db = new ConnectionSnapshot("2026-11-26T17:40:00.000000Z", 34, 9, 0, 25, 842.4, 40, 3, 36,
         34.0 / 37, List.of(), List.of(), List.of(), List.of(),
-        new Diagnosis(RootCause.LEAK, List.of("25 of 34 connections idle in transaction, oldest 14 min")));
+        new Diagnosis(RootCause.LEAK, List.of("25 of 34 connections idle in transaction, oldest 14 min")),
+        List.of(), 0, 36, 0, 0, null);
     Map<String, Integer> counts = new TreeMap<>(Map.of(
         "Connection pool exhausted", 12, "Connection timeout", 3, "Too many connections", 0,
         "connection|pool|timeout|database", 17));

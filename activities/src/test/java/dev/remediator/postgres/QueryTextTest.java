@@ -47,6 +47,10 @@ class QueryTextTest {
           SELECT v1, v2 FROM t WHERE ts > now() - interval '1 day' => SELECT v1, v2 FROM t WHERE ts > now() - interval ?
           SELECT 'é' || 'ü', café FROM t => SELECT ? || ?, café FROM t
           SELECT E'\\x41' FROM bytea_t => SELECT ? FROM bytea_t
+          SELECT "it's", 'say "hi"' FROM t => SELECT "it's", ? FROM t
+          SELECT "a\\" FROM "b\\" => SELECT "a\\" FROM "b\\"
+          SELECT x FROM "cut off identifier => SELECT x FROM "cut off identifier
+          SELECT E'cut off after a backslash\\ => SELECT ?
           """)
   void replacesLiteralsAndDropsComments(String query, String expected) {
     assertThat(QueryText.normalize(query)).isEqualTo(expected);

@@ -80,9 +80,7 @@ class SaturationTest {
               .contains("reserved_connections")
               .contains("pg_use_reserved_connections");
         });
-    var somePlan =
-        List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0, 0,
-            null));
+    var somePlan = List.of(PlanEntries.idleInTransaction(1, "2026-01-01T00:00:00.000000Z", null));
     assertThatThrownBy(() -> leastPrivilege.terminate(pg.target, policy, somePlan))
         .isInstanceOf(ApplicationFailure.class)
         .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
@@ -162,9 +160,7 @@ class SaturationTest {
                 .contains("SQLSTATE 53300")
                 .contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
           });
-      var somePlan =
-          List.of(new SessionInfo(1, null, null, null, "idle in transaction", "2026-01-01T00:00:00.000000Z", null, 0,
-              0, null));
+      var somePlan = List.of(PlanEntries.idleInTransaction(1, "2026-01-01T00:00:00.000000Z", null));
       assertThatThrownBy(() -> leastPrivilege.terminate(rpg.target, policy, somePlan))
           .isInstanceOf(ApplicationFailure.class)
           .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));

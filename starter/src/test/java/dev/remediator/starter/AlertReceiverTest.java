@@ -23,30 +23,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The webhook receiver over real HTTP, against the embedded Temporal server and the real incident workflow. */
 class AlertReceiverTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
-
-  @BeforeEach
-  void noOpenIncidents() {
-    fx.closeAllIncidents();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   static JsonNode json(HttpResponse<String> r) {
     try {

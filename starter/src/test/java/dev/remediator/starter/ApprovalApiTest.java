@@ -11,43 +11,16 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentStatus;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code POST /incidents/{id}/approve|reject|ack} over HTTP, against the real workflow's decide update. */
 class ApprovalApiTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
-
-  @BeforeEach
-  void noOpenIncidents() {
-    fx.closeAllIncidents();
-  }
-
-  private static String pendingPlan(String incidentId) {
-    assertThat(fx.webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);
-    return await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> fx.incidents.status(incidentId), IncidentStatus::awaitingApproval)
-        .plan()
-        .planId();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   private static HttpResponse<String> call(String incidentId, String action, String token, String body) {
     return fx.post("/incidents/" + incidentId + "/" + action, token, body == null ? null : "application/json",
@@ -60,7 +33,7 @@ class ApprovalApiTest {
 
   @Test
   void approverApprovesThePendingPlanAndTheIncidentActs() throws Exception {
-    String plan = pendingPlan(AUTH);
+    String plan = fx.fireAndAwaitPlan(AUTH);
 
     HttpResponse<String> r = call(AUTH, "approve", ALICE_TOKEN, "{\"reason\":\"leak confirmed\"}");
 
@@ -76,7 +49,7 @@ class ApprovalApiTest {
 
   @Test
   void staleOrMissingPlanIsRefusedWithTheWorkflowsReason() throws Exception {
-    String plan = pendingPlan(AUTH);
+    String plan = fx.fireAndAwaitPlan(AUTH);
 
     HttpResponse<String> stale = call(AUTH, "approve", ALICE_TOKEN, "{\"planId\":\"plan-old\"}");
 
@@ -88,7 +61,7 @@ class ApprovalApiTest {
 
   @Test
   void identityComesFromTheTokenNeverTheBody() throws Exception {
-    pendingPlan(AUTH);
+    fx.fireAndAwaitPlan(AUTH);
 
     HttpResponse<String> none = call(AUTH, "approve", null, null);
     HttpResponse<String> unknown = call(AUTH, "approve", "some-other-token-0123456789", null);
@@ -120,7 +93,7 @@ class ApprovalApiTest {
 
   @Test
   void rejectNeedsAReasonAndStopsThePlan() throws Exception {
-    pendingPlan(BILLING);
+    fx.fireAndAwaitPlan(BILLING);
 
     HttpResponse<String> noReason = call(BILLING, "reject", ALICE_TOKEN, "{}");
     HttpResponse<String> badType = call(BILLING, "reject", ALICE_TOKEN, "{\"reason\": 5}");
@@ -141,7 +114,7 @@ class ApprovalApiTest {
 
   @Test
   void acknowledgeIsRecordedWithTheTokensIdentity() throws Exception {
-    pendingPlan(AUTH);
+    fx.fireAndAwaitPlan(AUTH);
     await().atMost(Duration.ofSeconds(10)).until(() -> fx.incidents.status(AUTH).escalatedTo() != null);
 
     HttpResponse<String> r = call(AUTH, "ack", MALLORY_TOKEN, "{\"reason\":\"on it\"}");

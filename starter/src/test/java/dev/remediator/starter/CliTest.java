@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.cli.AckCommand;
 import dev.remediator.starter.cli.ApproveCommand;
 import dev.remediator.starter.cli.ExitCodes;
@@ -24,31 +23,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** The operator verbs end to end, in-process (picocli), against the embedded server, the worker and the receiver. */
 class CliTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
-
-  @BeforeEach
-  void noOpenIncidents() {
-    fx.closeAllIncidents();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   record Run(int exit, String out, String err) {
     JsonNode json() throws Exception {
@@ -74,22 +56,13 @@ class CliTest {
     return run(command, all.toArray(String[]::new));
   }
 
-  private static String fireAndAwaitPlan(String incidentId) {
-    assertThat(fx.webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);
-    return await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> fx.incidents.status(incidentId), IncidentStatus::awaitingApproval)
-        .plan()
-        .planId();
-  }
-
   @Test
   void incidentsListsOpenIncidentsNewestFirst() throws Exception {
     Run none = temporal(new IncidentsCommand());
     assertThat(none.exit()).isEqualTo(ExitCodes.OK);
     assertThat(none.out()).contains("No open incidents.");
 
-    String plan = fireAndAwaitPlan(BILLING);
+    String plan = fx.fireAndAwaitPlan(BILLING);
     await().atMost(Duration.ofSeconds(10)).until(() -> fx.incidents.status(AUTH).awaitingApproval());
 
     Run text = temporal(new IncidentsCommand());
@@ -116,7 +89,7 @@ class CliTest {
 
   @Test
   void showPrintsTheStatusOrNotFound() throws Exception {
-    String plan = fireAndAwaitPlan(AUTH);
+    String plan = fx.fireAndAwaitPlan(AUTH);
 
     Run text = temporal(new ShowCommand(), AUTH);
     Run json = temporal(new ShowCommand(), AUTH, "--output", "json");
@@ -136,7 +109,7 @@ class CliTest {
 
   @Test
   void approveReportsRefusalsAtOnceThenAcceptance() throws Exception {
-    String plan = fireAndAwaitPlan(AUTH);
+    String plan = fx.fireAndAwaitPlan(AUTH);
 
     Run notApprover = temporal(new ApproveCommand(), AUTH, "--by", "mallory");
     Run stale = temporal(new ApproveCommand(), AUTH, "--by", "alice", "--plan", "plan-0ld");
@@ -172,7 +145,7 @@ class CliTest {
 
   @Test
   void rejectAndAckAndReportOfAnOpenIncident() throws Exception {
-    fireAndAwaitPlan(BILLING);
+    fx.fireAndAwaitPlan(BILLING);
 
     Run openReport = temporal(new ReportCommand(), BILLING);
     Run ack = temporal(new AckCommand(), BILLING, "--by", "bob", "--note", "looking");

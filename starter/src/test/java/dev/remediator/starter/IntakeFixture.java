@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.uber.m3.tally.Scope;
@@ -21,6 +22,7 @@ import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.IncidentSearchAttributes;
+import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.SessionInfo;
@@ -59,6 +61,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The real intake path for tests: Temporal's embedded server on a real port, a worker running the real
@@ -66,8 +72,12 @@ import java.util.stream.Collectors;
  * cleared once terminated), and the receiver on a free HTTP port, talking to each other over the loopback.
  * auth-service escalates after 1 s above the critical threshold (so acknowledgements can be tested); the other
  * targets after the runbook's 10 minutes.
+ *
+ * <p>A JUnit extension: a test class states it once, {@code @RegisterExtension static final IntakeFixture fx = new
+ * IntakeFixture();}; it starts before the class's first test, stops after its last one, and terminates every open
+ * incident before each test, so each test starts from none.
  */
-final class IntakeFixture implements AutoCloseable {
+final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   static final String WEBHOOK_TOKEN = "webhook-token-0123456789abcdef";
   static final String ALICE_TOKEN = "alice-api-token-0123456789";
   static final String MALLORY_TOKEN = "mallory-api-token-0123456789";
@@ -75,20 +85,21 @@ final class IntakeFixture implements AutoCloseable {
   static final String BILLING = "dbpool:prod:billing-service:billingdb";
   static final String ORDERS = "dbpool:prod:orders-service:ordersdb";
 
-  final int temporalPort;
-  final Path home;
-  final RemediatorConfig config;
+  int temporalPort;
+  Path home;
+  RemediatorConfig config;
   final ReceiverMetrics metrics = new ReceiverMetrics();
   private final Scope scope = metrics.temporalScope(Duration.ofMillis(100));
   private TestServer.PortBoundTestServer server;
-  final TemporalConnection connection;
-  final IncidentClient incidents;
+  TemporalConnection connection;
+  IncidentClient incidents;
   private WorkerFactory workers;
   final LeakingDatabase database = new LeakingDatabase();
-  final AlertReceiver receiver;
+  AlertReceiver receiver;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  IntakeFixture() throws IOException {
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
     temporalPort = freePort();
     startServer();
     home = Files.createTempDirectory("intake-test-");
@@ -202,7 +213,8 @@ final class IntakeFixture implements AutoCloseable {
       }
       int total = 9 + idle.size();
       return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
-          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown());
+          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown(), List.of(), 0, total + 1,
+          idle.size(), 0, null);
     }
 
     @Override
@@ -284,6 +296,19 @@ final class IntakeFixture implements AutoCloseable {
       }
     }
     database.reset();
+  }
+
+  /**
+   * Posts {@code grouped-mixed.json} (critical for auth-service and billing-service, orders-service resolved) and
+   * waits until {@code incidentId} awaits approval; returns its pending plan's ID.
+   */
+  String fireAndAwaitPlan(String incidentId) {
+    assertThat(webhook(resource("grouped-mixed.json")).statusCode()).isEqualTo(200);
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> incidents.status(incidentId), IncidentStatus::awaitingApproval)
+        .plan()
+        .planId();
   }
 
   /** Open runs of this workflow ID, as the server lists them. */
@@ -377,7 +402,12 @@ final class IntakeFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void beforeEach(ExtensionContext context) {
+    closeAllIncidents();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws IOException {
     receiver.close();
     workers.shutdownNow();
     workers.awaitTermination(10, TimeUnit.SECONDS);

@@ -10,23 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.incident.IncidentPhase;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Temporal goes away and comes back on the same port: the receiver answers 503 meanwhile, then accepts again. */
 class ReceiverOutageTest {
-  static IntakeFixture fx;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fx = new IntakeFixture();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fx.close();
-  }
+  @RegisterExtension static final IntakeFixture fx = new IntakeFixture();
 
   @Test
   void temporalDownAnswers503ThenTheRetrySucceeds() throws Exception {

@@ -59,27 +59,12 @@ public record ConnectionSnapshot(
     int omittedSessions,
     String serverVersion) {
 
-  /** A snapshot without the application split: every connection counts as another client's. */
-  public ConnectionSnapshot(
-      String takenAt,
-      int totalConnections,
-      int active,
-      int idle,
-      int idleInTransaction,
-      double longestQuerySeconds,
-      int maxConnections,
-      int reservedConnections,
-      int serverConnections,
-      double utilization,
-      List<SessionInfo> idleInTransactionSessions,
-      List<SessionInfo> longRunningQueries,
-      List<BlockedSession> blocked,
-      List<ClientGroup> clients,
-      Diagnosis diagnosis) {
-    this(takenAt, totalConnections, active, idle, idleInTransaction, longestQuerySeconds, maxConnections,
-        reservedConnections, serverConnections, utilization, idleInTransactionSessions, longRunningQueries, blocked,
-        clients, diagnosis, List.of(), 0, serverConnections,
-        (int) idleInTransactionSessions.stream().filter(SessionInfo::terminable).count(), 0, null);
+  /** This snapshot with {@code diagnosis} in place of its own. */
+  public ConnectionSnapshot withDiagnosis(Diagnosis diagnosis) {
+    return new ConnectionSnapshot(takenAt, totalConnections, active, idle, idleInTransaction, longestQuerySeconds,
+        maxConnections, reservedConnections, serverConnections, utilization, idleInTransactionSessions,
+        longRunningQueries, blocked, clients, diagnosis, blockingSessions, applicationConnections, otherConnections,
+        terminableSessions, omittedSessions, serverVersion);
   }
 
   public String utilizationPercent() {

@@ -33,22 +33,6 @@ public record SessionInfo(
     boolean terminable,
     String whyNotTerminable) {
 
-  /** A session whose application membership and terminability are unknown (neither is assumed). */
-  public SessionInfo(
-      int pid,
-      String usename,
-      String applicationName,
-      String clientAddr,
-      String state,
-      String backendStart,
-      String xactStart,
-      double stateSeconds,
-      double querySeconds,
-      String query) {
-    this(pid, usename, applicationName, clientAddr, state, backendStart, xactStart, stateSeconds, querySeconds, query,
-        false, false, "not classified");
-  }
-
   /** Two observations are of the same session only if pid, backend start and transaction start all agree. */
   public boolean sameSessionAs(SessionInfo other) {
     return other != null
