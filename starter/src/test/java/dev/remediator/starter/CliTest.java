@@ -109,12 +109,13 @@ class CliTest {
 
   @Test
   void approveReportsRefusalsAtOnceThenAcceptance() throws Exception {
-    String plan = fx.fireAndAwaitPlan(AUTH);
+    // billing-service: its critical escalation is minutes away, so a slow machine cannot turn this into an escalation
+    String plan = fx.fireAndAwaitPlan(BILLING);
 
-    Run notApprover = temporal(new ApproveCommand(), AUTH, "--by", "mallory");
-    Run stale = temporal(new ApproveCommand(), AUTH, "--by", "alice", "--plan", "plan-0ld");
-    Run noBy = temporal(new ApproveCommand(), AUTH);
-    Run ok = temporal(new ApproveCommand(), AUTH, "--by", "alice", "--reason", "leak confirmed", "-o", "json");
+    Run notApprover = temporal(new ApproveCommand(), BILLING, "--by", "mallory");
+    Run stale = temporal(new ApproveCommand(), BILLING, "--by", "alice", "--plan", "plan-0ld");
+    Run noBy = temporal(new ApproveCommand(), BILLING);
+    Run ok = temporal(new ApproveCommand(), BILLING, "--by", "alice", "--reason", "leak confirmed", "-o", "json");
 
     assertThat(notApprover.exit()).isEqualTo(ExitCodes.REFUSED);
     assertThat(notApprover.err()).contains("refused: mallory is not an approver");
@@ -127,16 +128,16 @@ class CliTest {
     assertThat(ok.json().get("planId").asText()).isEqualTo(plan);
 
     // the incident acts and closes; its report follows
-    String outcome = fx.incidents.result(AUTH, dev.remediator.incident.IncidentReport.class).outcome();
+    String outcome = fx.incidents.result(BILLING, dev.remediator.incident.IncidentReport.class).outcome();
     assertThat(outcome).isEqualTo("MITIGATED");
-    Run again = temporal(new ApproveCommand(), AUTH, "--by", "alice");
+    Run again = temporal(new ApproveCommand(), BILLING, "--by", "alice");
     assertThat(again.exit()).isEqualTo(ExitCodes.NOT_FOUND);
-    assertThat(again.err()).contains("no open incident " + AUTH);
+    assertThat(again.err()).contains("no open incident " + BILLING);
 
-    Run md = temporal(new ReportCommand(), AUTH);
-    Run json = temporal(new ReportCommand(), AUTH, "--format", "json");
+    Run md = temporal(new ReportCommand(), BILLING);
+    Run json = temporal(new ReportCommand(), BILLING, "--format", "json");
     assertThat(md.exit()).as(md.err()).isEqualTo(ExitCodes.OK);
-    assertThat(md.out()).contains("# Post-incident draft: auth-service", "| Outcome | MITIGATED |", "25 terminated",
+    assertThat(md.out()).contains("# Post-incident draft: billing-service", "| Outcome | MITIGATED |", "25 terminated",
         "| alice | Plan");
     assertThat(json.exit()).isEqualTo(ExitCodes.OK);
     assertThat(json.json().get("outcome").asText()).isEqualTo("MITIGATED");
