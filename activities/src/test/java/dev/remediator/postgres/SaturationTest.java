@@ -53,18 +53,7 @@ class SaturationTest {
         .isLessThanOrEqualTo(300);
 
     // The application leaks until the server refuses ordinary roles.
-    int leaked = 0;
-    SQLException refusal = null;
-    while (refusal == null && leaked <= limits[0]) {
-      try {
-        pg.idleInTransaction(pg.app);
-        leaked++;
-      } catch (SQLException e) {
-        refusal = e;
-      }
-    }
-    assertThat((Object) refusal).as("a refusal within max_connections attempts").isNotNull();
-    assertThat(refusal.getSQLState()).isEqualTo(PostgresConnector.TOO_MANY_CONNECTIONS);
+    int leaked = leakUntilRefused(pg, limits[0]).leaked();
     assertThat(pg.serverConnections()).isEqualTo(usable);
 
     // The least-privilege role is an ordinary role: refused, with a failure the workflow can tell apart.
@@ -88,24 +77,7 @@ class SaturationTest {
 
     // The reserved path before PostgreSQL 16: a superuser role may use superuser_reserved_connections.
     var reserved = new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.remediatorSuperuser)));
-    ConnectionSnapshot s = reserved.snapshot(pg.target, policy);
-    assertThat(s.serverConnections()).isEqualTo(usable);
-    assertThat(s.totalConnections()).isEqualTo(leaked);
-    assertThat(s.applicationConnections()).isEqualTo(leaked);
-    assertThat(s.idleInTransaction()).isEqualTo(leaked);
-    assertThat(s.terminableIdleInTransaction()).hasSize(leaked);
-    assertThat(s.diagnosis().cause()).isEqualTo(RootCause.LEAK);
-
-    // As the workflow would: the same approved plan, action after action, each within the cap.
-    List<SessionInfo> plan = s.terminableIdleInTransaction();
-    long terminated = 0;
-    for (int call = 0; call < 10 && terminated < leaked; call++) {
-      TerminationResult r = reserved.terminate(pg.target, policy, plan);
-      assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
-      assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
-      terminated += r.terminated();
-    }
-    assertThat(terminated).isEqualTo(leaked);
+    diagnoseAndTerminateTheLeak(reserved, pg, usable, leaked);
 
     // Slots are free again: the least-privilege role gets in.
     ConnectionSnapshot after = leastPrivilege.snapshot(pg.target, policy);
@@ -131,19 +103,9 @@ class SaturationTest {
       int usable = limits[0] - limits[1];
 
       // The application leaks until the server refuses ordinary roles: it never gets the reserved slots.
-      int leaked = 0;
-      SQLException refusal = null;
-      while (refusal == null && leaked <= limits[0]) {
-        try {
-          rpg.idleInTransaction(rpg.app);
-          leaked++;
-        } catch (SQLException e) {
-          refusal = e;
-        }
-      }
-      assertThat((Object) refusal).as("a refusal within max_connections attempts").isNotNull();
-      assertThat(refusal.getSQLState()).isEqualTo(PostgresConnector.TOO_MANY_CONNECTIONS);
-      assertThat(refusal.getMessage())
+      Saturation saturation = leakUntilRefused(rpg, limits[0]);
+      int leaked = saturation.leaked();
+      assertThat(saturation.refusal().getMessage())
           .contains("reserved for roles with privileges of the \"pg_use_reserved_connections\" role");
       assertThat(leaked).isEqualTo(usable);
       assertThat(rpg.serverConnections()).isEqualTo(usable);
@@ -191,28 +153,53 @@ class SaturationTest {
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rpg.youngestIdleInTransactionSeconds() > 1.1);
 
-      ConnectionSnapshot s = leastPrivilege.snapshot(rpg.target, policy);
+      ConnectionSnapshot s = diagnoseAndTerminateTheLeak(leastPrivilege, rpg, usable, leaked);
       assertThat(s.maxConnections()).isEqualTo(20);
       assertThat(s.reservedConnections()).as("superuser_reserved_connections + reserved_connections").isEqualTo(5);
-      assertThat(s.serverConnections()).isEqualTo(usable);
-      assertThat(s.totalConnections()).isEqualTo(leaked);
-      assertThat(s.applicationConnections()).isEqualTo(leaked);
       assertThat(s.utilization()).isEqualTo(1.0);
-      assertThat(s.idleInTransaction()).isEqualTo(leaked);
-      assertThat(s.terminableIdleInTransaction()).hasSize(leaked);
-      assertThat(s.diagnosis().cause()).isEqualTo(RootCause.LEAK);
-
-      // As the workflow would: the same approved plan, action after action, each within the cap.
-      List<SessionInfo> plan = s.terminableIdleInTransaction();
-      long terminated = 0;
-      for (int call = 0; call < 10 && terminated < leaked; call++) {
-        TerminationResult r = leastPrivilege.terminate(rpg.target, policy, plan);
-        assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
-        assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
-        terminated += r.terminated();
-      }
-      assertThat(terminated).isEqualTo(leaked);
       assertThat(rpg.serverConnections()).isZero();
     }
+  }
+
+  record Saturation(int leaked, SQLException refusal) {}
+
+  /** Opens the application's sessions (idle in transaction) until the server refuses one with 53300. */
+  static Saturation leakUntilRefused(PostgresFixture f, int maxConnections) throws SQLException {
+    int leaked = 0;
+    while (leaked <= maxConnections) {
+      try {
+        f.idleInTransaction(f.app);
+        leaked++;
+      } catch (SQLException e) {
+        assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo(PostgresConnector.TOO_MANY_CONNECTIONS);
+        return new Saturation(leaked, e);
+      }
+    }
+    throw new AssertionError("no refusal within max_connections (" + maxConnections + ") sessions");
+  }
+
+  /**
+   * Through a reserved slot: the snapshot sees the whole leak, and the plan is terminated as the workflow would,
+   * action after action, each within the cap, never finding a session changed.
+   */
+  static ConnectionSnapshot diagnoseAndTerminateTheLeak(
+      DatabaseActivitiesImpl activities, PostgresFixture f, int usable, int leaked) {
+    ConnectionSnapshot s = activities.snapshot(f.target, policy);
+    assertThat(s.serverConnections()).isEqualTo(usable);
+    assertThat(s.totalConnections()).isEqualTo(leaked);
+    assertThat(s.applicationConnections()).isEqualTo(leaked);
+    assertThat(s.idleInTransaction()).isEqualTo(leaked);
+    assertThat(s.terminableIdleInTransaction()).hasSize(leaked);
+    assertThat(s.diagnosis().cause()).isEqualTo(RootCause.LEAK);
+    List<SessionInfo> plan = s.terminableIdleInTransaction();
+    long terminated = 0;
+    for (int call = 0; call < 10 && terminated < leaked; call++) {
+      TerminationResult r = activities.terminate(f.target, policy, plan);
+      assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
+      assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
+      terminated += r.terminated();
+    }
+    assertThat(terminated).isEqualTo(leaked);
+    return s;
   }
 }
