@@ -355,19 +355,14 @@ final class Stack implements AutoCloseable {
   }
 
   /**
-   * A port for a process to listen on later, below the kernel's ephemeral range: a port the kernel hands out
-   * ({@code new ServerSocket(0)}) can be taken as the local port of some outgoing connection before the process binds
-   * it ("Port already in use"); ports below the range are only ever taken by listeners, and this one is free now.
+   * A port for a process to listen on later, below the kernel's ephemeral range (Linux: 32768–60999 by default;
+   * 49152 and up elsewhere): a port the kernel hands out ({@code new ServerSocket(0)}) can be taken as the local port
+   * of some outgoing connection before the process binds it ("Port already in use"); ports below the range are only
+   * ever taken by listeners, and this one is free now.
    */
   static int freePort() {
+    int low = 20000;
     int ephemeralStart = 32768;
-    try {
-      ephemeralStart = Integer.parseInt(
-          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
-    } catch (IOException | RuntimeException e) {
-      // not Linux: keep the usual default
-    }
-    int low = Math.min(20000, ephemeralStart / 2);
     for (int tries = 0; tries < 200; tries++) {
       int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(low, ephemeralStart);
       try (ServerSocket s = new ServerSocket()) {
