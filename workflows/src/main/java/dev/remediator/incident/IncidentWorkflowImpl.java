@@ -1,7 +1,13 @@
 package dev.remediator.incident;
 
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
+import static dev.remediator.incident.ActivityStubs.database;
+import static dev.remediator.incident.ActivityStubs.kubernetes;
+import static dev.remediator.incident.ActivityStubs.notifications;
+import static dev.remediator.incident.ActivityStubs.probes;
+import static dev.remediator.incident.ActivityStubs.restorer;
+import static dev.remediator.incident.ActivityStubs.rollout;
+import static dev.remediator.incident.ActivityStubs.terminator;
+
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -316,7 +322,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     }
     restarts++;
     record(REMEDIATOR, "Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
-    RolloutStatus rollout = rollout("kubectl rollout status").awaitRollout(target, policy.rolloutTimeout());
+    RolloutStatus rollout = rollout("kubectl rollout status", policy.rolloutTimeout()).awaitRollout(target, policy.rolloutTimeout());
     return outcome(action, rollout.complete() ? "EXECUTED" : "FAILED", rollout.message());
   }
 
@@ -328,7 +334,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
     record(REMEDIATOR, "Pool settings changed from " + Reports.env(previous) + " to "
         + Reports.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
-    RolloutStatus rollout = rollout("kubectl rollout status").awaitRollout(target, policy.rolloutTimeout());
+    RolloutStatus rollout = rollout("kubectl rollout status", policy.rolloutTimeout()).awaitRollout(target, policy.rolloutTimeout());
     return outcome(action, rollout.complete() ? "EXECUTED" : "FAILED", rollout.message());
   }
 
@@ -894,90 +900,5 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   private static boolean isType(ActivityFailure e, String type) {
     return e.getCause() instanceof ApplicationFailure af && type.equals(af.getType());
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Activity stubs: explicit timeouts, bounded retries, and a summary so the UI timeline reads like the runbook.
-
-  private static RetryOptions retries(int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(Duration.ofSeconds(2))
-        .setBackoffCoefficient(2)
-        .setMaximumInterval(Duration.ofSeconds(30))
-        .setMaximumAttempts(attempts)
-        .build();
-  }
-
-  private static ActivityOptions options(String summary, Duration startToClose, int attempts) {
-    return ActivityOptions.newBuilder()
-        .setSummary(summary)
-        .setStartToCloseTimeout(startToClose)
-        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plusSeconds(60))
-        .setRetryOptions(retries(attempts))
-        .build();
-  }
-
-  private DatabaseActivities database(String summary) {
-    return Workflow.newActivityStub(DatabaseActivities.class, options(summary, Duration.ofSeconds(30), 3));
-  }
-
-  /**
-   * Terminations heartbeat after each session (progress survives a worker crash as heartbeat details), so a dead
-   * worker is noticed after the heartbeat timeout while a slow backend exit may take longer than one statement.
-   */
-  private DatabaseActivities terminator(String summary) {
-    return Workflow.newActivityStub(
-        DatabaseActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary(summary)
-            .setStartToCloseTimeout(Duration.ofMinutes(5))
-            .setScheduleToCloseTimeout(Duration.ofMinutes(12))
-            .setHeartbeatTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(retries(3))
-            .build());
-  }
-
-  private ProbeActivities probes() {
-    return Workflow.newActivityStub(
-        ProbeActivities.class, options("Check /health and /ready", Duration.ofSeconds(20), 2));
-  }
-
-  private KubernetesActivities kubernetes(String summary) {
-    return Workflow.newActivityStub(KubernetesActivities.class, options(summary, Duration.ofSeconds(60), 3));
-  }
-
-  private KubernetesActivities rollout(String summary) {
-    Duration timeout = policy.rolloutTimeout().plusMinutes(1);
-    return Workflow.newActivityStub(
-        KubernetesActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary(summary)
-            .setStartToCloseTimeout(timeout)
-            .setScheduleToCloseTimeout(timeout.multipliedBy(2))
-            .setHeartbeatTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(retries(2))
-            .build());
-  }
-
-  /** Reverting a pool increase matters more than anything else: more attempts, longer backoff. */
-  private KubernetesActivities restorer() {
-    return Workflow.newActivityStub(
-        KubernetesActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary("Revert temporary pool increase")
-            .setStartToCloseTimeout(Duration.ofSeconds(60))
-            .setScheduleToCloseTimeout(Duration.ofHours(1))
-            .setRetryOptions(
-                RetryOptions.newBuilder()
-                    .setInitialInterval(Duration.ofSeconds(5))
-                    .setBackoffCoefficient(2)
-                    .setMaximumInterval(Duration.ofMinutes(5))
-                    .setMaximumAttempts(20)
-                    .build())
-            .build());
-  }
-
-  private NotificationActivities notifications(String summary) {
-    return Workflow.newActivityStub(NotificationActivities.class, options(summary, Duration.ofSeconds(60), 2));
   }
 }
