@@ -1,8 +1,6 @@
 package dev.remediator.launcher;
 
-import dev.remediator.incident.IncidentSearchAttributes;
-import io.temporal.api.enums.v1.IndexedValueType;
-import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import dev.remediator.worker.SearchAttributeRegistration;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.testserver.TestServer;
@@ -45,11 +43,7 @@ public final class EmbeddedTemporal implements AutoCloseable {
         OperatorServiceStubs.newServiceStubs(
             OperatorServiceStubsOptions.newBuilder().setTarget(address()).validateAndBuildWithDefaults());
     try {
-      AddSearchAttributesRequest.Builder add = AddSearchAttributesRequest.newBuilder().setNamespace("default");
-      for (var key : IncidentSearchAttributes.ALL) {
-        add.putSearchAttributes(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-      }
-      operator.blockingStub().addSearchAttributes(add.build());
+      SearchAttributeRegistration.ensure(operator, "default");
     } finally {
       operator.shutdownNow();
     }

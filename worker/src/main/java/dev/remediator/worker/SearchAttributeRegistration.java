@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes sure the incident search attributes exist in the namespace before any incident runs: an incident that
  * upserts an unknown attribute would be stuck. Adds the missing ones (the embedded server always allows it; a cluster
- * needs operator permission) or fails with the command an operator must run.
+ * needs operator permission) or fails with the command an operator must run. The embedded server registers them the
+ * same way at start ({@code EmbeddedTemporal}): being in memory, a restarted one has lost them.
  */
-final class SearchAttributeRegistration {
+public final class SearchAttributeRegistration {
   private static final Logger log = LoggerFactory.getLogger(SearchAttributeRegistration.class);
 
   private SearchAttributeRegistration() {}
@@ -40,13 +41,22 @@ final class SearchAttributeRegistration {
     }
   }
 
+  /** Over the client's own connection, in the client's namespace. */
   static void ensure(WorkflowClient client) {
-    String namespace = client.getOptions().getNamespace();
     OperatorServiceStubs operator =
         OperatorServiceStubs.newServiceStubs(
             OperatorServiceStubsOptions.newBuilder()
                 .setChannel(client.getWorkflowServiceStubs().getRawChannel())
                 .validateAndBuildWithDefaults());
+    try {
+      ensure(operator, client.getOptions().getNamespace());
+    } finally {
+      operator.shutdown();
+    }
+  }
+
+  /** Adds the incident search attributes {@code namespace} lacks; fails with the operator's command if it cannot. */
+  public static void ensure(OperatorServiceStubs operator, String namespace) {
     try {
       Map<String, IndexedValueType> existing = existing(operator, namespace);
       List<String> missing =
@@ -77,8 +87,6 @@ final class SearchAttributeRegistration {
               + "). Register them once: for each name run `temporal operator search-attribute create --namespace "
               + namespace + " --name <name> --type Keyword` (see deploy/README.md).",
           e);
-    } finally {
-      operator.shutdown();
     }
   }
 }
