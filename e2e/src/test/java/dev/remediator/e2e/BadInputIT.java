@@ -41,9 +41,7 @@ class BadInputIT extends Scenario {
   @Test
   @DisplayName("bad input corpus: clear 4xx or listed as ignored, nothing started, nothing touched")
   void badInputCorpus(TestInfo info) throws Exception {
-    stack(info, Map.of());
-    leak();
-    startAll();
+    leakingStack(info, Map.of());
     Path canary = stack.dir.resolve("pwned");
     List<Case> corpus = new ArrayList<>();
     byte[] valid = Stack.payload("firing-critical.json");

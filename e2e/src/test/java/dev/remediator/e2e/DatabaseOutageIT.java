@@ -23,9 +23,7 @@ class DatabaseOutageIT extends Scenario {
   @Test
   @DisplayName("target database down: bounded retries, escalation, no crash loop")
   void databaseDown(TestInfo info) throws Exception {
-    stack(info, Map.of("verifyInterval", "2s"));
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of("verifyInterval", "2s"));
     stack.gate.set(TcpGate.Mode.DOWN); // every connection to the database is dropped at once
     fire();
     JsonNode status = awaitTimeline("Escalating: database severely degraded: it cannot be examined");
@@ -56,9 +54,7 @@ class DatabaseOutageIT extends Scenario {
   @Test
   @DisplayName("target database refusing connections (53300): no retries, escalation, no crash loop")
   void databaseRefusesConnections(TestInfo info) throws Exception {
-    stack(info, Map.of("verifyInterval", "2s"));
-    leak();
-    RemediatorProcess worker = startAll();
+    RemediatorProcess worker = leakingStack(info, Map.of("verifyInterval", "2s"));
     int taken = db.exhaustSlots(); // the application takes the last slots a non-superuser may have
     assertThat(db.refusalNow()).isEqualTo("53300");
     fire();

@@ -103,6 +103,13 @@ abstract class Scenario {
     stack.fireCritical(receiverPort);
   }
 
+  /** A fresh stack with the leak in place, then the server, a worker and a receiver; returns the worker. */
+  RemediatorProcess leakingStack(TestInfo info, Map<String, String> policy) throws Exception {
+    stack(info, policy);
+    leak();
+    return startAll();
+  }
+
   /** Server, then one worker and one receiver side by side; returns the worker. */
   RemediatorProcess startAll() throws Exception {
     stack.startServer();

@@ -236,13 +236,6 @@ class WorkerCrashIT extends Scenario {
     assertThat(timelineHas(report, "Plan " + plan + " approved")).isTrue();
   }
 
-  /** A fresh stack with the leak in place, then the server, a worker and a receiver; returns the worker. */
-  private RemediatorProcess leakingStack(TestInfo info, Map<String, String> policy) throws Exception {
-    stack(info, policy);
-    leak();
-    return startAll();
-  }
-
   /** What happens between the kill and the second worker. */
   @FunctionalInterface
   private interface Step {
