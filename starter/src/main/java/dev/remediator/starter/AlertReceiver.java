@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertReceiver implements AutoCloseable {
   public static final String WEBHOOK_PATH = "/webhooks/alertmanager";
   /** The alerts Remediator has a runbook for; any other alert name is ignored (listed, counted), never started. */
-  public static final List<String> RUNBOOK_ALERTS = List.of(Alert.HIGH, Alert.CRITICAL);
+  public static final List<String> RUNBOOK_ALERTS = dev.remediator.runbook.Runbooks.alertNames();
   /** Largest accepted webhook body: 1 MiB. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
   /** Deadline of the readiness check against Temporal. */
@@ -248,7 +248,8 @@ public final class AlertReceiver implements AutoCloseable {
         a.status(),
         a.fingerprint(),
         a.startsAt(),
-        annotations.get("summary"));
+        annotations.get("summary"),
+        a.endsAt());
   }
 
   static void requireJson(Context ctx, String reason) {

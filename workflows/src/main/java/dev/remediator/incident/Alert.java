@@ -6,19 +6,32 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * One Alertmanager alert, reduced to what the incident needs. Annotations and label values are free text from
  * outside: they are recorded, never interpreted as commands or SQL.
  *
- * @param alertName {@code DatabaseConnectionPoolHigh} or {@code DatabaseConnectionPoolCritical}
- * @param severity {@code warning} or {@code critical}
+ * @param alertName the {@code alertname} label, e.g. {@code DatabaseConnectionPoolCritical}
+ * @param severity the {@code severity} label: {@code warning} or {@code critical}
  * @param status {@code firing} or {@code resolved}
  * @param fingerprint Alertmanager's fingerprint of the label set
  * @param startsAt when the alert started firing (RFC 3339, as sent)
  * @param summary the {@code summary} annotation
+ * @param endsAt when the alert ended or, while firing, until when Alertmanager holds it (RFC 3339, as sent); may
+ *     be null (histories recorded before it existed)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Alert(
-    String alertName, String severity, String status, String fingerprint, String startsAt, String summary) {
+    String alertName,
+    String severity,
+    String status,
+    String fingerprint,
+    String startsAt,
+    String summary,
+    String endsAt) {
 
-  public static final String HIGH = "DatabaseConnectionPoolHigh";
-  public static final String CRITICAL = "DatabaseConnectionPoolCritical";
+  public static final String HIGH = dev.remediator.runbook.dbpool.DbPoolRunbook.HIGH;
+  public static final String CRITICAL = dev.remediator.runbook.dbpool.DbPoolRunbook.CRITICAL;
+
+  public Alert(
+      String alertName, String severity, String status, String fingerprint, String startsAt, String summary) {
+    this(alertName, severity, status, fingerprint, startsAt, summary, null);
+  }
 
   public boolean firing() {
     return "firing".equals(status);

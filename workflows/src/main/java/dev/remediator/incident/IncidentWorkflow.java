@@ -21,6 +21,10 @@ public interface IncidentWorkflow {
   @SignalMethod
   void alert(Alert alert);
 
+  /** The alerts of one Alertmanager delivery for this incident, applied in order (one signal per delivery). */
+  @SignalMethod
+  void alerts(AlertBatch batch);
+
   /** Approves the plan named in the decision. Refused and recorded if stale or not from an approver. */
   @SignalMethod
   void approve(ApprovalDecision decision);

@@ -578,6 +578,11 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
   }
 
   @Override
+  public void alerts(AlertBatch batch) {
+    batch.alerts().forEach(this::alert);
+  }
+
+  @Override
   public void approve(ApprovalDecision decision) {
     decide(DecisionRequest.APPROVE, decision);
   }

@@ -1,0 +1,37 @@
+package dev.remediator.runbook;
+
+import dev.remediator.incident.Target;
+import java.util.List;
+
+/**
+ * A runbook Remediator runs as a workflow: which alerts start it, the workflow type that runs it, and how its
+ * incidents are named.
+ *
+ * @param name short name, also the incident ID prefix ({@code dbpool})
+ * @param title what it is, for people ("PostgreSQL connection pool")
+ * @param workflowType the Temporal workflow type that runs it
+ * @param alertNames the {@code alertname}s routed to it; all alerts of one target land in one incident
+ * @param requiredTargetKeys what a target must configure for it (configuration keys)
+ */
+public record Runbook(
+    String name, String title, String workflowType, List<String> alertNames, List<String> requiredTargetKeys) {
+
+  public Runbook {
+    alertNames = List.copyOf(alertNames);
+    requiredTargetKeys = List.copyOf(requiredTargetKeys);
+  }
+
+  /** The one workflow ID for this runbook's incidents of a target: {@code name:namespace:service:database}. */
+  public String incidentId(Target target) {
+    return name + ":" + target.namespace() + ":" + target.service() + ":" + target.database();
+  }
+
+  /** True if the incident ID names an incident of this runbook. */
+  public boolean owns(String incidentId) {
+    return incidentId != null && incidentId.startsWith(name + ":");
+  }
+
+  public boolean handles(String alertName) {
+    return alertNames.contains(alertName);
+  }
+}

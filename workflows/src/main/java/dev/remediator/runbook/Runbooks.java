@@ -1,0 +1,34 @@
+package dev.remediator.runbook;
+
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every runbook Remediator knows, and the one place that routes an alert or an incident ID to one. The receiver,
+ * the client, the worker and the CLI ask here; no alert name or incident prefix is spelled anywhere else.
+ */
+public final class Runbooks {
+  private static final List<Runbook> ALL = List.of(DbPoolRunbook.DEFINITION);
+
+  private Runbooks() {}
+
+  public static List<Runbook> all() {
+    return ALL;
+  }
+
+  /** The runbook an alert name is routed to, if any. */
+  public static Optional<Runbook> forAlert(String alertName) {
+    return ALL.stream().filter(r -> r.handles(alertName)).findFirst();
+  }
+
+  /** The runbook whose incident the ID names, if any. */
+  public static Optional<Runbook> forIncidentId(String incidentId) {
+    return ALL.stream().filter(r -> r.owns(incidentId)).findFirst();
+  }
+
+  /** Every alert name some runbook handles, in registry order. */
+  public static List<String> alertNames() {
+    return ALL.stream().flatMap(r -> r.alertNames().stream()).toList();
+  }
+}

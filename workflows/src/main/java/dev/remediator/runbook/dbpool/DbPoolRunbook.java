@@ -1,0 +1,23 @@
+package dev.remediator.runbook.dbpool;
+
+import dev.remediator.runbook.Runbook;
+import java.util.List;
+
+/** The database connection pool runbook ({@code shared/runbook/database-connection-pool.md}). */
+public final class DbPoolRunbook {
+  private DbPoolRunbook() {}
+
+  /** Pool utilization above the warning threshold (70 %). */
+  public static final String HIGH = "DatabaseConnectionPoolHigh";
+
+  /** Pool utilization above the critical threshold (90 %). */
+  public static final String CRITICAL = "DatabaseConnectionPoolCritical";
+
+  public static final Runbook DEFINITION =
+      new Runbook(
+          "dbpool",
+          "PostgreSQL connection pool",
+          "IncidentWorkflow",
+          List.of(HIGH, CRITICAL),
+          List.of("postgres.url", "postgres.applicationRoles or postgres.applicationNames"));
+}
