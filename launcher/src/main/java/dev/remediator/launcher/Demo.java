@@ -48,7 +48,7 @@ public final class Demo {
       int rollouts,
       int notifications) {
     public boolean leakCleared() {
-      return "MITIGATED".equals(report.outcome())
+      return report.outcome() == dev.remediator.incident.IncidentOutcome.MITIGATED
           && report.sessionsTerminated() == leaked
           && idleInTransactionAfter == 0
           && healthyAfter == healthyBefore;

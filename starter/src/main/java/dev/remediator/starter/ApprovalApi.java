@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
+import dev.remediator.incident.DecisionAction;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
@@ -30,13 +31,13 @@ final class ApprovalApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   enum Action {
-    APPROVE(DecisionRequest.APPROVE),
-    REJECT(DecisionRequest.REJECT),
-    ACK(DecisionRequest.ACKNOWLEDGE);
+    APPROVE(DecisionAction.APPROVE),
+    REJECT(DecisionAction.REJECT),
+    ACK(DecisionAction.ACKNOWLEDGE);
 
-    final String decision;
+    final DecisionAction decision;
 
-    Action(String decision) {
+    Action(DecisionAction decision) {
       this.decision = decision;
     }
   }

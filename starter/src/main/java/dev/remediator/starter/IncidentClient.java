@@ -400,7 +400,7 @@ public final class IncidentClient {
           s.target() != null ? s.target().namespace() : row.namespace(),
           s.target() != null ? s.target().service() : row.service(),
           s.target() != null ? s.target().database() : row.database(),
-          s.severity() != null ? s.severity() : row.severity(),
+          s.severity() != null ? s.severity().label() : row.severity(),
           s.phase() != null ? s.phase().name() : row.phase(),
           pending,
           pending ? s.plan().planId() : null);

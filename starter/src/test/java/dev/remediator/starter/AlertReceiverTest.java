@@ -105,7 +105,7 @@ class AlertReceiverTest {
     assertThat(json(r).at("/accepted/0/outcome").asText()).isEqualTo("signalled");
     // Resolved before anyone approved the plan: the incident closes and nothing was done.
     var report = fx.incidents.result(AUTH, dev.remediator.incident.IncidentReport.class);
-    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(report.outcome()).isEqualTo(dev.remediator.incident.IncidentOutcome.RESOLVED);
     assertThat(report.sessionsTerminated()).isZero();
     assertThat(report.timeline()).anyMatch(e -> e.event().contains("resolved"));
     assertThat(fx.openRuns(AUTH)).isZero();

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentReport;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +43,8 @@ class ApprovalApiTest {
     assertThat(json(r).get("accepted").asBoolean()).isTrue();
     assertThat(json(r).get("planId").asText()).isEqualTo(plan);
     assertThat(json(r).get("by").asText()).isEqualTo("alice");
-    IncidentReport report = fx.incidents.result(BILLING, IncidentReport.class);
-    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    IncidentReport report = fx.resolveWhenRecovered(BILLING);
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(report.timeline())
         .anyMatch(e -> e.actor().equals("alice") && e.event().contains("approved") && e.event().contains("leak"));
   }
@@ -109,7 +110,7 @@ class ApprovalApiTest {
     // Rejected: nothing is done, the incident is watched until Alertmanager resolves it.
     assertThat(fx.webhook(resolvedFor("billing-service", "billingdb")).statusCode()).isEqualTo(200);
     IncidentReport report = fx.incidents.result(BILLING, IncidentReport.class);
-    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
     assertThat(report.sessionsTerminated()).isZero();
   }
 
@@ -126,13 +127,14 @@ class ApprovalApiTest {
         .anyMatch(e -> e.actor().equals("mallory") && e.event().contains("Acknowledged"));
   }
 
-  /** Alertmanager's resolved notification for another configured target. */
+  /** Alertmanager's resolved notification for billing-service (its fingerprint in grouped-mixed.json). */
   static byte[] resolvedFor(String service, String database) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode payload =
         (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(resource("resolved.json"));
     com.fasterxml.jackson.databind.node.ObjectNode labels =
         (com.fasterxml.jackson.databind.node.ObjectNode) payload.at("/alerts/0/labels");
     labels.put("service", service).put("database", database);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) payload.at("/alerts/0")).put("fingerprint", "5d1c0e7a2b9f4c11");
     return new ObjectMapper().writeValueAsBytes(payload);
   }
 }

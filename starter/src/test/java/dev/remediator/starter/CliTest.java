@@ -128,8 +128,8 @@ class CliTest {
     assertThat(ok.json().get("planId").asText()).isEqualTo(plan);
 
     // the incident acts and closes; its report follows
-    String outcome = fx.incidents.result(BILLING, dev.remediator.incident.IncidentReport.class).outcome();
-    assertThat(outcome).isEqualTo("MITIGATED");
+    var outcome = fx.resolveWhenRecovered(BILLING).outcome();
+    assertThat(outcome).isEqualTo(dev.remediator.incident.IncidentOutcome.MITIGATED);
     Run again = temporal(new ApproveCommand(), BILLING, "--by", "alice");
     assertThat(again.exit()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(again.err()).contains("no open incident " + BILLING);
@@ -162,9 +162,7 @@ class CliTest {
     // Rejected: nothing is done; the incident is watched until Alertmanager resolves it.
     var billing =
         fx.config.targets().stream().filter(t -> t.target().incidentId().equals(BILLING)).findFirst().orElseThrow();
-    fx.incidents.deliver(
-        billing, new dev.remediator.incident.Alert(dev.remediator.incident.Alert.CRITICAL, "critical", "resolved",
-            "f1", null, null));
+    fx.resolveAll(BILLING, fx.incidents.status(BILLING));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> temporal(new ReportCommand(), BILLING, "--format", "json").exit() == ExitCodes.OK);

@@ -311,6 +311,30 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
         .planId();
   }
 
+  /**
+   * Waits until the incident has recovered, then has Alertmanager resolve every alert it fires (as a real
+   * Alertmanager does once the pool is back below the threshold) and returns its report.
+   */
+  dev.remediator.incident.IncidentReport resolveWhenRecovered(String incidentId) {
+    IncidentStatus recovered = await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> incidents.status(incidentId), s -> s.phase() == dev.remediator.incident.IncidentPhase.RECOVERED);
+    resolveAll(incidentId, recovered);
+    return incidents.result(incidentId, dev.remediator.incident.IncidentReport.class);
+  }
+
+  /** Signals a resolved copy of every alert of the incident that still fires. */
+  void resolveAll(String incidentId, IncidentStatus status) {
+    var target = config.targets().stream().filter(t -> t.target().incidentId().equals(incidentId)).findFirst()
+        .orElseThrow();
+    for (var a : status.alerts()) {
+      if (a.firing()) {
+        incidents.deliver(target, new dev.remediator.incident.Alert(a.alertName(), a.severity().label(), "resolved",
+            a.fingerprint(), a.startsAt(), null));
+      }
+    }
+  }
+
   /** Open runs of this workflow ID, as the server lists them. */
   int openRuns(String incidentId) {
     return connection

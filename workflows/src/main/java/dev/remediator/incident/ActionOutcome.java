@@ -2,11 +2,6 @@ package dev.remediator.incident;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
-/**
- * What became of one planned action.
- *
- * @param result EXECUTED, DRY_RUN, REFUSED (by a rule at execution time), FAILED, SKIPPED (recovered before it), or
- *     REVERTED (a pool increase restored)
- */
+/** What became of one planned action ({@link ActionResult}), with the detail people read and when. */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ActionOutcome(String planId, ActionType type, String result, String detail, String at) {}
+public record ActionOutcome(String planId, ActionType type, ActionResult result, String detail, String at) {}

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 /**
  * A decision sent through the {@code decide} update, so the caller learns at once whether it was accepted.
  *
- * @param action {@code approve}, {@code reject} or {@code acknowledge}
- * @param planId the plan decided on (approve/reject); ignored for acknowledge
+ * @param action approve, reject, replan or acknowledge (JSON in lower case); null if the name was unknown
+ * @param planId the plan decided on (approve/reject); ignored for acknowledge and replan
  * @param approver who decides or acknowledges
  * @param reason free text for the timeline
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record DecisionRequest(String action, String planId, String approver, String reason) {
-  public static final String APPROVE = "approve";
-  public static final String REJECT = "reject";
-  public static final String ACKNOWLEDGE = "acknowledge";
+public record DecisionRequest(DecisionAction action, String planId, String approver, String reason) {
+  public static final DecisionAction APPROVE = DecisionAction.APPROVE;
+  public static final DecisionAction REJECT = DecisionAction.REJECT;
+  public static final DecisionAction ACKNOWLEDGE = DecisionAction.ACKNOWLEDGE;
 }

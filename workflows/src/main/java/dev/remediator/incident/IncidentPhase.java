@@ -18,5 +18,7 @@ public enum IncidentPhase {
   VERIFYING,
   /** Recovered; open for the quiet period (and until a temporary pool increase is reverted). */
   RECOVERED,
+  /** Every alert resolved before recovery was verified; open for the quiet period in case one fires again. */
+  RESOLVED,
   CLOSED
 }

@@ -7,8 +7,8 @@ import java.util.List;
  * The written record an incident ends with (the workflow result): JSON for machines, {@link #markdown()} as the
  * post-incident draft for people.
  *
- * @param outcome {@code MITIGATED} (our actions, verified recovery), {@code RECOVERED} (recovered without action),
- *     {@code RESOLVED} (Alertmanager resolved it before recovery was verified)
+ * @param outcome how it ended
+ * @param severity the highest severity the incident had
  * @param utilizationBefore utilization when the incident was assessed
  * @param utilizationAfter utilization at the last sample
  * @param sessionsFound idle-in-transaction sessions past the termination threshold at diagnosis
@@ -17,19 +17,21 @@ import java.util.List;
  * @param escalated whether people were paged, and {@code escalationReason} why
  * @param followUps the runbook's post-incident checklist
  * @param recommendations pool settings, thresholds and code findings derived from what was seen
+ * @param samples the utilization readings taken (the last ones, bounded)
+ * @param alerts every alert of the incident as last reported
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentReport(
     String incidentId,
     Target target,
-    String outcome,
+    IncidentOutcome outcome,
     double utilizationBefore,
     double utilizationAfter,
     int sessionsFound,
     int sessionsTerminated,
     long durationSeconds,
     List<TimelineEntry> timeline,
-    String severity,
+    Severity severity,
     String openedAt,
     String closedAt,
     Diagnosis diagnosis,
@@ -39,4 +41,6 @@ public record IncidentReport(
     String acknowledgedBy,
     List<String> followUps,
     List<String> recommendations,
-    String markdown) {}
+    String markdown,
+    List<UtilizationSample> samples,
+    List<TrackedAlert> alerts) {}

@@ -1,40 +1,91 @@
 package dev.remediator.incident;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything an incident run knows, carried into the next run by continue-as-new so a long incident keeps its
- * history bounded without losing its record.
+ * Everything an incident knows, in one object: the shell's parts (alert inbox, approval gate, escalation ladder,
+ * timeline) and the runbook read and write it, and continue-as-new carries it whole to the next run. Workflow code
+ * only; field names are its JSON (older runs' carried state still reads: unknown and missing fields are tolerated).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record IncidentState(
-    long openedAtMillis,
-    String severity,
-    String alertName,
-    IncidentPhase phase,
-    ConnectionSnapshot firstSnapshot,
-    ConnectionSnapshot lastSnapshot,
-    ServiceHealth lastHealth,
-    LogSummary errorLogs,
-    Diagnosis diagnosis,
-    Plan plan,
-    List<ActionOutcome> actions,
-    int restarts,
-    int sessionsFound,
-    int sessionsTerminated,
-    PoolSettings poolBefore,
-    long revertAtMillis,
-    long criticalSinceMillis,
-    boolean resolved,
-    String escalationReason,
-    int escalationTier,
-    long tierDeadlineMillis,
-    String acknowledgedBy,
-    List<String> pagedChannels,
-    long recoveredAtMillis,
-    long mitigatedAtMillis,
-    boolean kubernetesAvailable,
-    Alert lastAlert,
-    int repeatedAlerts,
-    List<TimelineEntry> timeline) {}
+public final class IncidentState {
+  // Alerts (AlertInbox)
+  public List<TrackedAlert> alerts = new ArrayList<>();
+  /** Highest severity of the alerts firing now (the last one when none fires). */
+  public Severity severity;
+  /** Highest severity the incident ever had, for the report. */
+  public Severity peakSeverity;
+  /** Alert name behind {@link #severity}. */
+  public String alertName;
+  /** The last alert received (continue-as-new passes it as the next run's input alert). */
+  public Alert lastAlert;
+  /** Notifications that changed nothing (repeats, HA copies, stale copies): counted, never in the timeline. */
+  public int repeatedAlerts;
+  /** True once every alert seen is resolved; {@link #allResolvedAtMillis} when that happened. */
+  public boolean resolved;
+  public long allResolvedAtMillis;
+
+  // Where the incident is
+  public long openedAtMillis;
+  public IncidentPhase phase = IncidentPhase.ASSESSING;
+  public long recoveredAtMillis;
+  public long mitigatedAtMillis;
+  public long criticalSinceMillis;
+
+  // What the runbook found
+  public ConnectionSnapshot firstSnapshot;
+  public ConnectionSnapshot lastSnapshot;
+  public ServiceHealth lastHealth;
+  public LogSummary errorLogs;
+  public Diagnosis diagnosis = Diagnosis.unknown();
+  public boolean kubernetesAvailable;
+  public PoolSettings pool;
+  public List<UtilizationSample> samples = new ArrayList<>();
+
+  // Plans and actions (ApprovalGate, runbook)
+  public Plan plan;
+  /** Plans made so far; {@link #automaticReplans} of them offered again after a refusal or rejection. */
+  public int plans;
+  public int automaticReplans;
+  /** The last plan was rejected, or every action of it refused: a leak still there gets a new plan. */
+  public boolean planDeclined;
+  public List<ActionOutcome> actions = new ArrayList<>();
+  public int restarts;
+  public int sessionsFound;
+  public int sessionsTerminated;
+  public PoolSettings poolBefore;
+  public long revertAtMillis;
+
+  // Escalation (EscalationLadder)
+  public String escalationReason;
+  public List<String> escalationTriggers = new ArrayList<>();
+  public int escalationTier;
+  public long tierDeadlineMillis;
+  public String acknowledgedBy;
+  public List<String> pagedChannels = new ArrayList<>();
+
+  public List<TimelineEntry> timeline = new ArrayList<>();
+
+  /** True for a continued run's state that came from before the alert model existed. */
+  boolean fromBeforeAlertModel() {
+    return alerts.isEmpty() && lastAlert != null;
+  }
+
+  boolean escalated() {
+    return escalationReason != null;
+  }
+
+  boolean recovered() {
+    return recoveredAtMillis > 0;
+  }
+
+  /** Keeps the last {@code max} samples for the report chart (bounded state). */
+  void addSample(UtilizationSample sample, int max) {
+    samples.add(sample);
+    if (samples.size() > max) {
+      samples.subList(0, samples.size() - max).clear();
+    }
+  }
+}

@@ -6,15 +6,18 @@ import java.util.List;
 /**
  * Answer of the {@code status} query: what the incident is doing now and what it has done.
  *
+ * @param severity the highest severity of the alerts firing now
  * @param awaitingApproval true while {@link #plan()} waits for a decision
  * @param escalatedTo the last tier paged, or null
  * @param acknowledgedBy who acknowledged the escalation, or null
+ * @param alerts every alert of the incident as last reported
+ * @param repeatedAlerts notifications that changed nothing (repeats, HA copies)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentStatus(
     String incidentId,
     Target target,
-    String severity,
+    Severity severity,
     String alertName,
     IncidentPhase phase,
     String openedAt,
@@ -26,4 +29,6 @@ public record IncidentStatus(
     List<ActionOutcome> actions,
     String escalatedTo,
     String acknowledgedBy,
-    List<TimelineEntry> timeline) {}
+    List<TimelineEntry> timeline,
+    List<TrackedAlert> alerts,
+    int repeatedAlerts) {}

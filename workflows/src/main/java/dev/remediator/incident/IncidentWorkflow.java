@@ -8,8 +8,8 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One connection-pool incident of one target (workflow ID {@link Target#incidentId()}), run as the runbook
- * says: assess, diagnose, plan, ask for approval, act, verify, report.
+ * One incident of one target (workflow ID {@link Target#incidentId()}), run as its runbook says: assess, diagnose,
+ * plan, ask for approval, act, verify, report. Every handler only records what arrived; refusals are recorded too.
  */
 @WorkflowInterface
 public interface IncidentWorkflow {
@@ -18,36 +18,46 @@ public interface IncidentWorkflow {
   IncidentReport run(IncidentInput input);
 
   /** A further Alertmanager notification for this target (repeat, severity change or resolved). */
-  @SignalMethod
+  @SignalMethod(description = "An Alertmanager alert for this incident's target: {\"alertName\":\"...\","
+      + "\"severity\":\"critical\",\"status\":\"firing\",\"fingerprint\":\"...\",\"startsAt\":\"...\"}")
   void alert(Alert alert);
 
   /** The alerts of one Alertmanager delivery for this incident, applied in order (one signal per delivery). */
-  @SignalMethod
+  @SignalMethod(description = "The alerts of one Alertmanager delivery for this incident: {\"alerts\":[...]}")
   void alerts(AlertBatch batch);
 
   /** Approves the plan named in the decision. Refused and recorded if stale or not from an approver. */
-  @SignalMethod
+  @SignalMethod(description = "Approve the pending plan: {\"planId\":\"plan-...\",\"approver\":\"<you>\","
+      + "\"reason\":\"...\"}. Refused (and recorded) if the plan is stale or you are not an approver")
   void approve(ApprovalDecision decision);
 
   /** Rejects the plan named in the decision: nothing of it is executed. */
-  @SignalMethod
+  @SignalMethod(description = "Reject the pending plan: {\"planId\":\"plan-...\",\"approver\":\"<you>\","
+      + "\"reason\":\"...\"}. Nothing of it runs")
   void reject(ApprovalDecision decision);
 
+  /** Withdraws the pending plan, if any, and plans again from what the database shows now (approvers only). */
+  @SignalMethod(description = "Plan again from what the database shows now: {\"approver\":\"<you>\","
+      + "\"reason\":\"...\"} (the pending plan, if any, is withdrawn)")
+  void replan(ApprovalDecision request);
+
   /** Someone took the escalated incident; stops the escalation ladder. */
-  @SignalMethod
+  @SignalMethod(description = "Take the escalated incident and stop the escalation ladder: {\"by\":\"<you>\","
+      + "\"note\":\"...\"}")
   void acknowledge(Acknowledgement acknowledgement);
 
   /**
-   * Approve, reject or acknowledge, answering at once whether it was applied. Shares its handler with the signals:
-   * refusals are recorded in the timeline either way.
+   * Approve, reject, replan or acknowledge, answering at once whether it was applied. Shares its handlers with the
+   * signals: refusals are recorded in the timeline either way.
    */
-  @UpdateMethod
+  @UpdateMethod(description = "Approve, reject, replan or acknowledge and learn at once whether it was applied: "
+      + "{\"action\":\"approve\",\"planId\":\"plan-...\",\"approver\":\"<you>\",\"reason\":\"...\"}")
   DecisionResult decide(DecisionRequest request);
 
   /** Rejects malformed requests before they reach history (unknown action, no approver). */
   @UpdateValidatorMethod(updateName = "decide")
   void validateDecide(DecisionRequest request);
 
-  @QueryMethod
+  @QueryMethod(description = "What the incident is doing now: phase, severity, alerts, plan, samples, timeline")
   IncidentStatus status();
 }

@@ -15,24 +15,49 @@ import java.util.stream.Collectors;
 final class Reports {
   private Reports() {}
 
-  /** The facts a report is written from. */
+  /** The facts a report is written from: the incident's state as it closes. */
   record Facts(
-      Target target,
-      RunbookPolicy policy,
-      String outcome,
-      String severity,
-      long openedAtMillis,
-      long closedAtMillis,
-      ConnectionSnapshot first,
-      ConnectionSnapshot last,
-      int sessionsFound,
-      int sessionsTerminated,
-      Diagnosis diagnosis,
-      List<ActionOutcome> actions,
-      String escalationReason,
-      String acknowledgedBy,
-      LogSummary errorLogs,
-      List<TimelineEntry> timeline) {}
+      Target target, RunbookPolicy policy, IncidentOutcome outcome, IncidentState state, long closedAtMillis) {
+    Severity severity() {
+      return state.peakSeverity != null ? state.peakSeverity : state.severity;
+    }
+
+    long openedAtMillis() {
+      return state.openedAtMillis;
+    }
+
+    int sessionsFound() {
+      return state.sessionsFound;
+    }
+
+    int sessionsTerminated() {
+      return state.sessionsTerminated;
+    }
+
+    Diagnosis diagnosis() {
+      return state.diagnosis == null ? Diagnosis.unknown() : state.diagnosis;
+    }
+
+    List<ActionOutcome> actions() {
+      return state.actions;
+    }
+
+    String escalationReason() {
+      return state.escalationReason;
+    }
+
+    String acknowledgedBy() {
+      return state.acknowledgedBy;
+    }
+
+    LogSummary errorLogs() {
+      return state.errorLogs;
+    }
+
+    List<TimelineEntry> timeline() {
+      return state.timeline;
+    }
+  }
 
   /** The runbook's "Post-Incident Actions", immediate and follow-up. */
   static final List<String> FOLLOW_UPS =
@@ -46,9 +71,11 @@ final class Reports {
           "Schedule capacity planning review",
           "Update runbooks based on learnings");
 
-  static IncidentReport report(Facts f) {
-    double before = f.first() == null ? 0 : f.first().utilization();
-    double after = f.last() == null ? before : f.last().utilization();
+  static IncidentReport report(
+      IncidentState state, Target target, RunbookPolicy policy, IncidentOutcome outcome, long closedAtMillis) {
+    Facts f = new Facts(target, policy, outcome, state, closedAtMillis);
+    double before = state.firstSnapshot == null ? 0 : state.firstSnapshot.utilization();
+    double after = state.lastSnapshot == null ? before : state.lastSnapshot.utilization();
     List<String> recommendations = recommendations(f);
     return new IncidentReport(
         f.target().incidentId(),
@@ -59,18 +86,20 @@ final class Reports {
         f.sessionsFound(),
         f.sessionsTerminated(),
         (f.closedAtMillis() - f.openedAtMillis()) / 1000,
-        f.timeline(),
+        List.copyOf(f.timeline()),
         f.severity(),
         time(f.openedAtMillis()),
         time(f.closedAtMillis()),
         f.diagnosis(),
-        f.actions(),
+        List.copyOf(f.actions()),
         f.escalationReason() != null,
         f.escalationReason(),
         f.acknowledgedBy(),
         FOLLOW_UPS,
         recommendations,
-        markdown(f, before, after, recommendations));
+        markdown(f, before, after, recommendations),
+        List.copyOf(state.samples),
+        List.copyOf(state.alerts));
   }
 
   static List<String> recommendations(Facts f) {
@@ -94,7 +123,7 @@ final class Reports {
           + " DATABASE_MAX_OVERFLOW=40, DATABASE_POOL_TIMEOUT=30, DATABASE_POOL_RECYCLE=1800, pre-ping on");
       default -> r.add("No single cause stood out: review the timeline and the database metrics");
     }
-    if (f.actions().stream().anyMatch(a -> a.type() == ActionType.POOL_INCREASE && "EXECUTED".equals(a.result()))) {
+    if (f.actions().stream().anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result() == ActionResult.EXECUTED)) {
       r.add("The pool was increased temporarily and reverted: if it was needed, size the pool permanently within"
           + " max_connections");
     }
@@ -125,6 +154,8 @@ final class Reports {
     md.append("| Utilization | ").append(percent(before)).append(" → ").append(percent(after)).append(" |\n");
     md.append("| Sessions idle in transaction (found / terminated) | ").append(f.sessionsFound()).append(" / ")
         .append(f.sessionsTerminated()).append(" |\n");
+    md.append("| Alerts | ").append(alerts(f.state().alerts)).append(" |\n");
+    md.append("| Service (last probe) | ").append(healthWord(f.state().lastHealth)).append(" |\n");
     if (f.escalationReason() != null) {
       md.append("| Escalation | ").append(f.escalationReason())
           .append(f.acknowledgedBy() == null ? "" : "; acknowledged by " + f.acknowledgedBy()).append(" |\n");
@@ -160,25 +191,55 @@ final class Reports {
     return md.toString();
   }
 
-  /** Markdown for the Temporal UI's "current details", updated per phase. */
-  static String currentDetails(
-      Target target, IncidentPhase phase, String severity, ConnectionSnapshot s, Diagnosis d, Plan plan) {
+  /**
+   * Markdown for the Temporal UI's "current details": phase, severity, utilization, hint, and for a pending plan the
+   * exact JSON to paste in the UI's signal dialog.
+   */
+  static String currentDetails(Target target, IncidentState state) {
     StringBuilder md = new StringBuilder();
-    md.append("**").append(phase).append("** · ").append(severity).append(" · ").append(target.id()).append("\n\n");
+    md.append("**").append(state.phase).append("** · ").append(state.severity).append(" · ").append(target.id())
+        .append("\n\n");
+    md.append("Alerts: ").append(alerts(state.alerts)).append("\n\n");
+    ConnectionSnapshot s = state.lastSnapshot;
     if (s != null) {
       md.append("Utilization ").append(s.utilizationPercent()).append(" · ").append(s.idleInTransaction())
           .append(" idle in transaction · ").append(s.active()).append(" active\n\n");
     }
+    Diagnosis d = state.diagnosis;
     if (d != null && d.cause() != RootCause.UNKNOWN) {
       md.append("Root-cause hint: ").append(d.cause()).append("\n\n");
     }
-    if (plan != null && phase == IncidentPhase.AWAITING_APPROVAL) {
-      md.append("Pending plan `").append(plan.planId()).append("`: ")
-          .append(plan.actions().stream().map(PlannedAction::describe).collect(Collectors.joining("; ")))
-          .append("\n\nApprove: signal `approve` with `{\"planId\":\"").append(plan.planId())
-          .append("\",\"approver\":\"<you>\",\"reason\":\"...\"}`");
+    Plan plan = state.plan;
+    if (plan != null && state.phase == IncidentPhase.AWAITING_APPROVAL) {
+      md.append("Pending plan `").append(plan.planId()).append("`: ").append(describe(plan.actions()))
+          .append("\n\nApprove: Send Signal `approve` with input\n\n```json\n{\"planId\":\"").append(plan.planId())
+          .append("\",\"approver\":\"<you>\",\"reason\":\"...\"}\n```\n\nReject: signal `reject`, same input.");
+    }
+    if (state.escalationReason != null && state.acknowledgedBy == null) {
+      md.append("\n\nEscalated: ").append(state.escalationReason)
+          .append(". Acknowledge: signal `acknowledge` with `{\"by\":\"<you>\"}`");
     }
     return md.toString();
+  }
+
+  /** The plan's actions in one line, each with its mode. */
+  static String describe(List<PlannedAction> actions) {
+    return actions.stream()
+        .map(a -> a.describe() + " [" + a.mode().name().toLowerCase(Locale.ROOT) + "]")
+        .collect(Collectors.joining("; then "));
+  }
+
+  /** "DatabaseConnectionPoolCritical resolved, DatabaseConnectionPoolHigh firing (warning)" */
+  static String alerts(List<TrackedAlert> alerts) {
+    return alerts.isEmpty() ? "none" : alerts.stream().map(TrackedAlert::describe).collect(Collectors.joining(", "));
+  }
+
+  /** healthy / UNAVAILABLE / not probed (no probe configured or none answered yet). */
+  static String healthWord(ServiceHealth h) {
+    if (h == null || (h.health() == null && h.ready() == null)) {
+      return "not probed";
+    }
+    return h.available() ? "healthy" : "UNAVAILABLE";
   }
 
   static String actionLine(ActionOutcome o) {

@@ -28,7 +28,7 @@ class HistoryRecorder {
   void approvedTermination() throws Exception {
     record("approved-termination", SimulatedTarget.leaking(25), "approvers: [alice]", (incident, env) -> {
       String plan = await().until(incident::status, IncidentStatus::awaitingApproval).plan().planId();
-      incident.decide(new DecisionRequest("approve", plan, "alice", "leak confirmed"));
+      incident.decide(new DecisionRequest(DecisionAction.APPROVE, plan, "alice", "leak confirmed"));
     });
   }
 

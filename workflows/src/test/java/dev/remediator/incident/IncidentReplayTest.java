@@ -26,6 +26,11 @@ class IncidentReplayTest {
     }
   }
 
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUp() {
+    Warmup.dataConverter();
+  }
+
   @Test
   void historiesAreRecorded() throws Exception {
     assertThat(histories()).hasSizeGreaterThanOrEqualTo(3);

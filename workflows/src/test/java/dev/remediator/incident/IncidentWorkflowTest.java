@@ -54,6 +54,8 @@ class IncidentWorkflowTest {
       new Alert(Alert.HIGH, "warning", "firing", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", "pool 72.97%");
   static final Alert RESOLVED =
       new Alert(Alert.CRITICAL, "critical", "resolved", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", null);
+  static final Alert HIGH_RESOLVED =
+      new Alert(Alert.HIGH, "warning", "resolved", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", null);
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
@@ -84,6 +86,18 @@ class IncidentWorkflowTest {
         .until(incident::status, condition);
   }
 
+  /** Lets workflow time pass (verify and watch intervals) until the status matches. */
+  private IncidentStatus skipUntil(IncidentWorkflow incident, Predicate<IncidentStatus> condition) {
+    for (int i = 0; i < 200; i++) {
+      IncidentStatus s = incident.status();
+      if (condition.test(s)) {
+        return s;
+      }
+      env.sleep(Duration.ofSeconds(10));
+    }
+    throw new AssertionError("condition not reached: " + incident.status().phase());
+  }
+
   private IncidentReport result() {
     return client.newUntypedWorkflowStub(TARGET.incidentId()).getResult(IncidentReport.class);
   }
@@ -93,7 +107,7 @@ class IncidentWorkflowTest {
   }
 
   private static List<String> results(IncidentReport r, ActionType type) {
-    return r.actions().stream().filter(a -> a.type() == type).map(ActionOutcome::result).toList();
+    return r.actions().stream().filter(a -> a.type() == type).map(a -> a.result().name()).toList();
   }
 
   @Test
@@ -102,11 +116,13 @@ class IncidentWorkflowTest {
     SimulatedTarget world = new SimulatedTarget();
     world.load = 22; // 27 of 37 = 73%: High, not Critical
     world.recoversAfterSnapshots = 4;
-    start(env, worker, client, world, "", HIGH);
+    IncidentWorkflow incident = start(env, worker, client, world, "", HIGH);
 
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(HIGH_RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("RECOVERED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RECOVERED);
     assertThat(report.actions()).isEmpty();
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
@@ -131,11 +147,13 @@ class IncidentWorkflowTest {
     assertThat(world.terminations).isEmpty();
 
     DecisionResult decision =
-        incident.decide(new DecisionRequest("approve", pending.plan().planId(), "alice", "leak confirmed"));
+        incident.decide(new DecisionRequest(DecisionAction.APPROVE, pending.plan().planId(), "alice", "leak confirmed"));
     assertThat(decision.accepted()).isTrue();
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(report.sessionsFound()).isEqualTo(25);
     assertThat(report.sessionsTerminated()).isEqualTo(25);
     assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
@@ -170,20 +188,31 @@ class IncidentWorkflowTest {
   }
 
   @Test
-  void rejectedPlanExecutesNothing(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+  void rejectedPlanExecutesNothingAndTheLeakGetsANewPlan(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);
     IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
-    String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
+    String first = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
 
-    incident.reject(new ApprovalDecision(plan, "bob", "investigating first"));
-    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    incident.reject(new ApprovalDecision(first, "bob", "investigating first"));
+    IncidentStatus second = skipUntil(incident, s -> s.awaitingApproval() && !s.plan().planId().equals(first));
+    assertThat(world.terminations).isEmpty();
+    assertThat(second.timeline()).anyMatch(e -> e.event().contains("a new plan (automatic, 1 of 2)"));
+
+    incident.reject(new ApprovalDecision(second.plan().planId(), "bob", "still no"));
+    IncidentStatus third = skipUntil(incident, s -> s.awaitingApproval()
+        && !List.of(first, second.plan().planId()).contains(s.plan().planId()));
+    incident.reject(new ApprovalDecision(third.plan().planId(), "bob", "no"));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    env.sleep(Duration.ofMinutes(5));
+    assertThat(incident.status().phase()).as("automatic plans are bounded").isEqualTo(IncidentPhase.WATCHING);
     incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
-    assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("SKIPPED");
+    assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("SKIPPED", "SKIPPED", "SKIPPED");
   }
 
   @Test
@@ -244,7 +273,7 @@ class IncidentWorkflowTest {
     env.sleep(Duration.ofMinutes(16));
     awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
 
-    DecisionResult ack = incident.decide(new DecisionRequest("acknowledge", null, "dba-on-call", "looking"));
+    DecisionResult ack = incident.decide(new DecisionRequest(DecisionAction.ACKNOWLEDGE, null, "dba-on-call", "looking"));
     assertThat(ack.accepted()).isTrue();
     env.sleep(Duration.ofHours(2));
     incident.alert(RESOLVED);
@@ -288,9 +317,9 @@ class IncidentWorkflowTest {
         new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL, "alice", null));
     String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
 
-    DecisionResult stale = incident.decide(new DecisionRequest("approve", "plan-old", "bob", null));
-    DecisionResult stranger = incident.decide(new DecisionRequest("approve", plan, "mallory", null));
-    DecisionResult requester = incident.decide(new DecisionRequest("approve", plan, "alice", null));
+    DecisionResult stale = incident.decide(new DecisionRequest(DecisionAction.APPROVE, "plan-old", "bob", null));
+    DecisionResult stranger = incident.decide(new DecisionRequest(DecisionAction.APPROVE, plan, "mallory", null));
+    DecisionResult requester = incident.decide(new DecisionRequest(DecisionAction.APPROVE, plan, "alice", null));
     incident.approve(new ApprovalDecision(plan, "mallory", "via signal"));
 
     assertThat(stale.accepted()).isFalse();
@@ -304,8 +333,10 @@ class IncidentWorkflowTest {
     assertThat(status.awaitingApproval()).isTrue();
     assertThat(world.terminations).isEmpty();
 
-    assertThat(incident.decide(new DecisionRequest("approve", plan, "bob", "ok")).accepted()).isTrue();
-    assertThat(result().outcome()).isEqualTo("MITIGATED");
+    assertThat(incident.decide(new DecisionRequest(DecisionAction.APPROVE, plan, "bob", "ok")).accepted()).isTrue();
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(RESOLVED);
+    assertThat(result().outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.terminations).hasSize(1);
   }
 
@@ -318,7 +349,7 @@ class IncidentWorkflowTest {
     incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("RESOLVED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
     assertThat(results(report, ActionType.TERMINATE_SESSIONS)).containsExactly("SKIPPED");
@@ -337,11 +368,13 @@ class IncidentWorkflowTest {
     world.leaked = 29; // now 34 of 37: Critical, a leak
     incident.alert(CRITICAL);
     IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
-    assertThat(pending.severity()).isEqualTo("critical");
+    assertThat(pending.severity()).isEqualTo(Severity.CRITICAL);
     incident.approve(new ApprovalDecision(pending.plan().planId(), "bob", "go"));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alerts(new AlertBatch(List.of(RESOLVED, HIGH_RESOLVED)));
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.terminations).as(String.join("\n", events(report))).hasSize(1);
     assertThat(events(report)).anyMatch(e -> e.contains("firing (critical)"));
   }
@@ -363,7 +396,7 @@ class IncidentWorkflowTest {
 
     assertThat(world.restarts).hasSize(2);
     assertThat(status.actions().stream().filter(a -> a.type() == ActionType.ROLLING_RESTART)
-        .map(ActionOutcome::result)).containsExactly("EXECUTED", "EXECUTED");
+        .map(a -> a.result().name())).containsExactly("EXECUTED", "EXECUTED");
     assertThat(report.escalationReason()).isEqualTo("2 restart(s) did not resolve it");
     assertThat(world.pagedTiers()).first().isEqualTo("database");
   }
@@ -377,12 +410,13 @@ class IncidentWorkflowTest {
     IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: off\npoolIncrease: auto", CRITICAL);
 
     env.sleep(Duration.ofMinutes(5));
-    awaitStatus(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
     assertThat(world.poolChanges).hasSize(1);
     assertThat(world.restores).isEmpty();
+    incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("MITIGATED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.restores).singleElement().satisfies(p -> assertThat(p.values())
         .containsExactly(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"),
             new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2")));
@@ -402,7 +436,7 @@ class IncidentWorkflowTest {
 
     env.sleep(Duration.ofMinutes(5));
     IncidentStatus status = awaitStatus(incident, s -> s.escalatedTo() != null);
-    assertThat(status.actions()).anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result().equals("FAILED"));
+    assertThat(status.actions()).anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result() == ActionResult.FAILED);
     incident.alert(RESOLVED);
     IncidentReport report = result();
 
@@ -440,10 +474,12 @@ class IncidentWorkflowTest {
     for (int i = 0; i < 5; i++) {
       incident.alert(HIGH); // Alertmanager re-sends
     }
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(HIGH_RESOLVED);
 
     IncidentReport report = result();
 
-    assertThat(report.outcome()).isEqualTo("RECOVERED");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RECOVERED);
     assertThat(events(report).stream().filter(e -> e.startsWith("Continued as new"))).hasSizeGreaterThanOrEqualTo(2);
     assertThat(events(report).get(0)).contains("opened the incident");
     assertThat(events(report).stream().filter(e -> e.contains("firing (warning)"))).isEmpty();

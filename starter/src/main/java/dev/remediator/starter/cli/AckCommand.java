@@ -1,6 +1,6 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.DecisionAction;
 import dev.remediator.starter.IncidentClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,6 +27,6 @@ public final class AckCommand extends DecisionCommand {
 
   @Override
   protected int run(IncidentClient incidents) {
-    return decide(incidents, incidentId, DecisionRequest.ACKNOWLEDGE, null, by, note);
+    return decide(incidents, incidentId, DecisionAction.ACKNOWLEDGE, null, by, note);
   }
 }

@@ -1,6 +1,6 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.DecisionAction;
 import dev.remediator.starter.IncidentClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +35,6 @@ public final class ApproveCommand extends DecisionCommand {
 
   @Override
   protected int run(IncidentClient incidents) {
-    return decide(incidents, incidentId, DecisionRequest.APPROVE, planId, by, reason);
+    return decide(incidents, incidentId, DecisionAction.APPROVE, planId, by, reason);
   }
 }

@@ -1,5 +1,6 @@
 package dev.remediator.starter.cli;
 
+import dev.remediator.incident.DecisionAction;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
@@ -13,10 +14,11 @@ import java.util.Map;
  */
 abstract class DecisionCommand extends TemporalCommand {
 
-  int decide(IncidentClient incidents, String incidentId, String action, String planId, String by, String reason) {
+  int decide(
+      IncidentClient incidents, String incidentId, DecisionAction action, String planId, String by, String reason) {
     requireOpen(incidents, incidentId);
     String plan = planId;
-    if (plan == null && !DecisionRequest.ACKNOWLEDGE.equals(action)) {
+    if (plan == null && action != DecisionAction.ACKNOWLEDGE) {
       IncidentStatus status = incidents.status(incidentId);
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,

@@ -44,7 +44,7 @@ public final class ShowCommand extends TemporalCommand {
     if (s.target() != null) {
       b.append("Target     ").append(s.target().id()).append('\n');
     }
-    b.append("Severity   ").append(nvl(s.severity())).append('\n');
+    b.append("Severity   ").append(nvl(s.severity() == null ? null : s.severity().label())).append('\n');
     b.append("Phase      ").append(s.phase()).append('\n');
     b.append("Opened     ").append(nvl(s.openedAt())).append('\n');
     Plan p = s.plan();

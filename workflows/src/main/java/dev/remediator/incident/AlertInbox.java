@@ -1,0 +1,175 @@
+package dev.remediator.incident;
+
+import io.temporal.workflow.Workflow;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The incident's alerts by (alertname, fingerprint), as Alertmanager reports them: repeats, HA copies and stale
+ * copies only update counts; a change of state is one timeline line. Severity is the highest of the alerts firing;
+ * the incident is resolved only when every alert it has seen is. Workflow code only.
+ */
+final class AlertInbox {
+
+  /** What one notification changed. */
+  enum Change {
+    /** A repeat, an HA copy or a stale copy: counted only. */
+    NONE,
+    /** An alert changed state, but neither the severity nor "all resolved" did. */
+    ALERT,
+    SEVERITY_RAISED,
+    SEVERITY_LOWERED,
+    /** Every alert seen is resolved now. */
+    ALL_RESOLVED,
+    /** Something fires again after every alert had resolved. */
+    REOPENED
+  }
+
+  private final IncidentState state;
+  private final Timeline timeline;
+
+  AlertInbox(IncidentState state, Timeline timeline) {
+    this.state = state;
+    this.timeline = timeline;
+  }
+
+  /** The opening alert, or the state of a run from before the alert model: seeds the set. */
+  void open(Alert alert, boolean recordIt) {
+    if (state.fromBeforeAlertModel()) {
+      track(state.lastAlert, null);
+    }
+    if (alert != null && find(alert) == null) {
+      track(alert, null);
+      if (recordIt) {
+        timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " (" + Severity.of(alert)
+            + ") opened the incident" + (alert.summary() == null ? "" : ": " + alert.summary()));
+      }
+    }
+    updateSeverity();
+  }
+
+  Change receive(Alert alert) {
+    state.lastAlert = alert;
+    TrackedAlert known = find(alert);
+    if (known == null) {
+      boolean wasResolved = state.resolved;
+      Severity before = state.severity;
+      if (!alert.firing()) {
+        // A resolved alert we never saw firing (e.g. its firing copy went to a peer that failed): keep it, quietly.
+        track(alert, null);
+        state.repeatedAlerts++;
+        return Change.NONE;
+      }
+      track(alert, null);
+      timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " firing (" + Severity.of(alert) + ")");
+      return afterChange(before, wasResolved);
+    }
+    // A firing copy older than what we know (an HA peer or a retry behind the other) is stale; a firing copy of
+    // the same episode after its resolution too. A resolved alert always applies: it ends the episode we know.
+    int order = compareStarts(alert.startsAt(), known.startsAt());
+    boolean staleCopy = alert.firing() && (order < 0 || (order == 0 && !known.firing()));
+    if (staleCopy || known.firing() == alert.firing()) {
+      replace(known, withCount(known, alert, staleCopy));
+      state.repeatedAlerts++;
+      return Change.NONE;
+    }
+    boolean wasResolved = state.resolved;
+    Severity before = state.severity;
+    TrackedAlert changed = track(alert, known);
+    timeline.record(Timeline.ALERTMANAGER, "Alert " + changed.describe());
+    return afterChange(before, wasResolved);
+  }
+
+  /** Severity of the firing alerts (the last known one when none fires). */
+  Severity severity() {
+    return state.severity;
+  }
+
+  boolean allResolved() {
+    return state.resolved;
+  }
+
+  long firing() {
+    return state.alerts.stream().filter(TrackedAlert::firing).count();
+  }
+
+  private Change afterChange(Severity before, boolean wasResolved) {
+    updateSeverity();
+    if (state.resolved && !wasResolved) {
+      state.allResolvedAtMillis = Workflow.currentTimeMillis();
+      timeline.note("Every alert of the incident is resolved");
+      return Change.ALL_RESOLVED;
+    }
+    if (!state.resolved && wasResolved) {
+      state.allResolvedAtMillis = 0;
+      timeline.note("Firing again: severity " + state.severity);
+      return Change.REOPENED;
+    }
+    if (state.severity != before) {
+      boolean raised = before == null || state.severity.compareTo(before) > 0;
+      timeline.note("Severity " + (before == null ? "" : before + " → ") + state.severity
+          + (raised ? "" : " (" + state.alertName + " still firing)"));
+      return raised ? Change.SEVERITY_RAISED : Change.SEVERITY_LOWERED;
+    }
+    return Change.ALERT;
+  }
+
+  private void updateSeverity() {
+    TrackedAlert top = null;
+    for (TrackedAlert a : state.alerts) {
+      if (a.firing() && (top == null || a.severity().compareTo(top.severity()) > 0)) {
+        top = a;
+      }
+    }
+    state.resolved = top == null && !state.alerts.isEmpty();
+    if (top != null) {
+      state.severity = top.severity();
+      state.alertName = top.alertName();
+      state.peakSeverity = Severity.max(state.peakSeverity, top.severity());
+    }
+  }
+
+  private TrackedAlert track(Alert a, TrackedAlert known) {
+    String now = Timeline.now();
+    TrackedAlert t =
+        new TrackedAlert(a.alertName(), a.fingerprint(), a.firing(), Severity.of(a), a.startsAt(), a.endsAt(),
+            a.summary(), known == null ? now : known.firstSeenAt(), now, known == null ? 1 : known.received() + 1);
+    if (known == null) {
+      state.alerts.add(t);
+    } else {
+      replace(known, t);
+    }
+    return t;
+  }
+
+  private static TrackedAlert withCount(TrackedAlert t, Alert a, boolean stale) {
+    return new TrackedAlert(t.alertName(), t.fingerprint(), t.firing(), t.severity(), t.startsAt(),
+        stale || a.endsAt() == null ? t.endsAt() : a.endsAt(), t.summary(), t.firstSeenAt(),
+        Timeline.now(), t.received() + 1);
+  }
+
+  private void replace(TrackedAlert old, TrackedAlert now) {
+    state.alerts.set(state.alerts.indexOf(old), now);
+  }
+
+  private TrackedAlert find(Alert a) {
+    for (TrackedAlert t : state.alerts) {
+      if (t.sameAs(a)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Orders two RFC 3339 times; unknown or unreadable ones compare equal (then status decides). */
+  static int compareStarts(String a, String b) {
+    if (a == null || b == null) {
+      return 0;
+    }
+    try {
+      return OffsetDateTime.parse(a).toInstant().compareTo(OffsetDateTime.parse(b).toInstant());
+    } catch (DateTimeParseException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.remediator.incident;
+
+import static dev.remediator.incident.ActivityStubs.notifications;
+
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The runbook's escalation path (database → platform → development → management): the first trigger pages the
+ * first tier, each tier waits its acknowledgement timeout, an {@code acknowledge} stops the climb. Later triggers
+ * are recorded, once each. Also owns the runbook's first trigger: the pool critical for too long. Workflow code.
+ */
+final class EscalationLadder {
+
+  /** What a page carries besides the reason: the runbook's "information to provide", gathered when paging. */
+  interface Details extends Function<String, EscalationDetails> {}
+
+  private final IncidentState state;
+  private final Timeline timeline;
+  private final RunbookPolicy policy;
+  private final Target target;
+  private final Details details;
+  private final Waits waits;
+  private boolean closed;
+
+  EscalationLadder(IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Details details) {
+    this.state = state;
+    this.waits = waits;
+    this.timeline = timeline;
+    this.policy = input.policy();
+    this.target = input.target();
+    this.details = details;
+  }
+
+  /** Starts the ladder's watch: it climbs once a trigger fires (or resumes a climb carried over). */
+  void start() {
+    Async.procedure(this::escalateWhenCriticalTooLong);
+    Async.procedure(this::climb);
+  }
+
+  /** A runbook trigger: the first one starts the ladder, later ones are recorded once each. */
+  void escalate(String reason) {
+    if (state.escalationTriggers.contains(reason) || closed) {
+      return;
+    }
+    state.escalationTriggers.add(reason);
+    if (state.escalated()) {
+      timeline.note("Further escalation trigger: " + reason);
+      return;
+    }
+    state.escalationReason = reason;
+    state.escalationTier = 0;
+    state.tierDeadlineMillis = 0;
+    timeline.note("Escalating: " + reason);
+  }
+
+  /** Someone took the incident: stops the ladder and tells the channels already paged. */
+  DecisionResult acknowledge(String who, String note) {
+    if (who == null || who.isBlank()) {
+      return new DecisionResult(false, "an acknowledgement needs a name");
+    }
+    if (!state.escalated()) {
+      timeline.record(who, "Refused acknowledge: the incident is not escalated");
+      return new DecisionResult(false, "the incident is not escalated");
+    }
+    if (state.acknowledgedBy != null) {
+      return new DecisionResult(true, "already acknowledged by " + state.acknowledgedBy);
+    }
+    state.acknowledgedBy = who;
+    timeline.record(who, "Acknowledged the escalation" + (note == null ? "" : ": " + note));
+    if (!state.pagedChannels.isEmpty()) {
+      List<String> channels = List.copyOf(state.pagedChannels);
+      Async.procedure(() -> send(new Notification(target.incidentId(), "acknowledge", "info", null, channels,
+          "[" + target.id() + "] acknowledged by " + who, null, List.of())));
+    }
+    return new DecisionResult(true, "acknowledged by " + who);
+  }
+
+  /** The incident closes: the ladder stops; channels that were paged hear how it ended. */
+  void close(IncidentOutcome outcome) {
+    closed = true;
+    if (!state.pagedChannels.isEmpty()) {
+      send(new Notification(target.incidentId(), "resolve", "info", null, List.copyOf(state.pagedChannels),
+          "[" + target.id() + "] closed: " + outcome, null, List.of()));
+    }
+  }
+
+  /** The tier paged last, or null. */
+  String escalatedTo() {
+    List<EscalationTier> tiers = policy.escalation();
+    return !state.escalated() || tiers.isEmpty()
+        ? null
+        : tiers.get(Math.min(state.escalationTier, tiers.size() - 1)).name();
+  }
+
+  private void escalateWhenCriticalTooLong() {
+    while (!closed && !state.escalated()) {
+      Workflow.await(() -> (state.criticalSinceMillis > 0 && !state.resolved) || closed || state.escalated());
+      if (closed || state.escalated()) {
+        return;
+      }
+      long since = state.criticalSinceMillis;
+      boolean changed =
+          waits.until("Escalate if still critical", Waits.remaining(since + policy.criticalEscalateAfter().toMillis()),
+              () -> state.criticalSinceMillis != since || closed || state.escalated() || state.resolved);
+      if (!changed) {
+        escalate("connection pool above " + Reports.percent(policy.criticalUtilization()) + " for more than "
+            + Reports.duration(policy.criticalEscalateAfter()));
+      }
+    }
+  }
+
+  private void climb() {
+    Workflow.await(() -> state.escalated() || closed);
+    List<EscalationTier> tiers = policy.escalation();
+    while (state.escalationTier < tiers.size() && state.acknowledgedBy == null && !closed) {
+      EscalationTier tier = tiers.get(state.escalationTier);
+      if (state.tierDeadlineMillis == 0) {
+        page(tier);
+        state.tierDeadlineMillis = Workflow.currentTimeMillis() + tier.ackTimeout().toMillis();
+      }
+      waits.until("Acknowledgement from the " + tier.name() + " team", Waits.remaining(state.tierDeadlineMillis),
+          () -> state.acknowledgedBy != null || closed || state.resolved);
+      if (state.acknowledgedBy != null || closed) {
+        return;
+      }
+      if (state.resolved) {
+        // Every alert resolved: page no further tier unless something fires again.
+        Workflow.await(() -> !state.resolved || closed || state.acknowledgedBy != null);
+        continue;
+      }
+      state.escalationTier++;
+      state.tierDeadlineMillis = 0;
+    }
+    if (state.escalationTier >= tiers.size() && state.acknowledgedBy == null && !closed) {
+      timeline.note("Escalation ladder exhausted without acknowledgement");
+    }
+  }
+
+  private void page(EscalationTier tier) {
+    List<String> channels = tier.channels() == null ? List.of() : tier.channels();
+    timeline.note("Escalated to the " + tier.name() + " team"
+        + (channels.isEmpty() ? " (no channel configured)" : " via " + String.join(", ", channels)));
+    if (channels.isEmpty()) {
+      return;
+    }
+    EscalationDetails d = details.apply(state.escalationReason);
+    send(new Notification(target.incidentId(), "trigger", state.severity == Severity.CRITICAL ? "critical" : "warning",
+        tier.name(), channels, "[" + target.id() + "] " + state.escalationReason, d, howToRespond()));
+    for (String c : channels) {
+      if (!state.pagedChannels.contains(c)) {
+        state.pagedChannels.add(c);
+      }
+    }
+  }
+
+  private List<String> howToRespond() {
+    String id = target.incidentId();
+    String planId = state.plan == null ? "<planId>" : state.plan.planId();
+    return List.of(
+        "./remediator ack " + id + " --by <you>",
+        "./remediator approve " + id + " --by <you> --plan " + planId,
+        "Temporal UI: workflow " + id + " → Send signal 'acknowledge' {\"by\":\"<you>\"} or 'approve' {\"planId\":\""
+            + planId + "\",\"approver\":\"<you>\",\"reason\":\"...\"}");
+  }
+
+  void send(Notification n) {
+    try {
+      NotificationResult r = notifications("Notify " + String.join(", ", n.channels())).send(n);
+      for (NotificationResult.Delivery d : r.deliveries()) {
+        if (!d.delivered()) {
+          timeline.note("Notification to " + d.channel() + " failed: " + d.error());
+        }
+      }
+    } catch (ActivityFailure e) {
+      timeline.note("Notification failed: " + Failures.message(e));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.remediator.incident;
+
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the Temporal UI and {@code remediator incidents} show of an incident: typed search attributes (service,
+ * namespace, database, severity, phase, alert) and the current details (phase, severity, pending plan, and the
+ * exact JSON to paste in the UI's signal dialog). A workflow thread of its own upserts them whenever a value changed,
+ * never a signal handler; runs recorded before that upserted on every phase entry and repeat ({@code legacy}).
+ */
+final class IncidentMetadata {
+  private final IncidentState state;
+  private final Target target;
+  private final boolean legacy;
+  private List<String> published;
+
+  IncidentMetadata(IncidentState state, Target target, boolean legacy) {
+    this.state = state;
+    this.target = target;
+    this.legacy = legacy;
+  }
+
+  /** New runs: a thread that publishes every change until the incident closes. */
+  void start() {
+    if (!legacy) {
+      Async.procedure(() -> {
+        while (true) {
+          publish();
+          if (state.phase == IncidentPhase.CLOSED) {
+            return;
+          }
+          Workflow.await(() -> !values().equals(published) || state.phase == IncidentPhase.CLOSED);
+        }
+      });
+    }
+  }
+
+  /** A phase was entered (legacy runs upsert here, in line; new runs' thread notices the change). */
+  void phaseEntered() {
+    if (legacy) {
+      publish();
+    } else {
+      Workflow.setCurrentDetails(Reports.currentDetails(target, state));
+    }
+  }
+
+  /** Publishes the search attributes if they changed (always, for a legacy run) and the current details. */
+  void publish() {
+    List<String> now = values();
+    if (legacy || !now.equals(published)) {
+      published = now;
+      Workflow.upsertTypedSearchAttributes(
+          IncidentSearchAttributes.SERVICE.valueSet(target.service()),
+          IncidentSearchAttributes.NAMESPACE.valueSet(target.namespace()),
+          IncidentSearchAttributes.DATABASE.valueSet(target.database()),
+          IncidentSearchAttributes.SEVERITY.valueSet(now.get(0)),
+          IncidentSearchAttributes.PHASE.valueSet(now.get(1)),
+          IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2)));
+    }
+    Workflow.setCurrentDetails(Reports.currentDetails(target, state));
+  }
+
+  private List<String> values() {
+    return List.of(Objects.requireNonNullElse(label(state.severity), ""), state.phase.name(),
+        Objects.requireNonNullElse(state.alertName, ""));
+  }
+
+  private static String label(Severity s) {
+    return s == null ? null : s.label();
+  }
+}

@@ -1,0 +1,308 @@
+package dev.remediator.incident;
+
+import static dev.remediator.incident.ActivityStubs.database;
+import static dev.remediator.incident.ActivityStubs.kubernetes;
+import static dev.remediator.incident.ActivityStubs.probes;
+import static dev.remediator.incident.ActivityStubs.restorer;
+import static dev.remediator.incident.ActivityStubs.rollout;
+import static dev.remediator.incident.ActivityStubs.terminator;
+
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The connection-pool runbook's own steps ({@code database-connection-pool.md}): assess the impact, check the
+ * database, identify leaks, plan, act, and take the samples verification and watching need. The incident shell
+ * ({@link IncidentWorkflowImpl}) decides when each runs. Workflow code only: every effect is an activity.
+ */
+final class PoolRunbook {
+  private static final int SAMPLES_KEPT = 120;
+
+  private final IncidentState state;
+  private final Timeline timeline;
+  private final RunbookPolicy policy;
+  private final Target target;
+  private final Consumer<String> escalate;
+  private final Waits waits;
+  private boolean databaseFailing;
+  private boolean diagnosisFresh;
+  private int samplesThisRun;
+  private boolean actedSinceSample;
+
+  PoolRunbook(IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Consumer<String> escalate) {
+    this.state = state;
+    this.waits = waits;
+    this.timeline = timeline;
+    this.policy = input.policy();
+    this.target = input.target();
+    this.escalate = escalate;
+  }
+
+  /** Immediate response 1: /health and /ready, pool settings, connection errors in the application logs. */
+  void assessCurrentImpact() {
+    checkServiceHealth();
+    try {
+      state.pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
+      state.kubernetesAvailable = true;
+    } catch (ActivityFailure e) {
+      state.kubernetesAvailable = false;
+      timeline.note("Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
+    }
+    if (state.kubernetesAvailable) {
+      try {
+        state.errorLogs = kubernetes("Count connection errors in application logs (30 min)")
+            .errorLogs(target, Duration.ofMinutes(30));
+        timeline.note("Application logs (30 min, " + state.errorLogs.pods() + " pods): "
+            + Reports.counts(state.errorLogs));
+      } catch (ActivityFailure e) {
+        timeline.note("Application logs unavailable: " + Failures.message(e));
+      }
+    }
+  }
+
+  /** Immediate response 2: the pg_stat_activity summary. */
+  void checkDatabaseConnections() {
+    takeSnapshot("Check database connection status (pg_stat_activity)");
+    state.firstSnapshot = state.firstSnapshot == null ? state.lastSnapshot : state.firstSnapshot;
+    ConnectionSnapshot s = state.lastSnapshot;
+    if (s != null) {
+      timeline.note(String.format(Locale.ROOT,
+          "Connections to %s: %d total, %d active, %d idle, %d idle in transaction; longest query %.0f s",
+          target.database(), s.totalConnections(), s.active(), s.idle(), s.idleInTransaction(),
+          s.longestQuerySeconds()));
+    }
+  }
+
+  /** Immediate response 3: long-running, idle in transaction, blocked sessions → the root-cause hint. */
+  void identifyConnectionLeaks() {
+    ConnectionSnapshot s = state.lastSnapshot;
+    if (s == null) {
+      state.diagnosis = new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined"));
+      return;
+    }
+    int leaked = RunbookPlanner.leakedSessions(policy, s).size();
+    state.sessionsFound = Math.max(state.sessionsFound, leaked);
+    timeline.note(s.longRunningQueries().size() + " long-running quer(ies) > "
+        + Reports.duration(policy.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
+        + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
+        + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
+        + " blocked by locks");
+    state.diagnosis = s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis();
+    timeline.note("Root-cause hint: " + state.diagnosis.cause() + Reports.evidence(state.diagnosis));
+    diagnosisFresh = true;
+  }
+
+  /** The actions for this round, from what the database shows now (diagnosed again unless just done). */
+  List<PlannedAction> plan(int round) {
+    if (!diagnosisFresh) {
+      checkDatabaseConnections();
+      identifyConnectionLeaks();
+    }
+    diagnosisFresh = false;
+    return RunbookPlanner.plan(new RunbookPlanner.Situation(policy, state.lastSnapshot, state.diagnosis,
+        state.restarts, state.kubernetesAvailable, state.pool, state.poolBefore != null, round));
+  }
+
+  /** Why nothing is left to plan, for the escalation. */
+  String nothingLeft() {
+    return state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0
+        ? state.restarts + " restart(s) did not resolve it"
+        : "no remediation left that the policy allows";
+  }
+
+  /** True while the last sample shows leaked sessions a new plan could act on. */
+  boolean leakPersists() {
+    return state.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, state.lastSnapshot).isEmpty();
+  }
+
+  /** Remediation is warranted: a critical alert fires, or the pool measures critical. */
+  boolean critical() {
+    return state.severity == Severity.CRITICAL
+        || (state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization());
+  }
+
+  /** Executes one approved (or automatic) action; EXECUTED means it changed something. */
+  ActionOutcome execute(PlannedAction action, Plan plan) {
+    try {
+      return switch (action.type()) {
+        case TERMINATE_SESSIONS -> terminateSessions(action, plan);
+        case ROLLING_RESTART -> restartApplication(action, plan);
+        case POOL_INCREASE -> increasePoolTemporarily(action, plan);
+      };
+    } catch (ActivityFailure e) {
+      return outcome(plan, action.type(), ActionResult.FAILED, Failures.message(e));
+    }
+  }
+
+  private ActionOutcome terminateSessions(PlannedAction action, Plan plan) {
+    TerminationResult r = terminator("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
+        .terminateIdleInTransaction(target, policy, action.sessions());
+    long carriedGone = r.attempt() > 1 ? r.count(SessionOutcome.Result.GONE) : 0;
+    state.sessionsTerminated += (int) (r.terminated() + carriedGone);
+    boolean acted = r.terminated() > 0 || carriedGone > 0;
+    actedSinceSample |= acted;
+    return outcome(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, Reports.outcomes(r));
+  }
+
+  private ActionOutcome restartApplication(PlannedAction action, Plan plan) {
+    RestartResult r = kubernetes("kubectl rollout restart")
+        .rollingRestart(target, plan.planId() + "/restart", policy.restartCooldown());
+    if (!r.restarted()) {
+      return outcome(plan, action.type(), ActionResult.REFUSED, r.refusal());
+    }
+    state.restarts++;
+    actedSinceSample = true;
+    timeline.note("Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
+    return awaitRollout(action, plan);
+  }
+
+  private ActionOutcome increasePoolTemporarily(PlannedAction action, Plan plan) {
+    PoolSettings previous = kubernetes("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+    if (state.poolBefore == null) {
+      state.poolBefore = previous;
+    }
+    actedSinceSample = true;
+    state.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
+    timeline.note("Pool settings changed from " + Reports.env(previous) + " to "
+        + Reports.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
+    return awaitRollout(action, plan);
+  }
+
+  private ActionOutcome awaitRollout(PlannedAction action, Plan plan) {
+    RolloutStatus rollout =
+        rollout("kubectl rollout status", policy.rolloutTimeout()).awaitRollout(target, policy.rolloutTimeout());
+    return outcome(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
+        rollout.message());
+  }
+
+  /** One sample (probes + snapshot): true if below the warning threshold with the service available. */
+  boolean sample() {
+    samplesThisRun++;
+    diagnosisFresh = false;
+    checkServiceHealth();
+    takeSnapshot("Sample pool utilization");
+    return state.lastSnapshot != null
+        && !databaseFailing
+        && state.lastSnapshot.utilization() < policy.warningUtilization()
+        && (state.lastHealth == null || state.lastHealth.available());
+  }
+
+  /** Before the report: one more sample if an action ran since the last one, so "after" is not stale. */
+  void refreshAfterActions() {
+    if (actedSinceSample) {
+      takeSnapshot("Utilization after the actions, for the report");
+    }
+  }
+
+  /** True after a sample that could not reach the database (the shell backs off). */
+  boolean databaseFailing() {
+    return databaseFailing;
+  }
+
+  int samplesThisRun() {
+    return samplesThisRun;
+  }
+
+  /** Restores a temporary pool increase at its durable revert time (after recovery) — also when nothing recovered. */
+  void revertTemporaryPoolIncrease() {
+    if (state.poolBefore == null) {
+      return;
+    }
+    if (state.recovered()) {
+      state.revertAtMillis =
+          Math.max(state.revertAtMillis, state.recoveredAtMillis + policy.poolIncreaseRevertAfter().toMillis());
+    }
+    waits.sleep("Revert the temporary pool increase", Waits.remaining(state.revertAtMillis));
+    try {
+      PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);
+      timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
+      state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
+          Reports.env(restored), Timeline.now()));
+      state.poolBefore = null;
+    } catch (ActivityFailure e) {
+      timeline.note("Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
+          + Reports.env(state.poolBefore) + " by hand");
+      escalate.accept("could not revert the temporary pool increase");
+    }
+  }
+
+  /** The runbook's "information to provide" for a page: utilization, recent changes, DB metrics, error logs. */
+  EscalationDetails escalationDetails(String reason) {
+    List<RolloutRevision> changes = List.of();
+    LogSummary logs = state.errorLogs;
+    if (state.kubernetesAvailable) {
+      try {
+        changes = kubernetes("Recent application changes (rollout history)").recentChanges(target, 5);
+        logs = kubernetes("Error logs for the escalation").errorLogs(target, Duration.ofMinutes(30));
+      } catch (ActivityFailure e) {
+        timeline.note("Escalation details incomplete: " + Failures.message(e));
+      }
+    }
+    return new EscalationDetails(reason, state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization(), changes,
+        state.lastSnapshot, logs, List.copyOf(state.timeline));
+  }
+
+  ActionOutcome outcome(Plan plan, ActionType type, ActionResult result, String detail) {
+    ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
+    state.actions.add(o);
+    timeline.note(Reports.actionLine(o));
+    Workflow.getMetricsScope()
+        .tagged(java.util.Map.of("type", type.name(), "outcome", result.name()))
+        .counter("remediator_actions")
+        .inc(1);
+    return o;
+  }
+
+  private void checkServiceHealth() {
+    try {
+      ServiceHealth h = probes().probe(target);
+      boolean changed = state.lastHealth == null || state.lastHealth.available() != h.available();
+      state.lastHealth = h;
+      if (changed) {
+        timeline.note("Service " + (h.available() ? "available" : "UNAVAILABLE") + ": " + Reports.health(h));
+      }
+      if (!h.available() && critical()) {
+        escalate.accept("service unavailable");
+      }
+    } catch (ActivityFailure e) {
+      timeline.note("Service probes failed: " + Failures.message(e));
+    }
+  }
+
+  private void takeSnapshot(String summary) {
+    try {
+      ConnectionSnapshot s = database(summary).snapshot(target, policy);
+      state.lastSnapshot = s;
+      actedSinceSample = false;
+      state.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
+      if (databaseFailing) {
+        databaseFailing = false;
+        timeline.note("Database reachable again");
+      }
+      if (s.utilization() >= policy.criticalUtilization()) {
+        state.criticalSinceMillis =
+            state.criticalSinceMillis == 0 ? Workflow.currentTimeMillis() : state.criticalSinceMillis;
+      } else {
+        state.criticalSinceMillis = 0;
+      }
+      if (state.firstSnapshot == null) {
+        timeline.note("Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
+            + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
+      }
+    } catch (ActivityFailure e) {
+      if (!databaseFailing) {
+        databaseFailing = true;
+        timeline.note("Database check failed: " + Failures.message(e));
+      }
+      boolean refused = Failures.isType(e, "DatabaseRefusedConnection");
+      if (critical() || refused) {
+        escalate.accept("database severely degraded: "
+            + (refused ? "it refuses connections (all slots taken)" : "it cannot be examined"));
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.remediator.incident;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * One alert of an incident as Alertmanager last reported it, keyed by (alertname, fingerprint).
+ *
+ * @param firing true while firing, false once resolved
+ * @param startsAt start of the alert's current episode (RFC 3339, as sent): a later one is a new episode, an
+ *     earlier one a stale copy
+ * @param received how many notifications carried this alert (repeats and HA copies included)
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record TrackedAlert(
+    String alertName,
+    String fingerprint,
+    boolean firing,
+    Severity severity,
+    String startsAt,
+    String endsAt,
+    String summary,
+    String firstSeenAt,
+    String lastSeenAt,
+    int received) {
+
+  boolean sameAs(Alert a) {
+    return alertName.equals(a.alertName()) && java.util.Objects.equals(fingerprint, a.fingerprint());
+  }
+
+  public String describe() {
+    return alertName + " " + (firing ? "firing (" + severity + ")" : "resolved");
+  }
+}

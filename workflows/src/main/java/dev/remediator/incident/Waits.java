@@ -1,0 +1,61 @@
+package dev.remediator.incident;
+
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.TimerOptions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * {@code Workflow.await} and {@code sleep} whose timers carry a summary, so the Temporal UI says what each timer is
+ * (approval timeout, verify interval, escalation acknowledgement, revert). No timer if the condition already holds;
+ * the timer is cancelled when the condition ends the wait. Runs recorded before this ({@link #legacy}) wait with the
+ * SDK's own {@code Workflow.await}, whose commands they hold. One per workflow run.
+ */
+final class Waits {
+  private boolean legacy;
+
+  /** Set once, at the start of the run, from the run's version marker. */
+  void legacy(boolean legacy) {
+    this.legacy = legacy;
+  }
+
+  /** Waits until the condition holds (true) or the timeout passes (false). */
+  boolean until(String summary, Duration timeout, Supplier<Boolean> condition) {
+    if (legacy) {
+      return Workflow.await(timeout, condition);
+    }
+    if (condition.get()) {
+      return true;
+    }
+    @SuppressWarnings("unchecked")
+    Promise<Void>[] timer = new Promise[1];
+    CancellationScope scope =
+        Workflow.newCancellationScope(
+            () -> timer[0] = Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary(summary).build()));
+    scope.run();
+    Workflow.await(() -> timer[0].isCompleted() || condition.get());
+    if (!timer[0].isCompleted()) {
+      scope.cancel();
+      return true;
+    }
+    return condition.get();
+  }
+
+  /** Sleeps, with the timer's summary. */
+  void sleep(String summary, Duration duration) {
+    if (legacy) {
+      Workflow.sleep(duration);
+      return;
+    }
+    if (duration.isZero() || duration.isNegative()) {
+      return;
+    }
+    Workflow.newTimer(duration, TimerOptions.newBuilder().setSummary(summary).build()).get();
+  }
+
+  static Duration remaining(long untilMillis) {
+    return Duration.ofMillis(Math.max(0, untilMillis - Workflow.currentTimeMillis()));
+  }
+}
