@@ -60,6 +60,20 @@ class IncidentWorkflowTest {
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
 
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUp() {
+    Warmup.dataConverter();
+  }
+
+  /** Every test's own history (its last run) replays against today's code. */
+  @org.junit.jupiter.api.AfterEach
+  void replaysItsOwnHistory() throws Exception {
+    if (client != null) {
+      io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(
+          client.fetchHistory(TARGET.incidentId()), IncidentWorkflowImpl.class);
+    }
+  }
+
   private IncidentWorkflow start(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, String policy,
       Alert alert) {

@@ -25,6 +25,13 @@ final class Warmup {
     for (Object o : List.of(input, state)) {
       converter.fromPayload(converter.toPayload(o).orElseThrow(), o.getClass(), o.getClass());
     }
+    try {
+      // The first replay in a JVM also generates lambda forms and loads the SDK's classes in the workflow thread.
+      io.temporal.testing.WorkflowReplayer.replayWorkflowExecutionFromResource(
+          "histories/escalated-acknowledged.json", IncidentWorkflowImpl.class);
+    } catch (Exception | AssertionError e) {
+      // a warm-up only: the replay tests themselves report failures
+    }
     done = true;
   }
 }
