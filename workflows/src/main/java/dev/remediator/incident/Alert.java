@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * One Alertmanager alert, reduced to what the incident needs. Annotations and label values are free text from
  * outside: they are recorded, never interpreted as commands or SQL.
  *
- * @param alertName the {@code alertname} label, e.g. {@code DatabaseConnectionPoolCritical}
+ * @param alertName the {@code alertname} label; {@code Runbooks} routes it to a runbook
  * @param severity the {@code severity} label: {@code warning} or {@code critical}
  * @param status {@code firing} or {@code resolved}
  * @param fingerprint Alertmanager's fingerprint of the label set

@@ -229,7 +229,7 @@ final class Reports {
         .collect(Collectors.joining("; then "));
   }
 
-  /** "DatabaseConnectionPoolCritical resolved, DatabaseConnectionPoolHigh firing (warning)" */
+  /** Each alert and its state, e.g. "…Critical resolved, …High firing (warning)". */
   static String alerts(List<TrackedAlert> alerts) {
     return alerts.isEmpty() ? "none" : alerts.stream().map(TrackedAlert::describe).collect(Collectors.joining(", "));
   }

@@ -14,9 +14,9 @@ public record Target(String namespace, String service, String database) {
     return namespace + "/" + service + "/" + database;
   }
 
-  /** The one workflow ID for incidents of this target: High and Critical alerts land in the same incident. */
+  /** The one workflow ID for connection-pool incidents of this target: High and Critical land in the same one. */
   public String incidentId() {
-    return "dbpool:" + namespace + ":" + service + ":" + database;
+    return dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(this);
   }
 
   @Override
