@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ApproveCommand.class,
       RejectCommand.class,
       AckCommand.class,
+      dev.remediator.starter.cli.ReplanCommand.class,
       ReportCommand.class,
       FireCommand.class,
       DiagnoseCommand.class

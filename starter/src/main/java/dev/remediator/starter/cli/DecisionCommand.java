@@ -18,7 +18,7 @@ abstract class DecisionCommand extends TemporalCommand {
       IncidentClient incidents, String incidentId, DecisionAction action, String planId, String by, String reason) {
     requireOpen(incidents, incidentId);
     String plan = planId;
-    if (plan == null && action != DecisionAction.ACKNOWLEDGE) {
+    if (plan == null && (action == DecisionAction.APPROVE || action == DecisionAction.REJECT)) {
       IncidentStatus status = incidents.status(incidentId);
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,
