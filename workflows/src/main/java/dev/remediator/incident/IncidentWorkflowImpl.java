@@ -205,24 +205,9 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     return executedAny ? Stage.REMEDIATE : Stage.WATCH;
   }
 
-  /** Verify: recovered = utilization below the warning threshold for N consecutive samples, service healthy. */
   private boolean verifyRecovery() {
     enter(IncidentPhase.VERIFYING);
-    int needed = policy.verifySamples();
-    int budget = needed * 2;
-    int good = 0;
-    for (int i = 0; i < budget && good < needed && good + (budget - i) >= needed; i++) {
-      if (i > 0) {
-        waits.sleep("Verify: next sample", policy.verifyInterval());
-      }
-      good = runbook.sample() ? good + 1 : 0;
-    }
-    boolean recovered = good >= needed;
-    timeline.note(recovered
-        ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
-            + " sample(s), service " + Reports.healthWord(state.lastHealth)
-        : "Not recovered yet: utilization "
-            + (state.lastSnapshot == null ? "unknown" : state.lastSnapshot.utilizationPercent()));
+    boolean recovered = runbook.verify();
     if (recovered) {
       markRecovered();
     }
@@ -434,24 +419,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   @Override
   public IncidentStatus status() {
-    return new IncidentStatus(
-        input.target().incidentId(),
-        input.target(),
-        state.severity,
-        state.alertName,
-        state.phase,
-        Reports.time(state.openedAtMillis),
-        state.plan,
-        state.phase == IncidentPhase.AWAITING_APPROVAL,
-        state.lastSnapshot,
-        state.lastHealth,
-        state.diagnosis,
-        List.copyOf(state.actions),
-        ladder.escalatedTo(),
-        state.acknowledgedBy,
-        List.copyOf(state.timeline),
-        List.copyOf(state.alerts),
-        state.repeatedAlerts);
+    return Reports.status(input.target(), state, ladder.escalatedTo());
   }
 
   private static boolean sameNotification(Alert a, Alert b) {

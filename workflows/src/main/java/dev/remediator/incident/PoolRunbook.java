@@ -179,6 +179,26 @@ final class PoolRunbook {
         rollout.message());
   }
 
+  /** Verify: recovered = utilization below the warning threshold for N consecutive samples, service healthy. */
+  boolean verify() {
+    int needed = policy.verifySamples();
+    int budget = needed * 2;
+    int good = 0;
+    for (int i = 0; i < budget && good < needed && good + (budget - i) >= needed; i++) {
+      if (i > 0) {
+        waits.sleep("Verify: next sample", policy.verifyInterval());
+      }
+      good = sample() ? good + 1 : 0;
+    }
+    boolean recovered = good >= needed;
+    timeline.note(recovered
+        ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
+            + " sample(s), service " + Reports.healthWord(state.lastHealth)
+        : "Not recovered yet: utilization "
+            + (state.lastSnapshot == null ? "unknown" : state.lastSnapshot.utilizationPercent()));
+    return recovered;
+  }
+
   /** One sample (probes + snapshot): true if below the warning threshold with the service available. */
   boolean sample() {
     samplesThisRun++;

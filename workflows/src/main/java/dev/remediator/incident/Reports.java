@@ -222,6 +222,14 @@ final class Reports {
     return md.toString();
   }
 
+  /** The {@code status} query's answer. */
+  static IncidentStatus status(Target target, IncidentState state, String escalatedTo) {
+    return new IncidentStatus(target.incidentId(), target, state.severity, state.alertName, state.phase,
+        time(state.openedAtMillis), state.plan, state.phase == IncidentPhase.AWAITING_APPROVAL, state.lastSnapshot,
+        state.lastHealth, state.diagnosis, List.copyOf(state.actions), escalatedTo, state.acknowledgedBy,
+        List.copyOf(state.timeline), List.copyOf(state.alerts), state.repeatedAlerts);
+  }
+
   /** The plan's actions in one line, each with its mode. */
   static String describe(List<PlannedAction> actions) {
     return actions.stream()
