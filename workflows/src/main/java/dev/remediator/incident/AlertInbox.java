@@ -27,6 +27,8 @@ final class AlertInbox {
 
   private final IncidentState state;
   private final Timeline timeline;
+  /** The opening alert: signal-with-start delivers it again as a signal, which is not a repeat. */
+  private Alert opening;
 
   AlertInbox(IncidentState state, Timeline timeline) {
     this.state = state;
@@ -39,6 +41,7 @@ final class AlertInbox {
       track(state.lastAlert, null);
     }
     if (alert != null && find(alert) == null) {
+      opening = alert;
       track(alert, null);
       if (recordIt) {
         timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " (" + Severity.of(alert)
@@ -50,6 +53,11 @@ final class AlertInbox {
 
   Change receive(Alert alert) {
     state.lastAlert = alert;
+    if (alert.equals(opening)) {
+      opening = null; // the start's own copy
+      return Change.NONE;
+    }
+    opening = null;
     TrackedAlert known = find(alert);
     if (known == null) {
       boolean wasResolved = state.resolved;

@@ -175,7 +175,20 @@ class AlertStreamPropertyTest {
       try {
         r.run();
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(context() + "\n" + e.getMessage(), e);
+        throw new AssertionError(context() + "\n" + e.getMessage() + "\n" + lastTimeline(), e);
+      }
+    }
+
+    /** The end of the incident's timeline (from its result if it closed), to read a failure by. */
+    private String lastTimeline() {
+      try {
+        List<TimelineEntry> t = closed()
+            ? WorkflowStub.fromTyped(incident).getResult(IncidentReport.class).timeline()
+            : incident.status().timeline();
+        return t.subList(Math.max(0, t.size() - 25), t.size()).stream()
+            .map(e -> e.at() + " " + e.actor() + ": " + e.event()).collect(Collectors.joining("\n"));
+      } catch (RuntimeException e) {
+        return "(no timeline: " + e + ")";
       }
     }
 
@@ -190,7 +203,7 @@ class AlertStreamPropertyTest {
             episode.merge(name, 1, Integer::sum);
           }
           Alert a = alert(name, true, episode.getOrDefault(name, 0));
-          incident.alerts(new AlertBatch(List.of(a, a)));
+          signal(() -> incident.alerts(new AlertBatch(List.of(a, a))));
           firing.put(a.alertName(), true);
           steps.add("HA copies " + a.alertName());
         }
@@ -198,18 +211,18 @@ class AlertStreamPropertyTest {
         case 5 -> send(high(false));
         case 6, 7 -> decide(random.nextInt(3) == 0 ? DecisionAction.REJECT : DecisionAction.APPROVE);
         case 8 -> {
-          incident.acknowledge(new Acknowledgement("dba-on-call", null));
+          signal(() -> incident.acknowledge(new Acknowledgement("dba-on-call", null)));
           steps.add("ack");
         }
         case 10 -> { // a peer's late firing copy of an episode that has resolved since: changes nothing
           String name = random.nextBoolean() ? Alert.CRITICAL : Alert.HIGH;
           if (Boolean.FALSE.equals(firing.get(name))) {
-            incident.alert(alert(name, true, episode.getOrDefault(name, 0)));
+            signal(() -> incident.alert(alert(name, true, episode.getOrDefault(name, 0))));
             steps.add("stale firing copy " + name);
           }
         }
         case 9 -> {
-          incident.replan(new ApprovalDecision(null, "alice", "try again"));
+          signal(() -> incident.replan(new ApprovalDecision(null, "alice", "try again")));
           steps.add("replan");
         }
         default -> {
@@ -220,14 +233,23 @@ class AlertStreamPropertyTest {
       }
     }
 
+    /** A signal; a copy that arrives after the incident closed finds none (the receiver answers "no open incident"). */
+    private void signal(Runnable send) {
+      try {
+        send.run();
+      } catch (io.temporal.client.WorkflowNotFoundException e) {
+        assertThat(closed()).as("only a closed incident is not found").isTrue();
+      }
+    }
+
     private void decide(DecisionAction action) {
       IncidentStatus s = incident.status();
       String plan = s.plan() == null ? "plan-none" : s.plan().planId();
       ApprovalDecision d = new ApprovalDecision(plan, random.nextBoolean() ? "bob" : "alice", null);
       if (action == DecisionAction.APPROVE) {
-        incident.approve(d);
+        signal(() -> incident.approve(d));
       } else {
-        incident.reject(d);
+        signal(() -> incident.reject(d));
       }
       steps.add(action + " " + plan + (s.awaitingApproval() ? "" : " (nothing pending)"));
     }
@@ -240,7 +262,8 @@ class AlertStreamPropertyTest {
       }
       int copies = 1 + (random.nextInt(4) == 0 ? 1 : 0);
       for (int i = 0; i < copies; i++) {
-        incident.alert(a);
+        Alert copy = a;
+        signal(() -> incident.alert(copy));
       }
       firing.put(a.alertName(), a.firing());
       steps.add((a.firing() ? "fire " : "resolve ") + a.alertName() + (copies > 1 ? " x2" : ""));
