@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  */
 public final class ReportDiagrams {
   public static final int MAX_TIMELINE_ENTRIES = 40;
-  public static final int MAX_EVENT_CHARS = 90;
+  public static final int MAX_EVENT_CHARS = 70;
+  public static final int MAX_PERIODS_PER_DIAGRAM = 4;
   public static final int MAX_CHART_POINTS = 60;
 
   private static final String SPARKS = "▁▂▃▄▅▆▇█";
@@ -32,24 +33,20 @@ public final class ReportDiagrams {
 
   /** Runbook stages, in the order an incident normally passes them; a timeline section per run of one stage. */
   public enum Stage {
-    ALERT("Alert", 1),
-    ASSESS("Assess", 3),
-    DIAGNOSIS("Diagnosis", 2),
-    PLAN("Plan", 0),
-    DECISION("Decision", 0),
-    ACTION("Action", 0),
-    VERIFY("Verify", 2),
-    ESCALATION("Escalation", 1),
-    CLOSE("Close", 0),
-    OTHER("Other", 3);
+    ALERT("Alert"),
+    DIAGNOSIS("Diagnosis"),
+    PLAN("Plan"),
+    DECISION("Decision"),
+    ACTION("Action"),
+    VERIFY("Verify"),
+    ESCALATION("Escalation"),
+    CLOSE("Close"),
+    OTHER("Other");
 
     private final String title;
-    /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
-    private final int dropRank;
 
-    Stage(String title, int dropRank) {
+    Stage(String title) {
       this.title = title;
-      this.dropRank = dropRank;
     }
 
     public String title() {
@@ -57,46 +54,87 @@ public final class ReportDiagrams {
     }
   }
 
-  /** The runbook stage a timeline line belongs to, from its actor and wording. */
-  public static Stage stage(TimelineEntry e) {
+  /** What a line is, before its place in the incident decides between diagnosis and verification. */
+  private enum Kind {
+    ALERT(Stage.ALERT, 1),
+    CHECK(null, 3), // probes, utilization samples, logs: diagnosis before the first action, verification after
+    DIAGNOSIS(Stage.DIAGNOSIS, 2),
+    PLAN(Stage.PLAN, 0),
+    DECISION(Stage.DECISION, 0),
+    ACTION(Stage.ACTION, 0),
+    VERIFY(Stage.VERIFY, 2),
+    ESCALATION(Stage.ESCALATION, 1),
+    CLOSE(Stage.CLOSE, 0),
+    OTHER(Stage.OTHER, 3);
+
+    final Stage stage;
+    /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
+    final int dropRank;
+
+    Kind(Stage stage, int dropRank) {
+      this.stage = stage;
+      this.dropRank = dropRank;
+    }
+  }
+
+  private static Kind kind(TimelineEntry e) {
     String actor = e.actor() == null ? "" : e.actor();
-    String text = e.event() == null ? "" : e.event();
-    String lower = text.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("closed")) {
-      return Stage.CLOSE;
+    String lower = (e.event() == null ? "" : e.event()).toLowerCase(Locale.ROOT);
+    if (lower.startsWith("closed") || (actor.equals("alertmanager") && lower.endsWith(" resolved"))) {
+      return Kind.CLOSE;
     }
     if (actor.equals("alertmanager") || lower.startsWith("alert ") || lower.startsWith("severity is now")
         || lower.startsWith("relapse")) {
-      return Stage.ALERT;
+      return Kind.ALERT;
     }
-    if (lower.contains("escalat") || lower.startsWith("acknowledged") || lower.startsWith("notification")
-        || lower.startsWith("refused acknowledge")) {
-      return Stage.ESCALATION;
+    if (lower.contains("escalat") || lower.startsWith("acknowledged") || lower.startsWith("notification")) {
+      return Kind.ESCALATION;
     }
     if (lower.startsWith("refused") || (lower.startsWith("plan ")
         && (lower.contains(" approved") || lower.contains(" rejected")))) {
-      return Stage.DECISION;
+      return Kind.DECISION;
     }
     if (lower.startsWith("plan ")) {
-      return Stage.PLAN;
+      return Kind.PLAN;
     }
     if (lower.startsWith("terminate") || lower.startsWith("rolling restart") || lower.startsWith("temporary pool")
         || lower.startsWith("pool settings changed") || lower.contains("pool increase")) {
-      return Stage.ACTION;
+      return Kind.ACTION;
     }
     if (lower.startsWith("recovered") || lower.startsWith("not recovered") || lower.startsWith("verif")
         || lower.startsWith("still ")) {
-      return Stage.VERIFY;
+      return Kind.VERIFY;
     }
     if (lower.startsWith("root-cause") || lower.startsWith("connections to") || lower.contains("long-running quer")
         || lower.startsWith("diagnos")) {
-      return Stage.DIAGNOSIS;
+      return Kind.DIAGNOSIS;
     }
     if (lower.startsWith("service ") || lower.startsWith("application logs") || lower.startsWith("pool utilization")
         || lower.startsWith("database ") || lower.startsWith("kubernetes")) {
-      return Stage.ASSESS;
+      return Kind.CHECK;
     }
-    return Stage.OTHER;
+    return Kind.OTHER;
+  }
+
+  /** The runbook stage of one line on its own: checks (probes, utilization, logs) count as diagnosis. */
+  public static Stage stage(TimelineEntry e) {
+    Kind k = kind(e);
+    return k == Kind.CHECK ? Stage.DIAGNOSIS : k.stage;
+  }
+
+  /**
+   * The runbook stage of each line in its incident: a check (probe, utilization sample, logs) is part of the
+   * diagnosis until the first action, and verification after it.
+   */
+  public static List<Stage> stages(List<TimelineEntry> entries) {
+    List<Stage> out = new ArrayList<>(entries.size());
+    boolean acted = false;
+    for (TimelineEntry e : entries) {
+      Kind k = kind(e);
+      acted |= k == Kind.ACTION;
+      out.add(k == Kind.CHECK ? (acted ? Stage.VERIFY : Stage.DIAGNOSIS) : k.stage);
+    }
+    return out;
   }
 
   /** Both pictures, each under its own heading; empty when there is nothing to draw. */
@@ -122,48 +160,53 @@ public final class ReportDiagrams {
   }
 
   /**
-   * A fenced Mermaid {@code timeline}: one section per run of entries of the same {@link Stage}, periods as offsets
-   * from the first entry ({@code +0s}, {@code +1m05s}), entries with the same offset and stage on one period.
+   * Fenced Mermaid {@code timeline}s: a section per run of lines of the same {@link Stage}, numbered in order
+   * ({@code 1 · Alert}; Mermaid merges sections of the same name), labelled with the offset of its first line from
+   * the first entry ({@code +0s}, {@code +1m05s}), its lines as events. A timeline is drawn sideways and scaled to
+   * the page, so the runs are split evenly over as many diagrams as needed for at most
+   * {@link #MAX_PERIODS_PER_DIAGRAM} each.
    */
   public static String timeline(List<TimelineEntry> entries) {
     if (entries == null || entries.isEmpty()) {
       return "";
     }
-    List<TimelineEntry> kept = cap(entries);
+    List<Integer> kept = cap(entries);
+    List<Stage> stages = stages(entries);
+    List<List<Integer>> runs = new ArrayList<>();
+    for (int i : kept) {
+      if (runs.isEmpty() || stages.get(runs.get(runs.size() - 1).get(0)) != stages.get(i)) {
+        runs.add(new ArrayList<>());
+      }
+      runs.get(runs.size() - 1).add(i);
+    }
     int omitted = entries.size() - kept.size();
     Instant start = instant(entries.get(0).at());
-    StringBuilder b = new StringBuilder("```mermaid\ntimeline\n");
-    b.append("    title Incident timeline (offsets from ").append(escape(clock(entries.get(0).at())))
-        .append(" UTC)\n");
-    Stage section = null;
-    String period = null;
-    for (int i = 0; i < kept.size(); i++) {
-      TimelineEntry e = kept.get(i);
-      Stage stage = stage(e);
-      String offset = offset(start, instant(e.at()));
-      if (stage != section) {
-        if (period != null) {
-          b.append('\n');
+    int diagrams = (runs.size() + MAX_PERIODS_PER_DIAGRAM - 1) / MAX_PERIODS_PER_DIAGRAM;
+    StringBuilder b = new StringBuilder();
+    b.append("Offsets from ").append(entries.get(0).at()).append(", the first line of the timeline.\n\n");
+    int r = 0;
+    for (int d = 0; d < diagrams; d++) {
+      int size = runs.size() / diagrams + (d < runs.size() % diagrams ? 1 : 0);
+      b.append(d == 0 ? "" : "\n").append("```mermaid\ntimeline\n    title ")
+          .append(d == 0 ? "Incident timeline" : "Incident timeline (continued)")
+          .append('\n');
+      for (int end = r + size; r < end; r++) {
+        List<Integer> run = runs.get(r);
+        Stage stage = stages.get(run.get(0));
+        b.append("    section ").append(r + 1).append(" · ").append(stage.title()).append('\n');
+        b.append("      ").append(offset(start, instant(entries.get(run.get(0)).at())));
+        for (int i : run) {
+          b.append(" : ").append(event(entries.get(i), stage));
         }
-        b.append("    section ").append(stage.title()).append('\n');
-        section = stage;
-        period = null;
-      }
-      if (offset.equals(period)) {
-        b.append(" : ").append(event(e));
-      } else {
-        if (period != null) {
-          b.append('\n');
+        if (r == runs.size() - 1 && omitted > 0) {
+          b.append(" : (").append(omitted).append(" routine line").append(omitted == 1 ? "" : "s")
+              .append(" not drawn, see the table)");
         }
-        b.append("      ").append(offset).append(" : ").append(event(e));
-        period = offset;
+        b.append('\n');
       }
+      b.append("```\n");
     }
-    if (omitted > 0) {
-      b.append(" : (").append(omitted).append(" routine line").append(omitted == 1 ? "" : "s")
-          .append(" not drawn, see the table)");
-    }
-    return b.append("\n```\n").toString();
+    return b.toString();
   }
 
   /**
@@ -183,7 +226,11 @@ public final class ReportDiagrams {
     Instant start = instant(samples.get(0).at());
     double max = points.stream().mapToDouble(ReportDiagrams::percent).max().orElse(0);
     int top = (int) Math.max(100, Math.ceil(max / 10) * 10);
-    StringBuilder b = new StringBuilder("```mermaid\nxychart-beta\n");
+    StringBuilder b = new StringBuilder("```mermaid\n");
+    // Utilization in blue, the warning and critical thresholds in amber and red.
+    b.append("%%{init: {\"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"")
+        .append(policy == null ? "#2563eb" : "#2563eb, #f59e0b, #dc2626").append("\"}}}}%%\n");
+    b.append("xychart-beta\n");
     b.append("    title \"Pool utilization (% of usable connections)\"\n");
     b.append("    x-axis \"time since the first sample\" [");
     for (int i = 0; i < points.size(); i++) {
@@ -227,14 +274,15 @@ public final class ReportDiagrams {
 
   /**
    * Text safe inside a Mermaid label: no line breaks, and the characters Mermaid's lexers read as separators,
-   * comments or entity codes ({@code : ; # %% " < > { }}) replaced by look-alikes.
+   * comments or entity codes ({@code : ; # %% " < > { }}) replaced by look-alikes ({@code "a: b"} reads {@code "a – b"}).
    */
   public static String escape(String text) {
     if (text == null) {
       return "";
     }
     String s = text.replaceAll("[\\r\\n\\t]+", " ")
-        .replace(':', '˸')
+        .replaceAll(":\\s+", " – ")
+        .replace(':', '∶')
         .replace(';', ',')
         .replace('#', '№')
         .replace('"', '\'')
@@ -242,15 +290,17 @@ public final class ReportDiagrams {
         .replace('>', '›')
         .replace('{', '(')
         .replace('}', ')')
-        .replace("%%", "% %")
+        .replaceAll("%(?=%)", "% ")
         .replace('`', '\'')
         .strip();
     return s;
   }
 
-  private static String event(TimelineEntry e) {
-    String actor = e.actor() == null || e.actor().isBlank() || e.actor().equals("remediator") ? "" : e.actor() + " ";
-    String text = escape((actor.isEmpty() ? "" : "[" + actor.strip() + "] ") + (e.event() == null ? "" : e.event()));
+  private static String event(TimelineEntry e, Stage stage) {
+    String actor = e.actor() == null ? "" : e.actor().strip();
+    boolean named = !actor.isEmpty() && !actor.equals("remediator")
+        && !(actor.equals("alertmanager") && (stage == Stage.ALERT || stage == Stage.CLOSE));
+    String text = escape((named ? actor + " – " : "") + (e.event() == null ? "" : e.event()));
     if (text.length() > MAX_EVENT_CHARS) {
       text = text.substring(0, MAX_EVENT_CHARS - 1).strip() + "…";
     }
@@ -258,25 +308,24 @@ public final class ReportDiagrams {
   }
 
   /**
-   * At most MAX_TIMELINE_ENTRIES, in their order: the most routine stages are dropped first, latest lines of a
-   * stage first; the first and the last line are always kept.
+   * Indices of at most MAX_TIMELINE_ENTRIES lines, in order: the most routine kinds are dropped first, the latest
+   * lines of a kind first; the first and the last line are always kept.
    */
-  private static List<TimelineEntry> cap(List<TimelineEntry> entries) {
+  private static List<Integer> cap(List<TimelineEntry> entries) {
     int n = entries.size();
-    if (n <= MAX_TIMELINE_ENTRIES) {
-      return entries;
-    }
     boolean[] dropped = new boolean[n];
-    IntStream.range(1, n - 1)
-        .boxed()
-        .sorted(Comparator.<Integer>comparingInt(i -> -stage(entries.get(i)).dropRank)
-            .thenComparing(Comparator.<Integer>reverseOrder()))
-        .limit(n - MAX_TIMELINE_ENTRIES)
-        .forEach(i -> dropped[i] = true);
-    List<TimelineEntry> kept = new ArrayList<>(MAX_TIMELINE_ENTRIES);
+    if (n > MAX_TIMELINE_ENTRIES) {
+      IntStream.range(1, n - 1)
+          .boxed()
+          .sorted(Comparator.<Integer>comparingInt(i -> -kind(entries.get(i)).dropRank)
+              .thenComparing(Comparator.<Integer>reverseOrder()))
+          .limit(n - MAX_TIMELINE_ENTRIES)
+          .forEach(i -> dropped[i] = true);
+    }
+    List<Integer> kept = new ArrayList<>(Math.min(n, MAX_TIMELINE_ENTRIES));
     for (int i = 0; i < n; i++) {
       if (!dropped[i]) {
-        kept.add(entries.get(i));
+        kept.add(i);
       }
     }
     return kept;
@@ -321,16 +370,6 @@ public final class ReportDiagrams {
     } catch (DateTimeParseException e) {
       return null;
     }
-  }
-
-  /** {@code HH.mm.ss} of an RFC 3339 time (no colon: Mermaid), or the text escaped. */
-  private static String clock(String at) {
-    Instant i = instant(at);
-    if (i == null) {
-      return at == null ? "?" : at;
-    }
-    String s = i.toString(); // 2026-11-29T17:40:25.453Z
-    return s.substring(0, 10) + " " + s.substring(11, 19).replace(':', '.');
   }
 
   /** {@code +0s}, {@code +45s}, {@code +2m05s}, {@code +1h02m}; {@code ?} when a time cannot be read. */

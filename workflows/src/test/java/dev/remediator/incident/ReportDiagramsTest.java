@@ -54,32 +54,38 @@ class ReportDiagramsTest {
   @Test
   void theDemoTimelineParsesIntoTheRunbookStagesInOrder() {
     List<TimelineEntry> entries = demoTimeline();
-    Timeline parsed = Timeline.parse(ReportDiagrams.timeline(entries));
+    String md = ReportDiagrams.timeline(entries);
+    assertThat(md).startsWith("Offsets from 2026-11-29T17:40:25.453Z, the first line of the timeline.\n\n```mermaid\n");
+    Timeline parsed = Timeline.parse(md);
 
-    assertThat(parsed.title()).isEqualTo("Incident timeline (offsets from 2026-11-29 17.40.25 UTC)");
+    assertThat(parsed.titles())
+        .containsExactly("Incident timeline", "Incident timeline (continued)",
+            "Incident timeline (continued)");
     assertThat(parsed.sections())
-        .containsExactly("Alert", "Assess", "Escalation", "Assess", "Diagnosis", "Plan", "Escalation", "Decision",
-            "Action", "Assess", "Verify", "Alert", "Close");
+        .containsExactly("1 · Alert", "2 · Diagnosis", "3 · Escalation", "4 · Diagnosis", "5 · Plan",
+            "6 · Escalation", "7 · Decision", "8 · Action", "9 · Verify", "10 · Close");
+    assertThat(md.split("```mermaid", -1)).hasSize(4); // 10 runs: 4 + 3 + 3
+    assertThat(parsed.periods()).containsExactly("+0s", "+1s", "+1s", "+1s", "+1s", "+2s", "+2s", "+4s", "+5s", "+6s");
     assertThat(parsed.events()).hasSize(entries.size());
-    assertThat(parsed.periods()).startsWith("+0s", "+1s").endsWith("+6s");
     // Every entry is drawn, in order, with its words (only the separators replaced).
     for (int i = 0; i < entries.size(); i++) {
       String drawn = parsed.events().get(i);
-      assertThat(drawn).doesNotContain(":", ";", "#", "\"");
+      assertThat(drawn).doesNotContain(":", ";", "#", "\"").hasSizeLessThanOrEqualTo(ReportDiagrams.MAX_EVENT_CHARS);
       String firstWords = entries.get(i).event().split("[:;(]")[0].strip();
       assertThat(drawn).contains(firstWords.length() > 30 ? firstWords.substring(0, 30) : firstWords);
     }
-    assertThat(parsed.events().get(10)).startsWith("[dba-on-call] Acknowledged the escalation");
-    assertThat(parsed.events().get(8)).endsWith("…").hasSizeLessThanOrEqualTo(ReportDiagrams.MAX_EVENT_CHARS);
+    assertThat(parsed.events().get(10)).isEqualTo("dba-on-call – Acknowledged the escalation – on it");
+    assertThat(parsed.events().get(8)).endsWith("…");
   }
 
   @Test
   void stagesFollowTheRunbook() {
-    List<Stage> stages = demoTimeline().stream().map(ReportDiagrams::stage).toList();
-    assertThat(stages)
-        .containsExactly(Stage.ALERT, Stage.ASSESS, Stage.ESCALATION, Stage.ESCALATION, Stage.ASSESS, Stage.ASSESS,
-            Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.PLAN, Stage.ESCALATION, Stage.DECISION,
-            Stage.ACTION, Stage.ASSESS, Stage.VERIFY, Stage.ALERT, Stage.CLOSE);
+    assertThat(ReportDiagrams.stages(demoTimeline()))
+        .containsExactly(Stage.ALERT, Stage.DIAGNOSIS, Stage.ESCALATION, Stage.ESCALATION, Stage.DIAGNOSIS,
+            Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.PLAN, Stage.ESCALATION,
+            Stage.DECISION, Stage.ACTION, Stage.VERIFY, Stage.VERIFY, Stage.CLOSE, Stage.CLOSE);
+    assertThat(ReportDiagrams.stage(new TimelineEntry("x", "remediator", "Service available: /health 200")))
+        .isEqualTo(Stage.DIAGNOSIS);
     assertThat(ReportDiagrams.stage(new TimelineEntry("x", "mallory", "Refused approve: not an approver")))
         .isEqualTo(Stage.DECISION);
     assertThat(ReportDiagrams.stage(new TimelineEntry("x", "remediator", "Rolling restart started (restartedAt x)")))
@@ -107,15 +113,17 @@ class ReportDiagramsTest {
     Timeline parsed = Timeline.parse(ReportDiagrams.timeline(t));
 
     assertThat(parsed.events()).hasSize(ReportDiagrams.MAX_TIMELINE_ENTRIES + 1); // + the "not drawn" note
-    assertThat(parsed.events().get(0)).startsWith("[alertmanager] Alert DatabaseConnectionPoolHigh");
-    assertThat(parsed.events()).anyMatch(e -> e.startsWith("Plan plan-1˸ terminate"))
-        .anyMatch(e -> e.startsWith("[alice] Plan plan-1 approved"))
+    assertThat(parsed.events().get(0)).startsWith("Alert DatabaseConnectionPoolHigh");
+    assertThat(parsed.events()).anyMatch(e -> e.startsWith("Plan plan-1 – terminate"))
+        .anyMatch(e -> e.startsWith("alice – Plan plan-1 approved"))
         .anyMatch(e -> e.startsWith("Terminate idle-in-transaction sessions"))
         .anyMatch(e -> e.startsWith("Closed"));
     int notDrawn = t.size() - ReportDiagrams.MAX_TIMELINE_ENTRIES;
     assertThat(parsed.events().get(parsed.events().size() - 1))
         .isEqualTo("(" + notDrawn + " routine lines not drawn, see the table)");
     assertThat(parsed.periods()).last().isEqualTo("+2h15m");
+    assertThat(parsed.sections())
+        .containsExactly("1 · Alert", "2 · Diagnosis", "3 · Plan", "4 · Decision", "5 · Action", "6 · Close");
   }
 
   @RepeatedTest(20)
@@ -189,12 +197,14 @@ class ReportDiagramsTest {
     RunbookPolicy policy = ConfigLoader.parsePolicy("warningUtilization: 0.6");
     String a = ReportDiagrams.markdown(demoTimeline(), samples, policy);
     assertThat(a).isEqualTo(ReportDiagrams.markdown(new ArrayList<>(demoTimeline()), List.copyOf(samples), policy));
-    assertThat(a).startsWith("## Timeline at a glance\n\n```mermaid\ntimeline\n").contains("## Pool utilization\n\n")
+    assertThat(a).startsWith("## Timeline at a glance\n\nOffsets from ").contains("## Pool utilization\n\n")
         .contains("warning 60% and critical 90%");
     List<String> blocks = fencedBlocks(a);
-    assertThat(blocks).hasSize(2);
-    Timeline.parse("```mermaid\n" + blocks.get(0) + "```\n");
-    assertThat(XyChart.parse("```mermaid\n" + blocks.get(1) + "```\n").lines().get(1)).containsOnly(60.0);
+    assertThat(blocks).hasSize(4); // the timeline in three parts, the chart
+    Timeline.parse(a.substring(a.indexOf("Offsets from"), a.indexOf("## Pool utilization")));
+    XyChart chart = XyChart.parse("```mermaid\n" + blocks.get(3) + "```\n");
+    assertThat(chart.lines().get(1)).containsOnly(60.0);
+    assertThat(chart.palette()).isEqualTo("#2563eb, #f59e0b, #dc2626");
   }
 
   private static List<String> fencedBlocks(String md) {
@@ -213,8 +223,8 @@ class ReportDiagramsTest {
     return fenced.substring(11, end);
   }
 
-  /** A Mermaid timeline as mermaid's lexer reads it (first matching rule wins, as in jison). */
-  record Timeline(String title, List<String> sections, List<String> periods, List<String> events) {
+  /** Mermaid timelines (one or more fenced blocks) as mermaid's lexer reads them (first matching rule wins). */
+  record Timeline(List<String> titles, List<String> sections, List<String> periods, List<String> events) {
     private static final List<Pattern> RULES =
         List.of(
             Pattern.compile("%%(?!\\{)[^\\n]*"), // 0 comment
@@ -228,13 +238,23 @@ class ReportDiagramsTest {
             Pattern.compile(":\\s[^#:\\n;]+"), // 8 event (older, stricter rule)
             Pattern.compile("[^#:\\n]+")); // 9 period
 
-    static Timeline parse(String fenced) {
-      String text = body(fenced);
-      List<String> sections = new ArrayList<>();
-      List<String> periods = new ArrayList<>();
-      List<String> events = new ArrayList<>();
-      String title = null;
+    static Timeline parse(String md) {
+      List<String> blocks = fencedBlocks(md);
+      assertThat(blocks).as("fenced mermaid blocks").isNotEmpty();
+      assertThat(md.strip()).as("a line, then nothing but fenced blocks")
+          .matches("(?s)Offsets from \\S+, the first line of the timeline\\.\\n\\n(```mermaid\\n.*?```\\s*)+");
+      Timeline all = new Timeline(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      for (String block : blocks) {
+        parseBlock(block, all);
+      }
+      // Mermaid draws sections of the same name as one: the order would be lost.
+      assertThat(all.sections()).doesNotHaveDuplicates();
+      return all;
+    }
+
+    private static void parseBlock(String text, Timeline into) {
       boolean header = false;
+      int sectionsBefore = into.sections().size();
       int pos = 0;
       while (pos < text.length()) {
         int rule = -1;
@@ -254,34 +274,41 @@ class ReportDiagramsTest {
             assertThat(header).as("one 'timeline' header").isFalse();
             header = true;
           }
-          case 6 -> title = token.substring(6).strip();
-          case 7 -> sections.add(token.substring(8).strip());
+          case 6 -> into.titles().add(token.substring(6).strip());
+          case 7 -> {
+            assertThat(into.periods()).as("one period per section").hasSize(into.sections().size());
+            into.sections().add(token.substring(8).strip());
+          }
           case 8 -> {
-            assertThat(periods).as("an event needs a period").isNotEmpty();
-            events.add(token.substring(2).strip());
+            assertThat(into.periods()).as("an event needs a period").isNotEmpty();
+            into.events().add(token.substring(2).strip());
           }
           case 9 -> {
             assertThat(header).as("header first").isTrue();
-            // jison: a period ends at ':' - the rest of the line must be events, not another period
             assertThat(token.strip()).matches("\\+(\\d+s|\\d+m\\d\\ds|\\d+h\\d\\dm|\\?)");
-            periods.add(token.strip());
+            into.periods().add(token.strip());
           }
           default -> {}
         }
         pos = m.end();
       }
       assertThat(header).isTrue();
-      return new Timeline(title, sections, periods, events);
+      assertThat(into.sections().size() - sectionsBefore).isBetween(1, ReportDiagrams.MAX_PERIODS_PER_DIAGRAM);
     }
   }
 
   /** An xychart-beta as its grammar accepts it: title, x-axis band labels, y-axis range, line series. */
-  record XyChart(String title, List<String> xLabels, double yMin, double yMax, List<List<Double>> lines) {
+  record XyChart(
+      String palette, String title, List<String> xLabels, double yMin, double yMax, List<List<Double>> lines) {
     private static final String STRING = "\"([^\"]*)\"";
     private static final String NUMBER = "(-?\\d+(?:\\.\\d+)?)";
 
     static XyChart parse(String md) {
       List<String> lines = body(md).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+      Matcher init = Pattern.compile("%%\\{init: \\{\"themeVariables\": \\{\"xyChart\": \\{\"plotColorPalette\": "
+          + "\"(#[0-9a-f]{6}(?:, #[0-9a-f]{6})*)\"}}}}%%").matcher(lines.get(0));
+      assertThat(init.matches()).as("init directive: " + lines.get(0)).isTrue();
+      lines = lines.subList(1, lines.size());
       assertThat(lines.get(0)).isEqualTo("xychart-beta");
       String title = null;
       List<String> x = null;
@@ -319,7 +346,8 @@ class ReportDiagramsTest {
       }
       double yMaxFinal = yMax;
       series.forEach(s -> assertThat(s).allSatisfy(v -> assertThat(v).isLessThanOrEqualTo(yMaxFinal)));
-      return new XyChart(title, x, yMin, yMax, series);
+      assertThat(init.group(1).split(", ")).hasSize(series.size());
+      return new XyChart(init.group(1), title, x, yMin, yMax, series);
     }
   }
 }
