@@ -32,7 +32,8 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       FireCommand.class,
       DiagnoseCommand.class,
-      InitCommand.class
+      InitCommand.class,
+      CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes (operator verbs):%n",
     exitCodeList = {
