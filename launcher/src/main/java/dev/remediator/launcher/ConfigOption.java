@@ -1,7 +1,9 @@
 package dev.remediator.launcher;
 
+import dev.remediator.config.ConfigException;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -15,6 +17,12 @@ final class ConfigOption {
   Path file;
 
   RemediatorConfig load() {
+    if (!Files.exists(file)) {
+      throw new ConfigException("configuration file not found: " + file + "\n"
+          + "Write a commented one to start from with: ./remediator init" + (file.toString().equals("remediator.yaml")
+              ? "" : " " + file)
+          + "\n(or point to yours with --config FILE or REMEDIATOR_CONFIG)");
+    }
     return ConfigLoader.load(file);
   }
 }

@@ -32,7 +32,9 @@ import picocli.CommandLine.Command;
       dev.remediator.starter.cli.ReplanCommand.class,
       ReportCommand.class,
       FireCommand.class,
-      DiagnoseCommand.class
+      DiagnoseCommand.class,
+      InitCommand.class,
+      CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes (operator verbs):%n",
     exitCodeList = {
@@ -58,11 +60,19 @@ public final class Remediator implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {
-            cmd.getErr().println("configuration error: " + e.getMessage());
+            cmd.getErr().println(configurationError(e.getMessage()));
             return ExitCodes.USAGE;
           }
           throw e;
         });
     return cli;
+  }
+
+  /** One problem on one line; several as an indented list (each line names file:line:column and key). */
+  static String configurationError(String message) {
+    if (!message.contains("\n")) {
+      return "configuration error: " + message;
+    }
+    return "configuration error:\n  " + message.replace("\n", "\n  ");
   }
 }

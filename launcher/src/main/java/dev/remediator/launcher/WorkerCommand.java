@@ -56,11 +56,14 @@ final class WorkerCommand implements Callable<Integer> {
             metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
       WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embeddedServer);
       factory.start();
+      dev.remediator.worker.OpenIncidentsGauge open =
+          dev.remediator.worker.OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
           + temporal.namespace()
           + (http != null ? "; metrics on " + metricsHost + ":" + http.port() + "/metrics" : ""));
       Services.awaitShutdown(
           () -> {
+            open.close();
             factory.shutdown();
             factory.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
             Services.close(scope);

@@ -304,11 +304,7 @@ public final class AlertReceiver implements AutoCloseable {
   }
 
   static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    return UserMessages.of(e);
   }
 
   static void error(Context ctx, int status, String message) {

@@ -44,112 +44,137 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * Parses and checks a configuration. Every problem found is reported, one per line, as {@code
+   * source:line:column: key.path: what is wrong} (unknown keys with the closest known one).
+   */
   public static RemediatorConfig parse(String yaml, String source) {
+    ConfigProblems problems = ConfigProblems.of(YAML, yaml, source);
+    JsonNode root;
     try {
-      JsonNode root = YAML.readTree(yaml);
-      if (root == null || !root.isObject()) {
-        throw new ConfigException(source + ": expected a YAML mapping at the top level");
-      }
-      ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
-      JsonNode fileDefaults = ((ObjectNode) root).remove("defaults");
-      if (fileDefaults != null) {
-        merge(defaults, fileDefaults, source + ": defaults");
-      }
-      JsonNode targets = root.get("targets");
-      if (targets instanceof ArrayNode array) {
-        for (JsonNode t : array) {
-          if (t instanceof ObjectNode target) {
-            ObjectNode policy = defaults.deepCopy();
-            JsonNode own = target.get("policy");
-            if (own != null) {
-              merge(policy, own, source + ": policy of " + target.path("service").asText("?"));
-            }
-            target.set("policy", policy);
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(problems.describe(e, ""), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException(source + ": expected a YAML mapping at the top level (taskQueue, receiver,"
+          + " notifications, defaults, targets; ./remediator init writes a commented example)");
+    }
+    ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    JsonNode fileDefaults = ((ObjectNode) root).remove("defaults");
+    if (fileDefaults != null && !fileDefaults.isNull()) {
+      merge(defaults, fileDefaults, "defaults", problems);
+      bind(defaults, RunbookPolicy.class, "defaults", problems);
+    }
+    JsonNode targets = root.get("targets");
+    if (targets instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        if (array.get(i) instanceof ObjectNode target) {
+          ObjectNode policy = defaults.deepCopy();
+          JsonNode own = target.get("policy");
+          if (own != null && !own.isNull()) {
+            merge(policy, own, "targets[" + i + "].policy", problems);
           }
+          target.set("policy", policy);
         }
       }
-      RemediatorConfig config = YAML.treeToValue(root, RemediatorConfig.class);
-      validate(config, source);
-      return config;
-    } catch (ConfigException e) {
-      throw e;
+    }
+    RemediatorConfig config = bind(root, RemediatorConfig.class, "", problems);
+    validate(config, problems);
+    return config;
+  }
+
+  private static <T> T bind(JsonNode tree, Class<T> type, String path, ConfigProblems problems) {
+    try {
+      return YAML.treeToValue(tree, type);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source + ": " + e.getOriginalMessage(), e);
+      throw new ConfigException(problems.describe(e, path), e);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(source + ": " + e.getMessage(), e);
+      throw new ConfigException(problems.at(path, e.getMessage()), e);
     }
   }
 
   /** A runbook policy from a YAML mapping of overrides over the runbook's defaults (e.g. {@code "maxRestarts: 1"}). */
   public static RunbookPolicy parsePolicy(String yaml) {
+    ConfigProblems problems = ConfigProblems.of(YAML, yaml, "policy");
+    ObjectNode policy = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    JsonNode overrides;
     try {
-      ObjectNode policy = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
-      JsonNode overrides = YAML.readTree(yaml);
-      if (overrides != null && !overrides.isMissingNode() && !overrides.isNull()) {
-        merge(policy, overrides, "policy");
-      }
-      return YAML.treeToValue(policy, RunbookPolicy.class);
+      overrides = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ConfigException("policy: " + e.getOriginalMessage(), e);
+      throw new ConfigException(problems.describe(e, ""), e);
     }
+    if (overrides != null && !overrides.isMissingNode() && !overrides.isNull()) {
+      merge(policy, overrides, "", problems);
+    }
+    return bind(policy, RunbookPolicy.class, "", problems);
   }
 
-  private static void merge(ObjectNode into, JsonNode overrides, String where) {
+  private static void merge(ObjectNode into, JsonNode overrides, String path, ConfigProblems problems) {
     if (!overrides.isObject()) {
-      throw new ConfigException(where + ": expected a mapping");
+      throw new ConfigException(problems.at(path, "expected a mapping of keys to values, not "
+          + ConfigProblems.describeNode(overrides)));
     }
+    List<String> known = new ArrayList<>();
+    into.fieldNames().forEachRemaining(known::add);
     for (var e : overrides.properties()) {
       // RunbookPolicy tolerates unknown fields in workflow history; in a config file they are typos.
       if (!into.has(e.getKey())) {
-        throw new ConfigException(where + ": unknown setting '" + e.getKey() + "'");
+        throw new ConfigException(problems.unknownKey(path, e.getKey(), known));
       }
       into.set(e.getKey(), e.getValue());
     }
   }
 
-  private static void validate(RemediatorConfig config, String source) {
+  private static void validate(RemediatorConfig config, ConfigProblems at) {
     List<String> problems = new ArrayList<>();
-    Set<String> channels = validateChannels(config.notifications(), problems);
+    Set<String> channels = validateChannels(config.notifications(), problems, at);
     if (config.targets() == null || config.targets().isEmpty()) {
-      problems.add("no targets configured");
+      problems.add(at.at("targets", "no targets configured: Remediator acts only on the targets listed here"));
     } else {
       Set<String> ids = new HashSet<>();
       for (int i = 0; i < config.targets().size(); i++) {
         TargetConfig t = config.targets().get(i);
-        String at = "targets[" + i + "]";
-        if (blank(t.service()) || blank(t.namespace()) || blank(t.database())) {
-          problems.add(at + ": service, namespace and database are required");
+        String path = "targets[" + i + "]";
+        if (t == null) {
+          problems.add(at.at(path, "expected a target (service, namespace, database, postgres, ...)"));
           continue;
         }
-        at = "target " + t.target().id();
+        if (blank(t.service()) || blank(t.namespace()) || blank(t.database())) {
+          problems.add(at.at(path, "service, namespace and database are required"));
+          continue;
+        }
         if (!ids.add(t.target().id())) {
-          problems.add(at + ": configured twice");
+          problems.add(at.at(path, "target " + t.target().id() + " is configured twice"));
         }
         if (t.postgres() == null || blank(t.postgres().url())) {
-          problems.add(at + ": postgres.url is required");
+          problems.add(at.at(path + ".postgres.url", "required (e.g. jdbc:postgresql://host:5432/" + t.database()
+              + ")"));
         } else if (!t.postgres().url().startsWith("jdbc:postgresql:")) {
-          problems.add(at + ": postgres.url must start with jdbc:postgresql:");
+          problems.add(at.at(path + ".postgres.url", "must start with jdbc:postgresql:"));
         }
         RunbookPolicy p = t.policy();
         if (!(p.warningUtilization() > 0 && p.warningUtilization() < p.criticalUtilization()
             && p.criticalUtilization() <= 1)) {
-          problems.add(at + ": need 0 < warningUtilization < criticalUtilization <= 1");
+          problems.add(at.at(policyPath(at, i, "warningUtilization"),
+              "need 0 < warningUtilization < criticalUtilization <= 1 (fractions, e.g. 0.7 and 0.9)"));
         }
         if (p.maxSessionsPerTermination() < 1) {
-          problems.add(at + ": maxSessionsPerTermination must be at least 1");
+          problems.add(at.at(policyPath(at, i, "maxSessionsPerTermination"), "must be at least 1"));
         }
         if (p.verifySamples() < 1) {
-          problems.add(at + ": verifySamples must be at least 1");
+          problems.add(at.at(policyPath(at, i, "verifySamples"), "must be at least 1"));
         }
         if (p.terminateSessions() == null) {
-          problems.add(at + ": terminateSessions must be one of auto, approve, dry_run, off");
+          problems.add(at.at(policyPath(at, i, "terminateSessions"), "must be one of auto, approve, dry_run, off"));
         }
         if (p.escalation() != null) {
           for (EscalationTier tier : p.escalation()) {
             for (String channel : tier.channels() == null ? List.<String>of() : tier.channels()) {
               if (!channels.contains(channel)) {
-                problems.add(at + ": escalation tier " + tier.name() + " names channel '" + channel
-                    + "', which is not in notifications.channels");
+                problems.add(at.at(policyPath(at, i, "escalation"), "tier " + tier.name() + " names channel '"
+                    + channel + "', which is not in notifications.channels"
+                    + suggestion(channel, channels)));
               }
             }
           }
@@ -157,40 +182,56 @@ public final class ConfigLoader {
       }
     }
     if (!problems.isEmpty()) {
-      throw new ConfigException(source + ": " + String.join("; ", problems));
+      throw new ConfigException(String.join("\n", new java.util.LinkedHashSet<>(problems)));
     }
   }
 
+  /** Where a target's policy value was written: its own policy, else the file's defaults. */
+  private static String policyPath(ConfigProblems at, int target, String key) {
+    String own = "targets[" + target + "].policy." + key;
+    if (at.located(own) || !at.located("defaults." + key)) {
+      return own;
+    }
+    return "defaults." + key;
+  }
+
+  private static String suggestion(String name, Set<String> known) {
+    String s = ConfigProblems.closest(name, known);
+    return s == null ? "" : "; did you mean '" + s + "'?";
+  }
+
   /** Channel names must be unique, types known, and each needs its secret's source (env var or file). */
-  private static Set<String> validateChannels(NotificationsConfig notifications, List<String> problems) {
-    Set<String> names = new HashSet<>();
+  private static Set<String> validateChannels(
+      NotificationsConfig notifications, List<String> problems, ConfigProblems located) {
+    Set<String> names = new java.util.TreeSet<>();
     if (notifications == null || notifications.channels() == null) {
       return names;
     }
     for (int i = 0; i < notifications.channels().size(); i++) {
       NotificationsConfig.Channel c = notifications.channels().get(i);
-      if (blank(c.name())) {
-        problems.add("notifications.channels[" + i + "]: name is required");
+      String at = "notifications.channels[" + i + "]";
+      if (c == null || blank(c.name())) {
+        problems.add(located.at(at, "name is required"));
         continue;
       }
-      String at = "channel " + c.name();
       if (!names.add(c.name())) {
-        problems.add(at + ": configured twice");
+        problems.add(located.at(at, "channel " + c.name() + " is configured twice"));
       }
       String type = c.type() == null ? "" : c.type().toLowerCase(java.util.Locale.ROOT);
       boolean url = !blank(c.urlEnv()) || !blank(c.urlFile());
       switch (type) {
         case "slack", "webhook" -> {
           if (!url) {
-            problems.add(at + ": urlEnv or urlFile is required (the URL is a secret)");
+            problems.add(located.at(at, "urlEnv or urlFile is required (the URL is a secret)"));
           }
         }
         case "pagerduty" -> {
           if (blank(c.routingKeyEnv()) && blank(c.routingKeyFile())) {
-            problems.add(at + ": routingKeyEnv or routingKeyFile is required");
+            problems.add(located.at(at, "routingKeyEnv or routingKeyFile is required"));
           }
         }
-        default -> problems.add(at + ": type must be slack, pagerduty or webhook, not '" + c.type() + "'");
+        default -> problems.add(located.at(at + ".type", "must be slack, pagerduty or webhook, not '"
+            + (c.type() == null ? "" : c.type()) + "'"));
       }
     }
     return names;
@@ -219,6 +260,9 @@ public final class ConfigLoader {
     }
   }
 
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = false)
+  private abstract static class StrictKeys {}
+
   private static ObjectMapper newMapper() {
     SimpleModule durations = new SimpleModule("durations");
     durations.addDeserializer(Duration.class, new Durations.Deserializer());
@@ -234,6 +278,9 @@ public final class ConfigLoader {
         });
     return YAMLMapper.builder()
         .addModule(durations)
+        // The policy records tolerate unknown fields in workflow history; in a configuration file they are typos.
+        .addMixIn(RunbookPolicy.class, StrictKeys.class)
+        .addMixIn(EscalationTier.class, StrictKeys.class)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
         .build();

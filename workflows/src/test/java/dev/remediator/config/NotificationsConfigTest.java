@@ -50,12 +50,13 @@ class NotificationsConfigTest {
             - {name: database, channels: [a, nowhere], ackTimeout: 10m}
         """ + TARGET, "f.yaml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("channel a: urlEnv or urlFile is required (the URL is a secret)")
-        .hasMessageContaining("channel a: configured twice")
-        .hasMessageContaining("channel a: routingKeyEnv or routingKeyFile is required")
-        .hasMessageContaining("channel b: type must be slack, pagerduty or webhook, not 'teams'")
-        .hasMessageContaining("notifications.channels[3]: name is required")
-        .hasMessageContaining("escalation tier database names channel 'nowhere', which is not in"
+        .hasMessageContaining("f.yaml:3:7: notifications.channels[0]: urlEnv or urlFile is required (the URL is a secret)")
+        .hasMessageContaining("f.yaml:4:7: notifications.channels[1]: channel a is configured twice")
+        .hasMessageContaining("f.yaml:4:7: notifications.channels[1]: routingKeyEnv or routingKeyFile is required")
+        .hasMessageContaining(
+            "f.yaml:5:17: notifications.channels[2].type: must be slack, pagerduty or webhook, not 'teams'")
+        .hasMessageContaining("f.yaml:6:7: notifications.channels[3]: name is required")
+        .hasMessageContaining("f.yaml:8:3: defaults.escalation: tier database names channel 'nowhere', which is not in"
             + " notifications.channels");
   }
 }

@@ -10,6 +10,7 @@ import io.temporal.client.WorkflowExecutionDescription;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code remediator show ID}: the incident's status query, human-readable. */
@@ -25,8 +26,20 @@ public final class ShowCommand extends TemporalCommand {
   @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
   String incidentId;
 
+  @Option(names = "--watch", description = "Follow the incident until it closes (Ctrl-C to stop): redrawn on a"
+      + " terminal, new lines only otherwise.")
+  boolean watch;
+
+  @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2",
+      description = "Seconds between polls with --watch (default ${DEFAULT-VALUE}).")
+  int intervalSeconds;
+
   @Override
   protected int run(IncidentClient incidents) {
+    if (watch && !output.json()) {
+      return IncidentWatch.follow(incidents, incidentId, output.out(), java.time.Duration.ofSeconds(
+          Math.max(1, intervalSeconds)));
+    }
     WorkflowExecutionDescription d = incidents.describe(incidentId);
     IncidentStatus s = incidents.status(incidentId);
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");

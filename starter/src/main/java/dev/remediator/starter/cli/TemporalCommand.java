@@ -60,11 +60,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   }
 
   static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    return dev.remediator.starter.UserMessages.of(e);
   }
 
   /** Fails with exit 4 unless the incident has a running run. */
