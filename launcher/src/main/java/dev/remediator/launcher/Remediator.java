@@ -31,7 +31,8 @@ import picocli.CommandLine.Command;
       AckCommand.class,
       ReportCommand.class,
       FireCommand.class,
-      DiagnoseCommand.class
+      DiagnoseCommand.class,
+      BenchCommand.class
     },
     exitCodeListHeading = "%nExit codes (operator verbs):%n",
     exitCodeList = {
