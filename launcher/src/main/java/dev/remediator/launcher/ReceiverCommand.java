@@ -24,8 +24,26 @@ import picocli.CommandLine.Option;
 final class ReceiverCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 
-  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host",
+      defaultValue = "${env:REMEDIATOR_RECEIVER_HOST:-127.0.0.1}",
+      description = "Listen address (default: $REMEDIATOR_RECEIVER_HOST or ${DEFAULT-VALUE}; 0.0.0.0 for every"
+          + " interface, e.g. in a pod).")
   String host;
+
+  @Option(
+      names = "--body-deadline",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description = "A request body not complete within this is answered 408 (default ${DEFAULT-VALUE}).")
+  int bodyDeadlineSeconds;
+
+  @Option(
+      names = "--max-requests-per-client",
+      paramLabel = "N",
+      defaultValue = "128",
+      description = "Requests in progress per remote address; more are answered 429 (default ${DEFAULT-VALUE}).")
+  int maxRequestsPerClient;
 
   @Option(names = "--port", description = "Listen port (default: receiver.port from the config, else 8080).")
   Integer port;
@@ -47,7 +65,10 @@ final class ReceiverCommand implements Callable<Integer> {
             TemporalConnection.connect(
                 null, ClientTuning.failFast(Duration.ofSeconds(temporalTimeoutSeconds), scope));
         AlertReceiver receiver =
-            new AlertReceiver(cfg, new IncidentClient(temporal.client(), cfg), metrics)
+            new AlertReceiver(cfg, new IncidentClient(temporal.client(), cfg), metrics,
+                    AlertReceiver.Limits.DEFAULT
+                        .withBodyDeadline(Duration.ofSeconds(bodyDeadlineSeconds))
+                        .withMaxRequestsPerClient(maxRequestsPerClient))
                 .start(host, port != null ? port : cfg.receiverOrDefault().portOrDefault())) {
       System.out.println("receiver listening on " + host + ":" + receiver.port() + AlertReceiver.WEBHOOK_PATH);
       Services.awaitShutdown(() -> Services.close(scope));

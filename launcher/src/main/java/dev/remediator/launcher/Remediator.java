@@ -34,7 +34,8 @@ import picocli.CommandLine.Command;
       FireCommand.class,
       DiagnoseCommand.class,
       InitCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      BenchCommand.class
     },
     exitCodeListHeading = "%nExit codes (operator verbs):%n",
     exitCodeList = {

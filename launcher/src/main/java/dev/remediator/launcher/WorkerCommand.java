@@ -6,6 +6,7 @@ import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.worker.MetricsServer;
 import dev.remediator.worker.RemediatorWorker;
 import dev.remediator.worker.WorkerMetrics;
+import dev.remediator.worker.WorkerTuning;
 import io.temporal.worker.WorkerFactory;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -35,9 +36,46 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-host",
       paramLabel = "ADDRESS",
-      defaultValue = "0.0.0.0",
-      description = "Listen address of the metrics endpoint (default ${DEFAULT-VALUE}).")
+      defaultValue = "${env:REMEDIATOR_METRICS_HOST:-127.0.0.1}",
+      description = "Listen address of the metrics endpoint (default: $REMEDIATOR_METRICS_HOST or"
+          + " ${DEFAULT-VALUE}; 0.0.0.0 for every interface, e.g. in a pod).")
   String metricsHost;
+
+  @Option(
+      names = "--workflow-cache-size",
+      paramLabel = "N",
+      description = "Incidents kept in memory between workflow tasks (default " + 32 + "; others are replayed"
+          + " from history when they wake).")
+  Integer workflowCacheSize;
+
+  @Option(
+      names = "--max-workflow-threads",
+      paramLabel = "N",
+      description = "Threads running workflow code, at least the cache size (default 40).")
+  Integer maxWorkflowThreads;
+
+  @Option(
+      names = "--max-concurrent-activities",
+      paramLabel = "N",
+      description = "Activities executed at once (default 16).")
+  Integer maxConcurrentActivities;
+
+  @Option(
+      names = "--max-concurrent-workflow-tasks",
+      paramLabel = "N",
+      description = "Workflow tasks executed at once (default 8).")
+  Integer maxConcurrentWorkflowTasks;
+
+  WorkerTuning tuning() {
+    WorkerTuning d = WorkerTuning.DEFAULT;
+    return new WorkerTuning(
+        workflowCacheSize != null ? workflowCacheSize : d.workflowCacheSize(),
+        maxWorkflowThreads != null ? maxWorkflowThreads : d.maxWorkflowThreads(),
+        maxConcurrentWorkflowTasks != null ? maxConcurrentWorkflowTasks : d.maxConcurrentWorkflowTasks(),
+        maxConcurrentActivities != null ? maxConcurrentActivities : d.maxConcurrentActivities(),
+        d.workflowPollers(),
+        d.activityPollers());
+  }
 
   @Option(
       names = "--embedded-server",
@@ -49,12 +87,19 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     RemediatorConfig cfg = config.load();
+    WorkerTuning tuning;
+    try {
+      tuning = tuning();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
     WorkerMetrics metrics = new WorkerMetrics();
     Scope scope = metrics.temporalScope(Duration.ofSeconds(5));
     try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope));
         MetricsServer http =
             metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
-      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embeddedServer);
+      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embeddedServer, tuning);
       factory.start();
       dev.remediator.worker.OpenIncidentsGauge open =
           dev.remediator.worker.OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));

@@ -5,8 +5,11 @@ import dev.remediator.config.Secrets;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Alert;
 import dev.remediator.starter.AlertmanagerPayload.AlertmanagerAlert;
+import dev.remediator.config.EscalationCheck;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import jakarta.servlet.DispatcherType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,20 +56,66 @@ public final class AlertReceiver implements AutoCloseable {
   private final ReceiverMetrics metrics;
   private final byte[] webhookToken;
   private final Javalin app;
-  private final Map<DeliveryKey, CompletableFuture<IncidentClient.Delivery>> inFlight = new ConcurrentHashMap<>();
+  private final Limits limits;
+  private final AcceptedAlerts acceptedAlerts;
+  private final RequestGate gate;
+  private final ScheduledExecutorService timer;
+  private final Map<BatchKey, CompletableFuture<IncidentClient.DeliveryResult>> inFlight = new ConcurrentHashMap<>();
 
-  /** The identity of one alert delivery: identical ones arriving together are coalesced. */
-  private record DeliveryKey(
-      String incidentId, String status, String alertName, String severity, String fingerprint, String startsAt) {}
+  /** The identity of one incident's part of a delivery: identical ones arriving together are coalesced. */
+  private record BatchKey(String incidentId, List<AcceptedAlerts.Key> alerts) {}
+
+  /**
+   * How the receiver protects itself and Temporal.
+   *
+   * @param bodyDeadline a request body not complete within it is answered 408
+   * @param maxRequestsPerClient requests in progress per remote address; more are answered 429
+   * @param acceptedAlerts accepted alerts remembered in all (the least recently used incidents forgotten first)
+   * @param acceptedAlertsPerIncident alerts remembered per incident (8,192 covers a full 1 MiB delivery)
+   * @param acceptedFor how long an accepted alert answers a repeat without a Temporal call
+   */
+  public record Limits(
+      Duration bodyDeadline,
+      int maxRequestsPerClient,
+      int acceptedAlerts,
+      int acceptedAlertsPerIncident,
+      Duration acceptedFor) {
+    public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), 128, 200_000, 8_192, Duration.ofMinutes(5));
+
+    public Limits withBodyDeadline(Duration d) {
+      return new Limits(d, maxRequestsPerClient, acceptedAlerts, acceptedAlertsPerIncident, acceptedFor);
+    }
+
+    public Limits withMaxRequestsPerClient(int n) {
+      return new Limits(bodyDeadline, n, acceptedAlerts, acceptedAlertsPerIncident, acceptedFor);
+    }
+  }
 
   public AlertReceiver(RemediatorConfig config, IncidentClient incidents) {
     this(config, incidents, new ReceiverMetrics());
   }
 
   public AlertReceiver(RemediatorConfig config, IncidentClient incidents, ReceiverMetrics metrics) {
+    this(config, incidents, metrics, Limits.DEFAULT);
+  }
+
+  public AlertReceiver(RemediatorConfig config, IncidentClient incidents, ReceiverMetrics metrics, Limits limits) {
     this.config = config;
     this.incidents = incidents;
     this.metrics = metrics;
+    this.limits = limits;
+    this.acceptedAlerts =
+        new AcceptedAlerts(limits.acceptedAlerts(), limits.acceptedAlertsPerIncident(), limits.acceptedFor());
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "receiver-body-deadline");
+          t.setDaemon(true);
+          return t;
+        });
+    this.gate = new RequestGate(MAX_BODY_BYTES, limits.bodyDeadline(), limits.maxRequestsPerClient(), timer, metrics);
+    for (String warning : EscalationCheck.warnings(config)) {
+      log.warn(warning);
+    }
     var receiver = config.receiverOrDefault();
     this.webhookToken =
         receiver.authDisabled()
@@ -79,6 +132,15 @@ public final class AlertReceiver implements AutoCloseable {
             cfg -> {
               cfg.showJavalinBanner = false;
               cfg.http.maxRequestSize = MAX_BODY_BYTES;
+              cfg.http.prefer405over404 = true;
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              cfg.jetty.modifyServletContextHandler(
+                  handler -> {
+                    handler.setErrorHandler(new JsonErrorHandler());
+                    FilterHolder holder = new FilterHolder(gate);
+                    holder.setAsyncSupported(true);
+                    handler.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+                  });
             });
     app.post(WEBHOOK_PATH, this::webhook);
     app.post("/incidents/{id}/approve", ctx -> approvals.handle(ctx, ApprovalApi.Action.APPROVE));
@@ -100,6 +162,21 @@ public final class AlertReceiver implements AutoCloseable {
           }
           error(ctx, e.status, e.getMessage());
         });
+    app.exception(
+        HttpResponseException.class,
+        (e, ctx) -> error(ctx, e.getStatus(), e.getMessage() == null || e.getMessage().isBlank()
+            ? "request refused" : clean(e.getMessage())));
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          log.warn("{} {} failed", ctx.method(), ctx.path(), e);
+          error(ctx, 500, "internal error while handling " + ctx.method() + " " + ctx.path());
+        });
+    app.error(405, ctx -> {
+      String allowed = allowedMethods(ctx.path());
+      ctx.header("Allow", allowed);
+      error(ctx, 405, "method " + ctx.method() + " is not allowed on " + ctx.path() + " (allowed: " + allowed + ")");
+    });
     app.error(404, ctx -> {
       if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint")) {
         error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
@@ -122,9 +199,33 @@ public final class AlertReceiver implements AutoCloseable {
     return metrics;
   }
 
+  /** Requests in progress from {@code client} (a remote address), slow bodies being read included. */
+  public int requestsInProgress(String client) {
+    return gate.inProgress(client);
+  }
+
+  /**
+   * Forgets which alerts Temporal accepted, so the next delivery of each goes to Temporal again. For a test that
+   * ends incidents behind the receiver's back (terminate); the receiver itself needs it never.
+   */
+  void forgetAcceptedAlerts() {
+    for (TargetConfig t : config.targets()) {
+      acceptedAlerts.invalidate(t.target().incidentId());
+    }
+  }
+
   @Override
   public void close() {
     app.stop();
+    timer.shutdownNow();
+  }
+
+  /** The methods a known path answers; used for 405. */
+  static String allowedMethods(String path) {
+    if (path.equals(WEBHOOK_PATH) || path.startsWith("/incidents/")) {
+      return "POST";
+    }
+    return "GET";
   }
 
   private void ready(Context ctx) {
@@ -136,22 +237,49 @@ public final class AlertReceiver implements AutoCloseable {
   }
 
   private void webhook(Context ctx) {
-    if (webhookToken != null) {
-      byte[] given = ApiTokens.bearer(ctx.header("Authorization"));
-      if (given == null) {
-        throw new HttpProblem(401, ReceiverMetrics.UNAUTHORIZED, "missing bearer token (Authorization: Bearer ...)");
+    long started = System.nanoTime();
+    String outcome = "refused";
+    int alertCount = -1;
+    try {
+      if (webhookToken != null) {
+        byte[] given = ApiTokens.bearer(ctx.header("Authorization"));
+        if (given == null) {
+          throw new HttpProblem(401, ReceiverMetrics.UNAUTHORIZED, "missing bearer token (Authorization: Bearer ...)");
+        }
+        if (!MessageDigest.isEqual(given, webhookToken)) {
+          throw new HttpProblem(401, ReceiverMetrics.UNAUTHORIZED, "wrong bearer token");
+        }
       }
-      if (!MessageDigest.isEqual(given, webhookToken)) {
-        throw new HttpProblem(401, ReceiverMetrics.UNAUTHORIZED, "wrong bearer token");
-      }
+      requireJson(ctx, ReceiverMetrics.UNSUPPORTED_MEDIA_TYPE);
+      AlertmanagerPayload payload = AlertmanagerPayload.parse(readBody(ctx, MAX_BODY_BYTES));
+      alertCount = payload.alerts().size();
+      outcome = deliver(ctx, payload.alerts());
+    } catch (HttpProblem e) {
+      outcome = e.status + " " + e.getMessage();
+      throw e;
+    } finally {
+      log.info("delivery from {}: {} alerts; {}; {} ms", ctx.req().getRemoteAddr(),
+          alertCount < 0 ? "?" : alertCount, outcome, (System.nanoTime() - started) / 1_000_000);
     }
-    requireJson(ctx, ReceiverMetrics.UNSUPPORTED_MEDIA_TYPE);
-    AlertmanagerPayload payload = AlertmanagerPayload.parse(readBody(ctx, MAX_BODY_BYTES));
+  }
 
-    List<AlertmanagerAlert> alerts = payload.alerts();
+  /** One incident's part of a delivery: its alerts (in delivery order) and their indexes in the payload. */
+  private static final class Group {
+    final TargetConfig target;
+    final List<Integer> indexes = new ArrayList<>();
+    final List<Alert> alerts = new ArrayList<>();
+
+    Group(TargetConfig target) {
+      this.target = target;
+    }
+  }
+
+  /** Groups the alerts per incident, makes at most one Temporal call per incident, answers; returns the log summary. */
+  private String deliver(Context ctx, List<AlertmanagerAlert> alerts) {
     metrics.received(alerts.size());
     List<Map<String, Object>> accepted = new ArrayList<>();
     List<Map<String, Object>> ignored = new ArrayList<>();
+    Map<String, Group> groups = new LinkedHashMap<>();
     for (int i = 0; i < alerts.size(); i++) {
       AlertmanagerAlert a = alerts.get(i);
       Optional<TargetConfig> target = config.targetForLabels(a.labels());
@@ -172,38 +300,68 @@ public final class AlertReceiver implements AutoCloseable {
         ignored.add(e);
         continue;
       }
-      Alert alert = toAlert(a);
-      String incidentId = target.get().target().incidentId();
+      Group g = groups.computeIfAbsent(target.get().target().incidentId(), id -> new Group(target.get()));
+      g.indexes.add(i);
+      g.alerts.add(toAlert(a));
+    }
+    StringBuilder summary = new StringBuilder();
+    for (Map.Entry<String, Group> entry : groups.entrySet()) {
+      String incidentId = entry.getKey();
+      Group g = entry.getValue();
+      String result;
       IncidentClient.Delivery d;
       try {
-        d = deliverOnce(target.get(), alert);
+        d = deliverOnce(incidentId, g);
       } catch (RuntimeException e) {
-        log.warn("Temporal did not accept alert {} for {}: {}", a.fingerprint(), incidentId, e.toString());
+        // Temporal failed: what it accepted before may be gone too (an in-memory dev server restarted, a namespace
+        // recreated), so nothing is answered from memory until Temporal accepts it again.
+        acceptedAlerts.clear();
+        log.warn("Temporal did not accept {} alert(s) for {}: {}", g.alerts.size(), incidentId, describe(e));
         metrics.rejected(ReceiverMetrics.TEMPORAL_UNAVAILABLE);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", "Temporal did not accept alerts[" + i + "] for " + incidentId + " ("
-            + rootMessage(e) + "); nothing is lost, retry the delivery");
+        body.put("error", "Temporal did not accept alerts" + g.indexes + " for " + incidentId + " (" + describe(e)
+            + "); nothing is lost, retry the delivery");
         body.put("accepted", accepted);
         ctx.status(503).header("Retry-After", "10").json(body);
-        return;
+        return summary.append(summary.length() > 0 ? ", " : "").append(incidentId).append(": 503 Temporal unavailable")
+            .toString();
       }
-      Map<String, Object> e = entry(i, a, incidentId);
-      switch (d) {
-        case STARTED -> {
-          metrics.incidentStarted();
-          e.put("outcome", "started");
-          accepted.add(e);
-        }
-        case SIGNALLED -> {
-          e.put("outcome", "signalled");
-          accepted.add(e);
-        }
-        case NO_OPEN_INCIDENT -> {
-          metrics.ignored(ReceiverMetrics.RESOLVED_WITHOUT_INCIDENT);
-          e.put("reason", "resolved, and no incident is open for " + incidentId);
-          ignored.add(e);
+      for (int k = 0; k < g.indexes.size(); k++) {
+        int i = g.indexes.get(k);
+        Map<String, Object> e = entry(i, alerts.get(i), incidentId);
+        switch (d) {
+          case STARTED -> {
+            e.put("outcome", k == 0 ? "started" : "signalled");
+            accepted.add(e);
+          }
+          case SIGNALLED -> {
+            e.put("outcome", "signalled");
+            accepted.add(e);
+          }
+          case DUPLICATE -> {
+            e.put("outcome", "duplicate");
+            accepted.add(e);
+          }
+          case NO_OPEN_INCIDENT -> {
+            metrics.ignored(ReceiverMetrics.RESOLVED_WITHOUT_INCIDENT);
+            e.put("reason", "resolved, and no incident is open for " + incidentId);
+            ignored.add(e);
+          }
         }
       }
+      if (d == IncidentClient.Delivery.STARTED) {
+        metrics.incidentStarted();
+      }
+      result = switch (d) {
+        case STARTED -> "started";
+        case SIGNALLED -> "signalled";
+        case DUPLICATE -> "duplicate (no Temporal call)";
+        case NO_OPEN_INCIDENT -> "no open incident";
+      };
+      if (summary.length() > 0) {
+        summary.append(", ");
+      }
+      summary.append(incidentId).append(": ").append(g.alerts.size()).append(" alert(s) ").append(result);
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("received", alerts.size());
@@ -211,27 +369,42 @@ public final class AlertReceiver implements AutoCloseable {
     body.put("ignoredCount", ignored.size());
     body.put("ignored", ignored);
     ctx.status(200).json(body);
+    if (!ignored.isEmpty()) {
+      summary.append(summary.length() > 0 ? "; " : "").append(ignored.size()).append(" ignored");
+    }
+    return summary.length() == 0 ? "nothing for a configured target" : summary.toString();
   }
 
-  /** Identical deliveries in flight at the same moment share one Temporal call and its outcome. */
-  private IncidentClient.Delivery deliverOnce(TargetConfig target, Alert alert) {
-    DeliveryKey key =
-        new DeliveryKey(target.target().incidentId(), alert.status(), alert.alertName(), alert.severity(),
-            alert.fingerprint(), alert.startsAt());
-    CompletableFuture<IncidentClient.Delivery> mine = new CompletableFuture<>();
-    CompletableFuture<IncidentClient.Delivery> running = inFlight.putIfAbsent(key, mine);
+  /**
+   * One incident's alerts of a delivery as at most one Temporal call. If Temporal already accepted every one of them
+   * for the incident's run, none (DUPLICATE); otherwise the whole group in one signal. Identical groups in flight at
+   * the same moment (an HA pair) share one call and its outcome.
+   */
+  private IncidentClient.Delivery deliverOnce(String incidentId, Group g) {
+    if (acceptedAlerts.unrecorded(incidentId, g.alerts).isEmpty()) {
+      metrics.deduplicated(g.alerts.size());
+      return IncidentClient.Delivery.DUPLICATE;
+    }
+    BatchKey key = new BatchKey(incidentId, g.alerts.stream().map(AcceptedAlerts.Key::of).toList());
+    CompletableFuture<IncidentClient.DeliveryResult> mine = new CompletableFuture<>();
+    CompletableFuture<IncidentClient.DeliveryResult> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
       try {
-        IncidentClient.Delivery d = running.join();
+        IncidentClient.Delivery d = running.join().outcome();
         return d == IncidentClient.Delivery.STARTED ? IncidentClient.Delivery.SIGNALLED : d;
       } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
     try {
-      IncidentClient.Delivery d = incidents.deliver(target, alert);
+      IncidentClient.DeliveryResult d = incidents.deliver(g.target, g.alerts);
+      if (d.outcome() == IncidentClient.Delivery.NO_OPEN_INCIDENT) {
+        acceptedAlerts.invalidate(incidentId);
+      } else {
+        acceptedAlerts.accepted(incidentId, d.runId(), g.alerts);
+      }
       mine.complete(d);
-      return d;
+      return d.outcome();
     } catch (RuntimeException e) {
       mine.completeExceptionally(e);
       throw e;
@@ -281,8 +454,11 @@ public final class AlertReceiver implements AutoCloseable {
         out.write(buffer, 0, n);
       }
       return out.toByteArray();
-    } catch (IOException e) {
-      throw new HttpProblem(400, ReceiverMetrics.MALFORMED, "could not read the body: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof HttpProblem p) {
+        throw p;
+      }
+      throw new HttpProblem(400, ReceiverMetrics.MALFORMED, "could not read the body: " + describe(e));
     }
   }
 
@@ -303,8 +479,17 @@ public final class AlertReceiver implements AutoCloseable {
     return m;
   }
 
-  static String rootMessage(Throwable e) {
+  /**
+   * What went wrong, for a response or a log line, in the failure's own words and without exception class names
+   * ({@link UserMessages}: a client learns nothing about our internals from an answer).
+   */
+  static String describe(Throwable e) {
     return UserMessages.of(e);
+  }
+
+  /** {@code message} with Java exception class names taken out. */
+  static String clean(String message) {
+    return UserMessages.clean(message);
   }
 
   static void error(Context ctx, int status, String message) {

@@ -116,6 +116,13 @@ public record AlertmanagerPayload(
         throw invalid(at + "." + f + " must be a string, got " + type(v));
       }
     }
+    for (String f : List.of("startsAt", "endsAt")) {
+      String v = text(a, f);
+      if (v != null && !rfc3339(v)) {
+        throw new HttpProblem(400, ReceiverMetrics.MALFORMED,
+            at + "." + f + " is not an RFC 3339 time (e.g. 2026-11-26T17:00:00Z): " + abbreviate(v));
+      }
+    }
     return new AlertmanagerAlert(
         status.asText(), labels, annotations, text(a, "startsAt"), text(a, "endsAt"), text(a, "fingerprint"));
   }
@@ -138,6 +145,20 @@ public record AlertmanagerPayload(
       out.put(e.getKey(), e.getValue().asText());
     }
     return out;
+  }
+
+  private static boolean rfc3339(String v) {
+    try {
+      java.time.OffsetDateTime.parse(v, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+      return true;
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
+  }
+
+  private static String abbreviate(String v) {
+    String quoted = v.length() > 64 ? v.substring(0, 64) + "..." : v;
+    return "\"" + quoted.replace("\"", "\\\"") + "\"";
   }
 
   private static String text(JsonNode node, String field) {

@@ -116,10 +116,10 @@ final class ApprovalApi {
     } catch (WorkflowNotFoundException e) {
       throw new HttpProblem(404, "unknown", "no open incident " + incidentId);
     } catch (WorkflowUpdateException e) {
-      throw new HttpProblem(422, "invalid", "the incident refused the request: " + AlertReceiver.rootMessage(e));
+      throw new HttpProblem(422, "invalid", "the incident refused the request: " + AlertReceiver.describe(e));
     } catch (RuntimeException e) {
       throw new HttpProblem(503, "temporal_unavailable",
-          "Temporal did not answer for " + incidentId + " (" + AlertReceiver.rootMessage(e) + "); retry later");
+          "Temporal did not answer for " + incidentId + " (" + AlertReceiver.describe(e) + "); retry later");
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Alert;
+import dev.remediator.incident.AlertBatch;
 import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
@@ -71,24 +72,43 @@ public final class IncidentClient {
     /** The alert was signalled to the running incident. */
     SIGNALLED,
     /** A resolved alert for a target with no open incident: nothing to do. */
-    NO_OPEN_INCIDENT
+    NO_OPEN_INCIDENT,
+    /** Temporal had already accepted exactly these alerts for the incident's run: answered without a call. */
+    DUPLICATE
+  }
+
+  /** What became of one delivery's alerts for one incident, and the run that accepted them (null if none). */
+  public record DeliveryResult(Delivery outcome, String runId) {}
+
+  /**
+   * One alert: as {@link #deliver(TargetConfig, List)} with a batch of one.
+   */
+  public Delivery deliver(TargetConfig target, Alert alert) {
+    return deliver(target, List.of(alert)).outcome();
   }
 
   /**
-   * Firing: signal-with-start the target's incident (USE_EXISTING: a repeat lands in the running one). Resolved:
-   * signal only; a resolved alert never starts an incident. Returns only after Temporal accepted the request.
+   * The alerts of one delivery for one incident, as ONE Temporal call: with a firing alert among them, signal-with-start
+   * the target's incident with the {@code alerts} signal (USE_EXISTING: a repeat lands in the running one); resolved
+   * only: the {@code alerts} signal, which never starts an incident. Returns only after Temporal accepted it.
    *
-   * <p>Whether a firing alert started a run is told by comparing run IDs with the run seen before (described once
+   * <p>Whether a firing delivery started a run is told by comparing run IDs with the run seen before (described once
    * per incident per process): exact within one receiver, approximate across replicas that race.
    */
-  public Delivery deliver(TargetConfig target, Alert alert) {
+  public DeliveryResult deliver(TargetConfig target, List<Alert> alerts) {
+    if (alerts.isEmpty()) {
+      throw new IllegalArgumentException("no alerts to deliver");
+    }
     String incidentId = target.target().incidentId();
-    if (!alert.firing()) {
+    AlertBatch batch = new AlertBatch(alerts);
+    Alert opening = opening(alerts);
+    if (opening == null) {
       try {
-        client.newUntypedWorkflowStub(incidentId).signal("alert", alert);
-        return Delivery.SIGNALLED;
+        client.newUntypedWorkflowStub(incidentId).signal("alerts", batch);
+        return new DeliveryResult(Delivery.SIGNALLED, knownRuns.get(incidentId));
       } catch (WorkflowNotFoundException e) {
-        return Delivery.NO_OPEN_INCIDENT;
+        knownRuns.remove(incidentId);
+        return new DeliveryResult(Delivery.NO_OPEN_INCIDENT, null);
       }
     }
     String before = knownRuns.get(incidentId);
@@ -97,23 +117,40 @@ public final class IncidentClient {
     }
     WorkflowExecution execution;
     try {
-      execution = signalWithStart(target, alert);
+      execution = signalWithStart(target, opening, batch);
     } catch (RuntimeException e) {
       if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
+        knownRuns.remove(incidentId);
         throw e;
       }
       // Another receiver (an HA peer) started this incident in the same instant and the embedded server reported
       // the race instead of signalling: the incident exists now, so the same request signals it.
-      execution = signalWithStart(target, alert);
+      execution = signalWithStart(target, opening, batch);
       knownRuns.put(incidentId, execution.getRunId());
-      return Delivery.SIGNALLED;
+      return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
     }
     knownRuns.put(incidentId, execution.getRunId());
-    return execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED;
+    return new DeliveryResult(
+        execution.getRunId().equals(before) ? Delivery.SIGNALLED : Delivery.STARTED, execution.getRunId());
+  }
+
+  /** The alert a new run opens with: the last critical firing alert, else the last firing one; null if none fires. */
+  static Alert opening(List<Alert> alerts) {
+    Alert last = null;
+    Alert critical = null;
+    for (Alert a : alerts) {
+      if (a.firing()) {
+        last = a;
+        if (a.critical()) {
+          critical = a;
+        }
+      }
+    }
+    return critical != null ? critical : last;
   }
 
   /** One signal-with-start (a stub serves one start, so each call has its own). */
-  private WorkflowExecution signalWithStart(TargetConfig target, Alert alert) {
+  private WorkflowExecution signalWithStart(TargetConfig target, Alert opening, AlertBatch batch) {
     WorkflowOptions options =
         WorkflowOptions.newBuilder()
             .setWorkflowId(target.target().incidentId())
@@ -121,12 +158,12 @@ public final class IncidentClient {
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
             .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
             .setStaticSummary("Connection pool incident: " + target.target().id())
-            .setStaticDetails(staticDetails(target, alert))
+            .setStaticDetails(staticDetails(target, opening))
             .build();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
     BatchRequest request = client.newSignalWithStartRequest();
-    request.add(incident::run, new IncidentInput(target.target(), target.policy(), alert));
-    request.add(incident::alert, alert);
+    request.add(incident::run, new IncidentInput(target.target(), target.policy(), opening));
+    request.add(incident::alerts, batch);
     return client.signalWithStart(request);
   }
 

@@ -27,6 +27,8 @@ public final class ReceiverMetrics {
   public static final String MALFORMED = "malformed";
   public static final String INVALID = "invalid";
   public static final String TEMPORAL_UNAVAILABLE = "temporal_unavailable";
+  public static final String BODY_TIMEOUT = "body_timeout";
+  public static final String TOO_MANY_REQUESTS = "too_many_requests";
 
   private final PrometheusMeterRegistry registry;
 
@@ -39,11 +41,13 @@ public final class ReceiverMetrics {
     // Known series exist from the start, at zero, so rates and absent() behave from the first scrape.
     received(0);
     counter("remediator_incidents_started");
+    counter("remediator_alerts_deduplicated");
     for (String reason : List.of(UNKNOWN_TARGET, UNKNOWN_ALERT, RESOLVED_WITHOUT_INCIDENT)) {
       counter("remediator_alerts_ignored", "reason", reason);
     }
     for (String reason :
-        List.of(UNAUTHORIZED, UNSUPPORTED_MEDIA_TYPE, TOO_LARGE, MALFORMED, INVALID, TEMPORAL_UNAVAILABLE)) {
+        List.of(UNAUTHORIZED, UNSUPPORTED_MEDIA_TYPE, TOO_LARGE, MALFORMED, INVALID, TEMPORAL_UNAVAILABLE, BODY_TIMEOUT,
+            TOO_MANY_REQUESTS)) {
       counter("remediator_alerts_rejected", "reason", reason);
     }
   }
@@ -71,6 +75,11 @@ public final class ReceiverMetrics {
   /** One rejected delivery (webhook request), by reason. */
   void rejected(String reason) {
     counter("remediator_alerts_rejected", "reason", reason).increment();
+  }
+
+  /** Alerts answered without a Temporal call: Temporal had already accepted each of them. */
+  void deduplicated(int alerts) {
+    counter("remediator_alerts_deduplicated").increment(alerts);
   }
 
   void incidentStarted() {

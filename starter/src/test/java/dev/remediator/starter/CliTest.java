@@ -202,7 +202,8 @@ class CliTest {
       assertThat(ok.exit()).as(ok.err()).isEqualTo(ExitCodes.OK);
       assertThat(ok.out()).startsWith("200 ").contains(AUTH, "started");
       assertThat(json.json().get("status").asInt()).isEqualTo(200);
-      assertThat(json.json().at("/response/accepted/0/outcome").asText()).isEqualTo("signalled");
+      // The same alert again: Temporal accepted it already, so no call is made.
+      assertThat(json.json().at("/response/accepted/0/outcome").asText()).isEqualTo("duplicate");
       assertThat(wrongToken.exit()).isEqualTo(ExitCodes.REFUSED);
       assertThat(wrongToken.err()).contains("401", "wrong bearer token");
       assertThat(invalid.exit()).isEqualTo(ExitCodes.USAGE);

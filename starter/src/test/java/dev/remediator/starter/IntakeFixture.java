@@ -296,6 +296,8 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
       }
     }
     database.reset();
+    // Terminated behind the receiver's back: it would answer their alerts' repeats as already accepted.
+    receiver.forgetAcceptedAlerts();
   }
 
   /**
@@ -333,6 +335,13 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
             a.fingerprint(), a.startsAt(), null));
       }
     }
+  }
+
+  /** Signals in the history of the incident's current run (signal-with-start's included). */
+  long signals(String incidentId) {
+    return connection.client().fetchHistory(incidentId).getHistory().getEventsList().stream()
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes())
+        .count();
   }
 
   /** Open runs of this workflow ID, as the server lists them. */

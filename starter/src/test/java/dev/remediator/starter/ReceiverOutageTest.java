@@ -33,7 +33,10 @@ class ReceiverOutageTest {
     assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
     assertThat(down.headers().firstValue("Retry-After")).isPresent();
     assertThat(new ObjectMapper().readTree(down.body()).get("error").asText())
-        .contains("Temporal did not accept alerts[0] for " + AUTH, "retry");
+        // auth-service's alert is the one Temporal accepted before the outage: answered without a call; billing's
+        // needs Temporal, so the delivery is refused and Alertmanager retries all of it
+        .contains("Temporal did not accept alerts[1] for " + BILLING, "retry")
+        .doesNotContainPattern(ReceiverUnderLoadTest.CLASS_NAME);
     assertThat(fx.metric("remediator_alerts_rejected_total{reason=\"temporal_unavailable\"}"))
         .isEqualTo(unavailable + 1);
 
@@ -56,5 +59,27 @@ class ReceiverOutageTest {
         .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()
         .until(() -> fx.incidents.status(BILLING).phase() == IncidentPhase.AWAITING_APPROVAL);
+  }
+
+  /** The receiver remembers only what Temporal accepted: a failed call is not remembered. */
+  @Test
+  void aFailedTemporalCallIsNotRemembered() throws Exception {
+    assertThat(fx.webhook(resource("firing-critical.json")).statusCode()).isEqualTo(200);
+    fx.stopServer();
+    try {
+      var down = fx.webhook(resource("resolved.json"));
+      assertThat(down.statusCode()).isEqualTo(503);
+      assertThat(down.body()).doesNotContainPattern(ReceiverUnderLoadTest.CLASS_NAME);
+    } finally {
+      fx.startServer();
+    }
+    // the server came back empty; the alert that was accepted before must reach it again
+    var r =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> fx.webhook(resource("firing-critical.json")), x -> x.statusCode() == 200);
+    assertThat(new ObjectMapper().readTree(r.body()).at("/accepted/0/outcome").asText()).isEqualTo("started");
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
   }
 }

@@ -1,6 +1,7 @@
 package dev.remediator.worker;
 
 import dev.remediator.activities.TargetDirectory;
+import dev.remediator.config.EscalationCheck;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
@@ -18,6 +19,7 @@ import java.util.function.Supplier;
 
 /** Registers the incident workflow and its activities on the configured task queue. */
 public final class RemediatorWorker {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RemediatorWorker.class);
   private RemediatorWorker() {}
 
   /**
@@ -28,7 +30,13 @@ public final class RemediatorWorker {
    *     dead worker's sticky queue, so sticky execution is given up at once
    */
   public static WorkerFactory create(WorkflowClient client, RemediatorConfig config, boolean embedded) {
-    return create(client, config, embedded, KubernetesClients.lazyFromEnvironment());
+    return create(client, config, embedded, WorkerTuning.DEFAULT);
+  }
+
+  /** As {@link #create(WorkflowClient, RemediatorConfig, boolean)}, with the given cache and thread budget. */
+  public static WorkerFactory create(
+      WorkflowClient client, RemediatorConfig config, boolean embedded, WorkerTuning tuning) {
+    return create(client, config, embedded, KubernetesClients.lazyFromEnvironment(), tuning);
   }
 
   /**
@@ -37,14 +45,18 @@ public final class RemediatorWorker {
    */
   public static WorkerFactory create(
       WorkflowClient client, RemediatorConfig config, boolean embedded, KubernetesClient kubernetes) {
-    return create(client, config, embedded, () -> kubernetes);
+    return create(client, config, embedded, () -> kubernetes, WorkerTuning.DEFAULT);
   }
 
   private static WorkerFactory create(
-      WorkflowClient client, RemediatorConfig config, boolean embedded, Supplier<KubernetesClient> kubernetes) {
+      WorkflowClient client, RemediatorConfig config, boolean embedded, Supplier<KubernetesClient> kubernetes,
+      WorkerTuning tuning) {
     SearchAttributeRegistration.ensure(client);
-    WorkerFactory factory = WorkerFactory.newInstance(client);
-    WorkerOptions.Builder options = WorkerOptions.newBuilder();
+    for (String warning : EscalationCheck.warnings(config)) {
+      log.warn(warning);
+    }
+    WorkerFactory factory = WorkerFactory.newInstance(client, tuning.factoryOptions());
+    WorkerOptions.Builder options = tuning.workerOptions();
     if (embedded) {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }

@@ -1,0 +1,43 @@
+package dev.remediator.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./remediator bench}: measures the receiver and the open incidents, writes BENCHMARKS.md. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the benchmark suite on the embedded stack and write a Markdown report: an Alertmanager storm (beside a"
+          + " bare JDK HTTP server), one huge delivery, slow clients, the footprint of the open incidents.",
+      "Takes a few minutes on 2 cores with the default sizes; --smoke runs tiny sizes in seconds."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = {"-o", "--out"}, paramLabel = "FILE", defaultValue = "BENCHMARKS.md",
+      description = "Where to write the report (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--smoke", description = "Tiny sizes: proves the suite runs, measures nothing worth reading.")
+  boolean smoke;
+
+  @Option(names = "--targets", paramLabel = "N", description = "Targets (incidents) of the storm (default 1000).")
+  Integer targets;
+
+  @Override
+  public Integer call() throws Exception {
+    Bench.Sizes s = smoke ? Bench.Sizes.SMOKE : Bench.Sizes.FULL;
+    if (targets != null) {
+      s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
+    }
+    long t0 = System.nanoTime();
+    String report = new Bench(s, line -> System.err.println("bench: " + line)).run();
+    Files.writeString(out, report);
+    System.out.print(report);
+    System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());
+    return 0;
+  }
+}
