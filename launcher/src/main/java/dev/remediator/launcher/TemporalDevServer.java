@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,7 +125,12 @@ public final class TemporalDevServer implements TemporalServer {
     Files.createDirectories(stateDir);
     FileChannel lockFile =
         FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock = lockFile.tryLock();
+    FileLock lock;
+    try {
+      lock = lockFile.tryLock(); // null: another process holds it
+    } catch (OverlappingFileLockException thisJvmHoldsIt) {
+      lock = null;
+    }
     if (lock == null) {
       lockFile.close();
       throw new IllegalStateException("another Temporal dev server (remediator dev) uses " + stateDir.toAbsolutePath()
