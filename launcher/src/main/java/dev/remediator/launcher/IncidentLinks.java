@@ -39,6 +39,9 @@ final class IncidentLinks implements AutoCloseable {
   /** Prints the incidents open now; returns how many. */
   int printOpen() {
     List<WorkflowExecutionMetadata> open = open();
+    if (!open.isEmpty()) {
+      out.println("Open incidents (kept by the server across restarts):");
+    }
     for (WorkflowExecutionMetadata m : open) {
       seen.add(m.getExecution().getWorkflowId());
       out.println("  open incident " + m.getExecution().getWorkflowId() + "  " + link(m));
