@@ -3,14 +3,12 @@ package dev.remediator.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
-import dev.remediator.incident.TimelineEntry;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import java.io.File;
 import java.io.OutputStream;
@@ -19,14 +17,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -51,7 +48,7 @@ class WebUiIT {
   private static final Duration UI_WAIT = Duration.ofSeconds(30);
 
   private final Path dir = Path.of("target", "webui").toAbsolutePath();
-  private final java.util.Deque<AutoCloseable> resources = new java.util.ArrayDeque<>();
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private WebDriver browser;
 
   @AfterEach
