@@ -184,7 +184,9 @@ class WebUiIT {
     assertThat(stack.incidents().describe(Demo.INCIDENT_ID).getStatus())
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
 
-    browser.navigate().refresh();
+    // The closed incident, through the link `dev` prints for it.
+    String runId = stack.incidents().describe(Demo.INCIDENT_ID).getExecution().getRunId();
+    browser.get(server.workflowUrl(TemporalDevServer.NAMESPACE, Demo.INCIDENT_ID, runId));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "COMPLETED"));
     clickTab("User Metadata");
     frameText("user-metadata-summary", "Connection pool incident");
