@@ -19,11 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -153,13 +155,19 @@ class WebUiIT {
     } else {
       modal.findElement(By.id("signal-name")).sendKeys("approve");
     }
-    String input = JSON.writeValueAsString(
-        Map.of("planId", plan, "approver", Demo.APPROVER, "reason", REASON));
+    Map<String, String> decision = new LinkedHashMap<>();
+    decision.put("planId", plan);
+    decision.put("approver", Demo.APPROVER);
+    decision.put("reason", REASON);
+    String input = JSON.writeValueAsString(decision);
     WebElement editor = modal.findElement(By.cssSelector(".cm-content"));
     editor.click();
     editor.sendKeys(input);
     Files.writeString(dir.resolve("signal-input.txt"), editor.getText());
     assertThat(JSON.readTree(editor.getText())).as(editor.getText()).isEqualTo(JSON.readTree(input));
+    // Typing may have scrolled the dialog sideways (long signal descriptions widen it): back to its start.
+    ((JavascriptExecutor) browser).executeScript(
+        "arguments[0].scrollLeft = 0; arguments[0].querySelectorAll('*').forEach(e => e.scrollLeft = 0);", modal);
     dump("signal");
     modal.findElement(By.cssSelector("[data-testid='confirm-modal-button']")).click();
     wait.until(ExpectedConditions.invisibilityOf(modal));
