@@ -9,13 +9,16 @@ import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.starter.IncidentClient;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -56,10 +59,22 @@ public final class Demo {
   }
 
   private final PrintStream out;
+  private final TemporalMode temporal;
+  private final boolean holdUi;
   private int printed;
 
   public Demo(PrintStream out) {
+    this(out, TemporalMode.EMBEDDED, false);
+  }
+
+  /**
+   * @param temporal the server to run on; with the CLI's dev server the run shows in its Web UI
+   * @param holdUi keep the dev server (and its UI) up after the run until a line is read from stdin
+   */
+  public Demo(PrintStream out, TemporalMode temporal, boolean holdUi) {
     this.out = out;
+    this.temporal = temporal;
+    this.holdUi = holdUi;
   }
 
   public Result run() throws IOException, SQLException, InterruptedException {
@@ -83,8 +98,17 @@ public final class Demo {
             config(db.jdbcUrl(), tokenFile, app) + sink.configYaml(home.resolve("secrets"));
         RemediatorConfig config = ConfigLoader.parse(yaml, "demo configuration");
 
-        step("Starting embedded Temporal server, worker and Alertmanager receiver");
-        try (EmbeddedStack stack = EmbeddedStack.start(config, 0, "127.0.0.1", 0, cluster.client())) {
+        step(temporal == TemporalMode.EMBEDDED
+            ? "Starting embedded Temporal server, worker and Alertmanager receiver"
+            : "Starting Temporal (" + temporal.name().toLowerCase(Locale.ROOT) + "), worker and Alertmanager receiver");
+        TemporalServer server = TemporalMode.startServer(temporal, out, out, home.resolve("temporal"), 0, 0);
+        if (server == null) {
+          throw new IllegalStateException("no Temporal CLI for --temporal=cli");
+        }
+        try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, cluster.client())) {
+          if (server.uiUrl() != null) {
+            step("Temporal Web UI at " + server.uiUrl());
+          }
           while (db.youngestLeakSeconds() < TERMINATE_AFTER.toMillis() / 1000.0) {
             Thread.sleep(100); // the leak must be older than the demo's termination threshold
           }
@@ -96,6 +120,10 @@ public final class Demo {
           }
 
           IncidentClient incidents = stack.incidents();
+          if (server.uiUrl() != null) {
+            incidents.runningRunId(INCIDENT_ID).ifPresent(run -> step("The incident in the Web UI: "
+                + server.workflowUrl(stack.client().getOptions().getNamespace(), INCIDENT_ID, run)));
+          }
           IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
           String plan = status.plan().planId();
           if (status.escalatedTo() != null) {
@@ -122,6 +150,10 @@ public final class Demo {
               new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow(),
                   cluster.completedRollouts(), sink.received().size());
           report(result, (System.nanoTime() - started) / 1_000_000_000.0);
+          if (holdUi && server.uiUrl() != null) {
+            out.println("The run stays in the Temporal UI (" + server.uiUrl() + ") until you press Enter.");
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+          }
           return result;
         }
       }
@@ -185,7 +217,7 @@ public final class Demo {
     out.println("==> " + text);
   }
 
-  private static HttpResponse<String> fire(String url, String token, String payload)
+  static HttpResponse<String> fire(String url, String token, String payload)
       throws IOException, InterruptedException {
     byte[] body;
     try (InputStream in = Demo.class.getResourceAsStream(payload)) {
@@ -202,7 +234,7 @@ public final class Demo {
     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String config(String jdbcUrl, Path tokenFile, SimulatedApplication app) {
+  static String config(String jdbcUrl, Path tokenFile, SimulatedApplication app) {
     return """
         receiver:
           tokenFile: %s

@@ -16,6 +16,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show worker and library logs.")
   boolean verbose;
 
+  @Option(
+      names = "--temporal",
+      paramLabel = "MODE",
+      defaultValue = "embedded",
+      converter = TemporalMode.Converter.class,
+      description = "embedded (default: no prerequisites) or cli: the `temporal` CLI's dev server, to follow the"
+          + " same run in its Web UI (kept up at the end until Enter when run from a terminal); auto: cli if found.")
+  TemporalMode temporal;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
@@ -23,7 +32,12 @@ final class DemoCommand implements Callable<Integer> {
         ((Logger) LoggerFactory.getLogger(name)).setLevel(Level.ERROR);
       }
     }
-    Demo.Result result = new Demo(System.out).run();
+    if (temporal == TemporalMode.CLI && TemporalDevServer.findCli(System.getenv()).isEmpty()) {
+      System.err.println("--temporal=cli: no `temporal` CLI found (TEMPORAL_CLI, PATH); "
+          + TemporalDevServer.INSTALL_HINT);
+      return 2;
+    }
+    Demo.Result result = new Demo(System.out, temporal, System.console() != null).run();
     return result.leakCleared() ? 0 : 1;
   }
 }

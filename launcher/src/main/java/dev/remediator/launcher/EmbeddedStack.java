@@ -6,19 +6,23 @@ import dev.remediator.starter.IncidentClient;
 import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.worker.RemediatorWorker;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.temporal.client.WorkflowClient;
 import io.temporal.worker.WorkerFactory;
 import java.util.concurrent.TimeUnit;
 
-/** Embedded Temporal server + worker + receiver in one process: what {@code demo} and {@code dev} run. */
+/**
+ * A Temporal server (the embedded one, or the real dev server of the {@code temporal} CLI) + worker + receiver in one
+ * process: what {@code demo} and {@code dev} run. Closing it stops them all, the server last.
+ */
 public final class EmbeddedStack implements AutoCloseable {
-  private final EmbeddedTemporal temporal;
+  private final TemporalServer temporal;
   private final TemporalConnection connection;
   private final WorkerFactory workers;
   private final AlertReceiver receiver;
   private final IncidentClient incidents;
 
   private EmbeddedStack(
-      EmbeddedTemporal temporal,
+      TemporalServer temporal,
       TemporalConnection connection,
       WorkerFactory workers,
       AlertReceiver receiver,
@@ -41,15 +45,23 @@ public final class EmbeddedStack implements AutoCloseable {
    */
   public static EmbeddedStack start(
       RemediatorConfig config, int temporalPort, String host, int receiverPort, KubernetesClient kubernetes) {
-    EmbeddedTemporal temporal = EmbeddedTemporal.start(temporalPort);
+    return start(config, EmbeddedTemporal.start(temporalPort), host, receiverPort, kubernetes);
+  }
+
+  /**
+   * Starts the worker and receiver on {@code temporal}, which the stack then owns (it is closed with the stack, also
+   * when the start fails).
+   */
+  public static EmbeddedStack start(
+      RemediatorConfig config, TemporalServer temporal, String host, int receiverPort, KubernetesClient kubernetes) {
     TemporalConnection connection = null;
     WorkerFactory workers = null;
     try {
       connection = TemporalConnection.connect(temporal.address());
       workers =
           kubernetes == null
-              ? RemediatorWorker.create(connection.client(), config, true)
-              : RemediatorWorker.create(connection.client(), config, true, kubernetes);
+              ? RemediatorWorker.create(connection.client(), config, temporal.embedded())
+              : RemediatorWorker.create(connection.client(), config, temporal.embedded(), kubernetes);
       workers.start();
       IncidentClient incidents = new IncidentClient(connection.client(), config);
       AlertReceiver receiver = new AlertReceiver(config, incidents).start(host, receiverPort);
@@ -64,6 +76,14 @@ public final class EmbeddedStack implements AutoCloseable {
       temporal.close();
       throw e;
     }
+  }
+
+  public TemporalServer temporal() {
+    return temporal;
+  }
+
+  public WorkflowClient client() {
+    return connection.client();
   }
 
   public String temporalAddress() {

@@ -12,7 +12,7 @@ import java.net.ServerSocket;
  * Temporal's embedded server ({@code io.temporal.testserver.TestServer}) on a port, in real time (no time
  * skipping). In-memory: everything is lost when it stops. For the demo, development and process-level tests only.
  */
-public final class EmbeddedTemporal implements AutoCloseable {
+public final class EmbeddedTemporal implements TemporalServer {
   private final TestServer.PortBoundTestServer server;
   private final int port;
 
@@ -49,8 +49,14 @@ public final class EmbeddedTemporal implements AutoCloseable {
     }
   }
 
+  @Override
   public String address() {
     return "127.0.0.1:" + port;
+  }
+
+  @Override
+  public boolean embedded() {
+    return true;
   }
 
   public int port() {

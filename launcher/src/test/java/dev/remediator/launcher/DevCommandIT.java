@@ -1,0 +1,172 @@
+package dev.remediator.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code remediator dev} as an operator runs it (the shaded jar, a separate process) on the real dev server: it
+ * prints the Web UI and each incident's link; stopped (SIGTERM) and started again on the same state directory, it
+ * still has the open incident — the same run; killed with SIGKILL, it leaves no Temporal server behind.
+ */
+class DevCommandIT {
+  private static final String TOKEN = "dev-it-webhook-token-0123456789";
+  private static final Pattern STARTED =
+      Pattern.compile("incident dbpool:prod:auth-service:authdb started: (http://127\\.0\\.0\\.1:\\d+)(/\\S+)");
+  private static final Pattern OPEN =
+      Pattern.compile("open incident dbpool:prod:auth-service:authdb\\s+(http://127\\.0\\.0\\.1:\\d+)(/\\S+)");
+  private static final Duration START = Duration.ofSeconds(120);
+
+  @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    for (Process p : started) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void openIncidentsSurviveARestartOfDevAndNothingOutlivesIt() throws Exception {
+    Prerequisites.temporalCli();
+    Path jar = Path.of(System.getProperty("remediator.jar", "target/remediator.jar"));
+    assertThat(jar).as("the shaded jar (mvn package)").exists();
+    Path config = config();
+    Path state = dir.resolve("state");
+    int receiverPort = TemporalDevServer.freePort();
+
+    Dev first = Dev.start(started, jar, config, state, receiverPort, dir.resolve("dev-1.log"));
+    first.await("Ctrl-C to stop");
+    assertThat(first.output()).contains("Web UI    http://127.0.0.1:").contains("Temporal dev server, state in");
+    HttpResponse<String> fired = fire(receiverPort);
+    assertThat(fired.statusCode()).as(fired.body()).isEqualTo(200);
+    Matcher link = first.await(STARTED);
+    String incidentPath = link.group(2);
+    assertThat(incidentPath).startsWith("/namespaces/default/workflows/dbpool%3Aprod%3Aauth-service%3Aauthdb/");
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(link.group(1) + incidentPath)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).as("the UI serves the link").isEqualTo(200);
+
+    List<ProcessHandle> firstServer = first.process.descendants().toList();
+    first.process.destroy(); // SIGTERM, as Ctrl-C
+    assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).as("dev stops").isTrue();
+    assertThat(firstServer).as("its Temporal server").isNotEmpty().noneMatch(ProcessHandle::isAlive);
+
+    Dev second = Dev.start(started, jar, config, state, receiverPort, dir.resolve("dev-2.log"));
+    Matcher open = second.await(OPEN);
+    assertThat(open.group(2)).as("the same incident, the same run").isEqualTo(incidentPath);
+    second.await("Ctrl-C to stop");
+
+    List<ProcessHandle> secondServer = second.process.descendants().toList();
+    second.process.destroyForcibly(); // SIGKILL: no shutdown hook
+    await("the Temporal server stops once dev is gone").atMost(Duration.ofSeconds(30))
+        .until(() -> secondServer.stream().noneMatch(ProcessHandle::isAlive));
+  }
+
+  /** One target whose database and endpoints do not answer: the incident stays open, retrying. */
+  private Path config() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), TOKEN);
+    return Files.writeString(dir.resolve("remediator.yaml"), """
+        receiver:
+          tokenFile: "%s"
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres:
+              url: jdbc:postgresql://127.0.0.1:1/authdb
+              user: remediator
+              applicationRoles: [auth_service]
+            kubernetes:
+              deployment: auth-service
+              container: auth-service
+              podSelector: app=auth-service
+            endpoints:
+              health: http://127.0.0.1:1/health
+              ready: http://127.0.0.1:1/ready
+        """.formatted(token));
+  }
+
+  private static HttpResponse<String> fire(int port) throws Exception {
+    byte[] body;
+    try (InputStream in = DevCommandIT.class.getResourceAsStream("/demo/firing-critical.json")) {
+      body = in.readAllBytes();
+    }
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/alertmanager"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A running {@code remediator dev}, its output collected (and copied to a log file). */
+  private record Dev(Process process, StringBuffer out) {
+    static Dev start(List<Process> started, Path jar, Path config, Path state, int receiverPort, Path log)
+        throws Exception {
+      Process p = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+              "dev", "-c", config.toString(), "--temporal=cli", "--state-dir", state.toString(),
+              "--temporal-port", "0", "--port", Integer.toString(receiverPort))
+          .redirectErrorStream(true)
+          .start();
+      started.add(p);
+      StringBuffer out = new StringBuffer();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null; ) {
+            out.append(line).append('\n');
+            Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+          }
+        } catch (Exception e) {
+          // the process ended
+        }
+      }, "dev-output");
+      reader.setDaemon(true);
+      reader.start();
+      return new Dev(p, out);
+    }
+
+    String output() {
+      return out.toString();
+    }
+
+    void await(String text) {
+      org.awaitility.Awaitility.await("dev prints: " + text).atMost(START).pollInterval(Duration.ofMillis(200))
+          .until(() -> output().contains(text) || !process.isAlive());
+      assertThat(output()).as("dev's output").contains(text);
+    }
+
+    Matcher await(Pattern pattern) {
+      org.awaitility.Awaitility.await("dev prints: " + pattern).atMost(START).pollInterval(Duration.ofMillis(200))
+          .until(() -> pattern.matcher(output()).find() || !process.isAlive());
+      Matcher m = pattern.matcher(output());
+      assertThat(m.find()).as("dev's output:\n" + output()).isTrue();
+      return m;
+    }
+  }
+}
