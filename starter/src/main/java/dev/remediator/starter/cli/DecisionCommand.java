@@ -14,10 +14,10 @@ import java.util.Map;
 abstract class DecisionCommand extends TemporalCommand {
 
   int decide(IncidentClient incidents, String incidentId, String action, String planId, String by, String reason) {
-    requireOpen(incidents, incidentId);
+    String taskQueue = requireOpen(incidents, incidentId);
     String plan = planId;
     if (plan == null && !DecisionRequest.ACKNOWLEDGE.equals(action)) {
-      IncidentStatus status = incidents.status(incidentId);
+      IncidentStatus status = queryStatus(incidents, incidentId, taskQueue);
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,
             "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
@@ -33,8 +33,8 @@ abstract class DecisionCommand extends TemporalCommand {
     json.put("by", by);
     DecisionResult result;
     try {
-      result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason),
-          java.time.Duration.ofSeconds(timeoutSeconds));
+      // What is left of --timeout: the answer "not confirmed" comes within it, not after it.
+      result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason), remaining());
     } catch (IncidentClient.DecisionPendingException e) {
       // Not applied yet, and not lost: say so, and exit non-zero, since nothing has happened yet.
       if (output.json()) {
