@@ -175,9 +175,24 @@ public final class IncidentClient {
    */
   public static final class DecisionPendingException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final String incidentId;
+    private final String action;
 
-    DecisionPendingException(String message) {
-      super(message);
+    DecisionPendingException(String incidentId, String action, long seconds) {
+      super(message(incidentId, action, seconds));
+      this.incidentId = incidentId;
+      this.action = action;
+    }
+
+    /** The same, told as "not confirmed within {@code seconds} s" (e.g. the CLI's whole --timeout). */
+    public DecisionPendingException within(long seconds) {
+      return new DecisionPendingException(incidentId, action, seconds);
+    }
+
+    private static String message(String incidentId, String action, long seconds) {
+      return "not confirmed within " + seconds + " s: no worker answered for " + incidentId + ". Temporal holds"
+          + " the " + action + " and the incident applies it when a worker runs again (unless the plan"
+          + " has changed by then); check with: remediator show " + incidentId;
     }
   }
 
@@ -205,10 +220,7 @@ public final class IncidentClient {
     try {
       return result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new DecisionPendingException(
-          "not confirmed within " + (wait.toMillis() + 999) / 1000 + " s: no worker answered for " + incidentId + ". Temporal holds"
-              + " the " + request.action() + " and the incident applies it when a worker runs again (unless the plan"
-              + " has changed by then); check with: remediator show " + incidentId);
+      throw new DecisionPendingException(incidentId, request.action(), (wait.toMillis() + 999) / 1000);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {

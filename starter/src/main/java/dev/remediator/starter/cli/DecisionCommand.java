@@ -35,7 +35,8 @@ abstract class DecisionCommand extends TemporalCommand {
     try {
       // What is left of --timeout: the answer "not confirmed" comes within it, not after it.
       result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason), remaining());
-    } catch (IncidentClient.DecisionPendingException e) {
+    } catch (IncidentClient.DecisionPendingException pending) {
+      IncidentClient.DecisionPendingException e = pending.within(timeoutSeconds);
       // Not applied yet, and not lost: say so, and exit non-zero, since nothing has happened yet.
       if (output.json()) {
         json.put("accepted", null);

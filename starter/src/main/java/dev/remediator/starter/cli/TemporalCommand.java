@@ -87,9 +87,17 @@ public abstract class TemporalCommand implements Callable<Integer> {
 
   private int callWithinBudget() {
     Duration budget = Duration.ofSeconds(timeoutSeconds);
-    // The SDK asks the server's capabilities before the first call, with retries of its own (30 s by default).
+    // An unreachable server is reported within the budget: the SDK first asks the server's capabilities (retried
+    // for 30 s by default), then retries the call itself; each gets half.
+    Duration half = budget.dividedBy(2);
     try (TemporalConnection temporal = TemporalConnection.connect(address,
-        ClientTuning.failFast(budget, null).andThen(stubs -> stubs.setSystemInfoTimeout(budget)))) {
+        ClientTuning.failFast(budget, null).andThen(stubs -> stubs
+            .setSystemInfoTimeout(half)
+            .setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
+                .setExpiration(half)
+                .setInitialInterval(Duration.ofMillis(100))
+                .setMaximumInterval(Duration.ofMillis(500))
+                .validateBuildWithDefaults())))) {
       return run(new IncidentClient(temporal.client(), null));
     } catch (CliFailure e) {
       return output.fail(e.exitCode(), e.getMessage());
