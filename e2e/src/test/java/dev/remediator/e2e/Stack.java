@@ -57,6 +57,8 @@ final class Stack implements AutoCloseable {
   /** The real server's SQLite file: a restart on it continues where the killed server stopped. */
   final Path temporalDatabase;
   private final Path temporalCli;
+  /** More options of {@code temporal server start-dev} (e.g. SQLite pragmas for a bulk load), set before the start. */
+  List<String> serverOptions = List.of();
   final Path config;
   private final Path kubeconfig;
   private final List<RemediatorProcess> processes = new ArrayList<>();
@@ -199,7 +201,8 @@ final class Stack implements AutoCloseable {
     synchronized (processes) {
       RemediatorProcess p = RemediatorProcess.startProgram("temporal",
           dir.resolve(String.format("%02d-temporal.log", ++started)),
-          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, freePort(), freePort()));
+          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, freePort(), freePort(),
+              serverOptions));
       processes.add(p);
       return p;
     }

@@ -98,7 +98,8 @@ final class TemporalCli {
    * a restart: the state survives), no Web UI (or the UI on {@code uiPort} when it is positive), the incident search
    * attributes registered at start as a cluster's operator registers them once (the worker would add them too).
    */
-  static List<String> startDev(Path cli, Path database, int port, int uiPort, int httpPort, int metricsPort) {
+  static List<String> startDev(Path cli, Path database, int port, int uiPort, int httpPort, int metricsPort,
+      List<String> extra) {
     List<String> c = new ArrayList<>(List.of(cli.toString(), "server", "start-dev",
         "--db-filename", database.toString(),
         "--ip", "127.0.0.1",
@@ -115,6 +116,7 @@ final class TemporalCli {
       c.add("--search-attribute");
       c.add(key.getName() + "=Keyword");
     }
+    c.addAll(extra);
     return c;
   }
 

@@ -45,6 +45,31 @@ public abstract class TemporalCommand implements Callable<Integer> {
   /** The deadline of the whole verb: {@code --timeout} from the start. */
   private long deadlineNanos;
 
+  /** Set once Temporal has answered any call with OK: past the deadline, "unreachable" or "too slow". */
+  private volatile boolean temporalAnswered;
+
+  private final io.grpc.ClientInterceptor answerWatch =
+      new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(
+            io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options, io.grpc.Channel next) {
+          return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+            @Override
+            public void start(Listener<R> listener, io.grpc.Metadata headers) {
+              super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onClose(Status status, io.grpc.Metadata trailers) {
+                  if (status.isOk()) {
+                    temporalAnswered = true;
+                  }
+                  super.onClose(status, trailers);
+                }
+              }, headers);
+            }
+          };
+        }
+      };
+
   /** What is left of {@code --timeout} (at least a millisecond). */
   protected Duration remaining() {
     return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
@@ -74,6 +99,10 @@ public abstract class TemporalCommand implements Callable<Integer> {
     try {
       return verb.get(timeoutSeconds * 1000L + GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
+      if (!temporalAnswered) {
+        return output.fail(ExitCodes.ERROR, "Temporal is not reachable" + (address != null ? " at " + address : "")
+            + " (no answer within --timeout " + timeoutSeconds + " s)");
+      }
       return output.fail(ExitCodes.ERROR, "no answer within --timeout " + timeoutSeconds + " s"
           + (address != null ? " from Temporal at " + address : "") + "; nothing was changed by this command"
           + " unless Temporal had accepted it already (check with: remediator show ID)");
@@ -92,6 +121,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
     Duration half = budget.dividedBy(2);
     try (TemporalConnection temporal = TemporalConnection.connect(address,
         ClientTuning.failFast(budget, null).andThen(stubs -> stubs
+            .setGrpcClientInterceptors(List.of(answerWatch))
             .setSystemInfoTimeout(half)
             .setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
                 .setExpiration(half)
@@ -130,12 +160,25 @@ public abstract class TemporalCommand implements Callable<Integer> {
   static final Duration POLLER_GONE_AFTER = Duration.ofSeconds(70);
 
   /**
-   * The incident's {@code status} query within what is left of {@code --timeout}. A query needs a worker: when none
-   * answers, this tells "no worker is polling task queue X" (Temporal answers, but lists no recent poller) apart from
-   * "Temporal is not reachable" and from a worker that was seen lately but did not answer in time.
+   * The incident's {@code status} query within what is left of {@code --timeout}. A query needs a worker, so first
+   * Temporal is asked who polls the incident's task queue ({@code DescribeTaskQueue}, cheap): with no recent poller
+   * this fails at once with "no worker is polling task queue X", told apart from "Temporal is not reachable" (the
+   * describe before it failed) and from a worker seen lately that does not answer in time (the query's deadline).
    */
   protected IncidentStatus queryStatus(IncidentClient incidents, String incidentId, String taskQueue) {
-    Duration forQuery = remaining().minus(Duration.ofMillis(800));
+    List<IncidentClient.Poller> pollers = null;
+    try {
+      pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(Math.min(3000, remaining().toMillis())));
+    } catch (RuntimeException describe) {
+      if (!IncidentClient.unimplemented(describe)) { // the embedded server cannot say who polls: just ask
+        throw describe;
+      }
+    }
+    Instant now = Instant.now();
+    if (pollers != null && recent(pollers, now).isEmpty()) {
+      throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, now));
+    }
+    Duration forQuery = remaining().minus(Duration.ofMillis(300));
     if (forQuery.compareTo(Duration.ofMillis(500)) < 0) {
       forQuery = Duration.ofMillis(500);
     }
@@ -146,25 +189,23 @@ public abstract class TemporalCommand implements Callable<Integer> {
       if (code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED) {
         throw e;
       }
-      List<IncidentClient.Poller> pollers;
-      try {
-        pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(Math.min(2000, remaining().toMillis())));
-      } catch (RuntimeException describe) {
-        if (IncidentClient.unimplemented(describe)) { // the embedded server cannot say who polls
-          throw new CliFailure(ExitCodes.ERROR, "no worker answered the status query of " + incidentId
-              + " within " + timeoutSeconds + " s: is a worker polling task queue " + taskQueue + "?");
-        }
-        throw e; // Temporal itself does not answer
+      if (pollers == null) {
+        throw new CliFailure(ExitCodes.ERROR, "no worker answered the status query of " + incidentId
+            + " within " + timeoutSeconds + " s: is a worker polling task queue " + taskQueue + "?");
       }
       throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, Instant.now()));
     }
   }
 
-  /** What {@link #queryStatus} says when no worker answered the query in time (public for tests). */
-  public String noAnswer(String incidentId, String taskQueue, List<IncidentClient.Poller> pollers, Instant now) {
-    List<IncidentClient.Poller> recent = pollers.stream()
+  private static List<IncidentClient.Poller> recent(List<IncidentClient.Poller> pollers, Instant now) {
+    return pollers.stream()
         .filter(p -> p.lastAccess() == null || p.lastAccess().isAfter(now.minus(POLLER_GONE_AFTER)))
         .toList();
+  }
+
+  /** What {@link #queryStatus} says when no worker answered the query in time (public for tests). */
+  public String noAnswer(String incidentId, String taskQueue, List<IncidentClient.Poller> pollers, Instant now) {
+    List<IncidentClient.Poller> recent = recent(pollers, now);
     if (recent.isEmpty()) {
       return "no worker is polling task queue " + taskQueue + ": nobody can answer the status query of "
           + incidentId + " (Temporal itself answers" + (pollers.isEmpty() ? "" : "; the last poll was "
