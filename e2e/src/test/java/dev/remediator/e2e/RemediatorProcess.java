@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code java -jar remediator.jar ...} OS process of the shaded jar under test, its output in a log file. No
+ * One {@code java -jar remediator.jar ...} OS process of the shaded jar under test (or another program the scenario
+ * needs, such as the Temporal CLI's dev server), its output in a log file. No
  * process outlives the test JVM: {@link #close()} stops it, and a shutdown hook kills whatever is left.
  */
 final class RemediatorProcess implements AutoCloseable {
@@ -66,6 +67,20 @@ final class RemediatorProcess implements AutoCloseable {
       String name, Path log, Map<String, String> env, List<String> args, List<String> jvmOptions) {
     ProcessBuilder pb = builder(env, args);
     pb.command().addAll(1, jvmOptions);
+    return launch(name, pb, log);
+  }
+
+  /**
+   * Starts another program (e.g. {@code temporal server start-dev}) the same way: output to {@code log}, killed with
+   * the test JVM at the latest. Its environment is the test JVM's less the developer's Temporal settings.
+   */
+  static RemediatorProcess startProgram(String name, Path log, List<String> command) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(key -> key.startsWith("TEMPORAL_"));
+    return launch(name, pb, log);
+  }
+
+  private static RemediatorProcess launch(String name, ProcessBuilder pb, Path log) {
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     try {

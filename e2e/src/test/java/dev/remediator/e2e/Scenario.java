@@ -70,12 +70,22 @@ abstract class Scenario {
     }
   }
 
-  /** A fresh stack for this scenario, its files under {@code target/e2e/<class>/<scenario>}. */
+  /**
+   * A fresh stack for this scenario on the real Temporal server ({@code temporal server start-dev}), its files under
+   * {@code target/e2e/<class>/<scenario>}. Without the Temporal CLI the scenario is skipped (or fails, where the real
+   * server is required: {@link TemporalCli}).
+   */
   Stack stack(TestInfo info, Map<String, String> policy) throws Exception {
+    return stack(info, policy, Stack.Server.REAL);
+  }
+
+  Stack stack(TestInfo info, Map<String, String> policy, Stack.Server server) throws Exception {
+    Path cli = server == Stack.Server.REAL
+        ? TemporalCli.require(getClass().getSimpleName() + " · " + info.getDisplayName()) : null;
     db = shared;
     Path dir = Path.of(System.getProperty("e2e.dir", "target"), "e2e", getClass().getSimpleName(),
         info.getTestMethod().orElseThrow().getName());
-    stack = new Stack(dir, db, policy);
+    stack = new Stack(dir, db, policy, server, cli);
     return stack;
   }
 
@@ -105,7 +115,11 @@ abstract class Scenario {
 
   /** A fresh stack with the leak in place, then the server, a worker and a receiver; returns the worker. */
   RemediatorProcess leakingStack(TestInfo info, Map<String, String> policy) throws Exception {
-    stack(info, policy);
+    return leakingStack(info, policy, Stack.Server.REAL);
+  }
+
+  RemediatorProcess leakingStack(TestInfo info, Map<String, String> policy, Stack.Server server) throws Exception {
+    stack(info, policy, server);
     leak();
     return startAll();
   }
@@ -163,6 +177,29 @@ abstract class Scenario {
     assertThat(executed).as("executed terminations").hasSize(1);
     assertThat(report.get("sessionsTerminated").asInt()).as("sessions terminated per the report")
         .isEqualTo(LEAKED - terminatedByADeadAttempt);
+  }
+
+  /** No worker met non-determinism replaying the incident (e.g. after a worker or server restart). */
+  void assertNoNonDeterminism() {
+    for (RemediatorProcess p : stack.processes()) {
+      if (p.name().startsWith("worker")) {
+        assertThat(p.output()).as(p.name() + "'s log")
+            .doesNotContain("NonDeterministicException")
+            .doesNotContain("PotentialDeadlockException");
+      }
+    }
+  }
+
+  /** {@code show} and {@code report} answer for the closed incident (a query of a closed run replays it). */
+  void assertShowAndReportWorkAfterClose() {
+    RemediatorProcess.Cli show = stack.cli("show", Stack.INCIDENT, "-o", "json", "--timeout", "10");
+    assertThat(show.exitCode()).as("show after close: " + show.stdout() + show.stderr()).isZero();
+    JsonNode shown = Stack.parse(show.stdout());
+    assertThat(shown.get("execution").asText()).isEqualTo("COMPLETED");
+    assertThat(shown.at("/status/phase").asText()).isEqualTo("CLOSED");
+    RemediatorProcess.Cli report = stack.cli("report", Stack.INCIDENT, "--timeout", "10");
+    assertThat(report.exitCode()).as("report after close: " + report.stderr()).isZero();
+    assertThat(report.stdout()).contains(Stack.INCIDENT);
   }
 
   /** No restart annotation, no rollout: the cluster was not touched. */

@@ -25,8 +25,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One scenario's world, all on loopback: the embedded Temporal server, workers and receivers as separate OS processes
- * of the jar under test; a {@link SimulatedCluster} (fabric8 mock API server with its controller) the workers reach
+ * One scenario's world, all on loopback: a Temporal server ({@code temporal server start-dev} with its SQLite file in
+ * the scenario's directory, or the embedded one, {@code remediator server}), workers and receivers as separate OS
+ * processes of the jar under test; a {@link SimulatedCluster} (fabric8 mock API server with its controller) the workers reach
  * through a kubeconfig; the {@link World}'s probes and channels; a {@link TcpGate} in front of the shared
  * {@link TargetDatabase}. Everything is driven as an operator would: webhooks over HTTP and the CLI.
  */
@@ -38,12 +39,26 @@ final class Stack implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration START = Duration.ofSeconds(60);
 
+  /** Which Temporal server a scenario runs on. */
+  enum Server {
+    /** {@code temporal server start-dev}: the real server (persistence, visibility), from the Temporal CLI. */
+    REAL,
+    /** {@code remediator server}: the SDK's in-memory test server, as {@code demo} uses it. */
+    EMBEDDED
+  }
+
   final Path dir;
   final TargetDatabase database;
   final TcpGate gate;
   final World world;
   final SimulatedCluster cluster;
+  final Server server;
   final int temporalPort = freePort();
+  /** The real server's SQLite file: a restart on it continues where the killed server stopped. */
+  final Path temporalDatabase;
+  private final Path temporalCli;
+  /** More options of {@code temporal server start-dev} (e.g. SQLite pragmas for a bulk load), set before the start. */
+  List<String> serverOptions = List.of();
   final Path config;
   private final Path kubeconfig;
   private final List<RemediatorProcess> processes = new ArrayList<>();
@@ -54,8 +69,22 @@ final class Stack implements AutoCloseable {
    * @param policy overrides of the scenario's runbook defaults (YAML values by key, e.g. {@code verifyInterval: 1s})
    */
   Stack(Path dir, TargetDatabase database, Map<String, String> policy) throws IOException {
+    this(dir, database, policy, Server.EMBEDDED, null);
+  }
+
+  /**
+   * @param temporalCli the Temporal CLI binary, for {@link Server#REAL}
+   */
+  Stack(Path dir, TargetDatabase database, Map<String, String> policy, Server server, Path temporalCli)
+      throws IOException {
     deleteTree(dir); // what an earlier run left
     this.dir = Files.createDirectories(dir);
+    this.server = server;
+    this.temporalCli = temporalCli;
+    this.temporalDatabase = dir.resolve("temporal.db");
+    if (server == Server.REAL && temporalCli == null) {
+      throw new IllegalArgumentException("the real server needs the Temporal CLI");
+    }
     this.database = database;
     this.gate = new TcpGate(database.port());
     this.world = new World();
@@ -153,22 +182,61 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /** {@code remediator server --port P}: the in-memory Temporal server. */
+  /**
+   * The Temporal server: {@code temporal server start-dev} on this scenario's SQLite file (no Web UI), or
+   * {@code remediator server --port P} (in memory). Returns once it answers.
+   */
   RemediatorProcess startServer() {
-    // A port of a server just stopped may linger for a moment: the start is retried by the caller if needed.
-    return start("server", List.of("server", "--port", Integer.toString(temporalPort)))
-        .awaitOutput("embedded Temporal server on", START);
+    if (server == Server.EMBEDDED) {
+      // A port of a server just stopped may linger for a moment: the start is retried by the caller if needed.
+      return start("server", List.of("server", "--port", Integer.toString(temporalPort)))
+          .awaitOutput("embedded Temporal server on", START);
+    }
+    RemediatorProcess p = startRealServer();
+    awaitServing(p);
+    return p;
+  }
+
+  private RemediatorProcess startRealServer() {
+    synchronized (processes) {
+      RemediatorProcess p = RemediatorProcess.startProgram("temporal",
+          dir.resolve(String.format("%02d-temporal.log", ++started)),
+          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, freePort(), freePort(),
+              serverOptions));
+      processes.add(p);
+      return p;
+    }
+  }
+
+  private void awaitServing(RemediatorProcess p) {
+    await("temporal server start-dev answers on " + temporalAddress())
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              if (!p.alive()) {
+                throw new AssertionError("temporal server start-dev exited before serving; its output:\n"
+                    + p.output());
+              }
+              return TemporalCli.serving(temporalAddress());
+            });
   }
 
   /**
-   * The server again, on the same port, after it died: in memory, so it starts empty. The port of the dead one may
-   * not be free at once; a start that fails to bind is retried.
+   * The server again, on the same port, after it died. The real server reopens its SQLite file: every incident is
+   * where it was. The embedded one is in memory, so it starts empty. The port of the dead one may not be free at
+   * once; a start that fails to bind is retried.
    */
   RemediatorProcess restartServer() {
     long deadline = System.nanoTime() + START.toNanos();
     while (true) {
-      RemediatorProcess p = start("server", List.of("server", "--port", Integer.toString(temporalPort)));
+      RemediatorProcess p = server == Server.REAL ? startRealServer()
+          : start("server", List.of("server", "--port", Integer.toString(temporalPort)));
       try {
+        if (server == Server.REAL) {
+          awaitServing(p);
+          return p;
+        }
         return p.awaitOutput("embedded Temporal server on", START);
       } catch (AssertionError e) {
         if (p.alive() || System.nanoTime() > deadline) {
@@ -178,13 +246,16 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /** {@code remediator worker -c FILE --embedded-server --metrics-port 0}. */
+  /**
+   * {@code remediator worker -c FILE --metrics-port 0}: no flag for the kind of server, as README gives it (the worker
+   * recognises the embedded one by itself).
+   */
   RemediatorProcess startWorker(String name) {
     return startWorker(name, List.of());
   }
 
   RemediatorProcess startWorker(String name, List<String> jvmOptions) {
-    return start(name, List.of("worker", "-c", config.toString(), "--embedded-server", "--metrics-port", "0"),
+    return start(name, List.of("worker", "-c", config.toString(), "--metrics-port", "0"),
             jvmOptions)
         .awaitOutput("worker polling task queue", START);
   }
@@ -260,6 +331,13 @@ final class Stack implements AutoCloseable {
       return JSON.readTree(json);
     } catch (IOException e) {
       throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+
+  /** Every process this stack started, in order. */
+  List<RemediatorProcess> processes() {
+    synchronized (processes) {
+      return List.copyOf(processes);
     }
   }
 

@@ -41,6 +41,8 @@ final class TargetDatabase implements AutoCloseable {
   }
 
   static TargetDatabase start(Path home) throws IOException, SQLException {
+    // A suite killed from outside (failsafe's fork timeout) cannot clean up: initdb refuses a data directory left over.
+    Stack.deleteTree(home.resolve("data"));
     return new TargetDatabase(DemoDatabase.start(home, Duration.ofSeconds(60)));
   }
 

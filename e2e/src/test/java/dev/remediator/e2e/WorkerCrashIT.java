@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestInfo;
  * {@code kill -9} of the worker inside each step of the runbook. Each step is held open by the world (probes that do
  * not answer, a database that does not accept, a backend that cannot exit, a rollout that does not finish, a pager
  * that does not answer), the kill lands while {@code show} reports that step, a new worker process finishes the
- * incident, and every destructive action happened exactly once.
+ * incident, and every destructive action happened exactly once. On the real Temporal server
+ * ({@code temporal server start-dev}), as every scenario here.
  */
 class WorkerCrashIT extends Scenario {
   private static final Duration PHASE = Duration.ofSeconds(60);
@@ -231,9 +232,13 @@ class WorkerCrashIT extends Scenario {
     assertThat(answer.get("message").asText()).contains("not confirmed within 3 s", "no worker answered");
     assertThat(db.leakedLeft()).as("nothing done yet").isEqualTo(LEAKED);
     stack.startWorker("worker-2");
+    // Strict: the update Temporal held is applied by the new worker, the leak is terminated exactly once, the
+    // incident closes, and show/report answer for it; no worker met non-determinism on the way.
     JsonNode report = recoverAndClose(PHASE);
     assertTerminatedExactlyOnce(report, 0);
     assertThat(timelineHas(report, "Plan " + plan + " approved")).isTrue();
+    assertShowAndReportWorkAfterClose();
+    assertNoNonDeterminism();
   }
 
   /** What happens between the kill and the second worker. */

@@ -79,9 +79,9 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(
       names = "--embedded-server",
-      description = "The Temporal server is the embedded test server (`remediator server`): no sticky execution, so"
-          + " a restarted worker resumes incidents at once (the test server would strand them on a dead worker's"
-          + " sticky queue). Not for a Temporal cluster.")
+      hidden = true,
+      description = "Treat the server as the embedded test server (`remediator server`): no sticky execution. Not"
+          + " needed: the worker recognises that server by itself.")
   boolean embeddedServer;
 
   @Override
@@ -99,12 +99,14 @@ final class WorkerCommand implements Callable<Integer> {
     try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope));
         MetricsServer http =
             metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
-      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embeddedServer, tuning);
+      // The embedded test server strands a dead worker's incidents on its sticky queue: recognised, not flagged.
+      boolean embedded = embeddedServer || RemediatorWorker.isEmbeddedTestServer(temporal.service());
+      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embedded, tuning);
       factory.start();
       dev.remediator.worker.OpenIncidentsGauge open =
           dev.remediator.worker.OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
-          + temporal.namespace()
+          + temporal.namespace() + (embedded ? " (embedded test server: sticky execution off)" : "")
           + (http != null ? "; metrics on " + metricsHost + ":" + http.port() + "/metrics" : ""));
       Services.awaitShutdown(
           () -> {

@@ -9,6 +9,7 @@ import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentInput;
+import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
@@ -20,7 +21,14 @@ import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.api.filter.v1.WorkflowTypeFilter;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.taskqueue.v1.PollerInfo;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
 import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsResponse;
 import io.temporal.client.BatchRequest;
@@ -30,6 +38,7 @@ import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +49,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /** The client side of incidents: delivers alerts, sends decisions, reads status, lists and reports. */
 public final class IncidentClient {
@@ -50,6 +58,12 @@ public final class IncidentClient {
   /** Open incidents as the visibility store sees them (needs the search attributes registered). */
   public static final String OPEN_INCIDENTS_QUERY =
       "ExecutionStatus=\"Running\" AND " + IncidentSearchAttributes.SERVICE.getName() + " IS NOT NULL";
+
+  /**
+   * The pending plan's ID as a search attribute, read where the workflow upserts it (Keyword, registered with the
+   * others); where it does not, {@code incidents} shows "yes" without the plan ID.
+   */
+  public static final SearchAttributeKey<String> PENDING_PLAN = SearchAttributeKey.forKeyword("RemediatorPendingPlan");
 
   private final WorkflowClient client;
   private final RemediatorConfig config;
@@ -198,9 +212,24 @@ public final class IncidentClient {
    */
   public static final class DecisionPendingException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final String incidentId;
+    private final String action;
 
-    DecisionPendingException(String message) {
-      super(message);
+    DecisionPendingException(String incidentId, String action, long seconds) {
+      super(message(incidentId, action, seconds));
+      this.incidentId = incidentId;
+      this.action = action;
+    }
+
+    /** The same, told as "not confirmed within {@code seconds} s" (e.g. the CLI's whole --timeout). */
+    public DecisionPendingException within(long seconds) {
+      return new DecisionPendingException(incidentId, action, seconds);
+    }
+
+    private static String message(String incidentId, String action, long seconds) {
+      return "not confirmed within " + seconds + " s: no worker answered for " + incidentId + ". Temporal holds"
+          + " the " + action + " and the incident applies it when a worker runs again (unless the plan"
+          + " has changed by then); check with: remediator show " + incidentId;
     }
   }
 
@@ -228,10 +257,7 @@ public final class IncidentClient {
     try {
       return result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new DecisionPendingException(
-          "not confirmed within " + wait.toSeconds() + " s: no worker answered for " + incidentId + ". Temporal holds"
-              + " the " + request.action() + " and the incident applies it when a worker runs again (unless the plan"
-              + " has changed by then); check with: remediator show " + incidentId);
+      throw new DecisionPendingException(incidentId, request.action().label(), (wait.toMillis() + 999) / 1000);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
@@ -253,6 +279,56 @@ public final class IncidentClient {
     return stub(incidentId).status();
   }
 
+  /**
+   * The {@code status} query with a deadline of its own: a query waits for a worker to answer it, so with no worker
+   * it fails (DEADLINE_EXCEEDED) after {@code deadline} instead of after the client's query timeout.
+   */
+  public IncidentStatus status(String incidentId, Duration deadline) {
+    io.grpc.Context.CancellableContext context =
+        io.grpc.Context.current().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS, DEADLINES);
+    try {
+      return context.call(() -> status(incidentId));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      context.cancel(null);
+    }
+  }
+
+  private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "incident-client-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** A worker polling a task queue, as Temporal saw it lately. */
+  public record Poller(String identity, Instant lastAccess) {}
+
+  /** The workflow pollers Temporal has seen on {@code taskQueue} lately (a stopped worker stays listed a while). */
+  public List<Poller> workflowPollers(String taskQueue, Duration deadline) {
+    DescribeTaskQueueResponse response =
+        client
+            .getWorkflowServiceStubs()
+            .blockingStub()
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .describeTaskQueue(
+                DescribeTaskQueueRequest.newBuilder()
+                    .setNamespace(client.getOptions().getNamespace())
+                    .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+                    .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+                    .build());
+    List<Poller> pollers = new ArrayList<>();
+    for (PollerInfo p : response.getPollersList()) {
+      pollers.add(new Poller(p.getIdentity(), p.hasLastAccessTime()
+          ? Instant.ofEpochSecond(p.getLastAccessTime().getSeconds(), p.getLastAccessTime().getNanos()) : null));
+    }
+    return pollers;
+  }
+
   /** Waits for the incident to close and returns its result. */
   public <T> T result(String incidentId, Class<T> type) {
     return client.newUntypedWorkflowStub(incidentId).getResult(type);
@@ -263,6 +339,11 @@ public final class IncidentClient {
    * Empty while the incident is still running.
    */
   public Optional<JsonNode> closedReport(String incidentId) {
+    return closedReport(incidentId, Duration.ofSeconds(5));
+  }
+
+  /** As {@link #closedReport(String)}, reading the result within {@code wait}. */
+  public Optional<JsonNode> closedReport(String incidentId, Duration wait) {
     WorkflowExecutionDescription d = describe(incidentId);
     if (d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       return Optional.empty();
@@ -271,7 +352,7 @@ public final class IncidentClient {
       return Optional.of(
           client
               .newUntypedWorkflowStub(incidentId, Optional.of(d.getExecution().getRunId()), Optional.empty())
-              .getResult(5, TimeUnit.SECONDS, JsonNode.class));
+              .getResult(wait.toMillis(), TimeUnit.MILLISECONDS, JsonNode.class));
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("timed out reading the result of " + incidentId, e);
     }
@@ -317,28 +398,34 @@ public final class IncidentClient {
 
   public record Listing(ListingSource source, List<OpenIncident> incidents) {}
 
-  /**
-   * Open incidents, newest first. On a cluster: the visibility query {@link #OPEN_INCIDENTS_QUERY}. The embedded
-   * (test) server has no List API (UNIMPLEMENTED): then the deprecated open-executions list filtered by workflow
-   * type, and if that is unsupported too, a describe of each configured target's incident ID ({@code targets} must
-   * be given). Each row is completed with the incident's {@code status} query when a worker answers it.
-   */
+  /** As {@link #openIncidents(RemediatorConfig, Duration)} with a minute's budget. */
   public Listing openIncidents(RemediatorConfig targets) {
+    return openIncidents(targets, Duration.ofMinutes(1));
+  }
+
+  /**
+   * Open incidents, newest first, within {@code budget}. On a Temporal server: one visibility query,
+   * {@link #OPEN_INCIDENTS_QUERY}, in pages of 1,000; every column comes from the incidents' search attributes
+   * (severity, phase; pending approval is phase {@code AWAITING_APPROVAL}, its plan ID the
+   * {@code RemediatorPendingPlan} attribute where the workflow sets it), so no incident is queried and no worker is
+   * needed. The embedded (test) server has no List API (UNIMPLEMENTED): then the deprecated open-executions list
+   * filtered by workflow type, and if that is unsupported too, a describe of each configured target's incident ID
+   * ({@code targets} must be given); there the rows are completed with the {@code status} query while the budget
+   * lasts.
+   */
+  public Listing openIncidents(RemediatorConfig targets, Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
     List<OpenIncident> rows;
     ListingSource source;
     try {
-      rows =
-          client
-              .listExecutions(OPEN_INCIDENTS_QUERY)
-              .map(m -> fromMetadata(m))
-              .collect(Collectors.toCollection(ArrayList::new));
+      rows = listByVisibilityQuery(deadline);
       source = ListingSource.VISIBILITY_QUERY;
     } catch (RuntimeException e) {
       if (!unimplemented(e)) {
         throw e;
       }
       try {
-        rows = listOpenByType();
+        rows = listOpenByType(deadline);
         source = ListingSource.OPEN_EXECUTIONS;
       } catch (RuntimeException e2) {
         if (!unimplemented(e2)) {
@@ -353,17 +440,49 @@ public final class IncidentClient {
         rows = fromConfiguredTargets(targets);
         source = ListingSource.CONFIGURED_TARGETS;
       }
+      List<OpenIncident> completed = new ArrayList<>();
+      for (OpenIncident row : rows) {
+        completed.add(withStatus(row, deadline));
+      }
+      rows = completed;
     }
-    List<OpenIncident> completed = new ArrayList<>();
-    for (OpenIncident row : rows) {
-      completed.add(withStatus(row));
-    }
-    completed.sort(Comparator.comparing(OpenIncident::startTime, Comparator.nullsLast(Comparator.reverseOrder())));
-    return new Listing(source, completed);
+    rows.sort(Comparator.comparing(OpenIncident::startTime, Comparator.nullsLast(Comparator.reverseOrder())));
+    return new Listing(source, rows);
+  }
+
+  /** The visibility query, page by page (1,000 a page), each page within what is left of the deadline. */
+  private List<OpenIncident> listByVisibilityQuery(long deadline) {
+    List<OpenIncident> rows = new ArrayList<>();
+    com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
+    do {
+      ListWorkflowExecutionsResponse response =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .withDeadlineAfter(remainingMillis(deadline), TimeUnit.MILLISECONDS)
+              .listWorkflowExecutions(
+                  ListWorkflowExecutionsRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setQuery(OPEN_INCIDENTS_QUERY)
+                      .setPageSize(1000)
+                      .setNextPageToken(page)
+                      .build());
+      for (WorkflowExecutionInfo info : response.getExecutionsList()) {
+        rows.add(fromMetadata(new WorkflowExecutionMetadata(info, client.getOptions().getDataConverter())));
+      }
+      page = response.getNextPageToken();
+    } while (!page.isEmpty());
+    return rows;
+  }
+
+  private static long remainingMillis(long deadline) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
   }
 
   private OpenIncident fromMetadata(WorkflowExecutionMetadata m) {
     SearchAttributes sa = m.getTypedSearchAttributes();
+    String phase = emptyToNull(sa.get(IncidentSearchAttributes.PHASE));
+    boolean awaiting = IncidentPhase.AWAITING_APPROVAL.name().equals(phase);
     return new OpenIncident(
         m.getExecution().getWorkflowId(),
         m.getExecution().getRunId(),
@@ -371,13 +490,26 @@ public final class IncidentClient {
         sa.get(IncidentSearchAttributes.NAMESPACE),
         sa.get(IncidentSearchAttributes.SERVICE),
         sa.get(IncidentSearchAttributes.DATABASE),
-        sa.get(IncidentSearchAttributes.SEVERITY),
-        sa.get(IncidentSearchAttributes.PHASE),
-        false,
-        null);
+        emptyToNull(sa.get(IncidentSearchAttributes.SEVERITY)),
+        phase,
+        awaiting,
+        awaiting ? pendingPlan(sa) : null);
   }
 
-  private List<OpenIncident> listOpenByType() {
+  /** The pending plan's ID, if the workflow publishes it as a search attribute (read defensively: it may not). */
+  private static String pendingPlan(SearchAttributes sa) {
+    try {
+      return emptyToNull(sa.get(PENDING_PLAN));
+    } catch (RuntimeException e) {
+      return null; // registered with another type: not ours to read
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  private List<OpenIncident> listOpenByType(long deadline) {
     List<OpenIncident> rows = new ArrayList<>();
     com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
     do {
@@ -385,6 +517,7 @@ public final class IncidentClient {
           client
               .getWorkflowServiceStubs()
               .blockingStub()
+              .withDeadlineAfter(remainingMillis(deadline), TimeUnit.MILLISECONDS)
               .listOpenWorkflowExecutions(
                   ListOpenWorkflowExecutionsRequest.newBuilder()
                       .setNamespace(client.getOptions().getNamespace())
@@ -425,10 +558,16 @@ public final class IncidentClient {
         ours ? parts[3] : null, null, null, false, null);
   }
 
-  /** Fills severity, phase and pending approval from the status query; keeps the row as is if no worker answers. */
-  private OpenIncident withStatus(OpenIncident row) {
+  /**
+   * Fills severity, phase and pending approval from the status query while time is left; keeps the row as is when
+   * the deadline has passed or no worker answers.
+   */
+  private OpenIncident withStatus(OpenIncident row, long deadline) {
+    if (deadline - System.nanoTime() <= 0) {
+      return row;
+    }
     try {
-      IncidentStatus s = status(row.incidentId());
+      IncidentStatus s = status(row.incidentId(), Duration.ofMillis(remainingMillis(deadline)));
       boolean pending = s.awaitingApproval() && s.plan() != null;
       return new OpenIncident(
           row.incidentId(),

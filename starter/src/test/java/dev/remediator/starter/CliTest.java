@@ -181,6 +181,69 @@ class CliTest {
     assertThat(r.err()).contains("Temporal is not reachable at 127.0.0.1:" + closed);
   }
 
+  /**
+   * A Temporal that accepts the TCP connection and then never says a word (a hung frontend, a black-holing proxy):
+   * every verb answers within its {@code --timeout} plus the grace, exit 1, instead of the SDK's own minute.
+   */
+  @Test
+  void everyVerbAnswersWithinItsTimeoutWhenTemporalHangs() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept()); // accepted, never answered
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String address = "127.0.0.1:" + silent.getLocalPort();
+      List<Object[]> verbs = List.of(
+          new Object[] {new IncidentsCommand(), new String[] {}},
+          new Object[] {new ShowCommand(), new String[] {AUTH}},
+          new Object[] {new ReportCommand(), new String[] {AUTH}},
+          new Object[] {new ApproveCommand(), new String[] {AUTH, "--by", "alice"}},
+          new Object[] {new RejectCommand(), new String[] {AUTH, "--by", "alice", "--reason", "no"}},
+          new Object[] {new AckCommand(), new String[] {AUTH, "--by", "alice"}});
+      for (Object[] verb : verbs) {
+        List<String> args = new ArrayList<>(List.of((String[]) verb[1]));
+        args.addAll(List.of("--address", address, "--timeout", "2"));
+        long t0 = System.nanoTime();
+        Run r = run(verb[0], args.toArray(String[]::new));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.exit()).as(verb[0].getClass().getSimpleName() + ": " + r.err()).isEqualTo(ExitCodes.ERROR);
+        assertThat(ms).as(verb[0].getClass().getSimpleName() + " answered after " + ms + " ms")
+            .isLessThan(2000 + 1000 + 1500); // --timeout, the grace, and room for a busy machine
+        assertThat(r.err()).containsAnyOf("Temporal is not reachable", "no answer within --timeout 2 s");
+      }
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void noWorkerIsToldApartFromAWorkerThatDidNotAnswer() {
+    ShowCommand show = new ShowCommand();
+    new CommandLine(show).parseArgs(AUTH, "--timeout", "3");
+    java.time.Instant now = java.time.Instant.parse("2026-11-29T18:00:00Z");
+
+    assertThat(show.noAnswer(AUTH, "remediator", List.of(), now))
+        .startsWith("no worker is polling task queue remediator: nobody can answer the status query of " + AUTH)
+        .contains("Start one: remediator worker -c FILE");
+    assertThat(show.noAnswer(AUTH, "remediator",
+            List.of(new IncidentClient.Poller("4242@gone", now.minusSeconds(300))), now))
+        .startsWith("no worker is polling task queue remediator").contains("the last poll was 300 s ago");
+    assertThat(show.noAnswer(AUTH, "remediator",
+            List.of(new IncidentClient.Poller("4243@busy", now.minusSeconds(4))), now))
+        .startsWith("no worker answered the status query of " + AUTH + " within 3 s, though 1 polled task queue"
+            + " remediator lately (4243@busy, 4 s ago)");
+  }
+
   @Test
   void firePostsAPayloadToTheReceiver() throws Exception {
     Path dir = Files.createTempDirectory("fire-");

@@ -10,7 +10,10 @@ import dev.remediator.notify.NotificationActivitiesImpl;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
 import dev.remediator.probe.ProbeActivitiesImpl;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
 import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
@@ -21,6 +24,23 @@ import java.util.function.Supplier;
 public final class RemediatorWorker {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RemediatorWorker.class);
   private RemediatorWorker() {}
+
+  /**
+   * Is the server at the other end the SDK's embedded test server ({@code remediator server}, the demo's)? It answers
+   * {@code GetSystemInfo} without a server version and without the capabilities a real server has (schedules); a
+   * Temporal server ({@code temporal server start-dev}, a cluster, Temporal Cloud) names its version. The test
+   * server ignores the sticky queue's schedule-to-start timeout, so a worker that dies there strands its incidents on
+   * its sticky queue unless sticky execution is off; a real server moves them back to the task queue after that
+   * timeout (5 s), so sticky execution (the cache) stays on there.
+   */
+  public static boolean isEmbeddedTestServer(WorkflowServiceStubs service) {
+    GetSystemInfoResponse info =
+        service
+            .blockingStub()
+            .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+            .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+    return info.getServerVersion().isEmpty() && !info.getCapabilities().getSupportsSchedules();
+  }
 
   /**
    * Creates (but does not start) the worker factory. The Kubernetes client is built on first use from the

@@ -16,10 +16,10 @@ abstract class DecisionCommand extends TemporalCommand {
 
   int decide(
       IncidentClient incidents, String incidentId, DecisionAction action, String planId, String by, String reason) {
-    requireOpen(incidents, incidentId);
+    String taskQueue = requireOpen(incidents, incidentId);
     String plan = planId;
     if (plan == null && (action == DecisionAction.APPROVE || action == DecisionAction.REJECT)) {
-      IncidentStatus status = incidents.status(incidentId);
+      IncidentStatus status = queryStatus(incidents, incidentId, taskQueue);
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,
             "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
@@ -35,9 +35,10 @@ abstract class DecisionCommand extends TemporalCommand {
     json.put("by", by);
     DecisionResult result;
     try {
-      result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason),
-          java.time.Duration.ofSeconds(timeoutSeconds));
-    } catch (IncidentClient.DecisionPendingException e) {
+      // What is left of --timeout: the answer "not confirmed" comes within it, not after it.
+      result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason), remaining());
+    } catch (IncidentClient.DecisionPendingException pending) {
+      IncidentClient.DecisionPendingException e = pending.within(timeoutSeconds);
       // Not applied yet, and not lost: say so, and exit non-zero, since nothing has happened yet.
       if (output.json()) {
         json.put("accepted", null);

@@ -35,7 +35,7 @@ public final class ReportCommand extends TemporalCommand {
   protected int run(IncidentClient incidents) {
     JsonNode result =
         incidents
-            .closedReport(incidentId)
+            .closedReport(incidentId, remaining())
             .orElseThrow(() -> new CliFailure(ExitCodes.REFUSED, "incident " + incidentId
                 + " is still open; its report is written when it closes (see: remediator show " + incidentId
                 + ")"));

@@ -19,6 +19,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query).",
+      "The query needs a worker: with none polling the incident's task queue this says so (exit 1), apart from"
+          + " an unreachable Temporal.",
       "Exit codes: 0 shown, 1 error, 2 usage, 4 no such incident."
     })
 public final class ShowCommand extends TemporalCommand {
@@ -41,7 +43,7 @@ public final class ShowCommand extends TemporalCommand {
           Math.max(1, intervalSeconds)));
     }
     WorkflowExecutionDescription d = incidents.describe(incidentId);
-    IncidentStatus s = incidents.status(incidentId);
+    IncidentStatus s = queryStatus(incidents, incidentId, d.getTaskQueue());
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("execution", execution);

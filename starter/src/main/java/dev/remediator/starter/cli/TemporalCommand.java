@@ -1,12 +1,15 @@
 package dev.remediator.starter.cli;
 
 import dev.remediator.config.ConfigException;
+import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentClient;
 import dev.remediator.temporal.TemporalConnection;
 import io.grpc.Status;
 import io.temporal.client.WorkflowNotFoundException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,16 +32,102 @@ public abstract class TemporalCommand implements Callable<Integer> {
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "10",
-      description = "Give up on an unreachable Temporal after this many seconds (default ${DEFAULT-VALUE}).")
+      description = "Answer within this many seconds, whatever Temporal does: an unreachable server, a query no"
+          + " worker answers, an update no worker applies (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
+
+  /** Past {@code --timeout}, what is still running is abandoned: the answer comes at most this much later. */
+  static final Duration GRACE = Duration.ofSeconds(1);
 
   /** The verb itself; returns the exit code. Throw {@link CliFailure} for an expected failure. */
   protected abstract int run(IncidentClient incidents);
 
+  /** The deadline of the whole verb: {@code --timeout} from the start. */
+  private long deadlineNanos;
+
+  /** Set once Temporal has answered any call with OK: past the deadline, "unreachable" or "too slow". */
+  private volatile boolean temporalAnswered;
+
+  private final io.grpc.ClientInterceptor answerWatch =
+      new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(
+            io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options, io.grpc.Channel next) {
+          return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+            @Override
+            public void start(Listener<R> listener, io.grpc.Metadata headers) {
+              super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onClose(Status status, io.grpc.Metadata trailers) {
+                  if (status.isOk()) {
+                    temporalAnswered = true;
+                  }
+                  super.onClose(status, trailers);
+                }
+              }, headers);
+            }
+          };
+        }
+      };
+
+  /** What is left of {@code --timeout} (at least a millisecond). */
+  protected Duration remaining() {
+    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
+  }
+
+  /**
+   * Runs the verb within {@code --timeout}: each call to Temporal has that budget (less what earlier calls used),
+   * and a verb still running at the deadline (plus {@link #GRACE}) is abandoned with exit 1. Nothing a verb does is
+   * left half-done by that: Temporal holds what it accepted.
+   */
   @Override
   public final Integer call() {
-    try (TemporalConnection temporal =
-        TemporalConnection.connect(address, ClientTuning.failFast(Duration.ofSeconds(timeoutSeconds), null))) {
+    if (timeoutSeconds <= 0) {
+      return output.fail(ExitCodes.USAGE, "--timeout must be at least 1 second");
+    }
+    deadlineNanos = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+    java.util.concurrent.CompletableFuture<Integer> verb = new java.util.concurrent.CompletableFuture<>();
+    Thread worker = new Thread(() -> {
+      try {
+        verb.complete(callWithinBudget());
+      } catch (Throwable e) {
+        verb.completeExceptionally(e);
+      }
+    }, "remediator-" + getClass().getSimpleName());
+    worker.setDaemon(true); // abandoned at the deadline: it must not keep the JVM alive
+    worker.start();
+    try {
+      return verb.get(timeoutSeconds * 1000L + GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      if (!temporalAnswered) {
+        return output.fail(ExitCodes.ERROR, "Temporal is not reachable" + (address != null ? " at " + address : "")
+            + " (no answer within --timeout " + timeoutSeconds + " s)");
+      }
+      return output.fail(ExitCodes.ERROR, "no answer within --timeout " + timeoutSeconds + " s"
+          + (address != null ? " from Temporal at " + address : "") + "; nothing was changed by this command"
+          + " unless Temporal had accepted it already (check with: remediator show ID)");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return output.fail(ExitCodes.ERROR, "interrupted");
+    }
+  }
+
+  private int callWithinBudget() {
+    Duration budget = Duration.ofSeconds(timeoutSeconds);
+    // An unreachable server is reported within the budget: the SDK first asks the server's capabilities (retried
+    // for 30 s by default), then retries the call itself; each gets half.
+    Duration half = budget.dividedBy(2);
+    try (TemporalConnection temporal = TemporalConnection.connect(address,
+        ClientTuning.failFast(budget, null).andThen(stubs -> stubs
+            .setGrpcClientInterceptors(List.of(answerWatch))
+            .setSystemInfoTimeout(half)
+            .setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
+                .setExpiration(half)
+                .setInitialInterval(Duration.ofMillis(100))
+                .setMaximumInterval(Duration.ofMillis(500))
+                .validateBuildWithDefaults())))) {
       return run(new IncidentClient(temporal.client(), null));
     } catch (CliFailure e) {
       return output.fail(e.exitCode(), e.getMessage());
@@ -63,10 +152,81 @@ public abstract class TemporalCommand implements Callable<Integer> {
     return dev.remediator.starter.UserMessages.of(e);
   }
 
-  /** Fails with exit 4 unless the incident has a running run. */
-  static void requireOpen(IncidentClient incidents, String incidentId) {
-    if (incidents.runningRunId(incidentId).isEmpty()) {
-      throw new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId);
+  /** A stopped worker's long polls stay listed for minutes; an idle live worker polls again within about a minute. */
+  static final Duration POLLER_GONE_AFTER = Duration.ofSeconds(70);
+
+  /**
+   * The incident's {@code status} query within what is left of {@code --timeout}. A query needs a worker, so first
+   * Temporal is asked who polls the incident's task queue ({@code DescribeTaskQueue}, cheap): with no recent poller
+   * this fails at once with "no worker is polling task queue X", told apart from "Temporal is not reachable" (the
+   * describe before it failed) and from a worker seen lately that does not answer in time (the query's deadline).
+   */
+  protected IncidentStatus queryStatus(IncidentClient incidents, String incidentId, String taskQueue) {
+    List<IncidentClient.Poller> pollers = null;
+    try {
+      pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(Math.min(3000, remaining().toMillis())));
+    } catch (RuntimeException describe) {
+      if (!IncidentClient.unimplemented(describe)) { // the embedded server cannot say who polls: just ask
+        throw describe;
+      }
     }
+    Instant now = Instant.now();
+    if (pollers != null && recent(pollers, now).isEmpty()) {
+      throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, now));
+    }
+    Duration forQuery = remaining().minus(Duration.ofMillis(300));
+    if (forQuery.compareTo(Duration.ofMillis(500)) < 0) {
+      forQuery = Duration.ofMillis(500);
+    }
+    try {
+      return incidents.status(incidentId, forQuery);
+    } catch (RuntimeException e) {
+      Status.Code code = IncidentClient.grpcStatus(e).orElse(null);
+      if (code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED) {
+        throw e;
+      }
+      if (pollers == null) {
+        throw new CliFailure(ExitCodes.ERROR, "no worker answered the status query of " + incidentId
+            + " within " + timeoutSeconds + " s: is a worker polling task queue " + taskQueue + "?");
+      }
+      throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, Instant.now()));
+    }
+  }
+
+  private static List<IncidentClient.Poller> recent(List<IncidentClient.Poller> pollers, Instant now) {
+    return pollers.stream()
+        .filter(p -> p.lastAccess() == null || p.lastAccess().isAfter(now.minus(POLLER_GONE_AFTER)))
+        .toList();
+  }
+
+  /** What {@link #queryStatus} says when no worker answered the query in time (public for tests). */
+  public String noAnswer(String incidentId, String taskQueue, List<IncidentClient.Poller> pollers, Instant now) {
+    List<IncidentClient.Poller> recent = recent(pollers, now);
+    if (recent.isEmpty()) {
+      return "no worker is polling task queue " + taskQueue + ": nobody can answer the status query of "
+          + incidentId + " (Temporal itself answers" + (pollers.isEmpty() ? "" : "; the last poll was "
+          + pollers.stream().map(IncidentClient.Poller::lastAccess).filter(java.util.Objects::nonNull)
+              .max(Instant::compareTo).map(t -> Duration.between(t, now).toSeconds() + " s ago").orElse("long ago"))
+          + "). Start one: remediator worker -c FILE";
+    }
+    return "no worker answered the status query of " + incidentId + " within " + timeoutSeconds + " s, though "
+        + recent.size() + " polled task queue " + taskQueue + " lately (" + recent.stream()
+            .map(p -> p.identity() + (p.lastAccess() == null ? "" : ", "
+                + Duration.between(p.lastAccess(), now).toSeconds() + " s ago"))
+            .collect(java.util.stream.Collectors.joining("; "))
+        + "): stopped since, or busy; try again or raise --timeout";
+  }
+
+  /** Fails with exit 4 unless the incident has a running run; returns its task queue. */
+  static String requireOpen(IncidentClient incidents, String incidentId) {
+    try {
+      var d = incidents.describe(incidentId);
+      if (d.getStatus() == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        return d.getTaskQueue();
+      }
+    } catch (WorkflowNotFoundException e) {
+      // below
+    }
+    throw new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId);
   }
 }
