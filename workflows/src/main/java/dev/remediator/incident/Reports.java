@@ -175,6 +175,7 @@ final class Reports {
     for (ActionOutcome a : f.actions()) {
       md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n');
     }
+    md.append("\n").append(ReportDiagrams.markdown(f.timeline(), f.state().samples, f.policy()));
     md.append("\n## Timeline\n\n| time (UTC) | actor | event |\n|---|---|---|\n");
     for (TimelineEntry e : f.timeline()) {
       md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
