@@ -64,7 +64,9 @@ class AlertStreamPropertyTest {
         .build());
     IncidentSearchAttributes.ALL.forEach(
         k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-    Worker worker = env.newWorker(TASK_QUEUE);
+    // 2 loaded cores: a replayed task may not yield within the SDK's 1 s deadlock detector; that is not a deadlock.
+    Worker worker = env.newWorker(TASK_QUEUE,
+        io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(15_000).build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     worker.registerActivitiesImplementations(new WorldsByTarget(worlds));
     env.start();

@@ -29,6 +29,8 @@ class IncidentWorkflowTest {
   static final TestWorkflowExtension testWorkflow = registerSearchAttributes(
           TestWorkflowExtension.newBuilder()
               .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
+              .setWorkerOptions(io.temporal.worker.WorkerOptions.newBuilder()
+                  .setDefaultDeadlockDetectionTimeout(15_000).build())
               .setDoNotStart(true))
       .build();
 

@@ -46,7 +46,8 @@ class NoWorkerDecisionTest {
   private WorkerFactory startWorker(SimulatedTarget world) {
     WorkerFactory factory = WorkerFactory.newInstance(env.getWorkflowClient(), WorkerFactoryOptions.newBuilder()
         .setWorkflowHostLocalTaskQueueScheduleToStartTimeout(Duration.ZERO).build());
-    var worker = factory.newWorker(QUEUE);
+    var worker = factory.newWorker(QUEUE,
+        io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(15_000).build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     worker.registerActivitiesImplementations(world);
     factory.start();
