@@ -59,6 +59,8 @@ public final class AlertReceiver implements AutoCloseable {
   private final byte[] webhookToken;
   private final Javalin app;
   private final Limits limits;
+  /** Configured targets by [namespace, service, database]: one lookup per alert, not a scan of every target. */
+  private final Map<List<String>, TargetConfig> targets = new java.util.HashMap<>();
   private final AcceptedAlerts acceptedAlerts;
   private final RequestGate gate;
   private final ScheduledExecutorService timer;
@@ -106,6 +108,9 @@ public final class AlertReceiver implements AutoCloseable {
     this.incidents = incidents;
     this.metrics = metrics;
     this.limits = limits;
+    for (TargetConfig t : config.targets()) {
+      targets.putIfAbsent(List.of(t.namespace(), t.service(), t.database()), t);
+    }
     this.acceptedAlerts =
         new AcceptedAlerts(limits.acceptedAlerts(), limits.acceptedAlertsPerIncident(), limits.acceptedFor());
     this.timer =
@@ -286,7 +291,7 @@ public final class AlertReceiver implements AutoCloseable {
     Map<String, Group> groups = new LinkedHashMap<>();
     for (int i = 0; i < alerts.size(); i++) {
       AlertmanagerAlert a = alerts.get(i);
-      Optional<TargetConfig> target = config.targetForLabels(a.labels());
+      Optional<TargetConfig> target = targetFor(a.labels());
       if (target.isEmpty()) {
         metrics.ignored(ReceiverMetrics.UNKNOWN_TARGET);
         Map<String, Object> e = entry(i, a, null);
@@ -420,6 +425,17 @@ public final class AlertReceiver implements AutoCloseable {
     } finally {
       inFlight.remove(key, mine);
     }
+  }
+
+  /** The configured target an alert's labels name (namespace, service and database, all three, exactly). */
+  private Optional<TargetConfig> targetFor(Map<String, String> labels) {
+    String ns = labels.get("namespace");
+    String svc = labels.get("service");
+    String db = labels.get("database");
+    if (ns == null || svc == null || db == null) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(targets.get(List.of(ns, svc, db)));
   }
 
   /** At most {@link #MAX_LISTED} entries of a list in an answer (the counts give the totals). */
