@@ -44,6 +44,8 @@ public final class AlertReceiver implements AutoCloseable {
   public static final String WEBHOOK_PATH = "/webhooks/alertmanager";
   /** The alerts Remediator has a runbook for; any other alert name is ignored (listed, counted), never started. */
   public static final List<String> RUNBOOK_ALERTS = dev.remediator.runbook.Runbooks.alertNames();
+  /** Alerts listed per answer under accepted and ignored; the counts give the totals. */
+  static final int MAX_LISTED = 100;
   /** Largest accepted webhook body: 1 MiB. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
   /** Deadline of the readiness check against Temporal. */
@@ -57,6 +59,8 @@ public final class AlertReceiver implements AutoCloseable {
   private final byte[] webhookToken;
   private final Javalin app;
   private final Limits limits;
+  /** Configured targets by [namespace, service, database]: one lookup per alert, not a scan of every target. */
+  private final Map<List<String>, TargetConfig> targets = new java.util.HashMap<>();
   private final AcceptedAlerts acceptedAlerts;
   private final RequestGate gate;
   private final ScheduledExecutorService timer;
@@ -104,6 +108,9 @@ public final class AlertReceiver implements AutoCloseable {
     this.incidents = incidents;
     this.metrics = metrics;
     this.limits = limits;
+    for (TargetConfig t : config.targets()) {
+      targets.putIfAbsent(List.of(t.namespace(), t.service(), t.database()), t);
+    }
     this.acceptedAlerts =
         new AcceptedAlerts(limits.acceptedAlerts(), limits.acceptedAlertsPerIncident(), limits.acceptedFor());
     this.timer =
@@ -253,7 +260,8 @@ public final class AlertReceiver implements AutoCloseable {
       requireJson(ctx, ReceiverMetrics.UNSUPPORTED_MEDIA_TYPE);
       AlertmanagerPayload payload = AlertmanagerPayload.parse(readBody(ctx, MAX_BODY_BYTES));
       alertCount = payload.alerts().size();
-      outcome = deliver(ctx, payload.alerts());
+      long parsed = System.nanoTime();
+      outcome = deliver(ctx, payload.alerts()) + " (parse " + (parsed - started) / 1_000_000 + " ms)";
     } catch (HttpProblem e) {
       outcome = e.status + " " + e.getMessage();
       throw e;
@@ -276,13 +284,14 @@ public final class AlertReceiver implements AutoCloseable {
 
   /** Groups the alerts per incident, makes at most one Temporal call per incident, answers; returns the log summary. */
   private String deliver(Context ctx, List<AlertmanagerAlert> alerts) {
+    long groupStart = System.nanoTime();
     metrics.received(alerts.size());
     List<Map<String, Object>> accepted = new ArrayList<>();
     List<Map<String, Object>> ignored = new ArrayList<>();
     Map<String, Group> groups = new LinkedHashMap<>();
     for (int i = 0; i < alerts.size(); i++) {
       AlertmanagerAlert a = alerts.get(i);
-      Optional<TargetConfig> target = config.targetForLabels(a.labels());
+      Optional<TargetConfig> target = targetFor(a.labels());
       if (target.isEmpty()) {
         metrics.ignored(ReceiverMetrics.UNKNOWN_TARGET);
         Map<String, Object> e = entry(i, a, null);
@@ -304,6 +313,7 @@ public final class AlertReceiver implements AutoCloseable {
       g.indexes.add(i);
       g.alerts.add(toAlert(a));
     }
+    long grouped = System.nanoTime();
     StringBuilder summary = new StringBuilder();
     for (Map.Entry<String, Group> entry : groups.entrySet()) {
       String incidentId = entry.getKey();
@@ -363,16 +373,20 @@ public final class AlertReceiver implements AutoCloseable {
       }
       summary.append(incidentId).append(": ").append(g.alerts.size()).append(" alert(s) ").append(result);
     }
+    long delivered = System.nanoTime();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("received", alerts.size());
-    body.put("accepted", accepted);
+    body.put("acceptedCount", accepted.size());
+    body.put("accepted", listed(accepted));
     body.put("ignoredCount", ignored.size());
-    body.put("ignored", ignored);
+    body.put("ignored", listed(ignored));
     ctx.status(200).json(body);
+    String took = " [grouping " + (grouped - groupStart) / 1_000_000 + " ms, Temporal " + (delivered - grouped) / 1_000_000
+        + " ms, answer " + (System.nanoTime() - delivered) / 1_000_000 + " ms]";
     if (!ignored.isEmpty()) {
       summary.append(summary.length() > 0 ? "; " : "").append(ignored.size()).append(" ignored");
     }
-    return summary.length() == 0 ? "nothing for a configured target" : summary.toString();
+    return (summary.length() == 0 ? "nothing for a configured target" : summary.toString()) + took;
   }
 
   /**
@@ -411,6 +425,22 @@ public final class AlertReceiver implements AutoCloseable {
     } finally {
       inFlight.remove(key, mine);
     }
+  }
+
+  /** The configured target an alert's labels name (namespace, service and database, all three, exactly). */
+  private Optional<TargetConfig> targetFor(Map<String, String> labels) {
+    String ns = labels.get("namespace");
+    String svc = labels.get("service");
+    String db = labels.get("database");
+    if (ns == null || svc == null || db == null) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(targets.get(List.of(ns, svc, db)));
+  }
+
+  /** At most {@link #MAX_LISTED} entries of a list in an answer (the counts give the totals). */
+  private static List<Map<String, Object>> listed(List<Map<String, Object>> entries) {
+    return entries.size() <= MAX_LISTED ? entries : entries.subList(0, MAX_LISTED);
   }
 
   static Alert toAlert(AlertmanagerAlert a) {
