@@ -182,7 +182,7 @@ class ReceiverUnderLoadTest {
     assertThat(fx.incidents.untyped(AUTH)
             .getResult(60, java.util.concurrent.TimeUnit.SECONDS, dev.remediator.incident.IncidentReport.class)
             .outcome())
-        .isEqualTo("RESOLVED");
+        .isEqualTo(dev.remediator.incident.IncidentOutcome.RESOLVED);
     assertThat(fx.running(AUTH)).isFalse();
     // and when it fires again, a new incident starts: the receiver does not answer it from its memory
     var refired = fx.webhook(resource("firing-critical.json"));
