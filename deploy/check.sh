@@ -254,11 +254,11 @@ EOF
   PATH="$stub:$PATH" STUB_LOG="$log" STUB_NAMESPACE_EXISTS=0 STUB_EXISTING="" RETRY_DELAY=0 \
     sh "$DEPLOY/temporal/setup-namespace.sh" >/dev/null
   grep -qx "operator namespace create --namespace remediator --retention 30d" "$log" || { echo "namespace not created"; cat "$log"; return 1; }
-  [ "$(grep -c '^operator search-attribute create .* --type Keyword$' "$log")" = 6 ] || { echo "expected 6 Keyword creations"; cat "$log"; return 1; }
+  [ "$(grep -c '^operator search-attribute create .* --type Keyword$' "$log")" = 7 ] || { echo "expected 7 Keyword creations"; cat "$log"; return 1; }
   # 2) re-run on a set-up cluster (one attribute missing): only that one is created, namespace untouched
   : >"$log"
   PATH="$stub:$PATH" STUB_LOG="$log" STUB_NAMESPACE_EXISTS=1 RETRY_DELAY=0 \
-    STUB_EXISTING="RemediatorService RemediatorNamespace RemediatorDatabase RemediatorSeverity RemediatorAlertName" \
+    STUB_EXISTING="RemediatorService RemediatorNamespace RemediatorDatabase RemediatorSeverity RemediatorAlertName RemediatorPendingPlan" \
     sh "$DEPLOY/temporal/setup-namespace.sh" >/dev/null
   ! grep -q "namespace create" "$log" || { echo "re-created an existing namespace"; return 1; }
   if [ "$(grep -c '^operator search-attribute create' "$log")" != 1 ] ||

@@ -8,7 +8,7 @@ set -eu
 NAMESPACE="${REMEDIATOR_TEMPORAL_NAMESPACE:-remediator}"
 RETENTION="${REMEDIATOR_NAMESPACE_RETENTION:-30d}"
 # All Keyword. SQL visibility (PostgreSQL) allows 10 custom Keyword attributes per namespace; we use 6.
-ATTRIBUTES="RemediatorService RemediatorNamespace RemediatorDatabase RemediatorSeverity RemediatorPhase RemediatorAlertName"
+ATTRIBUTES="RemediatorService RemediatorNamespace RemediatorDatabase RemediatorSeverity RemediatorPhase RemediatorAlertName RemediatorPendingPlan"
 
 retry() {
   n=0

@@ -52,20 +52,25 @@ final class IncidentMetadata {
     List<String> now = values();
     if (legacy || !now.equals(published)) {
       published = now;
-      Workflow.upsertTypedSearchAttributes(
+      List<io.temporal.common.SearchAttributeUpdate<?>> updates = new java.util.ArrayList<>(List.of(
           IncidentSearchAttributes.SERVICE.valueSet(target.service()),
           IncidentSearchAttributes.NAMESPACE.valueSet(target.namespace()),
           IncidentSearchAttributes.DATABASE.valueSet(target.database()),
           IncidentSearchAttributes.SEVERITY.valueSet(now.get(0)),
           IncidentSearchAttributes.PHASE.valueSet(now.get(1)),
-          IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2)));
+          IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2))));
+      if (!legacy) {
+        updates.add(IncidentSearchAttributes.PENDING_PLAN.valueSet(now.get(3)));
+      }
+      Workflow.upsertTypedSearchAttributes(updates.toArray(io.temporal.common.SearchAttributeUpdate<?>[]::new));
     }
     Workflow.setCurrentDetails(Reports.currentDetails(target, state));
   }
 
   private List<String> values() {
+    String pending = state.phase == IncidentPhase.AWAITING_APPROVAL && state.plan != null ? state.plan.planId() : "";
     return List.of(Objects.requireNonNullElse(label(state.severity), ""), state.phase.name(),
-        Objects.requireNonNullElse(state.alertName, ""));
+        Objects.requireNonNullElse(state.alertName, ""), pending);
   }
 
   private static String label(Severity s) {

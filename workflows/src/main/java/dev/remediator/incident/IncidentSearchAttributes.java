@@ -16,9 +16,11 @@ public final class IncidentSearchAttributes {
   public static final SearchAttributeKey<String> SEVERITY = SearchAttributeKey.forKeyword("RemediatorSeverity");
   public static final SearchAttributeKey<String> PHASE = SearchAttributeKey.forKeyword("RemediatorPhase");
   public static final SearchAttributeKey<String> ALERT_NAME = SearchAttributeKey.forKeyword("RemediatorAlertName");
+  /** The plan awaiting approval, "" when none: {@code remediator incidents} lists it without a query per incident. */
+  public static final SearchAttributeKey<String> PENDING_PLAN = SearchAttributeKey.forKeyword("RemediatorPendingPlan");
 
   public static final List<SearchAttributeKey<String>> ALL =
-      List.of(SERVICE, NAMESPACE, DATABASE, SEVERITY, PHASE, ALERT_NAME);
+      List.of(SERVICE, NAMESPACE, DATABASE, SEVERITY, PHASE, ALERT_NAME, PENDING_PLAN);
 
   private IncidentSearchAttributes() {}
 }

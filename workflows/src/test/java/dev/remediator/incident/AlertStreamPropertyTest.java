@@ -166,7 +166,14 @@ class AlertStreamPropertyTest {
 
     void closeAndReplay() {
       guard(() -> {
-        IncidentReport report = WorkflowStub.fromTyped(incident).getResult(IncidentReport.class);
+        IncidentReport report;
+        try {
+          report = WorkflowStub.fromTyped(incident).getResult(120, java.util.concurrent.TimeUnit.SECONDS,
+              IncidentReport.class);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("every alert resolved, but the incident did not close (phase "
+              + incident.status().phase() + ")");
+        }
         check();
         assertThat(report.alerts()).as(context()).allMatch(a -> !a.firing());
         replay();
