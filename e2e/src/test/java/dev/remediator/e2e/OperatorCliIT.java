@@ -96,14 +96,15 @@ class OperatorCliIT extends Scenario {
     long serverCpuMs = cpuMillis(server.pid()) - cpu0;
     assertThat(inProcess.incidents()).hasSize(expected);
     long t1 = System.nanoTime();
-    RemediatorProcess.Cli r = stack.cli("incidents", "-o", "json", "--timeout", "10");
+    // A generous ceiling: what is measured is how long it takes, on a machine that may be very busy.
+    RemediatorProcess.Cli r = stack.cli("incidents", "-o", "json", "--timeout", "30");
     double cliMs = (System.nanoTime() - t1) / 1e6;
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
     JsonNode listing = Stack.parse(r.stdout());
     assertThat(listing.get("source").asText()).isEqualTo("VISIBILITY_QUERY");
     assertThat(listing.get("incidents")).hasSize(expected);
-    RemediatorProcess.Cli text = stack.cli("incidents", "--timeout", "10");
-    assertThat(text.exitCode()).isZero();
+    RemediatorProcess.Cli text = stack.cli("incidents", "--timeout", "30");
+    assertThat(text.exitCode()).as(text.stderr()).isZero();
     assertThat(text.stdout()).contains("PENDING APPROVAL", id(0), "AWAITING_APPROVAL");
     note(String.format(Locale.ROOT, "incidents at %d open: listing %.0f ms in-process (server CPU %d ms), CLI process"
         + " %.0f ms (JVM start included); load average %s", expected, listMs, serverCpuMs, cliMs, loadAverage()));

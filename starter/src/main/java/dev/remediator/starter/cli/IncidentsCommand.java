@@ -42,6 +42,14 @@ public final class IncidentsCommand extends TemporalCommand {
       listing = incidents.openIncidents(targets, remaining());
     } catch (UnsupportedOperationException e) {
       throw new CliFailure(ExitCodes.USAGE, e.getMessage());
+    } catch (RuntimeException e) {
+      String why = rootMessage(e);
+      if (why != null && why.contains("invalid search attribute")) {
+        throw new CliFailure(ExitCodes.ERROR, "the incident search attributes are not registered in this namespace ("
+            + why + "): a worker registers them at start (remediator worker -c FILE), or run `temporal operator"
+            + " search-attribute create --name RemediatorService --type Keyword` and so on (docs/operations.md)");
+      }
+      throw e;
     }
     output.print(listing, table(listing, Instant.now()));
     return ExitCodes.OK;
