@@ -185,7 +185,7 @@ public final class Demo {
     out.println("==> " + text);
   }
 
-  private static HttpResponse<String> fire(String url, String token, String payload)
+  static HttpResponse<String> fire(String url, String token, String payload)
       throws IOException, InterruptedException {
     byte[] body;
     try (InputStream in = Demo.class.getResourceAsStream(payload)) {
@@ -202,7 +202,7 @@ public final class Demo {
     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String config(String jdbcUrl, Path tokenFile, SimulatedApplication app) {
+  static String config(String jdbcUrl, Path tokenFile, SimulatedApplication app) {
     return """
         receiver:
           tokenFile: %s
