@@ -10,6 +10,8 @@
 #     and mutated alert rules (70 % -> >=, shorter `for`, ...) MUST fail the promtool unit tests, so neither
 #     check can silently pass
 #   - promtool check rules / test rules / check config; amtool check-config and routing
+#   - the Grafana dashboard: valid, every metric it queries served by the worker or receiver (as scraped by
+#     DashboardMetricsTest into grafana/metrics-seen.txt) or recorded by the rules; provisioned in compose
 #   - Temporal Helm values and docker-compose: versions, PostgreSQL, namespace, search attributes; the
 #     namespace/search-attribute script against a stub `temporal` CLI; `docker compose config`
 #
@@ -189,6 +191,45 @@ mutant "workers absent ignores down targets" 'absent(up{job="remediator-worker"}
 mutant "approval alert at exactly 10m"       "> 600" ">= 600"
 mutant "escalated counted as failed"         'outcome="failed"' 'outcome=~"failed|escalated"'
 mutant "4xx counted as receiver errors"      'code=~"5.."' 'code=~"[45].."'
+
+# ------------------------------------------------------------------------------------------- grafana
+dashboard_ok() {
+  python3 "$DEPLOY/scripts/check_dashboard.py" "$1" "$DEPLOY/prometheus/rules.yaml" "$DEPLOY/grafana/metrics-seen.txt"
+}
+check "grafana/remediator.json: valid dashboard; every metric served by worker/receiver or recorded by a rule" \
+  dashboard_ok "$DEPLOY/grafana/remediator.json"
+# Self-test: a dashboard querying a metric nobody serves, or broken JSON, MUST be rejected.
+dashboard_rejects() {
+  local doctored="$WORK/doctored-dashboard.json"
+  python3 - "$DEPLOY/grafana/remediator.json" "$doctored" "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+if sys.argv[3] == "unknown-metric":
+    d["panels"][1]["targets"][0]["expr"] = "sum(remediator_incidents_opened_total)"
+    text = json.dumps(d)
+else:
+    text = json.dumps(d)[:-2]
+open(sys.argv[2], "w", encoding="utf-8").write(text)
+EOF
+  if dashboard_ok "$doctored" >/dev/null; then
+    echo "the dashboard checker ACCEPTED a dashboard with: $1"
+    return 1
+  fi
+}
+check "self-test: dashboard checker rejects a metric nobody serves" dashboard_rejects unknown-metric
+check "self-test: dashboard checker rejects invalid JSON" dashboard_rejects truncated
+compose_provisions_grafana() {
+  python3 - "$DEPLOY/docker-compose.yaml" <<'EOF'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+for want in ("image: grafana/grafana", "./grafana/provisioning:/etc/grafana/provisioning:ro",
+             "./grafana/remediator.json:/var/lib/grafana/dashboards/remediator.json:ro",
+             "image: prom/prometheus", "./prometheus/rules.yaml:/etc/prometheus/rules.yaml:ro"):
+    if want not in text:
+        sys.exit("docker-compose.yaml lacks: " + want)
+EOF
+}
+check "docker-compose provisions Prometheus (rules) and Grafana (datasource, dashboard)" compose_provisions_grafana
 
 # ------------------------------------------------------------------------------------- alertmanager
 AM="$DEPLOY/alertmanager/alertmanager.yaml"

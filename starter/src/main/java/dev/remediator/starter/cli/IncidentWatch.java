@@ -165,7 +165,8 @@ public final class IncidentWatch {
       return;
     }
     String newPhase = String.valueOf(s.phase());
-    String newSeverity = String.valueOf(s.severity());
+    // As written in JSON (a severity's label), whatever type the status carries it in.
+    String newSeverity = s.severity() == null ? "-" : Output.JSON.convertValue(s.severity(), String.class);
     if (phase == null) {
       out.println("-- watching " + s.incidentId() + ": phase " + newPhase + ", severity " + newSeverity
           + (s.lastSnapshot() == null ? "" : ", utilization " + s.lastSnapshot().utilizationPercent()));
