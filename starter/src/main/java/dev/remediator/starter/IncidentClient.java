@@ -60,10 +60,10 @@ public final class IncidentClient {
       "ExecutionStatus=\"Running\" AND " + IncidentSearchAttributes.SERVICE.getName() + " IS NOT NULL";
 
   /**
-   * The pending plan's ID as a search attribute, read where the workflow upserts it (Keyword, registered with the
-   * others); where it does not, {@code incidents} shows "yes" without the plan ID.
+   * The pending plan's ID as a search attribute (incidents started before the workflow published it show "yes"
+   * without the plan ID).
    */
-  public static final SearchAttributeKey<String> PENDING_PLAN = SearchAttributeKey.forKeyword("RemediatorPendingPlan");
+  public static final SearchAttributeKey<String> PENDING_PLAN = IncidentSearchAttributes.PENDING_PLAN;
 
   private final WorkflowClient client;
   private final RemediatorConfig config;
