@@ -34,9 +34,9 @@ class DatabaseOutageIT extends Scenario {
     assertPagedWith("database severely degraded: it cannot be examined");
     int rate = attemptsDuring(WINDOW);
     note(rate + " attempts in the next " + WINDOW.toSeconds() + " s");
-    // Each sample is one activity with at most 3 tries (2 s, 4 s apart), samples 2 s apart: about 3 per 8 s;
-    // a crash loop or a retry without backoff would make hundreds.
-    assertThat(rate).as("attempts while down, %d s", WINDOW.toSeconds()).isBetween(1, 9);
+    // Each sample is one activity with at most 3 tries (2 s, 4 s apart), samples backing off from 2 s (the incident
+    // waits longer while the database stays down): at most about 3 per 8 s; a crash loop would make hundreds.
+    assertThat(rate).as("attempts while down, %d s", WINDOW.toSeconds()).isBetween(0, 9);
     assertWorkerSteady(worker);
 
     stack.gate.set(TcpGate.Mode.OPEN);
@@ -67,8 +67,8 @@ class DatabaseOutageIT extends Scenario {
     assertPagedWith("database severely degraded: it refuses connections (all slots taken)");
     int rate = attemptsDuring(WINDOW);
     note(rate + " attempts in the next " + WINDOW.toSeconds() + " s");
-    // One try per sample, samples 2 s apart (about 4 in 8 s).
-    assertThat(rate).as("attempts while refused, %d s", WINDOW.toSeconds()).isBetween(1, 7);
+    // One try per sample, samples 2 s apart at first, then backing off: at most about 4 in 8 s.
+    assertThat(rate).as("attempts while refused, %d s", WINDOW.toSeconds()).isBetween(0, 7);
     assertWorkerSteady(worker);
 
     db.releaseSlots(taken);

@@ -117,7 +117,7 @@ final class Stack implements AutoCloseable {
     d.put("approvers", "[alice, bob]");
     d.put("verifySamples", "2");
     d.put("verifyInterval", "1s");
-    d.put("quietPeriod", "10m");
+    d.put("quietPeriod", "5s"); // every alert resolved before recovery: the incident closes after this
     d.put("rollingRestart", "\"off\"");
     d.put("poolIncrease", "\"off\"");
     d.put("escalation", "[{name: database, channels: [" + World.CHAT + ", " + World.DATABASE_PAGER

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 public class IncidentWorkflowImpl implements IncidentWorkflow {
   private static final Logger log = Workflow.getLogger(IncidentWorkflowImpl.class);
   private static final int MAX_AUTOMATIC_REPLANS = 2;
-  private static final Duration MAX_SAMPLE_INTERVAL = Duration.ofMinutes(5);
+  private static final Duration MAX_SAMPLE_INTERVAL = Duration.ofMinutes(1);
 
   /** What the incident does next. */
   private enum Stage {
@@ -350,8 +350,10 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     Workflow.getMetricsScope().counter("remediator_incidents_started").inc(1);
   }
 
-  private static Duration backOff(Duration interval) {
-    return min(interval.multipliedBy(2), MAX_SAMPLE_INTERVAL);
+  /** Doubles the wait between samples, up to 8 × the verify interval or a minute, whichever is less. */
+  private Duration backOff(Duration interval) {
+    Duration cap = min(policy.verifyInterval().multipliedBy(8), MAX_SAMPLE_INTERVAL);
+    return min(interval.multipliedBy(2), cap.compareTo(policy.verifyInterval()) < 0 ? policy.verifyInterval() : cap);
   }
 
   private static Duration min(Duration a, Duration b) {

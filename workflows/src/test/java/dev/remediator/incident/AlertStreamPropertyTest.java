@@ -35,7 +35,7 @@ class AlertStreamPropertyTest {
   private static final int SEQUENCES = Integer.getInteger("remediator.streams.count", 500);
   private static final long FIRST_SEED = Long.getLong("remediator.streams.seed", 20261129L);
   private static final int INTERLEAVED = 4;
-  private static final int MAX_STEPS = 14;
+  private static final int MAX_STEPS = 10;
   private static final String TASK_QUEUE = "streams";
   private static final String POLICY =
       """
