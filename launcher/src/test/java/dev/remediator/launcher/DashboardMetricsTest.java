@@ -145,7 +145,8 @@ class DashboardMetricsTest {
           await().atMost(Duration.ofSeconds(60))
               .until(() -> incidents.status(Demo.INCIDENT_ID).phase() == IncidentPhase.RECOVERED);
           assertThat(Demo.fire(webhook, token, "/demo/resolved.json").statusCode()).isEqualTo(200);
-          assertThat(incidents.result(Demo.INCIDENT_ID, IncidentReport.class).outcome()).isEqualTo("MITIGATED");
+          assertThat(incidents.result(Demo.INCIDENT_ID, IncidentReport.class).outcome())
+              .isEqualTo(dev.remediator.incident.IncidentOutcome.MITIGATED);
 
           // A request Temporal refuses (no such incident): what a failing receiver request looks like.
           org.assertj.core.api.Assertions.assertThatThrownBy(() -> incidents.status("dbpool:prod:nobody:nodb"));
