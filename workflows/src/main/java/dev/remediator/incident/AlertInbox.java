@@ -88,19 +88,6 @@ final class AlertInbox {
     return afterChange(before, wasResolved);
   }
 
-  /** Severity of the firing alerts (the last known one when none fires). */
-  Severity severity() {
-    return state.severity;
-  }
-
-  boolean allResolved() {
-    return state.resolved;
-  }
-
-  long firing() {
-    return state.alerts.stream().filter(TrackedAlert::firing).count();
-  }
-
   private Change afterChange(Severity before, boolean wasResolved) {
     updateSeverity();
     if (state.resolved && !wasResolved) {
