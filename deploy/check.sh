@@ -3,7 +3,7 @@
 # package mirror (only when a tool is missing):
 #
 #   - every kustomize overlay renders; the rendered RBAC grants exactly what the worker's activities use
-#     (apps/deployments get,patch; apps/replicasets list; pods list,get; pods/log get), in the target
+#     (apps/deployments get,patch; apps/replicasets get,list; pods list,get; pods/log get; events list), in the target
 #     namespace only, with no ClusterRole/ClusterRoleBinding; workloads are hardened (non-root, read-only
 #     root fs, probes, requests/limits, PDB, ...); prod ships no Secret
 #   - negative self-tests: doctored manifests (extra verb `delete`, ClusterRole, ...) MUST be rejected,
@@ -191,6 +191,22 @@ mutant "workers absent ignores down targets" 'absent(up{job="remediator-worker"}
 mutant "approval alert at exactly 10m"       "> 600" ">= 600"
 mutant "escalated counted as failed"         'outcome="failed"' 'outcome=~"failed|escalated"'
 mutant "4xx counted as receiver errors"      'code=~"5.."' 'code=~"[45].."'
+# Service Down runbook.
+mutant "ServiceDown when one probe of several fails" "max by (cluster, namespace, service) (probe_success" \
+  "min by (cluster, namespace, service) (probe_success"
+mutant "ServiceDown for 30s instead of 1m"   "for: 1m$C" "for: 30s$C"
+mutant "ServiceDown for 1m30s instead of 1m" "for: 1m$C" "for: 1m30s$C"
+mutant "ServiceDown on unlabelled probes"    'probe_success{namespace!="", service!=""}' 'probe_success'
+mutant "KubePodCrashLooping on any reason"   'reason="CrashLoopBackOff", job=' 'job='
+mutant "KubePodCrashLooping for 10m"         'for: 15m
+        labels:
+          severity: warning
+        annotations:
+          summary: "Pod is crash looping."' 'for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: "Pod is crash looping."'
 
 # ------------------------------------------------------------------------------------------- grafana
 dashboard_ok() {
@@ -243,6 +259,10 @@ check "alertmanager routes DatabaseConnectionPoolCritical to remediator and onca
   routes_to remediator,oncall alertname=DatabaseConnectionPoolCritical severity=critical namespace=prod service=auth-service database=authdb
 check "alertmanager routes DatabaseConnectionPoolHigh to remediator" \
   routes_to remediator alertname=DatabaseConnectionPoolHigh severity=warning namespace=prod service=auth-service database=authdb
+check "alertmanager routes ServiceDown to remediator and oncall" \
+  routes_to remediator,oncall alertname=ServiceDown severity=critical cluster=eu-1 namespace=prod service=auth-service
+check "alertmanager routes KubePodCrashLooping to remediator" \
+  routes_to remediator alertname=KubePodCrashLooping severity=warning namespace=prod pod=auth-service-7d9f8c6b5-x2x4q container=auth-service
 check "alertmanager routes Remediator self-alerts to oncall only" \
   routes_to oncall alertname=RemediatorWorkersAbsent component=remediator severity=critical job=remediator-worker
 remediator_webhook_ok() {

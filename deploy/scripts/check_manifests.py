@@ -28,9 +28,10 @@ import sys
 # (apiGroup, resource) -> verbs. This is the whole permission surface of the worker's activities.
 ALLOWED = {
     ("apps", "deployments"): {"get", "patch"},
-    ("apps", "replicasets"): {"list"},
+    ("apps", "replicasets"): {"get", "list"},
     ("", "pods"): {"list", "get"},
     ("", "pods/log"): {"get"},
+    ("", "events"): {"list"},
 }
 
 # Endpoints each component serves (port, liveness path, readiness path).
