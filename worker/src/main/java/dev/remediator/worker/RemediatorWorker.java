@@ -6,6 +6,7 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.KubernetesClients;
+import dev.remediator.kubernetes.WorkloadActivitiesImpl;
 import dev.remediator.notify.NotificationActivitiesImpl;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
 import dev.remediator.probe.ProbeActivitiesImpl;
@@ -86,6 +87,7 @@ public final class RemediatorWorker {
     worker.registerActivitiesImplementations(
         new DatabaseActivitiesImpl(targets),
         new KubernetesActivitiesImpl(targets, kubernetes, Duration.ofSeconds(2)),
+        new WorkloadActivitiesImpl(targets, kubernetes),
         new ProbeActivitiesImpl(targets),
         new NotificationActivitiesImpl(config.notifications()));
     return factory;
