@@ -2,15 +2,15 @@ package dev.remediator.runbook.servicedown;
 
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
-import dev.remediator.incident.Target;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Which configured target a Service Down alert is about, and its one incident per Deployment. Only targets with a
- * {@code kubernetes.deployment} qualify; the first one configured for a Deployment stands for it.
+ * Which configured target a Service Down alert is about. Only targets with a {@code kubernetes.deployment} qualify,
+ * and the first one configured for a Deployment stands for it, so both alerts of a Deployment are one incident
+ * ({@code servicedown:<namespace>:<service>:<database>} of that target).
  *
  * <ul>
  *   <li>{@code ServiceDown} names {@code namespace} and {@code service}: the target with that namespace and
@@ -35,7 +35,8 @@ public final class ServiceDownTargets {
       String service = labels.get("service");
       return config.targets().stream()
           .filter(t -> t != null && hasDeployment(t) && namespace.equals(t.namespace()) && t.service().equals(service))
-          .findFirst();
+          .findFirst()
+          .map(t -> representative(config, t));
     }
     if (ServiceDownRunbook.CRASH_LOOPING.equals(alert)) {
       String pod = labels.get("pod");
@@ -45,14 +46,15 @@ public final class ServiceDownTargets {
       return config.targets().stream()
           .filter(t -> t != null && hasDeployment(t) && namespace.equals(t.namespace()))
           .filter(t -> podOf(t.kubernetes().deployment()).matcher(pod).matches())
-          .max(Comparator.comparingInt(t -> t.kubernetes().deployment().length()));
+          .max(Comparator.comparingInt(t -> t.kubernetes().deployment().length()))
+          .map(t -> representative(config, t));
     }
     return Optional.empty();
   }
 
   /**
    * The target the incident runs on: the first configured target of the same Deployment (so the alerts of a
-   * Deployment, whichever target they named, land in one incident).
+   * Deployment, whichever target they named, land in one incident). {@link #forLabels} already answers with it.
    */
   public static TargetConfig representative(RemediatorConfig config, TargetConfig target) {
     return config.targets().stream()
@@ -60,11 +62,6 @@ public final class ServiceDownTargets {
             && t.kubernetes().deployment().equals(target.kubernetes().deployment()))
         .findFirst()
         .orElse(target);
-  }
-
-  /** {@code servicedown:<namespace>:<service>}: one incident per Deployment (its representative target). */
-  public static String incidentId(Target target) {
-    return ServiceDownRunbook.NAME + ":" + target.namespace() + ":" + target.service();
   }
 
   static boolean hasDeployment(TargetConfig t) {

@@ -74,19 +74,15 @@ class ServiceDownTargetsTest {
   }
 
   @Test
-  void bothAlertsOfOneDeploymentAreOneIncident() {
+  void bothAlertsOfOneDeploymentNameItsFirstConfiguredTarget() {
     TargetConfig byService = ServiceDownTargets.forLabels(CONFIG,
         Map.of("alertname", "ServiceDown", "namespace", "prod", "service", "auth-service")).orElseThrow();
     TargetConfig byPod = ServiceDownTargets.forLabels(CONFIG,
         Map.of("alertname", "KubePodCrashLooping", "namespace", "prod", "pod", "auth-service-7d9f8c6b5-x2x4q"))
         .orElseThrow();
-    TargetConfig second = CONFIG.targets().get(1);
 
-    assertThat(ServiceDownTargets.incidentId(ServiceDownTargets.representative(CONFIG, byService).target()))
-        .isEqualTo("servicedown:prod:auth-service")
-        .isEqualTo(ServiceDownTargets.incidentId(ServiceDownTargets.representative(CONFIG, byPod).target()))
-        .isEqualTo(ServiceDownTargets.incidentId(ServiceDownTargets.representative(CONFIG, second).target()));
-    assertThat(ServiceDownTargets.incidentId(ServiceDownTargets.representative(CONFIG, CONFIG.targets().get(4))
-        .target())).isEqualTo("servicedown:staging:auth-service");
+    assertThat(byService).isSameAs(byPod).isSameAs(CONFIG.targets().get(0));
+    assertThat(ServiceDownTargets.representative(CONFIG, CONFIG.targets().get(1))).isSameAs(CONFIG.targets().get(0));
+    assertThat(ServiceDownTargets.representative(CONFIG, CONFIG.targets().get(4))).isSameAs(CONFIG.targets().get(4));
   }
 }
