@@ -9,7 +9,7 @@ import java.time.Duration;
  * The incident workflow's activity stubs, in one place to audit: every activity has explicit timeouts, a bounded
  * retry policy, and a summary so the Temporal UI timeline reads like the runbook. Workflow code only.
  */
-final class ActivityStubs {
+public final class ActivityStubs {
 
   private ActivityStubs() {}
 
@@ -79,7 +79,8 @@ final class ActivityStubs {
     return Workflow.newActivityStub(NotificationActivities.class, options(summary, Duration.ofSeconds(60), 2));
   }
 
-  private static RetryOptions retries(int attempts) {
+  /** Bounded retries: 2 s initial, doubling, at most 30 s apart. */
+  public static RetryOptions retries(int attempts) {
     return RetryOptions.newBuilder()
         .setInitialInterval(Duration.ofSeconds(2))
         .setBackoffCoefficient(2)
@@ -88,7 +89,8 @@ final class ActivityStubs {
         .build();
   }
 
-  private static ActivityOptions options(String summary, Duration startToClose, int attempts) {
+  /** Options with a UI summary, start-to-close per attempt, bounded attempts and a schedule-to-close for all. */
+  public static ActivityOptions options(String summary, Duration startToClose, int attempts) {
     return ActivityOptions.newBuilder()
         .setSummary(summary)
         .setStartToCloseTimeout(startToClose)

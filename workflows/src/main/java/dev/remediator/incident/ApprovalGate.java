@@ -64,6 +64,16 @@ final class ApprovalGate {
     return decided ? Outcome.RESOLVED : Outcome.TIMED_OUT;
   }
 
+  /** Why a plan that was not approved was skipped, for its actions' outcomes. */
+  String why(Outcome decision) {
+    return switch (decision) {
+      case RESOLVED -> "alert resolved before approval";
+      case REJECTED -> "plan rejected by " + rejectedBy();
+      case REPLAN -> "withdrawn: a new plan was asked for";
+      default -> "no decision within the approval timeout";
+    };
+  }
+
   /** Who rejected the plan, after {@link Outcome#REJECTED}. */
   String rejectedBy() {
     return rejection == null ? null : rejection.approver();

@@ -15,4 +15,14 @@ public record DecisionRequest(DecisionAction action, String planId, String appro
   public static final DecisionAction APPROVE = DecisionAction.APPROVE;
   public static final DecisionAction REJECT = DecisionAction.REJECT;
   public static final DecisionAction ACKNOWLEDGE = DecisionAction.ACKNOWLEDGE;
+
+  /** The {@code decide} update's validator: a decision needs an approver and a known action. */
+  public static void validate(DecisionRequest request) {
+    if (request == null || request.approver() == null || request.approver().isBlank()) {
+      throw new IllegalArgumentException("a decision needs an approver");
+    }
+    if (request.action() == null) {
+      throw new IllegalArgumentException("unknown action: use approve, reject, acknowledge or replan");
+    }
+  }
 }

@@ -21,17 +21,20 @@ final class EscalationLadder {
   private final IncidentState state;
   private final Timeline timeline;
   private final RunbookPolicy policy;
+  private final String incidentId;
   private final Target target;
   private final Details details;
   private final Waits waits;
   private boolean closed;
 
-  EscalationLadder(IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Details details) {
+  EscalationLadder(
+      String incidentId, IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Details details) {
+    this.incidentId = incidentId;
+    this.target = input.target();
     this.state = state;
     this.waits = waits;
     this.timeline = timeline;
     this.policy = input.policy();
-    this.target = input.target();
     this.details = details;
   }
 
@@ -73,7 +76,7 @@ final class EscalationLadder {
     timeline.record(who, "Acknowledged the escalation" + (note == null ? "" : ": " + note));
     if (!state.pagedChannels.isEmpty()) {
       List<String> channels = List.copyOf(state.pagedChannels);
-      Async.procedure(() -> send(new Notification(target.incidentId(), "acknowledge", "info", null, channels,
+      Async.procedure(() -> send(new Notification(incidentId, "acknowledge", "info", null, channels,
           "[" + target.id() + "] acknowledged by " + who, null, List.of())));
     }
     return new DecisionResult(true, "acknowledged by " + who);
@@ -83,7 +86,7 @@ final class EscalationLadder {
   void close(IncidentOutcome outcome) {
     closed = true;
     if (!state.pagedChannels.isEmpty()) {
-      send(new Notification(target.incidentId(), "resolve", "info", null, List.copyOf(state.pagedChannels),
+      send(new Notification(incidentId, "resolve", "info", null, List.copyOf(state.pagedChannels),
           "[" + target.id() + "] closed: " + outcome, null, List.of()));
     }
   }
@@ -148,7 +151,7 @@ final class EscalationLadder {
       return;
     }
     EscalationDetails d = details.apply(state.escalationReason);
-    send(new Notification(target.incidentId(), "trigger", state.severity == Severity.CRITICAL ? "critical" : "warning",
+    send(new Notification(incidentId, "trigger", state.severity == Severity.CRITICAL ? "critical" : "warning",
         tier.name(), channels, "[" + target.id() + "] " + state.escalationReason, d, howToRespond()));
     for (String c : channels) {
       if (!state.pagedChannels.contains(c)) {
@@ -158,7 +161,7 @@ final class EscalationLadder {
   }
 
   private List<String> howToRespond() {
-    String id = target.incidentId();
+    String id = incidentId;
     String planId = state.plan == null ? "<planId>" : state.plan.planId();
     return List.of(
         "./remediator ack " + id + " --by <you>",

@@ -4,10 +4,10 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 
 /** Reading activity failures in workflow code. */
-final class Failures {
+public final class Failures {
   private Failures() {}
 
-  static String message(ActivityFailure e) {
+  public static String message(ActivityFailure e) {
     Throwable cause = e.getCause();
     if (cause instanceof ApplicationFailure af) {
       return af.getOriginalMessage();
@@ -15,7 +15,7 @@ final class Failures {
     return cause == null ? e.getMessage() : cause.getMessage();
   }
 
-  static boolean isType(ActivityFailure e, String type) {
+  public static boolean isType(ActivityFailure e, String type) {
     return e.getCause() instanceof ApplicationFailure af && type.equals(af.getType());
   }
 }

@@ -15,12 +15,14 @@ final class IncidentMetadata {
   private final IncidentState state;
   private final Target target;
   private final boolean legacy;
+  private final java.util.function.Supplier<String> measurement;
   private List<String> published;
 
-  IncidentMetadata(IncidentState state, Target target, boolean legacy) {
+  IncidentMetadata(IncidentState state, Target target, boolean legacy, java.util.function.Supplier<String> measurement) {
     this.state = state;
     this.target = target;
     this.legacy = legacy;
+    this.measurement = measurement;
   }
 
   /** New runs: a thread that publishes every change until the incident closes. */
@@ -43,8 +45,22 @@ final class IncidentMetadata {
     if (legacy) {
       publish();
     } else {
-      Workflow.setCurrentDetails(Reports.currentDetails(target, state));
+      Workflow.setCurrentDetails(Reports.currentDetails(target, state, measurement.get()));
     }
+  }
+
+  /** Runs recorded before the alert model upserted on each new firing notification: their histories keep replaying. */
+  void alertReceived(Alert previous, Alert alert) {
+    if (alert.firing() && !sameNotification(previous, alert)) {
+      publish();
+    }
+  }
+
+  private static boolean sameNotification(Alert a, Alert b) {
+    return a != null
+        && Objects.equals(a.alertName(), b.alertName())
+        && Objects.equals(a.status(), b.status())
+        && Objects.equals(a.severity(), b.severity());
   }
 
   /** Publishes the search attributes if they changed (always, for a legacy run) and the current details. */
@@ -55,7 +71,7 @@ final class IncidentMetadata {
       List<io.temporal.common.SearchAttributeUpdate<?>> updates = new java.util.ArrayList<>(List.of(
           IncidentSearchAttributes.SERVICE.valueSet(target.service()),
           IncidentSearchAttributes.NAMESPACE.valueSet(target.namespace()),
-          IncidentSearchAttributes.DATABASE.valueSet(target.database()),
+          IncidentSearchAttributes.DATABASE.valueSet(Objects.requireNonNullElse(target.database(), "")),
           IncidentSearchAttributes.SEVERITY.valueSet(now.get(0)),
           IncidentSearchAttributes.PHASE.valueSet(now.get(1)),
           IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2))));
@@ -64,7 +80,7 @@ final class IncidentMetadata {
       }
       Workflow.upsertTypedSearchAttributes(updates.toArray(io.temporal.common.SearchAttributeUpdate<?>[]::new));
     }
-    Workflow.setCurrentDetails(Reports.currentDetails(target, state));
+    Workflow.setCurrentDetails(Reports.currentDetails(target, state, measurement.get()));
   }
 
   private List<String> values() {

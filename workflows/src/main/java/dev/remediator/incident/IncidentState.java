@@ -68,6 +68,9 @@ public final class IncidentState {
 
   public List<TimelineEntry> timeline = new ArrayList<>();
 
+  /** A runbook's own findings (the pool runbook's predate this and are the fields above). */
+  public RunbookFindings findings;
+
   /** True for a continued run's state that came from before the alert model existed. */
   boolean fromBeforeAlertModel() {
     return alerts.isEmpty() && lastAlert != null;

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * database, identify leaks, plan, act, and take the samples verification and watching need. The incident shell
  * ({@link IncidentWorkflowImpl}) decides when each runs. Workflow code only: every effect is an activity.
  */
-final class PoolRunbook {
+public final class PoolRunbook implements RunbookSteps {
   private static final int SAMPLES_KEPT = 120;
 
   private final IncidentState state;
@@ -33,17 +33,30 @@ final class PoolRunbook {
   private int samplesThisRun;
   private boolean actedSinceSample;
 
-  PoolRunbook(IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Consumer<String> escalate) {
-    this.state = state;
-    this.waits = waits;
-    this.timeline = timeline;
-    this.policy = input.policy();
-    this.target = input.target();
-    this.escalate = escalate;
+  public PoolRunbook(RunbookContext context) {
+    this.state = context.state();
+    this.waits = context.waits();
+    this.timeline = context.timeline();
+    this.policy = context.policy();
+    this.target = context.target();
+    this.escalate = context.escalate();
+  }
+
+  /** Immediate response: /health and /ready, pool settings, application-log errors. */
+  @Override
+  public void assess() {
+    assessCurrentImpact();
+  }
+
+  /** Immediate response 2 and 3: the pg_stat_activity summary, then the leak analysis and root-cause hint. */
+  @Override
+  public void diagnose() {
+    checkDatabaseConnections();
+    identifyConnectionLeaks();
   }
 
   /** Immediate response 1: /health and /ready, pool settings, connection errors in the application logs. */
-  void assessCurrentImpact() {
+  private void assessCurrentImpact() {
     checkServiceHealth();
     try {
       state.pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
@@ -65,7 +78,7 @@ final class PoolRunbook {
   }
 
   /** Immediate response 2: the pg_stat_activity summary. */
-  void checkDatabaseConnections() {
+  private void checkDatabaseConnections() {
     takeSnapshot("Check database connection status (pg_stat_activity)");
     state.firstSnapshot = state.firstSnapshot == null ? state.lastSnapshot : state.firstSnapshot;
     ConnectionSnapshot s = state.lastSnapshot;
@@ -78,7 +91,7 @@ final class PoolRunbook {
   }
 
   /** Immediate response 3: long-running, idle in transaction, blocked sessions → the root-cause hint. */
-  void identifyConnectionLeaks() {
+  private void identifyConnectionLeaks() {
     ConnectionSnapshot s = state.lastSnapshot;
     if (s == null) {
       state.diagnosis = new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined"));
@@ -97,7 +110,8 @@ final class PoolRunbook {
   }
 
   /** The actions for this round, from what the database shows now (diagnosed again unless just done). */
-  List<PlannedAction> plan(int round) {
+  @Override
+  public List<PlannedAction> plan(int round) {
     if (!diagnosisFresh) {
       checkDatabaseConnections();
       identifyConnectionLeaks();
@@ -108,25 +122,33 @@ final class PoolRunbook {
   }
 
   /** Why nothing is left to plan, for the escalation. */
-  String nothingLeft() {
+  @Override
+  public String nothingLeft() {
     return state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0
         ? state.restarts + " restart(s) did not resolve it"
         : "no remediation left that the policy allows";
   }
 
   /** True while the last sample shows leaked sessions a new plan could act on. */
-  boolean leakPersists() {
+  @Override
+  public boolean problemPersists() {
     return state.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, state.lastSnapshot).isEmpty();
   }
 
   /** Remediation is warranted: a critical alert fires, or the pool measures critical. */
-  boolean critical() {
+  @Override
+  public boolean remediationWanted() {
+    return critical();
+  }
+
+  private boolean critical() {
     return state.severity == Severity.CRITICAL
         || (state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization());
   }
 
   /** Executes one approved (or automatic) action; EXECUTED means it changed something. */
-  ActionOutcome execute(PlannedAction action, Plan plan) {
+  @Override
+  public ActionOutcome execute(PlannedAction action, Plan plan) {
     try {
       return switch (action.type()) {
         case TERMINATE_SESSIONS -> terminateSessions(action, plan);
@@ -134,7 +156,7 @@ final class PoolRunbook {
         case POOL_INCREASE -> increasePoolTemporarily(action, plan);
       };
     } catch (ActivityFailure e) {
-      return outcome(plan, action.type(), ActionResult.FAILED, Failures.message(e));
+      return record(plan, action.type(), ActionResult.FAILED, Failures.message(e));
     }
   }
 
@@ -145,14 +167,14 @@ final class PoolRunbook {
     state.sessionsTerminated += (int) (r.terminated() + carriedGone);
     boolean acted = r.terminated() > 0 || carriedGone > 0;
     actedSinceSample |= acted;
-    return outcome(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, Reports.outcomes(r));
+    return record(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, Reports.outcomes(r));
   }
 
   private ActionOutcome restartApplication(PlannedAction action, Plan plan) {
     RestartResult r = kubernetes("kubectl rollout restart")
         .rollingRestart(target, plan.planId() + "/restart", policy.restartCooldown());
     if (!r.restarted()) {
-      return outcome(plan, action.type(), ActionResult.REFUSED, r.refusal());
+      return record(plan, action.type(), ActionResult.REFUSED, r.refusal());
     }
     state.restarts++;
     actedSinceSample = true;
@@ -175,12 +197,13 @@ final class PoolRunbook {
   private ActionOutcome awaitRollout(PlannedAction action, Plan plan) {
     RolloutStatus rollout =
         rollout("kubectl rollout status", policy.rolloutTimeout()).awaitRollout(target, policy.rolloutTimeout());
-    return outcome(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
+    return record(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
         rollout.message());
   }
 
   /** Verify: recovered = utilization below the warning threshold for N consecutive samples, service healthy. */
-  boolean verify() {
+  @Override
+  public boolean verify() {
     int needed = policy.verifySamples();
     int budget = needed * 2;
     int good = 0;
@@ -200,7 +223,8 @@ final class PoolRunbook {
   }
 
   /** One sample (probes + snapshot): true if below the warning threshold with the service available. */
-  boolean sample() {
+  @Override
+  public boolean sample() {
     samplesThisRun++;
     diagnosisFresh = false;
     checkServiceHealth();
@@ -211,24 +235,41 @@ final class PoolRunbook {
         && (state.lastHealth == null || state.lastHealth.available());
   }
 
+  /** After recovery: a sample showing the pool critical again (a relapse). */
+  @Override
+  public boolean relapsed() {
+    return !sample() && state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization();
+  }
+
+  @Override
+  public String measurement() {
+    ConnectionSnapshot s = state.lastSnapshot;
+    return s == null ? "" : "utilization " + s.utilizationPercent() + " · " + s.idleInTransaction()
+        + " idle in transaction · " + s.active() + " active";
+  }
+
   /** Before the report: one more sample if an action ran since the last one, so "after" is not stale. */
-  void refreshAfterActions() {
+  @Override
+  public void beforeReport() {
     if (actedSinceSample) {
       takeSnapshot("Utilization after the actions, for the report");
     }
   }
 
   /** True after a sample that could not reach the database (the shell backs off). */
-  boolean databaseFailing() {
+  @Override
+  public boolean targetUnreachable() {
     return databaseFailing;
   }
 
-  int samplesThisRun() {
+  @Override
+  public int samplesThisRun() {
     return samplesThisRun;
   }
 
   /** Restores a temporary pool increase at its durable revert time (after recovery) — also when nothing recovered. */
-  void revertTemporaryPoolIncrease() {
+  @Override
+  public void restore() {
     if (state.poolBefore == null) {
       return;
     }
@@ -251,7 +292,8 @@ final class PoolRunbook {
   }
 
   /** The runbook's "information to provide" for a page: utilization, recent changes, DB metrics, error logs. */
-  EscalationDetails escalationDetails(String reason) {
+  @Override
+  public EscalationDetails escalationDetails(String reason) {
     List<RolloutRevision> changes = List.of();
     LogSummary logs = state.errorLogs;
     if (state.kubernetesAvailable) {
@@ -266,7 +308,13 @@ final class PoolRunbook {
         state.lastSnapshot, logs, List.copyOf(state.timeline));
   }
 
-  ActionOutcome outcome(Plan plan, ActionType type, ActionResult result, String detail) {
+  @Override
+  public RunbookReport report(IncidentOutcome outcome) {
+    return PoolReport.report(target, policy, state);
+  }
+
+  @Override
+  public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
     timeline.note(Reports.actionLine(o));

@@ -15,196 +15,75 @@ import java.util.stream.Collectors;
 final class Reports {
   private Reports() {}
 
-  /** The facts a report is written from: the incident's state as it closes. */
-  record Facts(
-      Target target, RunbookPolicy policy, IncidentOutcome outcome, IncidentState state, long closedAtMillis) {
-    Severity severity() {
-      return state.peakSeverity != null ? state.peakSeverity : state.severity;
-    }
-
-    long openedAtMillis() {
-      return state.openedAtMillis;
-    }
-
-    int sessionsFound() {
-      return state.sessionsFound;
-    }
-
-    int sessionsTerminated() {
-      return state.sessionsTerminated;
-    }
-
-    Diagnosis diagnosis() {
-      return state.diagnosis == null ? Diagnosis.unknown() : state.diagnosis;
-    }
-
-    List<ActionOutcome> actions() {
-      return state.actions;
-    }
-
-    String escalationReason() {
-      return state.escalationReason;
-    }
-
-    String acknowledgedBy() {
-      return state.acknowledgedBy;
-    }
-
-    LogSummary errorLogs() {
-      return state.errorLogs;
-    }
-
-    List<TimelineEntry> timeline() {
-      return state.timeline;
-    }
-  }
-
-  /** The runbook's "Post-Incident Actions", immediate and follow-up. */
-  static final List<String> FOLLOW_UPS =
-      List.of(
-          "Document the incident in a post-mortem",
-          "Review and update alert thresholds if needed",
-          "Check for similar issues in other services",
-          "Conduct root cause analysis",
-          "Implement preventive measures",
-          "Update monitoring and alerting",
-          "Schedule capacity planning review",
-          "Update runbooks based on learnings");
-
-  static IncidentReport report(
-      IncidentState state, Target target, RunbookPolicy policy, IncidentOutcome outcome, long closedAtMillis) {
-    Facts f = new Facts(target, policy, outcome, state, closedAtMillis);
+  /** Writes the report from the incident's state as it closes, with the runbook's part. */
+  static IncidentReport report(String incidentId, IncidentState state, Target target, IncidentOutcome outcome,
+      long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
     double before = state.firstSnapshot == null ? 0 : state.firstSnapshot.utilization();
     double after = state.lastSnapshot == null ? before : state.lastSnapshot.utilization();
-    List<String> recommendations = recommendations(f);
-    return new IncidentReport(
-        f.target().incidentId(),
-        f.target(),
-        f.outcome(),
-        before,
-        after,
-        f.sessionsFound(),
-        f.sessionsTerminated(),
-        (f.closedAtMillis() - f.openedAtMillis()) / 1000,
-        List.copyOf(f.timeline()),
-        f.severity(),
-        time(f.openedAtMillis()),
-        time(f.closedAtMillis()),
-        f.diagnosis(),
-        List.copyOf(f.actions()),
-        f.escalationReason() != null,
-        f.escalationReason(),
-        f.acknowledgedBy(),
-        FOLLOW_UPS,
-        recommendations,
-        markdown(f, before, after, recommendations),
-        List.copyOf(state.samples),
-        List.copyOf(state.alerts));
+    Diagnosis diagnosis = state.diagnosis == null ? Diagnosis.unknown() : state.diagnosis;
+    Severity severity = state.peakSeverity != null ? state.peakSeverity : state.severity;
+    return new IncidentReport(incidentId, target, outcome, before, after, state.sessionsFound,
+        state.sessionsTerminated, (closedAtMillis - state.openedAtMillis) / 1000, List.copyOf(state.timeline),
+        severity, time(state.openedAtMillis), time(closedAtMillis), diagnosis, List.copyOf(state.actions),
+        state.escalationReason != null, state.escalationReason, state.acknowledgedBy, part.followUps(),
+        part.recommendations(),
+        markdown(incidentId, state, outcome, severity, diagnosis, closedAtMillis, part, policy),
+        List.copyOf(state.samples), List.copyOf(state.alerts));
   }
 
-  static List<String> recommendations(Facts f) {
-    List<String> r = new ArrayList<>();
-    RootCause cause = f.diagnosis() == null ? RootCause.UNKNOWN : f.diagnosis().cause();
-    switch (cause) {
-      case LEAK -> {
-        r.add("Find the code path that leaves transactions open (" + f.sessionsFound()
-            + " sessions idle in transaction): close connections in error handlers, use context managers");
-        r.add("Set idle_in_transaction_session_timeout for the application role (e.g. ALTER ROLE ... SET"
-            + " idle_in_transaction_session_timeout = '"
-            + duration(f.policy().idleInTransactionTerminateAfter()) + "')");
-      }
-      case SLOW_QUERIES -> r.add("Review the slow query log and EXPLAIN ANALYZE the long-running queries; add"
-          + " missing indexes");
-      case LOCK_CONTENTION -> r.add("Shorten transactions that hold locks; look at the blocking chains in the"
-          + " timeline; set lock_timeout for the application");
-      case LOAD -> r.add("Plan capacity for the observed load: pool sizing per replica, autoscaling, moving batch"
-          + " jobs off peak hours");
-      case CONFIGURATION -> r.add("Revisit pool settings: the runbook recommends DATABASE_POOL_SIZE=20,"
-          + " DATABASE_MAX_OVERFLOW=40, DATABASE_POOL_TIMEOUT=30, DATABASE_POOL_RECYCLE=1800, pre-ping on");
-      default -> r.add("No single cause stood out: review the timeline and the database metrics");
-    }
-    if (f.actions().stream().anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result() == ActionResult.EXECUTED)) {
-      r.add("The pool was increased temporarily and reverted: if it was needed, size the pool permanently within"
-          + " max_connections");
-    }
-    if (f.escalationReason() != null) {
-      r.add("Escalated (" + f.escalationReason() + "): check whether the alert thresholds ("
-          + percent(f.policy().warningUtilization()) + " / " + percent(f.policy().criticalUtilization())
-          + ") gave enough warning");
-    }
-    r.add("Add connection pool metrics to the application (total, active, idle) and a circuit breaker for"
-        + " database operations");
-    return r;
-  }
-
-  static String markdown(Facts f, double before, double after, List<String> recommendations) {
+  private static String markdown(String incidentId, IncidentState state, IncidentOutcome outcome, Severity severity,
+      Diagnosis diagnosis, long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
     StringBuilder md = new StringBuilder();
-    Target t = f.target();
-    md.append("# Post-incident draft: ").append(t.service()).append(" connection pool (").append(t.database())
-        .append(")\n\n");
+    md.append("# Post-incident draft: ").append(part.title()).append("\n\n");
     md.append("| | |\n|---|---|\n");
-    md.append("| Incident | `").append(t.incidentId()).append("` |\n");
-    md.append("| Outcome | ").append(f.outcome()).append(f.escalationReason() != null ? " (escalated)" : "")
-        .append(" |\n");
-    md.append("| Severity | ").append(f.severity()).append(" |\n");
-    md.append("| Opened / closed | ").append(time(f.openedAtMillis())).append(" / ").append(time(f.closedAtMillis()))
-        .append(" |\n");
-    md.append("| Duration | ").append(duration(Duration.ofMillis(f.closedAtMillis() - f.openedAtMillis())))
-        .append(" |\n");
-    md.append("| Utilization | ").append(percent(before)).append(" → ").append(percent(after)).append(" |\n");
-    md.append("| Sessions idle in transaction (found / terminated) | ").append(f.sessionsFound()).append(" / ")
-        .append(f.sessionsTerminated()).append(" |\n");
-    md.append("| Alerts | ").append(alerts(f.state().alerts)).append(" |\n");
-    md.append("| Service (last probe) | ").append(healthWord(f.state().lastHealth)).append(" |\n");
-    if (f.escalationReason() != null) {
-      md.append("| Escalation | ").append(f.escalationReason())
-          .append(f.acknowledgedBy() == null ? "" : "; acknowledged by " + f.acknowledgedBy()).append(" |\n");
+    row(md, "Incident", "`" + incidentId + "`");
+    row(md, "Outcome", outcome + (state.escalationReason != null ? " (escalated)" : ""));
+    row(md, "Severity", String.valueOf(severity));
+    row(md, "Opened / closed", time(state.openedAtMillis) + " / " + time(closedAtMillis));
+    row(md, "Duration", duration(Duration.ofMillis(closedAtMillis - state.openedAtMillis)));
+    part.facts().forEach(fact -> row(md, fact.name(), fact.value()));
+    row(md, "Alerts", alerts(state.alerts));
+    if (state.escalationReason != null) {
+      row(md, "Escalation", state.escalationReason
+          + (state.acknowledgedBy == null ? "" : "; acknowledged by " + state.acknowledgedBy));
     }
     md.append("\n## Diagnosis\n\n");
-    md.append("Root-cause hint: **").append(f.diagnosis().cause()).append("**\n\n");
-    for (String e : f.diagnosis().evidence()) {
-      md.append("- ").append(e).append('\n');
-    }
-    if (f.errorLogs() != null) {
-      md.append("- Application logs (30 min): ").append(counts(f.errorLogs())).append('\n');
-    }
+    md.append("Root-cause hint: **").append(diagnosis.cause()).append("**\n\n");
+    diagnosis.evidence().forEach(e -> md.append("- ").append(e).append('\n'));
+    part.findings().forEach(e -> md.append("- ").append(e).append('\n'));
     md.append("\n## Actions\n\n");
-    if (f.actions().isEmpty()) {
+    if (state.actions.isEmpty()) {
       md.append("None.\n");
     }
-    for (ActionOutcome a : f.actions()) {
-      md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n');
-    }
-    md.append("\n").append(ReportDiagrams.markdown(f.timeline(), f.state().samples, f.policy()));
+    state.actions.forEach(a -> md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n'));
+    md.append("\n").append(ReportDiagrams.markdown(state.timeline, state.samples, policy));
     md.append("\n## Timeline\n\n| time (UTC) | actor | event |\n|---|---|---|\n");
-    for (TimelineEntry e : f.timeline()) {
+    for (TimelineEntry e : state.timeline) {
       md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
           .append(e.event().replace("|", "\\|")).append(" |\n");
     }
     md.append("\n## Recommendations\n\n");
-    for (String rec : recommendations) {
-      md.append("- ").append(rec).append('\n');
-    }
+    part.recommendations().forEach(r -> md.append("- ").append(r).append('\n'));
     md.append("\n## Follow-up (runbook: post-incident actions)\n\n");
-    for (String item : FOLLOW_UPS) {
-      md.append("- [ ] ").append(item).append('\n');
-    }
+    part.followUps().forEach(item -> md.append("- [ ] ").append(item).append('\n'));
     return md.toString();
+  }
+
+  private static void row(StringBuilder md, String name, String value) {
+    md.append("| ").append(name).append(" | ").append(value).append(" |\n");
   }
 
   /**
    * Markdown for the Temporal UI's "current details": phase, severity, utilization, hint, and for a pending plan the
    * exact JSON to paste in the UI's signal dialog.
    */
-  static String currentDetails(Target target, IncidentState state) {
+  static String currentDetails(Target target, IncidentState state, String measurement) {
     StringBuilder md = new StringBuilder();
     md.append("**").append(state.phase).append("** · ").append(state.severity).append(" · ").append(target.id())
         .append("\n\n");
     md.append("Alerts: ").append(alerts(state.alerts)).append("\n\n");
-    ConnectionSnapshot s = state.lastSnapshot;
-    if (s != null) {
-      md.append("Utilization ").append(s.utilizationPercent()).append(" · ").append(s.idleInTransaction())
-          .append(" idle in transaction · ").append(s.active()).append(" active\n\n");
+    if (!measurement.isEmpty()) {
+      md.append(Character.toUpperCase(measurement.charAt(0))).append(measurement.substring(1)).append("\n\n");
     }
     Diagnosis d = state.diagnosis;
     if (d != null && d.cause() != RootCause.UNKNOWN) {
@@ -224,8 +103,8 @@ final class Reports {
   }
 
   /** The {@code status} query's answer. */
-  static IncidentStatus status(Target target, IncidentState state, String escalatedTo) {
-    return new IncidentStatus(target.incidentId(), target, state.severity, state.alertName, state.phase,
+  static IncidentStatus status(String incidentId, Target target, IncidentState state, String escalatedTo) {
+    return new IncidentStatus(incidentId, target, state.severity, state.alertName, state.phase,
         time(state.openedAtMillis), state.plan, state.phase == IncidentPhase.AWAITING_APPROVAL, state.lastSnapshot,
         state.lastHealth, state.diagnosis, List.copyOf(state.actions), escalatedTo, state.acknowledgedBy,
         List.copyOf(state.timeline), List.copyOf(state.alerts), state.repeatedAlerts);

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * the timer is cancelled when the condition ends the wait. Runs recorded before this ({@link #legacy}) wait with the
  * SDK's own {@code Workflow.await}, whose commands they hold. One per workflow run.
  */
-final class Waits {
+public final class Waits {
   private boolean legacy;
 
   /** Set once, at the start of the run, from the run's version marker. */
@@ -22,7 +22,7 @@ final class Waits {
   }
 
   /** Waits until the condition holds (true) or the timeout passes (false). */
-  boolean until(String summary, Duration timeout, Supplier<Boolean> condition) {
+  public boolean until(String summary, Duration timeout, Supplier<Boolean> condition) {
     if (legacy) {
       return Workflow.await(timeout, condition);
     }
@@ -44,7 +44,7 @@ final class Waits {
   }
 
   /** Sleeps, with the timer's summary. */
-  void sleep(String summary, Duration duration) {
+  public void sleep(String summary, Duration duration) {
     if (legacy) {
       Workflow.sleep(duration);
       return;
@@ -55,7 +55,7 @@ final class Waits {
     Workflow.newTimer(duration, TimerOptions.newBuilder().setSummary(summary).build()).get();
   }
 
-  static Duration remaining(long untilMillis) {
+  public static Duration remaining(long untilMillis) {
     return Duration.ofMillis(Math.max(0, untilMillis - Workflow.currentTimeMillis()));
   }
 }

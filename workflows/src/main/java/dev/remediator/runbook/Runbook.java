@@ -1,5 +1,6 @@
 package dev.remediator.runbook;
 
+import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.Target;
 import java.util.List;
 
@@ -12,18 +13,28 @@ import java.util.List;
  * @param workflowType the Temporal workflow type that runs it
  * @param alertNames the {@code alertname}s routed to it; all alerts of one target land in one incident
  * @param requiredTargetKeys what a target must configure for it (configuration keys)
+ * @param steps makes the runbook's steps for one workflow run (the incident shell calls them)
  */
 public record Runbook(
-    String name, String title, String workflowType, List<String> alertNames, List<String> requiredTargetKeys) {
+    String name,
+    String title,
+    String workflowType,
+    List<String> alertNames,
+    List<String> requiredTargetKeys,
+    RunbookSteps.Factory steps) {
 
   public Runbook {
     alertNames = List.copyOf(alertNames);
     requiredTargetKeys = List.copyOf(requiredTargetKeys);
   }
 
-  /** The one workflow ID for this runbook's incidents of a target: {@code name:namespace:service:database}. */
+  /**
+   * The one workflow ID for this runbook's incidents of a target: {@code name:namespace:service:database}, or
+   * {@code name:namespace:service} for a target without a database.
+   */
   public String incidentId(Target target) {
-    return name + ":" + target.namespace() + ":" + target.service() + ":" + target.database();
+    String id = name + ":" + target.namespace() + ":" + target.service();
+    return target.database() == null ? id : id + ":" + target.database();
   }
 
   /** True if the incident ID names an incident of this runbook. */

@@ -27,6 +27,14 @@ public final class Runbooks {
     return ALL.stream().filter(r -> r.owns(incidentId)).findFirst();
   }
 
+  /**
+   * The runbook an incident runs (workflow code calls this, so it must stay deterministic): by its ID's prefix, else
+   * by its alert's name; an incident started by hand under a free ID with an alert no runbook names is a pool one.
+   */
+  public static Runbook forIncident(String incidentId, String alertName) {
+    return forIncidentId(incidentId).or(() -> forAlert(alertName)).orElse(DbPoolRunbook.DEFINITION);
+  }
+
   /** Every alert name some runbook handles, in registry order. */
   public static List<String> alertNames() {
     return ALL.stream().flatMap(r -> r.alertNames().stream()).toList();

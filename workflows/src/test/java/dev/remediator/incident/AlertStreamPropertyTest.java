@@ -30,34 +30,41 @@ import org.junit.jupiter.api.Test;
  * cache holds two workflows while several run at once (every task may be a replay, as after a worker restart).
  * After every step it checks the invariants; at the end every history replays. Seeded: a failure names its seed,
  * and {@code -Dremediator.streams.seed=N -Dremediator.streams.count=1} runs that one sequence again.
+ *
+ * <p>Here on the SDK's time-skipping test server (500 sequences); {@link AlertStreamOnDevServerTest} runs the same
+ * streams on the real server ({@code temporal server start-dev}), in real time at 1/20 of the durations.
  */
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
 class AlertStreamPropertyTest {
-  private static final int SEQUENCES = Integer.getInteger("remediator.streams.count", 500);
   private static final long FIRST_SEED = Long.getLong("remediator.streams.seed", 20261129L);
   private static final int INTERLEAVED = 4;
   private static final int MAX_STEPS = 10;
-  private static final String TASK_QUEUE = "streams";
-  private static final String POLICY =
-      """
-      approvers: [alice, bob]
-      verifySamples: 2
-      verifyInterval: 20s
-      approvalTimeout: 15m
-      quietPeriod: 2m
-      criticalEscalateAfter: 30m
-      rollingRestart: off
-      poolIncrease: off
-      escalation:
-        - {name: database, channels: [database-pager], ackTimeout: 15m}
-        - {name: platform, channels: [platform-pager], ackTimeout: 15m}
-      """;
+  static final String TASK_QUEUE = "streams";
 
-  private static TestWorkflowEnvironment env;
-  private static WorkflowClient client;
-  private static final Map<String, SimulatedTarget> worlds = new ConcurrentHashMap<>();
+  /** The policy, its durations divided by {@code scale} (1 on the test server, which skips time). */
+  static String policy(long scale) {
+    return """
+        approvers: [alice, bob]
+        verifySamples: 2
+        verifyInterval: %dms
+        approvalTimeout: %dms
+        quietPeriod: %dms
+        criticalEscalateAfter: %dms
+        rollingRestart: off
+        poolIncrease: off
+        escalation:
+          - {name: database, channels: [database-pager], ackTimeout: %dms}
+          - {name: platform, channels: [platform-pager], ackTimeout: %dms}
+        """.formatted(20_000 / scale, 900_000 / scale, 120_000 / scale, 1_800_000 / scale, 900_000 / scale,
+        900_000 / scale);
+  }
+
+  private TestWorkflowEnvironment env;
+  WorkflowClient client;
+  final Map<String, SimulatedTarget> worlds = new ConcurrentHashMap<>();
 
   @BeforeAll
-  static void start() {
+  void start() {
     Warmup.dataConverter();
     env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
         .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2).build())
@@ -65,25 +72,44 @@ class AlertStreamPropertyTest {
     IncidentSearchAttributes.ALL.forEach(
         k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     // 2 loaded cores: a replayed task may not yield within the SDK's 1 s deadlock detector; that is not a deadlock.
-    Worker worker = env.newWorker(TASK_QUEUE,
-        io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(15_000).build());
+    Worker worker = env.newWorker(TASK_QUEUE, workerOptions());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     worker.registerActivitiesImplementations(new WorldsByTarget(worlds));
     env.start();
     client = env.getWorkflowClient();
   }
 
+  static io.temporal.worker.WorkerOptions workerOptions() {
+    return io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(15_000).build();
+  }
+
   @AfterAll
-  static void stop() {
+  void stop() {
     env.close();
+  }
+
+  /** How many sequences this server runs. */
+  int sequences() {
+    return Integer.getInteger("remediator.streams.count", 500);
+  }
+
+  /** Durations of the policy and of the stream's pauses are divided by this. */
+  long scale() {
+    return 1;
+  }
+
+  /** Time passes in the stream (skipped on the test server). */
+  void pass(Duration d) {
+    env.sleep(d);
   }
 
   @Test
   void generatedAlertStreamsKeepTheInvariants() {
     // Round-robin over a few incidents at a time: with a cache of two, most workflow tasks start from a replay.
-    for (int first = 0; first < SEQUENCES; first += INTERLEAVED) {
+    int sequences = sequences();
+    for (int first = 0; first < sequences; first += INTERLEAVED) {
       List<Sequence> batch = new ArrayList<>();
-      for (int i = first; i < Math.min(SEQUENCES, first + INTERLEAVED); i++) {
+      for (int i = first; i < Math.min(sequences, first + INTERLEAVED); i++) {
         batch.add(new Sequence(FIRST_SEED + i));
       }
       batch.forEach(Sequence::open);
@@ -98,7 +124,7 @@ class AlertStreamPropertyTest {
   }
 
   /** One generated stream for one target of its own. */
-  private static final class Sequence {
+  private final class Sequence {
     private final long seed;
     private final Random random;
     private final Target target;
@@ -137,7 +163,7 @@ class AlertStreamPropertyTest {
         incident = client.newWorkflowStub(IncidentWorkflow.class, WorkflowOptions.newBuilder()
             .setWorkflowId(target.incidentId()).setTaskQueue(TASK_QUEUE).build());
         WorkflowClient.start(incident::run,
-            new IncidentInput(target, ConfigLoader.parsePolicy(POLICY), opening, "alertmanager", null));
+            new IncidentInput(target, ConfigLoader.parsePolicy(policy(scale())), opening, "alertmanager", null));
         steps.add("open " + opening.alertName());
         length = 3 + random.nextInt(MAX_STEPS - 2);
       });
@@ -235,9 +261,9 @@ class AlertStreamPropertyTest {
           steps.add("replan");
         }
         default -> {
-          Duration d = Duration.ofSeconds(5 + random.nextInt(240));
-          env.sleep(d);
-          steps.add("sleep " + d.toSeconds() + "s");
+          Duration d = Duration.ofSeconds(5 + random.nextInt(240)).dividedBy(scale());
+          pass(d);
+          steps.add("sleep " + d.toMillis() + "ms");
         }
       }
     }

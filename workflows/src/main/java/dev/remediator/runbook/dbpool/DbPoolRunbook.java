@@ -1,5 +1,6 @@
 package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.PoolRunbook;
 import dev.remediator.runbook.Runbook;
 import java.util.List;
 
@@ -19,5 +20,6 @@ public final class DbPoolRunbook {
           "PostgreSQL connection pool",
           "IncidentWorkflow",
           List.of(HIGH, CRITICAL),
-          List.of("postgres.url", "postgres.applicationRoles or postgres.applicationNames"));
+          List.of("postgres.url", "postgres.applicationRoles or postgres.applicationNames"),
+          PoolRunbook::new);
 }

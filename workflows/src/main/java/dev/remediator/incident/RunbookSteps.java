@@ -1,0 +1,73 @@
+package dev.remediator.incident;
+
+import java.util.List;
+
+/**
+ * A runbook's own steps, as the incident shell ({@link IncidentWorkflowImpl}) calls them: the shell owns the order
+ * (assess, diagnose, then plan → approve → act → verify until recovered, watching and escalating in between), the
+ * alerts, approvals, escalation ladder, timeline and report; the runbook owns what each step looks at and does.
+ * Workflow code only: every effect is an activity. One instance per workflow run, made by the runbook's
+ * {@link Factory} (registered in {@code dev.remediator.runbook.Runbooks}).
+ */
+public interface RunbookSteps {
+
+  /** Makes the steps for one run; a runbook's own state lives in {@link IncidentState#findings}. */
+  @FunctionalInterface
+  interface Factory {
+    RunbookSteps create(RunbookContext context);
+  }
+
+  /** Immediate response: how badly the target is affected (probes, the target's own measurements). */
+  void assess();
+
+  /** Investigation: evidence and the root-cause hint in {@link IncidentState#diagnosis}. */
+  void diagnose();
+
+  /** True when the runbook acts now; otherwise the shell watches (samples) until it does, recovers or resolves. */
+  boolean remediationWanted();
+
+  /** The actions for this round (0, 1, …), from what the target shows now; empty when nothing is left to try. */
+  List<PlannedAction> plan(int round);
+
+  /** Why nothing is left to plan, for the escalation. */
+  String nothingLeft();
+
+  /** Executes one approved (or automatic) action; EXECUTED means it changed something. */
+  ActionOutcome execute(PlannedAction action, Plan plan);
+
+  /** Records an outcome the shell decided (skipped, dry run) in the state, timeline and metrics. */
+  ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail);
+
+  /** After an action: true when the runbook's recovery criteria hold (may take several samples). */
+  boolean verify();
+
+  /** One sample while watching: true when the target looks healthy. */
+  boolean sample();
+
+  /** After recovery: one sample; true when the target is bad enough to act again. */
+  boolean relapsed();
+
+  /** True while the problem a declined plan would have fixed is still there (a new plan is offered, bounded). */
+  boolean problemPersists();
+
+  /** True after a sample that could not reach the target: the shell backs off between samples. */
+  boolean targetUnreachable();
+
+  /** Samples taken in this run (the shell continues as new past the policy's limit). */
+  int samplesThisRun();
+
+  /** The one-line measurement people look at first, e.g. "utilization 24.3 %"; empty when unknown. */
+  String measurement();
+
+  /** Before the report: refresh what an action may have made stale. */
+  void beforeReport();
+
+  /** Before closing (also when cancelled): undo temporary changes at their durable time. */
+  void restore();
+
+  /** The runbook's "information to provide" for a page. */
+  EscalationDetails escalationDetails(String reason);
+
+  /** What the runbook adds to the post-incident report. */
+  RunbookReport report(IncidentOutcome outcome);
+}

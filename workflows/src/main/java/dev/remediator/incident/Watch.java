@@ -1,0 +1,152 @@
+package dev.remediator.incident;
+
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The incident's stages without action: watching (samples with back-off while the target is unreachable; a plan
+ * offered again, bounded, while a declined plan's problem persists), staying open after recovery until every alert
+ * resolves (a relapse check each sample), and the quiet period after every alert resolved without a verified
+ * recovery. Each returns the shell's next {@link Stage}; the shell enters phases and continues as new when
+ * history grows. Workflow code, one per run.
+ */
+final class Watch {
+  static final int MAX_AUTOMATIC_REPLANS = 2;
+  private static final Duration MAX_SAMPLE_INTERVAL = Duration.ofMinutes(1);
+
+  private final IncidentState state;
+  private final RunbookPolicy policy;
+  private final Timeline timeline;
+  private final RunbookSteps runbook;
+  private final ApprovalGate gate;
+  private final Waits waits;
+  private final Consumer<IncidentPhase> enter;
+  private final Runnable continueAsNewIfSuggested;
+  private boolean legacy;
+  private boolean raisedSinceRecovery;
+
+  Watch(IncidentState state, RunbookPolicy policy, Timeline timeline, RunbookSteps runbook, ApprovalGate gate,
+      Waits waits, Consumer<IncidentPhase> enter, Runnable continueAsNewIfSuggested) {
+    this.state = state;
+    this.policy = policy;
+    this.timeline = timeline;
+    this.runbook = runbook;
+    this.gate = gate;
+    this.waits = waits;
+    this.enter = enter;
+    this.continueAsNewIfSuggested = continueAsNewIfSuggested;
+  }
+
+  /** Set once, at the start of the run: runs recorded before the alert model close at the end of the quiet period. */
+  void legacy(boolean legacy) {
+    this.legacy = legacy;
+  }
+
+  /** An alert raised the severity or fired again: after recovery, that is a relapse. */
+  void alertRaised() {
+    raisedSinceRecovery = true;
+  }
+
+  /** Every alert resolved: the quiet period (runs recorded before the alert model closed at once). */
+  Stage resolved() {
+    return legacy ? Stage.DONE : Stage.QUIET;
+  }
+
+  /**
+   * Watching without acting: a warning-only incident (until it recovers, resolves or turns critical), or a critical
+   * one after a plan was refused, rejected or timed out (escalation may be running). A problem that is still there
+   * gets a new plan, a bounded number of times; a person can ask for one at any time ({@code replan}).
+   */
+  Stage untilActionable() {
+    enter.accept(IncidentPhase.WATCHING);
+    boolean warningOnly = !runbook.remediationWanted() && !state.escalated();
+    int good = 0;
+    Duration interval = policy.verifyInterval();
+    while (true) {
+      if (state.resolved) {
+        return resolved();
+      }
+      if (gate.takeReplanRequest()) {
+        return Stage.REMEDIATE;
+      }
+      if (warningOnly && runbook.remediationWanted()) {
+        timeline.note("Severity is now critical: remediation starts");
+        return Stage.REMEDIATE;
+      }
+      continueAsNewIfSuggested.run();
+      good = runbook.sample() ? good + 1 : 0;
+      if (good >= policy.verifySamples()) {
+        timeline.note("Recovered without action: " + runbook.measurement());
+        state.recoveredAtMillis = Workflow.currentTimeMillis();
+        return Stage.RECOVERED;
+      }
+      if (automaticReplanDue(warningOnly)) {
+        state.automaticReplans++;
+        timeline.note("The problem is still there after plan " + state.plan.planId() + ": a new plan (automatic, "
+            + state.automaticReplans + " of " + MAX_AUTOMATIC_REPLANS + ")");
+        return Stage.REMEDIATE;
+      }
+      interval = runbook.targetUnreachable() ? backOff(interval) : policy.verifyInterval();
+      waits.until("Watch: next sample", interval,
+          () -> state.resolved || gate.replanRequested() || (warningOnly && state.severity == Severity.CRITICAL));
+    }
+  }
+
+  private boolean automaticReplanDue(boolean warningOnly) {
+    return !legacy && !warningOnly && state.planDeclined && !state.escalated() && runbook.remediationWanted()
+        && runbook.problemPersists() && state.automaticReplans < MAX_AUTOMATIC_REPLANS;
+  }
+
+  /**
+   * Recovered: stays open until every alert is resolved, sampling for a relapse (every verify interval during the
+   * quiet period, then less often). Runs recorded before the alert model closed at the end of the quiet period.
+   */
+  Stage afterRecovery() {
+    enter.accept(IncidentPhase.RECOVERED);
+    long quietUntil = state.recoveredAtMillis + policy.quietPeriod().toMillis();
+    raisedSinceRecovery = false;
+    Duration interval = policy.verifyInterval();
+    while (!state.resolved) {
+      boolean quiet = Workflow.currentTimeMillis() < quietUntil;
+      if (legacy && !quiet) {
+        break;
+      }
+      continueAsNewIfSuggested.run();
+      interval = quiet ? policy.verifyInterval() : backOff(interval);
+      Duration wait = legacy || quiet ? min(interval, Waits.remaining(quietUntil)) : interval;
+      waits.until("Recovered: next relapse check", wait, () -> state.resolved || raisedSinceRecovery);
+      if (state.resolved) {
+        break;
+      }
+      if (raisedSinceRecovery || runbook.relapsed()) {
+        timeline.note("Relapse: " + (raisedSinceRecovery ? "a more severe alert fires" : runbook.measurement()));
+        state.recoveredAtMillis = 0;
+        raisedSinceRecovery = false;
+        return Stage.REMEDIATE;
+      }
+    }
+    return Stage.DONE;
+  }
+
+  /** Every alert resolved before recovery was verified: a quiet period in case one fires again, then close. */
+  Stage quietPeriod() {
+    enter.accept(IncidentPhase.RESOLVED);
+    boolean firingAgain = waits.until("Quiet period after every alert resolved",
+        Waits.remaining(state.allResolvedAtMillis + policy.quietPeriod().toMillis()), () -> !state.resolved);
+    if (!firingAgain) {
+      return Stage.DONE;
+    }
+    return runbook.remediationWanted() ? Stage.REMEDIATE : Stage.WATCH;
+  }
+
+  /** Doubles the wait between samples, up to 8 × the verify interval or a minute, whichever is less. */
+  private Duration backOff(Duration interval) {
+    Duration cap = min(policy.verifyInterval().multipliedBy(8), MAX_SAMPLE_INTERVAL);
+    return min(interval.multipliedBy(2), cap.compareTo(policy.verifyInterval()) < 0 ? policy.verifyInterval() : cap);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}
