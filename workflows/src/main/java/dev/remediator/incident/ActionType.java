@@ -7,5 +7,7 @@ public enum ActionType {
   /** "Restart application instances": rolling restart, then wait for the rollout. */
   ROLLING_RESTART,
   /** "Temporary pool size increase", reverted by a durable timer after recovery. */
-  POOL_INCREASE
+  POOL_INCREASE,
+  /** Service Down runbook: "Roll back a bad rollout" to the previous revision, then wait for the rollout. */
+  ROLLBACK
 }

@@ -23,6 +23,7 @@ public record PlannedAction(
     return switch (type) {
       case TERMINATE_SESSIONS -> "terminate " + sessions.size() + " session(s) idle in transaction";
       case ROLLING_RESTART -> "rolling restart of the deployment";
+      case ROLLBACK -> "roll back the deployment to its previous revision";
       case POOL_INCREASE ->
           "temporary pool increase to "
               + String.join(", ", poolValues.stream().map(v -> v.name() + "=" + v.value()).toList());

@@ -48,7 +48,10 @@ final class Reports {
           + (state.acknowledgedBy == null ? "" : "; acknowledged by " + state.acknowledgedBy));
     }
     md.append("\n## Diagnosis\n\n");
-    md.append("Root-cause hint: **").append(diagnosis.cause()).append("**\n\n");
+    // RootCause is the pool runbook's vocabulary: a runbook with its own findings states its cause in its evidence.
+    if (diagnosis.cause() != RootCause.UNKNOWN || state.findings == null) {
+      md.append("Root-cause hint: **").append(diagnosis.cause()).append("**\n\n");
+    }
     diagnosis.evidence().forEach(e -> md.append("- ").append(e).append('\n'));
     part.findings().forEach(e -> md.append("- ").append(e).append('\n'));
     md.append("\n## Actions\n\n");
@@ -136,6 +139,7 @@ final class Reports {
           case TERMINATE_SESSIONS -> "Terminate idle-in-transaction sessions";
           case ROLLING_RESTART -> "Rolling restart";
           case POOL_INCREASE -> "Temporary pool increase";
+          case ROLLBACK -> "Rollback";
         };
     return verb + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
   }

@@ -1,8 +1,12 @@
 package dev.remediator.runbook;
 
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.Target;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A runbook Remediator runs as a workflow: which alerts start it, the workflow type that runs it, and how its
@@ -14,6 +18,7 @@ import java.util.List;
  * @param alertNames the {@code alertname}s routed to it; all alerts of one target land in one incident
  * @param requiredTargetKeys what a target must configure for it (configuration keys)
  * @param steps makes the runbook's steps for one workflow run (the incident shell calls them)
+ * @param targets the configured target an alert's labels name, for this runbook (default: {@link #BY_LABELS})
  */
 public record Runbook(
     String name,
@@ -21,7 +26,23 @@ public record Runbook(
     String workflowType,
     List<String> alertNames,
     List<String> requiredTargetKeys,
-    RunbookSteps.Factory steps) {
+    RunbookSteps.Factory steps,
+    Targets targets) {
+
+  /** Finds the configured target an alert's labels name; never a partial or fuzzy match of another target. */
+  @FunctionalInterface
+  public interface Targets {
+    Optional<TargetConfig> forLabels(RemediatorConfig config, Map<String, String> labels);
+  }
+
+  /** The default: labels {@code namespace}, {@code service} and {@code database} all match a target exactly. */
+  public static final Targets BY_LABELS = (config, labels) -> config.targetForLabels(labels);
+
+  /** A runbook whose alerts name their target by namespace, service and database ({@link #BY_LABELS}). */
+  public Runbook(String name, String title, String workflowType, List<String> alertNames,
+      List<String> requiredTargetKeys, RunbookSteps.Factory steps) {
+    this(name, title, workflowType, alertNames, requiredTargetKeys, steps, BY_LABELS);
+  }
 
   public Runbook {
     alertNames = List.copyOf(alertNames);

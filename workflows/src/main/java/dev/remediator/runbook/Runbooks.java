@@ -1,6 +1,7 @@
 package dev.remediator.runbook;
 
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
+import dev.remediator.runbook.servicedown.ServiceDownRunbook;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +10,7 @@ import java.util.Optional;
  * the client, the worker and the CLI ask here; no alert name or incident prefix is spelled anywhere else.
  */
 public final class Runbooks {
-  private static final List<Runbook> ALL = List.of(DbPoolRunbook.DEFINITION);
+  private static final List<Runbook> ALL = List.of(DbPoolRunbook.DEFINITION, ServiceDownRunbook.DEFINITION);
 
   private Runbooks() {}
 

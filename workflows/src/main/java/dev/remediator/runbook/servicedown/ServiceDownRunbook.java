@@ -1,5 +1,8 @@
 package dev.remediator.runbook.servicedown;
 
+import dev.remediator.runbook.Runbook;
+import java.util.List;
+
 /** The Service Down runbook ({@code docs/runbooks/service-down.md}). */
 public final class ServiceDownRunbook {
   private ServiceDownRunbook() {}
@@ -12,4 +15,13 @@ public final class ServiceDownRunbook {
 
   /** kube-prometheus: a container waits in CrashLoopBackOff for 15 min (labels namespace, pod, container). */
   public static final String CRASH_LOOPING = "KubePodCrashLooping";
+
+  public static final Runbook DEFINITION = new Runbook(
+      NAME,
+      "Service down",
+      "IncidentWorkflow",
+      List.of(SERVICE_DOWN, CRASH_LOOPING),
+      List.of("kubernetes.deployment", "endpoints.health or endpoints.ready"),
+      ServiceDownSteps::new,
+      ServiceDownTargets::forLabels);
 }
