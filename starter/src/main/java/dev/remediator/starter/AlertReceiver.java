@@ -3,6 +3,8 @@ package dev.remediator.starter;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.Secrets;
 import dev.remediator.config.TargetConfig;
+import dev.remediator.runbook.Runbook;
+import dev.remediator.runbook.Runbooks;
 import dev.remediator.incident.Alert;
 import dev.remediator.starter.AlertmanagerPayload.AlertmanagerAlert;
 import dev.remediator.config.EscalationCheck;
@@ -217,7 +219,7 @@ public final class AlertReceiver implements AutoCloseable {
    */
   void forgetAcceptedAlerts() {
     for (TargetConfig t : config.targets()) {
-      acceptedAlerts.invalidate(t.target().incidentId());
+      Runbooks.all().forEach(r -> acceptedAlerts.invalidate(r.incidentId(t.target())));
     }
   }
 
@@ -291,17 +293,24 @@ public final class AlertReceiver implements AutoCloseable {
     Map<String, Group> groups = new LinkedHashMap<>();
     for (int i = 0; i < alerts.size(); i++) {
       AlertmanagerAlert a = alerts.get(i);
-      Optional<TargetConfig> target = targetFor(a.labels());
+      String alertName = a.labels().get("alertname");
+      Optional<Runbook> runbook = Runbooks.forAlert(alertName);
+      // Each runbook says how its alerts name a target; the default (namespace/service/database) is a map lookup.
+      Optional<TargetConfig> target = runbook.isEmpty() || runbook.get().targets() == Runbook.BY_LABELS
+          ? targetFor(a.labels())
+          : runbook.get().targets().forLabels(config, a.labels());
       if (target.isEmpty()) {
         metrics.ignored(ReceiverMetrics.UNKNOWN_TARGET);
         Map<String, Object> e = entry(i, a, null);
-        e.put("reason", "no configured target for namespace/service/database " + a.labels().get("namespace") + "/"
-            + a.labels().get("service") + "/" + a.labels().get("database"));
+        e.put("reason", runbook.isEmpty() || runbook.get().targets() == Runbook.BY_LABELS
+            ? "no configured target for namespace/service/database " + a.labels().get("namespace") + "/"
+                + a.labels().get("service") + "/" + a.labels().get("database")
+            : "no configured target of runbook " + runbook.get().name() + " for " + alertName + " labels "
+                + new java.util.TreeMap<>(a.labels()));
         ignored.add(e);
         continue;
       }
-      String alertName = a.labels().get("alertname");
-      if (!RUNBOOK_ALERTS.contains(alertName)) {
+      if (runbook.isEmpty()) {
         // A configured target, but an alert no runbook of ours handles (e.g. a route that sends more than ours).
         metrics.ignored(ReceiverMetrics.UNKNOWN_ALERT);
         Map<String, Object> e = entry(i, a, null);
@@ -309,7 +318,7 @@ public final class AlertReceiver implements AutoCloseable {
         ignored.add(e);
         continue;
       }
-      Group g = groups.computeIfAbsent(target.get().target().incidentId(), id -> new Group(target.get()));
+      Group g = groups.computeIfAbsent(runbook.get().incidentId(target.get().target()), id -> new Group(target.get()));
       g.indexes.add(i);
       g.alerts.add(toAlert(a));
     }

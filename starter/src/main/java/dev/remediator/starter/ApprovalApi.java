@@ -67,7 +67,8 @@ final class ApprovalApi {
 
     TargetConfig target =
         config.targets().stream()
-            .filter(t -> t.target().incidentId().equals(incidentId))
+            .filter(t -> dev.remediator.runbook.Runbooks.all().stream()
+                .anyMatch(r -> r.incidentId(t.target()).equals(incidentId)))
             .findFirst()
             .orElseThrow(() -> new HttpProblem(404, "unknown", "unknown incident " + incidentId
                 + ": no configured target has this incident ID"));

@@ -9,6 +9,9 @@ import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentInput;
+import dev.remediator.runbook.Runbook;
+import dev.remediator.runbook.Runbooks;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
@@ -113,7 +116,8 @@ public final class IncidentClient {
     if (alerts.isEmpty()) {
       throw new IllegalArgumentException("no alerts to deliver");
     }
-    String incidentId = target.target().incidentId();
+    Runbook runbook = runbookOf(alerts);
+    String incidentId = runbook.incidentId(target.target());
     AlertBatch batch = new AlertBatch(alerts);
     Alert opening = opening(alerts);
     if (opening == null) {
@@ -131,7 +135,7 @@ public final class IncidentClient {
     }
     WorkflowExecution execution;
     try {
-      execution = signalWithStart(target, opening, batch);
+      execution = signalWithStart(runbook, target, opening, batch);
     } catch (RuntimeException e) {
       if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
         knownRuns.remove(incidentId);
@@ -139,7 +143,7 @@ public final class IncidentClient {
       }
       // Another receiver (an HA peer) started this incident in the same instant and the embedded server reported
       // the race instead of signalling: the incident exists now, so the same request signals it.
-      execution = signalWithStart(target, opening, batch);
+      execution = signalWithStart(runbook, target, opening, batch);
       knownRuns.put(incidentId, execution.getRunId());
       return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
     }
@@ -163,16 +167,23 @@ public final class IncidentClient {
     return critical != null ? critical : last;
   }
 
+  /** The runbook a delivery's alerts belong to (one incident's alerts share it); pool alerts by default. */
+  static Runbook runbookOf(List<Alert> alerts) {
+    return Runbooks.forAlert(alerts.get(0).alertName()).orElse(DbPoolRunbook.DEFINITION);
+  }
+
   /** One signal-with-start (a stub serves one start, so each call has its own). */
-  private WorkflowExecution signalWithStart(TargetConfig target, Alert opening, AlertBatch batch) {
+  private WorkflowExecution signalWithStart(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
     WorkflowOptions options =
         WorkflowOptions.newBuilder()
-            .setWorkflowId(target.target().incidentId())
+            .setWorkflowId(runbook.incidentId(target.target()))
             .setTaskQueue(config.taskQueueOrDefault())
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
             .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .setStaticSummary("Connection pool incident: " + target.target().id())
-            .setStaticDetails(staticDetails(target, opening))
+            .setStaticSummary(runbook == DbPoolRunbook.DEFINITION
+                ? "Connection pool incident: " + target.target().id()
+                : runbook.title() + " incident: " + target.target().id())
+            .setStaticDetails(staticDetails(runbook, target, opening))
             .build();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
     BatchRequest request = client.newSignalWithStartRequest();
@@ -536,15 +547,21 @@ public final class IncidentClient {
 
   private List<OpenIncident> fromConfiguredTargets(RemediatorConfig targets) {
     List<OpenIncident> rows = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (TargetConfig t : targets.targets()) {
-      String id = t.target().incidentId();
-      try {
-        WorkflowExecutionDescription d = describe(id);
-        if (d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-          rows.add(fromIdOnly(id, d.getExecution().getRunId(), d.getStartTime()));
+      for (Runbook r : Runbooks.all()) {
+        String id = r.incidentId(t.target());
+        if (!seen.add(id)) {
+          continue;
         }
-      } catch (WorkflowNotFoundException e) {
-        // no incident for this target
+        try {
+          WorkflowExecutionDescription d = describe(id);
+          if (d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+            rows.add(fromIdOnly(id, d.getExecution().getRunId(), d.getStartTime()));
+          }
+        } catch (WorkflowNotFoundException e) {
+          // no incident of this runbook for this target
+        }
       }
     }
     return rows;
@@ -609,10 +626,15 @@ public final class IncidentClient {
 
   /** The Temporal UI's static details: what this incident is and how to steer it. */
   static String staticDetails(TargetConfig target, Alert alert) {
-    String id = target.target().incidentId();
+    return staticDetails(DbPoolRunbook.DEFINITION, target, alert);
+  }
+
+  static String staticDetails(Runbook runbook, TargetConfig target, Alert alert) {
+    String id = runbook.incidentId(target.target());
     return "**" + alert.alertName() + "** for service `" + target.service() + "` (namespace `" + target.namespace()
         + "`, database `" + target.database() + "`)\n\n"
-        + "Runbook: database connection pool — assess, diagnose, plan, approve, act, verify, escalate, report.\n\n"
+        + "Runbook: " + (runbook == DbPoolRunbook.DEFINITION ? "database connection pool" : runbook.title())
+        + " — assess, diagnose, plan, approve, act, verify, escalate, report.\n\n"
         + "- Status: query `status`, or `./remediator show " + id + "`\n"
         + "- Approve the pending plan: signal `approve` with `{\"planId\":\"...\",\"approver\":\"<you>\","
         + "\"reason\":\"...\"}`, or `./remediator approve " + id + " --by <you>`\n"

@@ -328,4 +328,46 @@ class AlertReceiverTest {
                   .contains("temporal_request_total{");
             });
   }
+
+  static ObjectNode alert(String name, String severity, String... labels) {
+    ObjectNode a = JSON.createObjectNode();
+    a.put("status", "firing");
+    ObjectNode l = a.putObject("labels");
+    l.put("alertname", name);
+    l.put("severity", severity);
+    for (int i = 0; i < labels.length; i += 2) {
+      l.put(labels[i], labels[i + 1]);
+    }
+    a.putObject("annotations").put("summary", name);
+    a.put("startsAt", "2026-11-29T20:05:00Z");
+    a.put("endsAt", "0001-01-01T00:00:00Z");
+    a.put("fingerprint", Integer.toHexString((name + labels.length).hashCode()));
+    return a;
+  }
+
+  @Test
+  void serviceDownAndCrashLoopingOfOneDeploymentAreOneServiceDownIncident() throws Exception {
+    ObjectNode p = payload("firing-critical.json");
+    ArrayNode alerts = p.putArray("alerts");
+    alerts.add(alert("ServiceDown", "critical", "namespace", "prod", "service", "auth-service"));
+    alerts.add(alert("KubePodCrashLooping", "warning", "namespace", "prod", "pod", "auth-service-7d9f8c6b5-x2x4q",
+        "container", "auth-service"));
+    // billing-service has no kubernetes.deployment: nothing the Service Down runbook may act on.
+    alerts.add(alert("ServiceDown", "critical", "namespace", "prod", "service", "billing-service"));
+    // A pod name that is not a Deployment's pod of a configured target.
+    alerts.add(alert("KubePodCrashLooping", "warning", "namespace", "prod", "pod", "auth-service-0"));
+
+    HttpResponse<String> r = fx.webhook(bytes(p));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = json(r);
+    assertThat(body.get("accepted")).hasSize(2);
+    assertThat(body.at("/accepted/0/incidentId").asText()).isEqualTo(IntakeFixture.AUTH_DOWN);
+    assertThat(body.at("/accepted/1/incidentId").asText()).isEqualTo(IntakeFixture.AUTH_DOWN);
+    assertThat(body.get("ignoredCount").asInt()).isEqualTo(2);
+    assertThat(body.at("/ignored/0/reason").asText()).startsWith("no configured target of runbook servicedown");
+    assertThat(fx.openRuns(IntakeFixture.AUTH_DOWN)).isEqualTo(1);
+    // The pool incident of the same target is another incident, not started by these alerts.
+    assertThat(fx.running(AUTH)).isFalse();
+  }
 }

@@ -84,6 +84,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
   static final String AUTH = "dbpool:prod:auth-service:authdb";
   static final String BILLING = "dbpool:prod:billing-service:billingdb";
   static final String ORDERS = "dbpool:prod:orders-service:ordersdb";
+  static final String AUTH_DOWN = "servicedown:prod:auth-service:authdb";
 
   int temporalPort;
   Path home;
@@ -128,6 +129,10 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
                 applicationRoles: [app]
               policy: {criticalEscalateAfter: %s}
           """.formatted(t[0], t[1], t[1], t[0].equals("auth-service") ? "1s" : "10m"));
+      if (t[0].equals("auth-service")) {
+        // A Deployment: the Service Down runbook's alerts for it are routed too (AlertReceiverTest).
+        targets.append("    kubernetes: {deployment: auth-service}\n");
+      }
     }
     return """
         taskQueue: intake-test
