@@ -6,13 +6,19 @@ import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code ./remediator demo}: exit 0 only if the leak was cleared. */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Run the whole runbook once against an embedded PostgreSQL with a simulated leak.")
+    description = "Run the whole runbook once against an embedded PostgreSQL with a simulated leak;"
+        + " `demo service-down`: the Service Down runbook, a bad image rollout rolled back.")
 final class DemoCommand implements Callable<Integer> {
+  @Parameters(arity = "0..1", paramLabel = "RUNBOOK",
+      description = "service-down: the Service Down runbook on the simulated cluster (embedded Temporal only).")
+  String runbook;
+
   @Option(names = "--verbose", description = "Show worker and library logs.")
   boolean verbose;
 
@@ -36,6 +42,18 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("--temporal=cli: no `temporal` CLI found (TEMPORAL_CLI, PATH); "
           + TemporalDevServer.INSTALL_HINT);
       return 2;
+    }
+    if (runbook != null) {
+      if (!"service-down".equals(runbook)) {
+        System.err.println("unknown demo '" + runbook + "': the demos are the default (connection pool) and"
+            + " service-down");
+        return 2;
+      }
+      if (temporal != TemporalMode.EMBEDDED) {
+        System.err.println("demo service-down runs on the embedded Temporal server only");
+        return 2;
+      }
+      return new ServiceDownDemo(System.out).run().rolledBack() ? 0 : 1;
     }
     Demo.Result result = new Demo(System.out, temporal, System.console() != null).run();
     return result.leakCleared() ? 0 : 1;

@@ -81,6 +81,8 @@ public final class SimulatedCluster implements AutoCloseable {
   private static final Logger MOCK_LOGGER = Logger.getLogger("io.fabric8.mockwebserver");
 
   private final Map<String, String> logs = new ConcurrentHashMap<>();
+  /** Images whose containers crash at start (the Service Down demo's bad rollout). */
+  private final java.util.Set<String> brokenImages = ConcurrentHashMap.newKeySet();
   private final AtomicInteger rollouts = new AtomicInteger();
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -135,6 +137,39 @@ public final class SimulatedCluster implements AutoCloseable {
    */
   public void holdRollouts(boolean held) {
     rolloutsHeld = held;
+  }
+
+  /**
+   * Rolls out {@code image} the way {@code kubectl set image} does (a new pod-template image and change cause), an
+   * image whose containers crash at start: the controller replaces the pods one by one with crash-looping ones (as
+   * a {@code Recreate} strategy or readiness-less pods would), so the service goes down. For the Service Down demo.
+   */
+  public void rollOutBrokenImage(String image, String changeCause) {
+    brokenImages.add(image);
+    client.apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(d -> {
+      d.getMetadata().getAnnotations().put(CHANGE_CAUSE, changeCause);
+      container(d.getSpec().getTemplate()).setImage(image);
+      return d;
+    });
+  }
+
+  /** The image the deployment's pod template runs now. */
+  public String image() {
+    return container(deployment().getSpec().getTemplate()).getImage();
+  }
+
+  /** Pods that serve: running a working image. */
+  public int servingPods() {
+    return (int) pods().stream().filter(p -> !broken(p)).count();
+  }
+
+  /** Pods crash-looping (running a broken image). */
+  public int crashingPods() {
+    return (int) pods().stream().filter(this::broken).count();
+  }
+
+  private boolean broken(Pod p) {
+    return p.getSpec().getContainers().stream().anyMatch(c -> brokenImages.contains(c.getImage()));
   }
 
   /** The auth-service container's current env, as the deployment's pod template has it. */
@@ -196,7 +231,7 @@ public final class SimulatedCluster implements AutoCloseable {
     for (int i = 0; i < REPLICAS; i++) {
       pod(current, true);
     }
-    writeStatus(deployment(), REPLICAS, REPLICAS, true);
+    writeStatus(deployment(), REPLICAS, REPLICAS, REPLICAS, true);
   }
 
   // ---- controller ---------------------------------------------------------------------------------------------
@@ -221,8 +256,23 @@ public final class SimulatedCluster implements AutoCloseable {
     List<ReplicaSet> owned = replicaSets();
     ReplicaSet current = owned.stream().filter(rs -> hash.equals(rs.getMetadata().getLabels().get(HASH_LABEL)))
         .findFirst().orElse(null);
+    long newest = owned.stream().mapToLong(SimulatedCluster::revision).max().orElse(0);
+    if (current != null && revision(current) < newest) {
+      // A rollback (the template of an older revision): like the deployment controller, that ReplicaSet becomes the
+      // newest revision and the Deployment follows.
+      String rev = Long.toString(newest + 1);
+      current = client.apps().replicaSets().inNamespace(NAMESPACE).withName(current.getMetadata().getName())
+          .edit(x -> {
+            x.getMetadata().getAnnotations().put(REVISION, rev);
+            return x;
+          });
+      d = client.apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(x -> {
+        x.getMetadata().getAnnotations().put(REVISION, rev);
+        return x;
+      });
+    }
     if (current == null) {
-      long revision = owned.stream().mapToLong(SimulatedCluster::revision).max().orElse(0) + 1;
+      long revision = newest + 1;
       current = replicaSet(d, d.getSpec().getTemplate(), revision,
           d.getMetadata().getAnnotations().get(CHANGE_CAUSE), 0, Instant.now());
       String rev = Long.toString(revision);
@@ -249,7 +299,8 @@ public final class SimulatedCluster implements AutoCloseable {
     pods = pods();
     int updated = (int) pods.stream().filter(p -> hash.equals(p.getMetadata().getLabels().get(HASH_LABEL))).count();
     int total = pods.size();
-    boolean done = updated == desired && total == desired;
+    int serving = (int) pods.stream().filter(p -> !broken(p)).count();
+    boolean done = updated == desired && total == desired && serving == total;
     for (ReplicaSet rs : replicaSets()) {
       boolean isCurrent = rs.getMetadata().getName().equals(current.getMetadata().getName());
       int want = isCurrent ? updated : total - updated;
@@ -266,24 +317,24 @@ public final class SimulatedCluster implements AutoCloseable {
         && Integer.valueOf(desired).equals(before.getUpdatedReplicas())
         && Integer.valueOf(desired).equals(before.getReplicas());
     if (!(done && wasDone)) {
-      writeStatus(d, total, updated, done);
+      writeStatus(d, total, updated, serving, done);
       if (done) {
         rollouts.incrementAndGet();
       }
     }
   }
 
-  private void writeStatus(Deployment d, int total, int updated, boolean done) {
+  private void writeStatus(Deployment d, int total, int updated, int serving, boolean done) {
     long generation = d.getMetadata().getGeneration();
     DeploymentStatus status = new DeploymentStatusBuilder()
         .withObservedGeneration(generation)
         .withReplicas(total)
         .withUpdatedReplicas(updated)
-        .withReadyReplicas(total)
-        .withAvailableReplicas(total)
+        .withReadyReplicas(serving)
+        .withAvailableReplicas(serving)
         .withConditions(
-            new DeploymentConditionBuilder().withType("Available").withStatus("True")
-                .withReason("MinimumReplicasAvailable").build(),
+            new DeploymentConditionBuilder().withType("Available").withStatus(serving > 0 ? "True" : "False")
+                .withReason(serving > 0 ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable").build(),
             new DeploymentConditionBuilder().withType("Progressing").withStatus("True")
                 .withReason(done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated").build())
         .build();
@@ -321,6 +372,8 @@ public final class SimulatedCluster implements AutoCloseable {
   private void pod(ReplicaSet rs, boolean leaking) {
     String name = rs.getMetadata().getName() + "-" + Long.toString(System.nanoTime() % 60_466_176L, 36);
     PodTemplateSpec template = rs.getSpec().getTemplate();
+    String image = container(template).getImage();
+    boolean crashes = brokenImages.contains(image);
     client.pods().inNamespace(NAMESPACE).resource(new PodBuilder()
         .withNewMetadata()
         .withName(name).withNamespace(NAMESPACE).withLabels(template.getMetadata().getLabels())
@@ -328,13 +381,27 @@ public final class SimulatedCluster implements AutoCloseable {
             .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid()).withController(true).build())
         .endMetadata()
         .withSpec(Serialization.clone(template.getSpec()))
-        .withNewStatus().withPhase("Running").endStatus()
+        .withNewStatus().withPhase("Running")
+        .addNewCondition().withType("Ready").withStatus(crashes ? "False" : "True").endCondition()
+        .addToContainerStatuses(crashes
+            ? new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName(CONTAINER).withImage(image)
+                .withReady(false).withRestartCount(4)
+                .withNewState().withNewWaiting().withReason("CrashLoopBackOff")
+                .withMessage("back-off 1m20s restarting failed container=" + CONTAINER + " pod=" + name)
+                .endWaiting().endState()
+                .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1).endTerminated()
+                .endLastState().build()
+            : new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName(CONTAINER).withImage(image)
+                .withReady(true).withRestartCount(0)
+                .withNewState().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().endState()
+                .build())
+        .endStatus()
         .build()).create();
     Map<String, String> env = new HashMap<>();
     for (EnvVar v : container(template).getEnv()) {
       env.put(v.getName(), v.getValue());
     }
-    logs.put(NAMESPACE + "/" + name, leaking ? leakingLog(env) : healthyLog(env));
+    logs.put(NAMESPACE + "/" + name, crashes ? crashLog(image) : leaking ? leakingLog(env) : healthyLog(env));
   }
 
   private void delete(Pod pod) {
@@ -411,6 +478,15 @@ public final class SimulatedCluster implements AutoCloseable {
       b.append(at).append(' ').append(line).append('\n');
     }
     return b.toString();
+  }
+
+  /** The previous log of a container of a broken image: it fails at start, every time. */
+  static String crashLog(String image) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    return now + " INFO starting auth-service " + image.substring(image.lastIndexOf(':') + 1) + "\n"
+        + now + " ERROR Exception in thread \"main\" java.lang.IllegalStateException: unknown setting"
+        + " TOKEN_SIGNING_ALGORITHM=ES512 in the new token module\n"
+        + now + " FATAL auth-service exited with status 1\n";
   }
 
   /** A pod started by a rollout: a clean start with the pool settings it was given. */
