@@ -33,6 +33,8 @@ import java.util.Objects;
  */
 final class Stack implements AutoCloseable {
   static final String INCIDENT = "dbpool:prod:auth-service:authdb";
+  /** The incident show, approve and report follow: the pool incident unless a scenario says otherwise. */
+  volatile String incident = INCIDENT;
   static final String WEBHOOK_TOKEN = "e2e-webhook-token-0123456789abcdef";
   static final String ALICE_TOKEN = "e2e-alice-api-token-0123456789";
   static final String BOB_TOKEN = "e2e-bob-api-token-0123456789";
@@ -274,7 +276,7 @@ final class Stack implements AutoCloseable {
 
   /** The incident's status ({@code show ID -o json}), or null when nobody answers (no worker, no incident). */
   JsonNode show() {
-    RemediatorProcess.Cli r = cli("show", INCIDENT, "-o", "json", "--timeout", "5");
+    RemediatorProcess.Cli r = cli("show", incident, "-o", "json", "--timeout", "5");
     if (r.exitCode() != 0) {
       return null;
     }
@@ -303,7 +305,7 @@ final class Stack implements AutoCloseable {
 
   /** {@code approve ID --by NAME --plan P}. */
   RemediatorProcess.Cli approve(String by, String planId, int timeoutSeconds) {
-    return cli("approve", INCIDENT, "--by", by, "--plan", planId, "--reason", "e2e: leak confirmed", "-o", "json",
+    return cli("approve", incident, "--by", by, "--plan", planId, "--reason", "e2e: leak confirmed", "-o", "json",
         "--timeout", Integer.toString(timeoutSeconds));
   }
 
@@ -315,7 +317,7 @@ final class Stack implements AutoCloseable {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              RemediatorProcess.Cli r = cli("report", INCIDENT, "--format", "json", "--timeout", "5");
+              RemediatorProcess.Cli r = cli("report", incident, "--format", "json", "--timeout", "5");
               if (r.exitCode() == 0) {
                 report[0] = parse(r.stdout());
                 Files.writeString(dir.resolve("report.json"), r.stdout()); // kept with the logs, for reading

@@ -53,6 +53,8 @@ final class World implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> arrived = new ConcurrentHashMap<>();
   private volatile boolean holdProbes;
+  /** Whether /health and /ready answer 200 (else 503); always, unless a scenario says otherwise. */
+  private volatile java.util.function.BooleanSupplier serving = () -> true;
   private final Map<String, Boolean> holdFirst = new ConcurrentHashMap<>();
   private final Object gate = new Object();
   private long releases;
@@ -66,6 +68,11 @@ final class World implements AutoCloseable {
 
   String url(String path) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  /** {@code /health} and {@code /ready} answer 200 while {@code serving} holds, else 503 (Service Down scenarios). */
+  void probesServeWhile(java.util.function.BooleanSupplier serving) {
+    this.serving = serving;
   }
 
   /** While on, {@code /health} and {@code /ready} do not answer (until released or 30 s). */
@@ -136,8 +143,9 @@ final class World implements AutoCloseable {
         if (holdProbes) {
           waitForRelease();
         }
-        status = 200;
-        answer = "{\"status\":\"ok\"}";
+        boolean up = serving.getAsBoolean();
+        status = up ? 200 : 503;
+        answer = up ? "{\"status\":\"ok\"}" : "{\"status\":\"down\"}";
       } else if (path.startsWith("/slack/") || path.startsWith("/pagerduty/")) {
         channel = path.substring(path.lastIndexOf('/') + 1);
         if (Boolean.TRUE.equals(holdFirst.remove(channel))) {
