@@ -165,6 +165,12 @@ public final class ConfigLoader {
         if (p.verifySamples() < 1) {
           problems.add(at.at(policyPath(at, i, "verifySamples"), "must be at least 1"));
         }
+        if (p.rollback() == null) {
+          problems.add(at.at(policyPath(at, i, "rollback"), "must be one of auto, approve, dry_run, off"));
+        }
+        if (p.badRolloutAge() == null || p.badRolloutAge().isNegative() || p.badRolloutAge().isZero()) {
+          problems.add(at.at(policyPath(at, i, "badRolloutAge"), "must be a positive duration, e.g. 2h"));
+        }
         if (p.terminateSessions() == null) {
           problems.add(at.at(policyPath(at, i, "terminateSessions"), "must be one of auto, approve, dry_run, off"));
         }

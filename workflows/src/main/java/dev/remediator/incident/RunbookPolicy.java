@@ -32,6 +32,9 @@ import java.util.List;
  * @param escalation the escalation ladder, first tier first
  * @param maxSamplesPerRun samples after which a long incident continues as new, at the latest (default 500); the
  *     SDK's own suggestion (history size) applies too
+ * @param rollback Service Down runbook: policy for rolling a bad rollout back (default APPROVE); absent in inputs
+ *     recorded before it existed, where the rollout-restart policy stood for it
+ * @param badRolloutAge Service Down runbook: a newest revision younger than this can be a bad rollout (default 2 h)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunbookPolicy(
@@ -57,7 +60,9 @@ public record RunbookPolicy(
     Duration criticalEscalateAfter,
     Duration quietPeriod,
     List<EscalationTier> escalation,
-    int maxSamplesPerRun) {
+    int maxSamplesPerRun,
+    ActionMode rollback,
+    Duration badRolloutAge) {
 
   /** The runbook's own numbers; configuration overrides them field by field. */
   public static RunbookPolicy runbookDefaults() {
@@ -89,7 +94,9 @@ public record RunbookPolicy(
             new EscalationTier("platform", List.of(), ack),
             new EscalationTier("development", List.of(), ack),
             new EscalationTier("management", List.of(), ack)),
-        500);
+        500,
+        ActionMode.APPROVE,
+        Duration.ofHours(2));
   }
 
   public boolean isApprover(String name) {

@@ -85,6 +85,10 @@ class ConfigErrorsTest {
             "cfg.yaml:19:14: not valid YAML: mapping values are not allowed here"),
         bad("      maxRestarts: 1", "      maxRestarts: 1\n      verifySamples: 0",
             "cfg.yaml:27:7: targets[0].policy.verifySamples: must be at least 1"),
+        bad("      maxRestarts: 1", "      rollback: sometimes",
+            "cfg.yaml:26:7: targets[0].policy.rollback: not an action mode: 'sometimes'"),
+        bad("      maxRestarts: 1", "      maxRestarts: 1\n      badRolloutAge: 0s",
+            "cfg.yaml:27:7: targets[0].policy.badRolloutAge: must be a positive duration, e.g. 2h"),
         bad("  approvalTimeout: 15m", "  warningUtilization: 0.95",
             "cfg.yaml:11:3: defaults.warningUtilization: need 0 < warningUtilization < criticalUtilization <= 1"),
         // missing or inconsistent values

@@ -34,14 +34,14 @@ import java.util.Map;
  * The Service Down runbook's steps ({@code docs/runbooks/service-down.md}): assess the probes and the Deployment
  * (replicas, pods, events, rollout history), read the crashed containers' previous logs, link an open
  * connection-pool incident, decide the cause ({@link ServiceDownDiagnosis}), then roll back a bad rollout or restart
- * once for a crash loop of unknown cause — each approval-gated by the policy's {@code rollingRestart} mode — and
+ * once for a crash loop of unknown cause — each gated by its policy mode ({@code rollback}, {@code rollingRestart}) — and
  * verify: probes healthy and every replica ready for N samples. Out of memory, image or configuration errors and
  * unschedulable pods change nothing: the shell escalates with the evidence. Workflow code only.
  */
 public final class ServiceDownSteps implements RunbookSteps {
   static final Duration EVENTS_WINDOW = Duration.ofMinutes(30);
   static final Duration SAMPLE_EVENTS_WINDOW = Duration.ofMinutes(5);
-  /** A newest revision younger than this can be a bad rollout. */
+  /** A newest revision younger than this can be a bad rollout, unless the policy says otherwise. */
   static final Duration BAD_ROLLOUT_AGE = Duration.ofHours(2);
   static final int HISTORY = 5;
   static final int MAX_LOG_CONTAINERS = 5;
@@ -128,7 +128,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       findings.badRevision = 0;
     } else {
       ServiceDownDiagnosis.Finding f = ServiceDownDiagnosis.diagnose(findings.last, findings.crashLogs,
-          findings.poolIncident, BAD_ROLLOUT_AGE);
+          findings.poolIncident, policy.badRolloutAge() == null ? BAD_ROLLOUT_AGE : policy.badRolloutAge());
       findings.cause = f.cause();
       findings.evidence = new ArrayList<>(f.evidence());
       findings.badRevision = f.badRevision();
@@ -165,13 +165,13 @@ public final class ServiceDownSteps implements RunbookSteps {
       }
     }
     diagnosisFresh = false;
-    ActionMode mode = policy.rollingRestart();
-    if (mode == ActionMode.OFF || findings.last == null) {
+    if (findings.last == null) {
       return List.of();
     }
     return switch (findings.cause) {
       case BAD_ROLLOUT -> {
-        if (findings.rollbacks > 0) {
+        ActionMode mode = rollbackMode();
+        if (findings.rollbacks > 0 || mode == ActionMode.OFF) {
           yield List.of();
         }
         findings.plannedRollbackFrom = findings.badRevision;
@@ -180,11 +180,18 @@ public final class ServiceDownSteps implements RunbookSteps {
                 + " — roll back from revision " + findings.badRevision + " to the previous one",
             List.of(), List.of()));
       }
-      case CRASH_LOOP -> findings.restarts > 0 ? List.of() : List.of(new PlannedAction(ActionType.ROLLING_RESTART,
-          mode, "crash loop of unknown cause: one rolling restart (" + first(findings.evidence) + ")", List.of(),
-          List.of()));
+      case CRASH_LOOP -> findings.restarts > 0 || policy.rollingRestart() == ActionMode.OFF
+          ? List.of()
+          : List.of(new PlannedAction(ActionType.ROLLING_RESTART, policy.rollingRestart(),
+              "crash loop of unknown cause: one rolling restart (" + first(findings.evidence) + ")", List.of(),
+              List.of()));
       default -> List.of();
     };
+  }
+
+  /** The policy's rollback mode; inputs recorded before it existed had the restart's mode stand for it. */
+  private ActionMode rollbackMode() {
+    return policy.rollback() == null ? policy.rollingRestart() : policy.rollback();
   }
 
   @Override
@@ -192,7 +199,7 @@ public final class ServiceDownSteps implements RunbookSteps {
     String why = switch (findings.cause) {
       case BAD_ROLLOUT -> findings.rollbacks > 0
           ? "the rollback from revision " + findings.plannedRollbackFrom + " did not bring the service back"
-          : "bad rollout, but the policy allows no rollback (rollingRestart: " + policy.rollingRestart() + ")";
+          : "bad rollout, but the policy allows no rollback (rollback: " + rollbackMode() + ")";
       case CRASH_LOOP -> findings.restarts > 0
           ? "one rolling restart did not stop the crash loop"
           : "crash loop, but the policy allows no restart (rollingRestart: " + policy.rollingRestart() + ")";

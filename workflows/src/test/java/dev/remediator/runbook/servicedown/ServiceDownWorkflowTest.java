@@ -265,7 +265,7 @@ class ServiceDownWorkflowTest {
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
     world.poolIncidentOpen = true;
-    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", DOWN);
+    IncidentWorkflow incident = start(env, worker, client, world, "rollback: auto", DOWN);
 
     IncidentStatus watching = awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
     incident.alert(DOWN_RESOLVED);
@@ -300,7 +300,7 @@ class ServiceDownWorkflowTest {
     ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
     world.refuseRollback = "a rollout of deployment prod/auth-service is in progress: its latest change is not yet"
         + " observed by the controller";
-    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", DOWN);
+    IncidentWorkflow incident = start(env, worker, client, world, "rollback: auto", DOWN);
 
     skipUntil(incident, s -> s.actions().stream().filter(a -> a.result() == ActionResult.REFUSED).count() >= 1);
     incident.alert(DOWN_RESOLVED);
@@ -324,5 +324,40 @@ class ServiceDownWorkflowTest {
 
     assertThat(report.actions()).isEmpty();
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.RECOVERED);
+  }
+
+  @Test
+  void aRollbackThePolicyForbidsEscalatesWithTheEvidence(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
+    IncidentWorkflow incident = start(env, worker, client, world, "rollback: \"off\"\nrollingRestart: auto", DOWN);
+
+    skipUntil(incident, s -> s.escalatedTo() != null);
+    incident.alert(DOWN_RESOLVED);
+    env.sleep(Duration.ofMinutes(11));
+    IncidentReport report = result();
+
+    assertThat(report.actions()).isEmpty();
+    assertThat(world.rollbackRequests).isEmpty();
+    assertThat(world.calls).doesNotContain("rollingRestart");
+    assertThat(report.escalationReason()).startsWith("bad rollout, but the policy allows no rollback (rollback: OFF)")
+        .contains("failures began with revision 2");
+  }
+
+  @Test
+  void aRevisionOlderThanTheConfiguredBadRolloutAgeGetsTheRestartInstead(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
+    world.newestAgeSeconds = 20 * 60; // 20 min: young for the default 2 h, old for 15 min
+    IncidentWorkflow incident =
+        start(env, worker, client, world, "badRolloutAge: 15m\nrollback: auto\nrollingRestart: auto", DOWN);
+
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(DOWN_RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(results(report, ActionType.ROLLING_RESTART)).containsExactly("EXECUTED");
+    assertThat(world.rollbackRequests).isEmpty();
+    assertThat(events(report)).anySatisfy(e -> assertThat(e).startsWith("Cause: crash loop"));
   }
 }
