@@ -136,6 +136,8 @@ class AlertStreamPropertyTest {
     private final Map<String, Integer> episode = new ConcurrentHashMap<>();
     private IncidentWorkflow incident;
     private int length;
+    /** Termination calls when the incident was seen with every alert resolved; null while one fires. */
+    private Integer terminationsWhenResolved;
 
     Sequence(long seed) {
       this.seed = seed;
@@ -311,6 +313,7 @@ class AlertStreamPropertyTest {
 
     private void check() {
       if (closed()) {
+        checkNoActionAfterResolved();
         assertThat(firing.values()).as("closed only when every alert is resolved: " + context())
             .doesNotContain(true);
         return;
@@ -318,6 +321,7 @@ class AlertStreamPropertyTest {
       IncidentStatus s = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
           .pollInterval(Duration.ofMillis(20))
           .until(incident::status, st -> modelled(st).equals(firing));
+      checkNoActionAfterResolved(); // the incident has taken every alert the test sent
       Severity expected = s.alerts().stream().filter(TrackedAlert::firing).map(TrackedAlert::severity)
           .reduce(null, Severity::max);
       if (expected != null) {
@@ -334,6 +338,21 @@ class AlertStreamPropertyTest {
       long alertLines = s.timeline().stream().filter(e -> e.actor().equals("alertmanager")).count();
       assertThat(alertLines).as("repeats never reach the timeline: " + context())
           .isLessThanOrEqualTo(steps.stream().filter(x -> !x.startsWith("sleep")).count());
+    }
+
+    /**
+     * Never an action after every alert resolved: once the incident has taken the resolution (the status shows it),
+     * no termination starts until an alert fires again; one the worker had already been handed may still begin.
+     */
+    private void checkNoActionAfterResolved() {
+      if (firing.containsValue(true)) {
+        terminationsWhenResolved = null;
+      } else if (terminationsWhenResolved == null) {
+        terminationsWhenResolved = world.terminations.size();
+      } else {
+        assertThat(world.terminations.size()).as("no action after every alert resolved: " + context())
+            .isLessThanOrEqualTo(terminationsWhenResolved + 1);
+      }
     }
 
     private static Map<String, Boolean> modelled(IncidentStatus s) {
