@@ -196,7 +196,8 @@ class AlertStreamPropertyTest {
       guard(() -> {
         IncidentReport report;
         try {
-          report = WorkflowStub.fromTyped(incident).getResult(120, java.util.concurrent.TimeUnit.SECONDS,
+          // A liveness bound, generous for 2 loaded cores (the quiet period itself is skipped).
+          report = WorkflowStub.fromTyped(incident).getResult(300, java.util.concurrent.TimeUnit.SECONDS,
               IncidentReport.class);
         } catch (java.util.concurrent.TimeoutException e) {
           throw new AssertionError("every alert resolved, but the incident did not close (phase "
