@@ -62,6 +62,7 @@ class AlertStreamPropertyTest {
   private TestWorkflowEnvironment env;
   WorkflowClient client;
   final Map<String, SimulatedTarget> worlds = new ConcurrentHashMap<>();
+  private List<Sequence> batch = List.of();
 
   @BeforeAll
   void start() {
@@ -108,7 +109,7 @@ class AlertStreamPropertyTest {
     // Round-robin over a few incidents at a time: with a cache of two, most workflow tasks start from a replay.
     int sequences = sequences();
     for (int first = 0; first < sequences; first += INTERLEAVED) {
-      List<Sequence> batch = new ArrayList<>();
+      batch = new ArrayList<>();
       for (int i = first; i < Math.min(sequences, first + INTERLEAVED); i++) {
         batch.add(new Sequence(FIRST_SEED + i));
       }
@@ -201,12 +202,25 @@ class AlertStreamPropertyTest {
               IncidentReport.class);
         } catch (java.util.concurrent.TimeoutException e) {
           throw new AssertionError("every alert resolved, but the incident did not close (phase "
-              + incident.status().phase() + ")");
+              + incident.status().phase() + ")" + failedTasks());
         }
         check();
         assertThat(report.alerts()).as(context()).allMatch(a -> !a.firing());
         replay();
       });
+    }
+
+    /** Workflow tasks that failed in this batch's incidents (one stuck task holds the test server's clock). */
+    private String failedTasks() {
+      StringBuilder b = new StringBuilder();
+      for (Sequence other : batch) {
+        client.fetchHistory(other.target.incidentId()).getEvents().stream()
+            .filter(io.temporal.api.history.v1.HistoryEvent::hasWorkflowTaskFailedEventAttributes)
+            .reduce((first, second) -> second)
+            .ifPresent(e -> b.append("\nworkflow task failed in seed ").append(other.seed).append(": ")
+                .append(e.getWorkflowTaskFailedEventAttributes().getFailure()));
+      }
+      return b.toString();
     }
 
     private void guard(Runnable r) {
