@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * the worker and the receiver in one process; a real Alertmanager payload over HTTP; approval by signal; a report.
  */
 public final class Demo {
-  static final String INCIDENT_ID = "dbpool:prod:auth-service:authdb";
+  static final String INCIDENT_ID =
+      dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
+          new dev.remediator.incident.Target("prod", "auth-service", "authdb"));
   static final String APPROVER = "demo-approver";
   static final String ON_CALL = "dba-on-call";
   static final int LEAKED = 25;

@@ -62,6 +62,7 @@ class AlertStreamPropertyTest {
   private TestWorkflowEnvironment env;
   WorkflowClient client;
   final Map<String, SimulatedTarget> worlds = new ConcurrentHashMap<>();
+  private List<Sequence> batch = List.of();
 
   @BeforeAll
   void start() {
@@ -108,7 +109,7 @@ class AlertStreamPropertyTest {
     // Round-robin over a few incidents at a time: with a cache of two, most workflow tasks start from a replay.
     int sequences = sequences();
     for (int first = 0; first < sequences; first += INTERLEAVED) {
-      List<Sequence> batch = new ArrayList<>();
+      batch = new ArrayList<>();
       for (int i = first; i < Math.min(sequences, first + INTERLEAVED); i++) {
         batch.add(new Sequence(FIRST_SEED + i));
       }
@@ -136,6 +137,8 @@ class AlertStreamPropertyTest {
     private final Map<String, Integer> episode = new ConcurrentHashMap<>();
     private IncidentWorkflow incident;
     private int length;
+    /** Termination calls when the incident was seen with every alert resolved; null while one fires. */
+    private Integer terminationsWhenResolved;
 
     Sequence(long seed) {
       this.seed = seed;
@@ -194,16 +197,30 @@ class AlertStreamPropertyTest {
       guard(() -> {
         IncidentReport report;
         try {
-          report = WorkflowStub.fromTyped(incident).getResult(120, java.util.concurrent.TimeUnit.SECONDS,
+          // A liveness bound, generous for 2 loaded cores (the quiet period itself is skipped).
+          report = WorkflowStub.fromTyped(incident).getResult(300, java.util.concurrent.TimeUnit.SECONDS,
               IncidentReport.class);
         } catch (java.util.concurrent.TimeoutException e) {
           throw new AssertionError("every alert resolved, but the incident did not close (phase "
-              + incident.status().phase() + ")");
+              + incident.status().phase() + ")" + failedTasks());
         }
         check();
         assertThat(report.alerts()).as(context()).allMatch(a -> !a.firing());
         replay();
       });
+    }
+
+    /** Workflow tasks that failed in this batch's incidents (one stuck task holds the test server's clock). */
+    private String failedTasks() {
+      StringBuilder b = new StringBuilder();
+      for (Sequence other : batch) {
+        client.fetchHistory(other.target.incidentId()).getEvents().stream()
+            .filter(io.temporal.api.history.v1.HistoryEvent::hasWorkflowTaskFailedEventAttributes)
+            .reduce((first, second) -> second)
+            .ifPresent(e -> b.append("\nworkflow task failed in seed ").append(other.seed).append(": ")
+                .append(e.getWorkflowTaskFailedEventAttributes().getFailure()));
+      }
+      return b.toString();
     }
 
     private void guard(Runnable r) {
@@ -311,6 +328,7 @@ class AlertStreamPropertyTest {
 
     private void check() {
       if (closed()) {
+        checkNoActionAfterResolved();
         assertThat(firing.values()).as("closed only when every alert is resolved: " + context())
             .doesNotContain(true);
         return;
@@ -318,6 +336,7 @@ class AlertStreamPropertyTest {
       IncidentStatus s = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
           .pollInterval(Duration.ofMillis(20))
           .until(incident::status, st -> modelled(st).equals(firing));
+      checkNoActionAfterResolved(); // the incident has taken every alert the test sent
       Severity expected = s.alerts().stream().filter(TrackedAlert::firing).map(TrackedAlert::severity)
           .reduce(null, Severity::max);
       if (expected != null) {
@@ -334,6 +353,21 @@ class AlertStreamPropertyTest {
       long alertLines = s.timeline().stream().filter(e -> e.actor().equals("alertmanager")).count();
       assertThat(alertLines).as("repeats never reach the timeline: " + context())
           .isLessThanOrEqualTo(steps.stream().filter(x -> !x.startsWith("sleep")).count());
+    }
+
+    /**
+     * Never an action after every alert resolved: once the incident has taken the resolution (the status shows it),
+     * no termination starts until an alert fires again; one the worker had already been handed may still begin.
+     */
+    private void checkNoActionAfterResolved() {
+      if (firing.containsValue(true)) {
+        terminationsWhenResolved = null;
+      } else if (terminationsWhenResolved == null) {
+        terminationsWhenResolved = world.terminations.size();
+      } else {
+        assertThat(world.terminations.size()).as("no action after every alert resolved: " + context())
+            .isLessThanOrEqualTo(terminationsWhenResolved + 1);
+      }
     }
 
     private static Map<String, Boolean> modelled(IncidentStatus s) {

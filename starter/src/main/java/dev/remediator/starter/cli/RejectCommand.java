@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class RejectCommand extends DecisionCommand {
 
-  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
+  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "as `incidents` lists it: <runbook>:<namespace>:<service>[:<database>]")
   String incidentId;
 
   @Option(names = "--by", required = true, paramLabel = "NAME", description = "Your approver identity.")

@@ -25,7 +25,7 @@ public final class ReportCommand extends TemporalCommand {
     json
   }
 
-  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
+  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "as `incidents` lists it: <runbook>:<namespace>:<service>[:<database>]")
   String incidentId;
 
   @Option(names = "--format", defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE}).")

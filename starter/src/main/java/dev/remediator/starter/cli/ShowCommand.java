@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class ShowCommand extends TemporalCommand {
 
-  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "e.g. dbpool:prod:auth-service:authdb")
+  @Parameters(index = "0", paramLabel = "INCIDENT_ID", description = "as `incidents` lists it: <runbook>:<namespace>:<service>[:<database>]")
   String incidentId;
 
   @Option(names = "--watch", description = "Follow the incident until it closes (Ctrl-C to stop): redrawn on a"
