@@ -89,7 +89,9 @@ final class Watch {
       }
       interval = runbook.targetUnreachable() ? backOff(interval) : policy.verifyInterval();
       waits.until("Watch: next sample", interval,
-          () -> state.resolved || gate.replanRequested() || (warningOnly && state.severity == Severity.CRITICAL));
+          // Wakes when the runbook wants to act, not on any critical alert: a runbook may decline a critical one
+          // (Service Down while the database is the problem), and waking on it would sample without pause.
+          () -> state.resolved || gate.replanRequested() || (warningOnly && runbook.remediationWanted()));
     }
   }
 

@@ -23,7 +23,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactoryOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * repeating (group interval, HA copies), resolving in any order and firing again, at random workflow times, over
  * every scenario of the cause table, on a worker whose cache of one forces replays. After each stream: at most one
  * rollback and one restart, nothing acted on for a cause the runbook only escalates, the incident closed only once
- * every alert it saw was resolved, and its history replays. {@code -Dremediator.servicedown.seeds=N} runs more.
+ * every alert it saw was resolved, samples paced by the verify interval, and its history replays. {@code -Dremediator.servicedown.seeds=N} runs more.
  */
 class ServiceDownAlertStreamTest {
   static final Alert DOWN = ServiceDownWorkflowTest.DOWN;
@@ -64,7 +63,8 @@ class ServiceDownAlertStreamTest {
     world.fixHelps = random.nextInt(4) != 0;
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
         io.temporal.testing.TestEnvironmentOptions.newBuilder()
-            .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(1).build())
+            .setWorkerFactoryOptions(io.temporal.worker.WorkerFactoryOptions.newBuilder()
+                .setWorkflowCacheSize(1).build())
             .build())) {
       IncidentSearchAttributes.ALL.forEach(
           k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
@@ -77,7 +77,8 @@ class ServiceDownAlertStreamTest {
           WorkflowOptions.newBuilder().setWorkflowId(ServiceDownWorkflowTest.ID).setTaskQueue("incidents").build());
       Alert opening = random.nextBoolean() ? DOWN : CRASH;
       WorkflowClient.start(incident::run, new IncidentInput(ServiceDownWorkflowTest.TARGET,
-          ConfigLoader.parsePolicy(ServiceDownWorkflowTest.LADDER + "rollback: auto\nrollingRestart: auto"), opening));
+          ConfigLoader.parsePolicy(ServiceDownWorkflowTest.LADDER
+              + "rollback: auto\nrollingRestart: auto\nquietPeriod: 2m\nverifyInterval: 30s"), opening));
 
       List<String> steps = new ArrayList<>(List.of("open " + opening.alertName()));
       for (int i = 0; i < 10 && running(client); i++) {
@@ -97,13 +98,15 @@ class ServiceDownAlertStreamTest {
         incident.alert(resolved(DOWN));
         incident.alert(resolved(CRASH));
         steps.add("resolve both");
-        env.sleep(Duration.ofMinutes(15));
+        env.sleep(Duration.ofMinutes(3));
       }
       String why = "seed " + seed + " " + scenario + " fixHelps=" + world.fixHelps + ": " + steps;
       IncidentReport report = client.newUntypedWorkflowStub(ServiceDownWorkflowTest.ID)
           .getResult(IncidentReport.class);
 
       assertThat(world.rollbackRequests).as(why).hasSizeLessThanOrEqualTo(1);
+      // Samples pause between them (verifyInterval 30 s over at most ~20 min): never a loop without a timer.
+      assertThat(world.calls.stream().filter("inspect"::equals).count()).as(why).isLessThan(100);
       assertThat(world.calls.stream().filter("rollingRestart"::equals).count()).as(why).isLessThanOrEqualTo(1);
       if (scenario != Scenario.BAD_ROLLOUT && scenario != Scenario.CRASH_LOOP) {
         assertThat(report.actions()).as(why).isEmpty();
