@@ -304,7 +304,33 @@ public final class ServiceDownSteps implements RunbookSteps {
     diagnosisFresh = false;
     checkProbes();
     WorkloadStatus s = inspect("Sample the Deployment", SAMPLE_EVENTS_WINDOW, 2);
-    return s != null && healthy(s) && (state.lastHealth == null || state.lastHealth.available());
+    boolean good = s != null && healthy(s) && (state.lastHealth == null || state.lastHealth.available());
+    if (!good && s != null) {
+      recheckLinkedIncident();
+    }
+    return good;
+  }
+
+  /**
+   * Acting on nothing while the connection-pool incident is open holds only while it is: once it has closed and
+   * the Deployment is still unhealthy, the cause is decided again (the shell then plans if it is actionable).
+   */
+  private void recheckLinkedIncident() {
+    if (findings.cause != ServiceDownCause.DEPENDENCY_DOWN || findings.poolIncident == null
+        || !findings.poolIncident.open()) {
+      return;
+    }
+    try {
+      RelatedIncident now = Stubs.workload("Is the linked connection-pool incident still open?")
+          .relatedIncident(findings.poolIncident.incidentId());
+      if (!now.open()) {
+        timeline.note("Linked connection-pool incident " + now.incidentId() + " is " + now.status()
+            + ": deciding the cause again");
+        diagnose();
+      }
+    } catch (ActivityFailure e) {
+      // looked up again at the next sample
+    }
   }
 
   @Override

@@ -360,4 +360,24 @@ class ServiceDownWorkflowTest {
     assertThat(world.rollbackRequests).isEmpty();
     assertThat(events(report)).anySatisfy(e -> assertThat(e).startsWith("Cause: crash loop"));
   }
+
+  @Test
+  void onceTheLinkedPoolIncidentClosesTheCauseIsDecidedAgain(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
+    world.poolIncidentOpen = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "rollback: auto", DOWN);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    env.sleep(Duration.ofMinutes(2));
+    assertThat(world.rollbackRequests).isEmpty();
+
+    world.poolIncidentOpen = false; // the database was fixed; the service still crash-loops: the rollout is bad
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(DOWN_RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(results(report, ActionType.ROLLBACK)).containsExactly("EXECUTED");
+    assertThat(events(report)).contains("Linked connection-pool incident dbpool:prod:auth-service:authdb is"
+        + " NOT_FOUND: deciding the cause again");
+  }
 }

@@ -35,7 +35,7 @@ final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities
   /** Whether the fix (rollback or restart) brings the Deployment back. */
   boolean fixHelps = true;
   /** The pool incident of the same target is open. */
-  boolean poolIncidentOpen;
+  volatile boolean poolIncidentOpen;
   /** A rollback request is refused with this reason (e.g. a rollout in progress). */
   String refuseRollback;
   /** Age of the newest revision. */
