@@ -27,14 +27,29 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--targets", paramLabel = "N", description = "Targets (incidents) of the storm (default 1000).")
   Integer targets;
 
+  /** Which rows run. */
+  enum Rows {
+    all,
+    embedded,
+    dev
+  }
+
+  @Option(names = "--rows", paramLabel = "WHICH", defaultValue = "all",
+      description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack) or dev (the worker"
+          + " alone, alert -> plan, workflow overhead, the operator CLI on temporal server start-dev; the snapshot"
+          + " against psql) (default ${DEFAULT-VALUE}).")
+  Rows rows;
+
   @Override
   public Integer call() throws Exception {
     Bench.Sizes s = smoke ? Bench.Sizes.SMOKE : Bench.Sizes.FULL;
     if (targets != null) {
       s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
     }
+    DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
     long t0 = System.nanoTime();
-    String report = new Bench(s, line -> System.err.println("bench: " + line)).run();
+    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows != Rows.dev,
+        line -> System.err.println("bench: " + line)).run();
     Files.writeString(out, report);
     System.out.print(report);
     System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());
