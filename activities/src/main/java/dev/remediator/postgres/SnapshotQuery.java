@@ -188,6 +188,24 @@ public final class SnapshotQuery {
     }
   }
 
+  /**
+   * {@code EXPLAIN ANALYZE} of the statement as {@link #take} binds it: the benchmark's profile of the snapshot
+   * (planning and execution time on the server, the costliest nodes). Read-only, like the snapshot itself.
+   */
+  public static List<String> explainAnalyze(
+      Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT TEXT) " + SQL)) {
+      SessionRules.bind(c, ps, 1, target, pg, policy, MAX_LISTED);
+      List<String> lines = new java.util.ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          lines.add(rs.getString(1));
+        }
+      }
+      return lines;
+    }
+  }
+
   private static List<SessionInfo> sessions(String json) throws SQLException {
     List<SessionInfo> out = new ArrayList<>();
     for (JsonNode n : parse(json)) {

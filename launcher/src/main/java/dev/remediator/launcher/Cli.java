@@ -27,7 +27,8 @@ final class Cli {
   /** The flags {@code ./remediator} gives short verbs (besides the archive). */
   static final List<String> SHORT_VERB_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
-  record Run(double millis, int exit, String err) {}
+  /** One process: wall time, user + system CPU time (NaN where /usr/bin/time is missing), exit code, stderr. */
+  record Run(double millis, double cpuMillis, int exit, String err) {}
 
   record Runs(List<Run> runs) {
     double median() {
@@ -38,10 +39,16 @@ final class Cli {
       return runs.stream().mapToDouble(Run::millis).min().orElse(Double.NaN);
     }
 
+    /** Median CPU time (user + system, all threads). */
+    double cpu() {
+      return DevServerBench.percentile(runs.stream().mapToDouble(Run::cpuMillis).toArray(), 50);
+    }
+
     String summary() {
+      String cpu = Double.isNaN(cpu()) ? "" : String.format(Locale.ROOT, ", CPU %.0f ms", cpu());
       return runs.size() == 1
-          ? String.format(Locale.ROOT, "%.0f ms", runs.get(0).millis())
-          : String.format(Locale.ROOT, "median %.0f ms, min %.0f ms (%d runs)", median(), min(), runs.size());
+          ? String.format(Locale.ROOT, "%.0f ms%s", runs.get(0).millis(), cpu)
+          : String.format(Locale.ROOT, "median %.0f ms, min %.0f ms%s (%d runs)", median(), min(), cpu, runs.size());
     }
 
     String exits() {
@@ -136,7 +143,15 @@ final class Cli {
     return new Runs(runs);
   }
 
+  private static final Path TIME = Path.of("/usr/bin/time");
+
   private Run once(List<String> command, Path stdout) throws Exception {
+    Path cpu = Files.isExecutable(TIME) ? Files.createTempFile("remediator-bench-cpu-", ".txt") : null;
+    if (cpu != null) {
+      List<String> timed = new ArrayList<>(List.of(TIME.toString(), "-f", "%U %S", "-o", cpu.toString()));
+      timed.addAll(command);
+      command = timed;
+    }
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("TEMPORAL_ADDRESS", address);
     pb.environment().put("REMEDIATOR_CDS_DIR", cdsDir.toString());
@@ -148,8 +163,21 @@ final class Cli {
       p.destroyForcibly();
     }
     double millis = (System.nanoTime() - t) / 1e6;
+    double cpuMillis = Double.NaN;
+    if (cpu != null) {
+      try {
+        List<String> lines = Files.readAllLines(cpu);
+        String[] f = lines.get(lines.size() - 1).trim().split(" ");
+        cpuMillis = (Double.parseDouble(f[0]) + Double.parseDouble(f[1])) * 1000;
+      } catch (IOException | RuntimeException e) {
+        // no figure
+      } finally {
+        Files.deleteIfExists(cpu);
+      }
+    }
     String text = new String(err, StandardCharsets.UTF_8).strip();
-    return new Run(millis, p.isAlive() ? -1 : p.exitValue(), text.length() > 300 ? text.substring(0, 300) : text);
+    return new Run(millis, cpuMillis, p.isAlive() ? -1 : p.exitValue(),
+        text.length() > 300 ? text.substring(0, 300) : text);
   }
 
   /**
@@ -171,6 +199,73 @@ final class Cli {
     command.addAll(Arrays.asList(args));
     Run run = once(command, null);
     return summarizeClassLoading(Files.readAllLines(log), run.millis(), archive.isPresent());
+  }
+
+  /**
+   * One run of the verb under JFR ({@code profile} settings) with the script's flags and archive: the share of CPU
+   * samples whose stack holds class loading, static initializers, each library. JFR itself adds to the start.
+   */
+  String jfrProfile(Path home, String... args) throws Exception {
+    Path jfr = home.resolve("verb.jfr");
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.addAll(SHORT_VERB_FLAGS);
+    Optional<Path> archive = Files.isDirectory(cdsDir)
+        ? Files.list(cdsDir).filter(p -> p.toString().endsWith(".jsa")).findFirst()
+        : Optional.empty();
+    archive.ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off",
+        "-Xlog:cds+dynamic=off")));
+    command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
+    command.add("-Xlog:jfr+startup=off");
+    command.addAll(javaCommand().subList(1, 4));
+    command.addAll(Arrays.asList(args));
+    Run run = once(command, null);
+    if (!Files.isRegularFile(jfr)) {
+      return "(no recording: " + run.err() + ")\n";
+    }
+    return String.format(Locale.ROOT, "- wall time of this run %.0f ms (JFR included)%n", run.millis())
+        + stackShares(jfr) + "\nBy thread:\n\n" + Bench.hotThreads(jfr, 6);
+  }
+
+  /** Share of execution samples whose stack holds each kind of frame (a sample may count in several). */
+  static String stackShares(Path jfr) throws IOException {
+    Map<String, java.util.function.Predicate<String>> kinds = new LinkedHashMap<>();
+    kinds.put("class loading (`ClassLoader.loadClass`, define, link)",
+        f -> f.contains("ClassLoader.loadClass") || f.contains("ClassLoader.defineClass")
+            || f.contains("Class.forName"));
+    kinds.put("static initializers (`<clinit>`)", f -> f.endsWith(".<clinit>"));
+    kinds.put("picocli (parsing, the command model)", f -> f.startsWith("picocli."));
+    kinds.put("gRPC / netty (channel, calls)", f -> f.startsWith("io.grpc."));
+    kinds.put("protobuf (descriptors, messages)", f -> f.startsWith("com.google.protobuf.")
+        || f.startsWith("io.temporal.api."));
+    kinds.put("Jackson", f -> f.startsWith("com.fasterxml.jackson."));
+    kinds.put("Temporal SDK (client, stubs, data converter)", f -> f.startsWith("io.temporal.")
+        && !f.startsWith("io.temporal.api."));
+    kinds.put("Remediator code", f -> f.startsWith("dev.remediator."));
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    kinds.keySet().forEach(k -> counts.put(k, 0));
+    int total = 0;
+    for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(jfr)) {
+      if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
+        continue;
+      }
+      total++;
+      List<String> frames = e.getStackTrace().getFrames().stream()
+          .map(f -> f.getMethod().getType().getName() + "." + f.getMethod().getName()).toList();
+      for (var k : kinds.entrySet()) {
+        if (frames.stream().anyMatch(k.getValue())) {
+          counts.merge(k.getKey(), 1, Integer::sum);
+        }
+      }
+    }
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "- %d CPU samples (Java code only; the JIT"
+        + " compiler and GC threads are not sampled)%n", total));
+    for (var c : counts.entrySet()) {
+      if (total > 0) {
+        b.append(String.format(Locale.ROOT, "- %.0f %% %s%n", c.getValue() * 100.0 / total, c.getKey()));
+      }
+    }
+    return b.toString();
   }
 
   private static final Pattern LINE = Pattern.compile("^\\[(\\d+\\.\\d+)s\\]\\[?[^ ]*\\s*(\\S+) source: (.*)$");

@@ -60,9 +60,14 @@ import java.util.stream.Stream;
  */
 final class DevServerBench {
   /** How big each row is. */
-  record Sizes(int incidents, int measured, int snapshotConnections, Duration idleWindow, int cliRuns) {
-    static final Sizes FULL = new Sizes(1000, 200, 500, Duration.ofSeconds(20), 7);
-    static final Sizes SMOKE = new Sizes(6, 3, 60, Duration.ofSeconds(2), 1);
+  record Sizes(int incidents, int measured, int isolated, Duration pace, int snapshotConnections, Duration idleWindow,
+      int cliRuns) {
+    /**
+     * 1,000 incidents; alert -> plan over 200 arriving two a second (after 10 one at a time); 500 connections; 7
+     * runs of each CLI verb.
+     */
+    static final Sizes FULL = new Sizes(1000, 200, 10, Duration.ofMillis(500), 500, Duration.ofSeconds(20), 7);
+    static final Sizes SMOKE = new Sizes(8, 3, 2, Duration.ofMillis(100), 60, Duration.ofSeconds(2), 1);
   }
 
   /** Where rows and notes go (the report of {@link Bench}). */
@@ -160,10 +165,11 @@ final class DevServerBench {
           }
           Cli verbs = new Cli(server.address(), home);
 
-          // One incident open: alert -> plan, then the CLI.
+          // Incidents one at a time: alert -> plan with nothing else going on (incident 0 first: the CLI at 1).
           Map<Integer, Instant> sent = new ConcurrentHashMap<>();
-          fire(url, List.of(0), sent, 1);
-          Map<Integer, IncidentStatus> planned = awaitPlans(incidents, List.of(0), Duration.ofMinutes(2));
+          Map<Integer, IncidentStatus> isolated = new LinkedHashMap<>();
+          fire(url, List.of(0), sent, Duration.ZERO);
+          isolated.putAll(awaitPlans(incidents, List.of(0), Duration.ofMinutes(2)));
           progress.accept("operator CLI: " + verbs.describe());
           Cli.Runs javaVersion = verbs.javaVersion(sizes.cliRuns());
           Cli.Runs help = verbs.plain(sizes.cliRuns(), "--help");
@@ -172,24 +178,28 @@ final class DevServerBench {
           Cli.Runs showPlain = verbs.plain(Math.max(1, sizes.cliRuns() / 2), "show", id(0));
           Cli.Runs incidentsAtOne = verbs.user(sizes.cliRuns(), "incidents");
           String loadAtOne = load();
+          progress.accept("alert -> plan, " + sizes.isolated() + " incidents one at a time");
+          for (int t = 1; t < sizes.isolated(); t++) {
+            fire(url, List.of(t), sent, Duration.ZERO);
+            isolated.putAll(awaitPlans(incidents, List.of(t), Duration.ofMinutes(2)));
+          }
+          overhead(temporal, incidents, sent, isolated);
 
-          // The measured incidents, a few at a time as alert groups arrive.
-          progress.accept("alert -> plan for " + sizes.measured() + " incidents");
-          List<Integer> measured = range(1, sizes.measured());
-          fire(url, measured, sent, 4);
-          planned.putAll(awaitPlans(incidents, measured, Duration.ofMinutes(10)));
-          alertToPlan(sent, planned);
-          overhead(temporal, incidents, sent, planned);
+          // The measured incidents, arriving at a steady pace.
+          progress.accept("alert -> plan for " + sizes.measured() + " incidents, one every " + sizes.pace().toMillis()
+              + " ms");
+          List<Integer> measured = range(sizes.isolated(), sizes.isolated() + sizes.measured());
+          fire(url, measured, sent, sizes.pace());
+          Map<Integer, IncidentStatus> planned = awaitPlans(incidents, measured, Duration.ofMinutes(10));
+          alertToPlan(incidents, sent, planned, isolated);
 
           // The rest: the footprint with every incident waiting for a decision.
           progress.accept("opening the other " + (sizes.incidents() - sizes.measured()) + " incidents");
-          fire(url, range(sizes.measured(), sizes.incidents()), sent, 8);
+          fire(url, range(sizes.isolated() + sizes.measured(), sizes.incidents()), sent, Duration.ZERO);
           awaitWaiting(temporal, sizes.incidents(), Duration.ofMinutes(15));
           Cli.Runs incidentsAtAll = verbs.user(sizes.cliRuns(), "incidents");
-          long t0 = System.nanoTime();
-          int listed = incidents.openIncidents(null, Duration.ofSeconds(30)).incidents().size();
-          double inProcess = (System.nanoTime() - t0) / 1e6;
           String loadAtAll = load();
+          Listing listing = listing(temporal, incidents, server);
 
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle with " + sizes.incidents()
               + " incidents waiting");
@@ -203,7 +213,7 @@ final class DevServerBench {
           }
           Cli.Runs approve = new Cli.Runs(approvals);
           cliRows(verbs, javaVersion, help, firstUse, show, showPlain, approve, incidentsAtOne, incidentsAtAll,
-              listed, inProcess, loadAtOne, loadAtAll, home);
+              listing, loadAtOne, loadAtAll, home);
         } finally {
           noop.shutdownNow();
           noop.awaitTermination(10, TimeUnit.SECONDS);
@@ -218,7 +228,7 @@ final class DevServerBench {
   }
 
   private void cliRows(Cli verbs, Cli.Runs javaVersion, Cli.Runs help, Cli.Runs firstUse, Cli.Runs show,
-      Cli.Runs showPlain, Cli.Runs approve, Cli.Runs atOne, Cli.Runs atAll, int listed, double inProcess,
+      Cli.Runs showPlain, Cli.Runs approve, Cli.Runs atOne, Cli.Runs atAll, Listing listing,
       String loadAtOne, String loadAtAll, Path home) throws Exception {
     String baseline = String.format(Locale.ROOT, "`java -version` %s; `remediator --help` (plain `java -cp`, whole"
         + " command tree) %s", javaVersion.summary(), help.summary());
@@ -234,31 +244,128 @@ final class DevServerBench {
         String.format(Locale.ROOT, "%s (exit %s)", atOne.summary(), atOne.exits()), baseline, "< 1 s",
         atOne.median() < 1000 && atOne.allExit(0));
     report.row("`incidents` at " + sizes.incidents() + " open incidents (load " + loadAtAll + ")",
-        String.format(Locale.ROOT, "%s (exit %s); the listing alone, in-process: %.0f ms for %d incidents",
-            atAll.summary(), atAll.exits(), inProcess, listed), baseline, "< 1 s",
+        String.format(Locale.ROOT, "%s (exit %s); the listing alone, in-process: %.0f ms for %d incidents (the"
+                + " visibility call %.0f ms, server CPU %d ms; decoding the rows %.0f ms)", atAll.summary(),
+            atAll.exits(), listing.total(), listing.rows(), listing.call(), listing.serverCpu(),
+            listing.total() - listing.call()), baseline, "< 1 s",
         atAll.median() < 1000 && atAll.allExit(0));
     if (show.median() > 500 || approve.median() > 500 || atAll.median() >= 1000) {
       report.note("Where a verb's time goes (`show`, one run with `-Xlog:class+load` and the same flags; JVM start"
-          + " to exit, classes by origin and by library):\n\n" + verbs.classLoadProfile(home, "show", id(0)));
+          + " to exit, classes by origin and by library):\n\n" + verbs.classLoadProfile(home, "show", id(0))
+          + "\nThe same verb under JFR (`profile` settings; CPU samples of Java code by what their stack holds):\n\n"
+          + verbs.jfrProfile(home, "show", id(0)));
     }
+  }
+
+  record Listing(int rows, double total, double call, long serverCpu) {}
+
+  /**
+   * The listing of {@code incidents}, in this (warm) JVM: the visibility call alone (what the server takes, with its
+   * CPU), then the whole listing (call + decoding each row's search attributes); the best of three.
+   */
+  private static Listing listing(TemporalConnection temporal, IncidentClient incidents, TemporalDevServer server) {
+    var request = io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest.newBuilder()
+        .setNamespace(temporal.namespace()).setQuery(IncidentClient.OPEN_INCIDENTS_QUERY).setPageSize(1000).build();
+    double call = Double.MAX_VALUE;
+    double total = Double.MAX_VALUE;
+    long cpu = Long.MAX_VALUE;
+    int rows = 0;
+    for (int i = 0; i < 3; i++) {
+      long c0 = treeCpuMillis(server.processHandle());
+      long t0 = System.nanoTime();
+      temporal.service().blockingStub().withDeadlineAfter(30, TimeUnit.SECONDS).listWorkflowExecutions(request);
+      call = Math.min(call, (System.nanoTime() - t0) / 1e6);
+      cpu = Math.min(cpu, treeCpuMillis(server.processHandle()) - c0);
+      long t1 = System.nanoTime();
+      rows = incidents.openIncidents(null, Duration.ofSeconds(30)).incidents().size();
+      total = Math.min(total, (System.nanoTime() - t1) / 1e6);
+    }
+    return new Listing(rows, total, call, cpu);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // alert -> plan, workflow overhead
 
-  private void alertToPlan(Map<Integer, Instant> sent, Map<Integer, IncidentStatus> planned) {
-    List<Double> millis = new ArrayList<>();
-    for (var e : planned.entrySet()) {
-      Instant at = sent.get(e.getKey());
-      Instant plan = Instant.parse(e.getValue().plan().createdAt());
-      millis.add(Duration.between(at, plan).toNanos() / 1e6);
-    }
-    double[] m = millis.stream().mapToDouble(Double::doubleValue).toArray();
-    report.row("Alert -> plan recorded, " + m.length + " incidents, real leak (" + LEAKED + " sessions idle in"
-            + " transaction), worker in its own JVM, temporal server start-dev (load " + load() + ")",
+  private static double[] latencies(Map<Integer, Instant> sent, Map<Integer, IncidentStatus> planned) {
+    return planned.entrySet().stream()
+        .mapToDouble(e -> Duration.between(sent.get(e.getKey()), Instant.parse(e.getValue().plan().createdAt()))
+            .toNanos() / 1e6)
+        .toArray();
+  }
+
+  private void alertToPlan(IncidentClient incidentsClient, Map<Integer, Instant> sent,
+      Map<Integer, IncidentStatus> planned, Map<Integer, IncidentStatus> isolated) {
+    double[] m = latencies(sent, planned);
+    double[] one = latencies(sent, isolated);
+    report.row("Alert -> plan recorded, " + m.length + " incidents arriving one every " + sizes.pace().toMillis()
+            + " ms, real leak (" + LEAKED + " sessions idle in transaction), worker in its own JVM, temporal server"
+            + " start-dev (load " + load() + ")",
         String.format(Locale.ROOT, "p50/p99 %.0f/%.0f ms (max %.0f ms); %d of %d planned", percentile(m, 50),
             percentile(m, 99), percentile(m, 100), m.length, sizes.measured()),
-        "the minimal workflow of the next row", "p99 <= 1 s", m.length == sizes.measured() && percentile(m, 99) <= 1000);
+        String.format(Locale.ROOT, "%d incidents one at a time, nothing else running: p50/p99 %.0f/%.0f ms",
+            one.length, percentile(one, 50), percentile(one, 99)),
+        "p99 <= 1 s", m.length == sizes.measured() && percentile(m, 99) <= 1000);
+    if (percentile(m, 99) > 1000) {
+      report.note("Where alert -> plan goes (from each incident's history up to its plan; p50 / p99 over the "
+          + m.length + " incidents; the sums of parallel steps may exceed the whole):\n\n"
+          + breakdown(incidentsClient, sent, planned));
+    }
+  }
+
+  /** Per incident, alert -> plan split by the events of its history; p50 and p99 of each part. */
+  private String breakdown(IncidentClient incidents, Map<Integer, Instant> sent,
+      Map<Integer, IncidentStatus> planned) {
+    String[] parts = {
+      "alert POSTed -> workflow started (receiver, signal-with-start)",
+      "workflow tasks waiting for the worker (scheduled -> started)",
+      "workflow tasks in the worker (started -> completed)",
+      "activities waiting for the worker (scheduled -> started)",
+      "activities running (started -> closed)",
+      "workflow task completed -> next scheduled (server, timers)"
+    };
+    List<double[]> rows = new ArrayList<>();
+    for (var e : planned.entrySet()) {
+      long plan = Instant.parse(e.getValue().plan().createdAt()).toEpochMilli();
+      double[] r = new double[parts.length];
+      Map<Long, Long> time = new HashMap<>();
+      long lastCompleted = -1;
+      for (HistoryEvent h : incidents.workflowClient().fetchHistory(id(e.getKey())).getHistory().getEventsList()) {
+        long t = millis(h);
+        if (t > plan) {
+          break;
+        }
+        time.put(h.getEventId(), t);
+        switch (h.getEventType()) {
+          case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> r[0] = t - sent.get(e.getKey()).toEpochMilli();
+          case EVENT_TYPE_WORKFLOW_TASK_SCHEDULED -> {
+            if (lastCompleted >= 0) {
+              r[5] += t - lastCompleted;
+            }
+          }
+          case EVENT_TYPE_WORKFLOW_TASK_STARTED ->
+              r[1] += t - time.getOrDefault(h.getWorkflowTaskStartedEventAttributes().getScheduledEventId(), t);
+          case EVENT_TYPE_WORKFLOW_TASK_COMPLETED -> {
+            r[2] += t - time.getOrDefault(h.getWorkflowTaskCompletedEventAttributes().getStartedEventId(), t);
+            lastCompleted = t;
+          }
+          case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+              r[3] += t - time.getOrDefault(h.getActivityTaskStartedEventAttributes().getScheduledEventId(), t);
+          case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
+              r[4] += t - time.getOrDefault(h.getActivityTaskCompletedEventAttributes().getStartedEventId(), t);
+          case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
+              r[4] += t - time.getOrDefault(h.getActivityTaskFailedEventAttributes().getStartedEventId(), t);
+          default -> { }
+        }
+      }
+      rows.add(r);
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      int part = i;
+      double[] v = rows.stream().mapToDouble(r -> r[part]).toArray();
+      b.append(String.format(Locale.ROOT, "- %s: %.0f / %.0f ms%n", parts[i], percentile(v, 50), percentile(v, 99)));
+    }
+    return b.toString();
   }
 
   /**
@@ -293,15 +400,12 @@ final class DevServerBench {
       wf.run(n);
       noop[i] = (System.nanoTime() - t) / 1e6;
     }
-    double[] incident = planned.entrySet().stream()
-        .mapToDouble(e -> Duration.between(sent.get(e.getKey()), Instant.parse(e.getValue().plan().createdAt()))
-            .toNanos() / 1e6)
-        .toArray();
+    double[] incident = latencies(sent, planned);
     double p50 = percentile(incident, 50);
     double base = percentile(noop, 50);
     double ratio = p50 / base;
-    report.row("Workflow overhead: incident alert -> plan (p50 of " + incident.length + ") against a minimal"
-            + " workflow with the same " + n + " activities, no-op (load " + load() + ")",
+    report.row("Workflow overhead: incident alert -> plan, one at a time (p50 of " + incident.length + "), against"
+            + " a minimal workflow with the same " + n + " activities, no-op (load " + load() + ")",
         String.format(Locale.ROOT, "%.0f ms = %.2fx the minimal workflow; of it, the %d activities' own execution"
             + " in incident %s: %d ms", p50, ratio, n, id(0), activityMillis),
         String.format(Locale.ROOT, "minimal workflow, %d no-op activities in sequence: p50 %.0f ms (%d runs)", n,
@@ -419,6 +523,10 @@ final class DevServerBench {
     }
     double one = percentile(statement, 50);
     Floor floor = psqlFloor(db, runs);
+    List<String> plan;
+    try (Connection c = PostgresConnector.open(t, true)) {
+      plan = SnapshotQuery.explainAnalyze(c, t.target(), t.postgres(), t.policy());
+    }
     report.row("Diagnosis snapshot at " + total + " connections (" + seen + " on the target database, "
             + Math.min(leaked, target / 10) + "+ idle in transaction; load " + load() + ")",
         String.format(Locale.ROOT, "the snapshot statement on an open connection, rows parsed: p50 %.2f ms (%.1fx"
@@ -428,6 +536,32 @@ final class DevServerBench {
             + " the seed runbook's %d read queries p50 %.2f ms in all; the same count(*) over JDBC: p50 %.2f ms",
             floor.tool(), floor.count(), floor.queries(), floor.runbook(), percentile(jdbcCount, 50)),
         "<= 2x the one-pass floor", one <= 2 * floor.count());
+    if (one > 2 * floor.count()) {
+      report.note("Where the snapshot's time goes (`EXPLAIN ANALYZE` of the statement at " + total + " connections;"
+          + " the rest of the " + String.format(Locale.ROOT, "%.1f", one) + " ms is the round trip and the client"
+          + " reading the rows and their JSON):\n\n" + explainSummary(plan));
+    }
+  }
+
+  /** Planning and execution time, and the plan nodes that took longest (their own "actual time" end). */
+  static String explainSummary(List<String> plan) {
+    StringBuilder b = new StringBuilder();
+    plan.stream().filter(l -> l.startsWith("Planning Time") || l.startsWith("Execution Time"))
+        .forEach(l -> b.append("- ").append(l.strip()).append('\n'));
+    Pattern actual = Pattern.compile("actual time=([0-9.]+)\\.\\.([0-9.]+) rows=(\\d+) loops=(\\d+)");
+    record Node(String text, double millis) {}
+    List<Node> nodes = new ArrayList<>();
+    for (String l : plan) {
+      Matcher m = actual.matcher(l);
+      if (m.find()) {
+        double end = Double.parseDouble(m.group(2)) * Integer.parseInt(m.group(4));
+        String name = l.strip().replaceFirst("^->\\s*", "").replaceAll("\\s+\\(cost=.*$", "");
+        nodes.add(new Node(name + " (" + m.group(3) + " rows x " + m.group(4) + " loops)", end));
+      }
+    }
+    nodes.stream().sorted(Comparator.comparingDouble(Node::millis).reversed()).limit(6)
+        .forEach(n -> b.append(String.format(Locale.ROOT, "- %.2f ms  %s%n", n.millis(), n.text())));
+    return b.toString();
   }
 
   private static int connections(DemoDatabase db) throws SQLException {
@@ -556,11 +690,18 @@ final class DevServerBench {
     return r;
   }
 
-  private void fire(String url, List<Integer> targets, Map<Integer, Instant> sent, int concurrency) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+  /** POSTs one alert per target, one every {@code pace} (ZERO: 8 at a time, as fast as they are answered). */
+  private void fire(String url, List<Integer> targets, Map<Integer, Instant> sent, Duration pace) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(pace.isZero() ? 8 : 32);
     try {
       List<Future<?>> done = new ArrayList<>();
+      long start = System.nanoTime();
+      int n = 0;
       for (int t : targets) {
+        long due = start + pace.toNanos() * n++;
+        while (System.nanoTime() < due) {
+          Thread.sleep(Math.max(1, (due - System.nanoTime()) / 1_000_000));
+        }
         done.add(pool.submit(() -> {
           sent.put(t, Instant.now());
           HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))

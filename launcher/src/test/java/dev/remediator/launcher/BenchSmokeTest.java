@@ -35,15 +35,16 @@ class BenchSmokeTest {
         .containsPattern(DevServerBench.onPath("psql").isPresent() ? "psql `\\\\timing`" : "JDBC \\(no psql");
     if (TemporalDevServer.findCli(System.getenv()).isPresent()) {
       assertThat(report)
-          .contains("| Alert -> plan recorded, 3 incidents, real leak").contains("3 of 3 planned")
-          .contains("| Workflow overhead: incident alert -> plan (p50 of 3)")
+          .contains("| Alert -> plan recorded, 3 incidents arriving one every 100 ms, real leak")
+          .contains("3 of 3 planned").contains("2 incidents one at a time, nothing else running: p50/p99 ")
+          .contains("| Workflow overhead: incident alert -> plan, one at a time (p50 of 2)")
           .contains("minimal workflow, ").contains("no-op activities in sequence")
-          .contains("| Worker ALONE (its own JVM, `remediator worker`) with 6 incidents awaiting approval")
+          .contains("| Worker ALONE (its own JVM, `remediator worker`) with 8 incidents awaiting approval")
           .contains("the same worker before any incident: heap ")
           .contains("| `show ID` wall time").contains("| `approve ID --by NAME` wall time")
-          .contains("| `incidents` at 1 open incident").contains("| `incidents` at 6 open incidents")
+          .contains("| `incidents` at 1 open incident").contains("| `incidents` at 8 open incidents")
           .contains("`java -version` ").contains("`remediator --help` ")
-          .contains("the listing alone, in-process: ").contains("ms for 6 incidents")
+          .contains("the listing alone, in-process: ").contains("ms for 8 incidents (the visibility call ")
           .doesNotContain("(exit 1", "(exit 2", "(exit 3", "(exit 4", "/1)", "/4)");
     } else {
       assertThat(report).contains("skipped: no `temporal` CLI");
@@ -64,6 +65,25 @@ class BenchSmokeTest {
         .contains("5 classes loaded, 4 of them from the AppCDS archive")
         .contains("- picocli: 1 classes, loading from 200 to 200 ms")
         .contains("- io.temporal.api (protobuf messages): 1 classes, loading from 700 to 700 ms");
+  }
+
+  @Test
+  void explainAnalyzeIsSummarized() {
+    String summary = DevServerBench.explainSummary(List.of(
+        "Result  (cost=10.0..11.0 rows=1 width=8) (actual time=12.500..12.600 rows=1 loops=1)",
+        "  CTE s",
+        "    ->  Function Scan on pg_stat_get_activity a  (cost=0.0..1.0 rows=100 width=8)"
+            + " (actual time=3.100..4.250 rows=500 loops=1)",
+        "  ->  Sort  (cost=1.0..2.0 rows=1 width=8) (actual time=0.010..0.020 rows=5 loops=2)",
+        "Planning Time: 2.345 ms",
+        "Execution Time: 12.700 ms"));
+    assertThat(summary).isEqualTo("""
+        - Planning Time: 2.345 ms
+        - Execution Time: 12.700 ms
+        - 12.60 ms  Result (1 rows x 1 loops)
+        - 4.25 ms  Function Scan on pg_stat_get_activity a (500 rows x 1 loops)
+        - 0.04 ms  Sort (5 rows x 2 loops)
+        """);
   }
 
   @Test
