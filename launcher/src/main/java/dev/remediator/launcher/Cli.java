@@ -55,6 +55,13 @@ final class Cli {
       return runs.stream().map(r -> Integer.toString(r.exit())).distinct().collect(Collectors.joining("/"));
     }
 
+    /** "; exit N: stderr" of the first run that did not exit 0, or "". */
+    String firstError() {
+      return runs.stream().filter(r -> r.exit() != 0).findFirst()
+          .map(r -> "; exit " + r.exit() + ": " + r.err().replace('\n', ' ').replace("|", "/"))
+          .orElse("");
+    }
+
     boolean allExit(int code) {
       return !runs.isEmpty() && runs.stream().allMatch(r -> r.exit() == code);
     }

@@ -41,6 +41,7 @@ class BenchSmokeTest {
           .contains("minimal workflow, ").contains("no-op activities in sequence")
           .contains("| Worker ALONE (its own JVM, `remediator worker`) with 8 incidents awaiting approval")
           .contains("the same worker before any incident: heap ")
+          .contains("what the waiting incidents did while \"nothing changed\": 8 of the incidents")
           .contains("| `show ID` wall time").contains("| `approve ID --by NAME` wall time")
           .contains("| `incidents` at 1 open incident").contains("| `incidents` at 8 open incidents")
           .contains("`java -version` ").contains("`remediator --help` ")
