@@ -200,7 +200,7 @@ final class Cli {
         ? Files.list(cdsDir).filter(p -> p.toString().endsWith(".jsa")).findFirst()
         : Optional.empty();
     archive.ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off",
-        "-Xlog:cds+dynamic=off")));
+        "-Xlog:cds+dynamic=off", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")));
     command.add("-Xlog:class+load:file=" + log + ":uptime");
     command.addAll(javaCommand().subList(1, 4));
     command.addAll(Arrays.asList(args));
@@ -221,7 +221,7 @@ final class Cli {
         ? Files.list(cdsDir).filter(p -> p.toString().endsWith(".jsa")).findFirst()
         : Optional.empty();
     archive.ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off",
-        "-Xlog:cds+dynamic=off")));
+        "-Xlog:cds+dynamic=off", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")));
     command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     command.add("-Xlog:jfr+startup=off");
     command.addAll(javaCommand().subList(1, 4));
