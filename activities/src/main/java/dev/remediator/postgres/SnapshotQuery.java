@@ -27,9 +27,9 @@ import java.util.Set;
  * The whole snapshot in ONE statement and one round trip: the privilege check, the runbook's summary, the server's
  * limits, the listed sessions (idle in transaction, long-running, blocked, blocking) and the client groups, with
  * the lists aggregated as JSON. {@code pg_stat_activity} is read once (a MATERIALIZED CTE), so every number comes
- * from the same instant.
+ * from the same instant. Public for the benchmark, which times it on an open connection.
  */
-final class SnapshotQuery {
+public final class SnapshotQuery {
   /** Per-list cap: keeps the snapshot well under Temporal's payload limits at any connection count. */
   static final int MAX_LISTED = 200;
 
@@ -129,7 +129,8 @@ final class SnapshotQuery {
   private SnapshotQuery() {}
 
   /** Runs the statement and builds the snapshot; the diagnosis is left to {@link RootCauseHint}. */
-  static ConnectionSnapshot take(Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy)
+  public static ConnectionSnapshot take(
+      Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(SQL)) {
       SessionRules.bind(c, ps, 1, target, pg, policy, MAX_LISTED);
@@ -184,6 +185,24 @@ final class SnapshotQuery {
             omitted,
             rs.getString("server_version"));
       }
+    }
+  }
+
+  /**
+   * {@code EXPLAIN ANALYZE} of the statement as {@link #take} binds it: the benchmark's profile of the snapshot
+   * (planning and execution time on the server, the costliest nodes). Read-only, like the snapshot itself.
+   */
+  public static List<String> explainAnalyze(
+      Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT TEXT) " + SQL)) {
+      SessionRules.bind(c, ps, 1, target, pg, policy, MAX_LISTED);
+      List<String> lines = new java.util.ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          lines.add(rs.getString(1));
+        }
+      }
+      return lines;
     }
   }
 

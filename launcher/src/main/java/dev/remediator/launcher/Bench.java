@@ -74,13 +74,46 @@ public final class Bench {
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
+  private final DevServerBench.Sizes devSizes;
+  private final boolean embeddedRows;
+
   public Bench(Sizes sizes, Consumer<String> progress) {
+    this(sizes, sizes.equals(Sizes.SMOKE) ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL, true, progress);
+  }
+
+  /**
+   * @param devSizes the rows on {@code temporal server start-dev} (null: none)
+   * @param embeddedRows the rows on the embedded stack (storm, huge delivery, slow clients, one-process footprint)
+   */
+  Bench(Sizes sizes, DevServerBench.Sizes devSizes, boolean embeddedRows, Consumer<String> progress) {
     this.sizes = sizes;
+    this.devSizes = devSizes;
+    this.embeddedRows = embeddedRows;
     this.progress = progress;
   }
 
   /** Runs every row and returns the Markdown report. */
   public String run() throws Exception {
+    if (embeddedRows) {
+      embeddedRows();
+    }
+    if (devSizes != null) {
+      new DevServerBench(devSizes, progress, new DevServerBench.Report() {
+        @Override
+        public void row(String what, String measured, String baseline, String goal, boolean met) {
+          Bench.this.row(what, measured, baseline, goal, met);
+        }
+
+        @Override
+        public void note(String text) {
+          notes.add(text);
+        }
+      }).run();
+    }
+    return report();
+  }
+
+  private void embeddedRows() throws Exception {
     Path home = Files.createTempDirectory("remediator-bench-");
     try {
       Files.writeString(home.resolve("token"), TOKEN);
@@ -153,7 +186,6 @@ public final class Bench {
         }
       }
     }
-    return report();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -224,11 +256,11 @@ public final class Bench {
             + " s — ONE process: embedded Temporal server + worker + receiver",
         String.format("heap after GC %d MB, RSS %d MB, %d threads (%d workflow threads), CPU %.1f %% of one core",
             heap >> 20, rss >> 20, threads.length, workflowThreads, cpu),
-        "(no separate worker process in this suite; see notes)",
+        "(the worker alone, in its own JVM against temporal server start-dev: its own row below)",
         "worker heap <= 256 MB, RSS <= 512 MB, <= 100 threads; < 5 % of a core for worker + server",
         false);
-    notes.add("The footprint row measures server, worker and receiver together in one JVM (the embedded stack), so"
-        + " it is an upper bound of the worker's share. The worker's workflow cache and thread budget are"
+    notes.add("The one-process footprint row measures server, worker and receiver together in one JVM (the embedded"
+        + " stack), so it is an upper bound of the worker's share; the worker alone is measured on the dev server. The worker's workflow cache and thread budget are"
         + " bounded by `WorkerTuning` (defaults: cache 32, 40 workflow threads, 8 workflow tasks and 16 activities"
         + " at once; `./remediator worker --workflow-cache-size --max-workflow-threads ...`); idle CPU depends on the"
         + " workflow's back-off while the database is unreachable (incident core, not this suite).");
@@ -414,7 +446,10 @@ public final class Bench {
   // ---------------------------------------------------------------------------------------------------------------
   // Report
 
-  private void row(String what, String measured, String baseline, String goal, boolean met) {
+  void row(String what, String measured, String baseline, String goal, boolean met) {
+    if (!what.contains("(load ") && !what.contains("; load ")) {
+      what = what + " (load " + DevServerBench.load() + ")";
+    }
     rows.add("| " + what + " | " + measured + " | " + baseline + " | " + goal + " | " + (met ? "met" : "**not met**")
         + " |");
   }
@@ -424,7 +459,8 @@ public final class Bench {
     b.append("# Benchmarks\n\n");
     b.append("Written by `./remediator bench` (").append(Instant.now()).append("). Sizes: ").append(sizes)
         .append(".\n\n");
-    b.append("- Machine: ").append(machine()).append('\n');
+    b.append("- Machine: ").append(machine()).append("; each row names the 1-minute load average when it was taken")
+        .append('\n');
     b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
         .append(System.getProperty("java.runtime.version")).append('\n');
     b.append("- Commit: ").append(commit()).append("\n\n");

@@ -41,13 +41,18 @@ public final class DemoDatabase implements AutoCloseable {
 
   /** A fresh server with binaries and data under {@code home}, roles, database and table created. */
   public static DemoDatabase start(Path home, Duration startupWait) throws IOException, SQLException {
+    return start(home, startupWait, MAX_CONNECTIONS);
+  }
+
+  /** As {@link #start(Path, Duration)}, with room for {@code maxConnections} (the benchmark's hundreds of sessions). */
+  static DemoDatabase start(Path home, Duration startupWait, int maxConnections) throws IOException, SQLException {
     EmbeddedPostgres pg =
         EmbeddedPostgres.builder()
             .setOverrideWorkingDirectory(home.resolve("pg").toFile())
             .setDataDirectory(home.resolve("data"))
             .setCleanDataDirectory(true)
             .setRegisterShutdownHook(true)
-            .setServerConfig("max_connections", Integer.toString(MAX_CONNECTIONS))
+            .setServerConfig("max_connections", Integer.toString(maxConnections))
             .setServerConfig("superuser_reserved_connections", Integer.toString(RESERVED))
             .setPGStartupWait(startupWait)
             .start();

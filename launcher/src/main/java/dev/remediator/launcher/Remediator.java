@@ -53,11 +53,38 @@ public final class Remediator implements Runnable {
   }
 
   public static void main(String[] args) {
+    CommandLine verb = args.length > 0 ? operatorVerb(args[0]) : null;
+    if (verb != null) {
+      OperatorLogging.select();
+      System.exit(verb.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Remediator());
+    return handleConfigErrors(new CommandLine(new Remediator()));
+  }
+
+  /**
+   * A short operator verb on its own, without the rest of the command tree: picocli builds the model of every
+   * subcommand it is given, which cost each {@code show} or {@code approve} about a third of a second of class
+   * loading. Null for any other command (the services, {@code demo}, {@code --help}, ...).
+   */
+  static CommandLine operatorVerb(String name) {
+    Object command = switch (name) {
+      case "incidents" -> new IncidentsCommand();
+      case "show" -> new ShowCommand();
+      case "approve" -> new ApproveCommand();
+      case "reject" -> new RejectCommand();
+      case "ack" -> new AckCommand();
+      case "replan" -> new dev.remediator.starter.cli.ReplanCommand();
+      case "report" -> new ReportCommand();
+      default -> null;
+    };
+    return command == null ? null : handleConfigErrors(new CommandLine(command).setCommandName("remediator " + name));
+  }
+
+  private static CommandLine handleConfigErrors(CommandLine cli) {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {

@@ -235,6 +235,11 @@ public final class TemporalDevServer implements TemporalServer {
     }
   }
 
+  /** The server's process tree (a small watcher script and the CLI's server under it): for CPU accounting. */
+  ProcessHandle processHandle() {
+    return process.toHandle();
+  }
+
   @Override
   public String address() {
     return "127.0.0.1:" + port;

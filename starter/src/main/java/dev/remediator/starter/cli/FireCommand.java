@@ -135,7 +135,7 @@ public final class FireCommand implements Callable<Integer> {
 
   private static Object parse(String body) {
     try {
-      JsonNode node = Output.JSON.readTree(body);
+      JsonNode node = Output.mapper().readTree(body);
       return node == null ? body : node;
     } catch (IOException e) {
       return body;

@@ -166,7 +166,7 @@ public final class IncidentWatch {
     }
     String newPhase = String.valueOf(s.phase());
     // As written in JSON (a severity's label), whatever type the status carries it in.
-    String newSeverity = s.severity() == null ? "-" : Output.JSON.convertValue(s.severity(), String.class);
+    String newSeverity = s.severity() == null ? "-" : Output.mapper().convertValue(s.severity(), String.class);
     if (phase == null) {
       out.println("-- watching " + s.incidentId() + ": phase " + newPhase + ", severity " + newSeverity
           + (s.lastSnapshot() == null ? "" : ", utilization " + s.lastSnapshot().utilizationPercent()));

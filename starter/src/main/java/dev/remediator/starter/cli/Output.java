@@ -18,12 +18,19 @@ public final class Output {
     json
   }
 
-  static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .findAndAddModules()
-          .build();
+  /** The JSON mapper, built on first use: a verb printing text never pays for it. */
+  static ObjectMapper mapper() {
+    return Mapper.JSON;
+  }
+
+  private static final class Mapper {
+    static final ObjectMapper JSON =
+        JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .findAndAddModules()
+            .build();
+  }
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -74,7 +81,7 @@ public final class Output {
 
   static String toJson(Object value) {
     try {
-      return JSON.writeValueAsString(value);
+      return mapper().writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

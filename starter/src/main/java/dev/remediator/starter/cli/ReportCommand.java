@@ -58,6 +58,6 @@ public final class ReportCommand extends TemporalCommand {
     if (own != null && own.isTextual() && !own.asText().isBlank()) {
       return own.asText();
     }
-    return ReportMarkdown.render(Output.JSON.convertValue(result, IncidentReport.class));
+    return ReportMarkdown.render(Output.mapper().convertValue(result, IncidentReport.class));
   }
 }

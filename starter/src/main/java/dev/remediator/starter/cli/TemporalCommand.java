@@ -119,16 +119,31 @@ public abstract class TemporalCommand implements Callable<Integer> {
     // An unreachable server is reported within the budget: the SDK first asks the server's capabilities (retried
     // for 30 s by default), then retries the call itself; each gets half.
     Duration half = budget.dividedBy(2);
+    // The channel's own event loop, stopped when the verb is done: gRPC's shared one lingers for a second after its
+    // last channel, in epoll_wait, and the JVM's exit waits ~0.3 s for threads in native code before it gives up.
+    io.grpc.netty.shaded.io.netty.channel.EventLoopGroup loop =
+        new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
     try (TemporalConnection temporal = TemporalConnection.connect(address,
         ClientTuning.failFast(budget, null).andThen(stubs -> stubs
             .setGrpcClientInterceptors(List.of(answerWatch))
+            .setChannelInitializer(channel -> {
+              if (channel instanceof io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder netty) {
+                netty.eventLoopGroup(loop)
+                    .channelType(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class);
+              }
+            })
             .setSystemInfoTimeout(half)
             .setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
                 .setExpiration(half)
                 .setInitialInterval(Duration.ofMillis(100))
                 .setMaximumInterval(Duration.ofMillis(500))
                 .validateBuildWithDefaults())))) {
-      return run(new IncidentClient(temporal.client(), null));
+      try {
+        return run(new IncidentClient(temporal.client(), null));
+      } finally {
+        temporal.service().shutdownNow();
+        temporal.service().awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+      }
     } catch (CliFailure e) {
       return output.fail(e.exitCode(), e.getMessage());
     } catch (ConfigException e) {
@@ -145,6 +160,8 @@ public abstract class TemporalCommand implements Callable<Integer> {
         return output.fail(ExitCodes.NOT_FOUND, rootMessage(e));
       }
       return output.fail(ExitCodes.ERROR, rootMessage(e));
+    } finally {
+      loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).awaitUninterruptibly(1000);
     }
   }
 
