@@ -73,7 +73,11 @@ class AlertStreamPropertyTest {
     IncidentSearchAttributes.ALL.forEach(
         k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     // 2 loaded cores: a replayed task may not yield within the SDK's 1 s deadlock detector; that is not a deadlock.
-    Worker worker = env.newWorker(TASK_QUEUE, workerOptions());
+    // As the worker runs on the embedded server (RemediatorWorker): the test server never moves a workflow task from
+    // a sticky queue to the normal one, so a task for a workflow the 2-slot cache evicted could wait forever.
+    Worker worker = env.newWorker(TASK_QUEUE,
+        io.temporal.worker.WorkerOptions.newBuilder(workerOptions())
+            .setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
     worker.registerActivitiesImplementations(new WorldsByTarget(worlds));
     env.start();
@@ -198,7 +202,8 @@ class AlertStreamPropertyTest {
         IncidentReport report;
         try {
           // A liveness bound, generous for 2 loaded cores (the quiet period itself is skipped).
-          report = WorkflowStub.fromTyped(incident).getResult(300, java.util.concurrent.TimeUnit.SECONDS,
+          report = WorkflowStub.fromTyped(incident).getResult(
+              Long.getLong("remediator.streams.closeTimeout", 300), java.util.concurrent.TimeUnit.SECONDS,
               IncidentReport.class);
         } catch (java.util.concurrent.TimeoutException e) {
           throw new AssertionError("every alert resolved, but the incident did not close (phase "
@@ -213,6 +218,11 @@ class AlertStreamPropertyTest {
     /** Workflow tasks that failed in this batch's incidents (one stuck task holds the test server's clock). */
     private String failedTasks() {
       StringBuilder b = new StringBuilder();
+      var events = client.fetchHistory(target.incidentId()).getEvents();
+      events.subList(Math.max(0, events.size() - 30), events.size()).forEach(e -> b.append("\nEV ")
+          .append(e.getEventId()).append(' ').append(e.getEventType()).append(' ')
+          .append(e.hasTimerStartedEventAttributes() ? e.getTimerStartedEventAttributes().getStartToFireTimeout() : "")
+          .append(java.time.Instant.ofEpochSecond(e.getEventTime().getSeconds())));
       for (Sequence other : batch) {
         client.fetchHistory(other.target.incidentId()).getEvents().stream()
             .filter(io.temporal.api.history.v1.HistoryEvent::hasWorkflowTaskFailedEventAttributes)
