@@ -425,7 +425,8 @@ public final class Bench {
   private static int[] incidents(EmbeddedStack stack, int targets) {
     int running = 0;
     for (int t = 0; t < targets; t++) {
-      String id = "dbpool:bench:svc-" + t + ":db" + t;
+      String id = dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
+          new dev.remediator.incident.Target("bench", "svc-" + t, "db" + t));
       try {
         if (stack.incidents().describe(id).getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           running++;
@@ -524,7 +525,7 @@ public final class Bench {
       }
       String name = e.getThread("sampledThread").getJavaName();
       String group = name == null ? "?" : name.replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<id>")
-          .replaceAll("dbpool:[^ \"]*", "<incident>").replaceAll("[0-9]+", "N");
+          .replaceAll("[a-z]+:bench:[^ \"]*", "<incident>").replaceAll("[0-9]+", "N");
       counts.merge(group, 1, Integer::sum);
       total++;
     }

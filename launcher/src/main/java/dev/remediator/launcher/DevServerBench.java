@@ -723,7 +723,8 @@ final class DevServerBench {
   // Alerts and incidents
 
   static String id(int i) {
-    return "dbpool:bench:svc-" + i + ":" + DemoDatabase.DATABASE;
+    return dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
+        new dev.remediator.incident.Target("bench", "svc-" + i, DemoDatabase.DATABASE));
   }
 
   private static List<Integer> range(int from, int to) {
