@@ -206,15 +206,7 @@ public final class PoolRunbook implements RunbookSteps {
   @Override
   public boolean verify() {
     int needed = policy.verifySamples();
-    int budget = needed * 2;
-    int good = 0;
-    for (int i = 0; i < budget && good < needed && good + (budget - i) >= needed; i++) {
-      if (i > 0) {
-        waits.sleep("Verify: next sample", policy.verifyInterval());
-      }
-      good = sample() ? good + 1 : 0;
-    }
-    boolean recovered = good >= needed;
+    boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
     timeline.note(recovered
         ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
             + " sample(s), service " + Reports.healthWord(state.lastHealth)

@@ -55,6 +55,22 @@ public final class Waits {
     Workflow.newTimer(duration, TimerOptions.newBuilder().setSummary(summary).build()).get();
   }
 
+  /**
+   * Verification's samples: one every {@code interval} until {@code needed} in a row are good, giving up once that
+   * cannot happen within {@code 2 × needed} samples. True if it happened.
+   */
+  public boolean consecutive(int needed, Duration interval, java.util.function.BooleanSupplier sample) {
+    int budget = needed * 2;
+    int good = 0;
+    for (int i = 0; i < budget && good < needed && good + (budget - i) >= needed; i++) {
+      if (i > 0) {
+        sleep("Verify: next sample", interval);
+      }
+      good = sample.getAsBoolean() ? good + 1 : 0;
+    }
+    return good >= needed;
+  }
+
   public static Duration remaining(long untilMillis) {
     return Duration.ofMillis(Math.max(0, untilMillis - Workflow.currentTimeMillis()));
   }

@@ -284,15 +284,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   @Override
   public boolean verify() {
     int needed = policy.verifySamples();
-    int budget = needed * 2;
-    int good = 0;
-    for (int i = 0; i < budget && good < needed && good + (budget - i) >= needed; i++) {
-      if (i > 0) {
-        waits.sleep("Verify: next sample", policy.verifyInterval());
-      }
-      good = sample() ? good + 1 : 0;
-    }
-    boolean recovered = good >= needed;
+    boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
     timeline.note((recovered ? "Recovered: " : "Not recovered yet: ") + measurement()
         + (recovered ? " for " + needed + " sample(s)" : ""));
     return recovered;
