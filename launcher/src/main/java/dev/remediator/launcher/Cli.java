@@ -187,6 +187,22 @@ final class Cli {
         text.length() > 300 ? text.substring(0, 300) : text);
   }
 
+  /** The AppCDS archive the script made for this JDK, if any. */
+  private Optional<Path> archive() throws java.io.IOException {
+    if (!Files.isDirectory(cdsDir)) {
+      return Optional.empty();
+    }
+    try (var files = Files.list(cdsDir)) {
+      return files.filter(p -> p.toString().endsWith(".jsa")).findFirst();
+    }
+  }
+
+  /** The script's flags for mapping the archive (quietly, without relocation). */
+  private static List<String> archiveFlags(Path archive) {
+    return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+  }
+
   /**
    * One run of the verb with {@code -Xlog:class+load} and the script's flags (and archive, if made): when the JVM
    * reached {@code main}, how many classes came from the archive and from the jar, and when each library loaded.
@@ -196,11 +212,8 @@ final class Cli {
     List<String> command = new ArrayList<>();
     command.add(java());
     command.addAll(SHORT_VERB_FLAGS);
-    Optional<Path> archive = Files.isDirectory(cdsDir)
-        ? Files.list(cdsDir).filter(p -> p.toString().endsWith(".jsa")).findFirst()
-        : Optional.empty();
-    archive.ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off",
-        "-Xlog:cds+dynamic=off", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")));
+    Optional<Path> archive = archive();
+    archive.ifPresent(a -> command.addAll(archiveFlags(a)));
     command.add("-Xlog:class+load:file=" + log + ":uptime");
     command.addAll(javaCommand().subList(1, 4));
     command.addAll(Arrays.asList(args));
@@ -217,11 +230,8 @@ final class Cli {
     List<String> command = new ArrayList<>();
     command.add(java());
     command.addAll(SHORT_VERB_FLAGS);
-    Optional<Path> archive = Files.isDirectory(cdsDir)
-        ? Files.list(cdsDir).filter(p -> p.toString().endsWith(".jsa")).findFirst()
-        : Optional.empty();
-    archive.ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off",
-        "-Xlog:cds+dynamic=off", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")));
+    Optional<Path> archive = archive();
+    archive.ifPresent(a -> command.addAll(archiveFlags(a)));
     command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     command.add("-Xlog:jfr+startup=off");
     command.addAll(javaCommand().subList(1, 4));

@@ -34,7 +34,7 @@ public final class ActivityStubs {
             .build());
   }
 
-  static ProbeActivities probes() {
+  public static ProbeActivities probes() {
     return Workflow.newActivityStub(
         ProbeActivities.class, options("Check /health and /ready", Duration.ofSeconds(20), 2));
   }
@@ -44,7 +44,7 @@ public final class ActivityStubs {
   }
 
   /** Waiting for a rollout: as long as the policy's rollout timeout plus a minute, heartbeating while it polls. */
-  static KubernetesActivities rollout(String summary, Duration rolloutTimeout) {
+  public static KubernetesActivities rollout(String summary, Duration rolloutTimeout) {
     Duration timeout = rolloutTimeout.plusMinutes(1);
     return Workflow.newActivityStub(
         KubernetesActivities.class,

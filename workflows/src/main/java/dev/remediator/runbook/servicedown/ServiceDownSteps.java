@@ -4,6 +4,7 @@ import dev.remediator.incident.ActionMode;
 import dev.remediator.incident.ActionOutcome;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
+import dev.remediator.incident.ActivityStubs;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.Failures;
 import dev.remediator.incident.IncidentOutcome;
@@ -255,7 +256,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   }
 
   private ActionOutcome awaitRollout(PlannedAction action, Plan plan) {
-    RolloutStatus rollout = Stubs.rollout("kubectl rollout status", policy.rolloutTimeout())
+    RolloutStatus rollout = ActivityStubs.rollout("kubectl rollout status", policy.rolloutTimeout())
         .awaitRollout(target, policy.rolloutTimeout());
     return record(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
         rollout.message());
@@ -390,7 +391,7 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   private void checkProbes() {
     try {
-      ServiceHealth h = Stubs.probes().probe(target);
+      ServiceHealth h = ActivityStubs.probes().probe(target);
       boolean changed = state.lastHealth == null || state.lastHealth.available() != h.available();
       state.lastHealth = h;
       if (changed) {

@@ -1,7 +1,6 @@
 package dev.remediator.runbook.servicedown;
 
 import dev.remediator.incident.KubernetesActivities;
-import dev.remediator.incident.ProbeActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
@@ -26,22 +25,6 @@ final class Stubs {
 
   static KubernetesActivities kubernetes(String summary) {
     return Workflow.newActivityStub(KubernetesActivities.class, options(summary, Duration.ofSeconds(60), 3));
-  }
-
-  /** Waiting for a rollout: the policy's rollout timeout plus a minute, heartbeating while it polls. */
-  static KubernetesActivities rollout(String summary, Duration rolloutTimeout) {
-    Duration timeout = rolloutTimeout.plusMinutes(1);
-    return Workflow.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
-        .setSummary(summary)
-        .setStartToCloseTimeout(timeout)
-        .setScheduleToCloseTimeout(timeout.multipliedBy(2))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
-        .setRetryOptions(retries(2))
-        .build());
-  }
-
-  static ProbeActivities probes() {
-    return Workflow.newActivityStub(ProbeActivities.class, options("Check /health and /ready", Duration.ofSeconds(20), 2));
   }
 
   private static ActivityOptions options(String summary, Duration startToClose, int attempts) {
