@@ -100,14 +100,27 @@ class OperatorCliIT extends Scenario {
     RemediatorProcess.Cli r = stack.cli("incidents", "-o", "json", "--timeout", "30");
     double cliMs = (System.nanoTime() - t1) / 1e6;
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
-    JsonNode listing = Stack.parse(r.stdout());
-    assertThat(listing.get("source").asText()).isEqualTo("VISIBILITY_QUERY");
+    JsonNode newest = Stack.parse(r.stdout());
+    assertThat(newest.get("source").asText()).isEqualTo("VISIBILITY_QUERY");
+    assertThat(newest.get("incidents")).hasSize(Math.min(100, expected));
+    assertThat(newest.get("total").asLong()).isEqualTo(expected);
+    assertThat(newest.get("awaitingApproval").asLong())
+        .isEqualTo(inProcess.incidents().stream().filter(IncidentClient.OpenIncident::awaitingApproval).count());
+    long t2 = System.nanoTime();
+    RemediatorProcess.Cli every = stack.cli("incidents", "--all", "-o", "json", "--timeout", "30");
+    double allMs = (System.nanoTime() - t2) / 1e6;
+    assertThat(every.exitCode()).as(every.stdout() + every.stderr()).isZero();
+    JsonNode listing = Stack.parse(every.stdout());
     assertThat(listing.get("incidents")).hasSize(expected);
     RemediatorProcess.Cli text = stack.cli("incidents", "--timeout", "30");
     assertThat(text.exitCode()).as(text.stderr()).isZero();
     assertThat(text.stdout()).contains("PENDING APPROVAL", id(0), "AWAITING_APPROVAL");
+    if (expected > 100) {
+      assertThat(text.stdout()).contains("Newest 100 of " + expected + " open incidents");
+    }
     note(String.format(Locale.ROOT, "incidents at %d open: listing %.0f ms in-process (server CPU %d ms), CLI process"
-        + " %.0f ms (JVM start included); load average %s", expected, listMs, serverCpuMs, cliMs, loadAverage()));
+        + " %.0f ms (JVM start included; newest 100 + totals), --all %.0f ms; load average %s", expected, listMs,
+        serverCpuMs, cliMs, allMs, loadAverage()));
     return listing;
   }
 

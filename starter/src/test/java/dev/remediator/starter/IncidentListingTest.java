@@ -13,6 +13,8 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
@@ -100,6 +102,52 @@ class IncidentListingTest {
     assertThat(billing.severity()).isEqualTo("warning");
     assertThat(billing.phase()).isEqualTo("AWAITING_APPROVAL");
     assertThat(billing.startTime()).isEqualTo(newer);
+  }
+
+  @Test
+  void withALimitTheNewestRowsAreReadAndTheTotalsCounted() {
+    List<String> counted = new CopyOnWriteArrayList<>();
+    List<Integer> pageSizes = new CopyOnWriteArrayList<>();
+    Instant t0 = Instant.parse("2026-11-26T17:00:00Z");
+    IncidentClient incidents =
+        client(
+            new Frontend() {
+              @Override
+              public void listWorkflowExecutions(
+                  ListWorkflowExecutionsRequest request, StreamObserver<ListWorkflowExecutionsResponse> answer) {
+                pageSizes.add(request.getPageSize());
+                // The server orders newest first and returns at most a page.
+                ListWorkflowExecutionsResponse.Builder page = ListWorkflowExecutionsResponse.newBuilder();
+                for (int i = 0; i < Math.min(3, request.getPageSize()); i++) {
+                  page.addExecutions(execution("dbpool:prod:svc-" + i + ":db", t0.minusSeconds(60L * i),
+                      attributes("svc-" + i, "critical", i == 0 ? "AWAITING_APPROVAL" : "ACTING")));
+                }
+                answer.onNext(page.setNextPageToken(com.google.protobuf.ByteString.copyFromUtf8("more")).build());
+                answer.onCompleted();
+              }
+
+              @Override
+              public void countWorkflowExecutions(
+                  CountWorkflowExecutionsRequest request, StreamObserver<CountWorkflowExecutionsResponse> answer) {
+                counted.add(request.getQuery());
+                answer.onNext(CountWorkflowExecutionsResponse.newBuilder()
+                    .setCount(request.getQuery().contains("AWAITING_APPROVAL") ? 412 : 1000).build());
+                answer.onCompleted();
+              }
+            });
+
+    IncidentClient.Listing listing = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
+
+    assertThat(pageSizes).as("one page of the limit, not the next").containsExactly(2);
+    assertThat(listing.incidents()).extracting(IncidentClient.OpenIncident::service).containsExactly("svc-0", "svc-1");
+    assertThat(counted).containsExactlyInAnyOrder(
+        "ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL",
+        "ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL AND RemediatorPhase=\"AWAITING_APPROVAL\"");
+    assertThat(listing.total()).isEqualTo(1000);
+    assertThat(listing.awaitingApproval()).isEqualTo(412);
+    assertThat(listing.truncated()).isTrue();
+    assertThat(dev.remediator.starter.cli.IncidentsCommandAccess.table(listing))
+        .contains("Newest 2 of 1000 open incidents (412 awaiting approval)");
   }
 
   static SearchAttributes attributes(String service, String severity, String phase) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
     name = "incidents",
     mixinStandardHelpOptions = true,
     description = {
-      "List open incidents, newest first: ID, service, severity, phase, age, pending approval.",
+      "List open incidents, newest first: ID, service, severity, phase, age, pending approval; the newest 100 and"
+          + " how many are open in all and awaiting approval, unless --limit or --all says otherwise.",
       "On a Temporal server this is one visibility query, ExecutionStatus=\"Running\" AND RemediatorService IS"
           + " NOT NULL: every column comes from the incidents' search attributes, no worker is asked. The embedded"
           + " server has no List API: there the open executions of type IncidentWorkflow are listed instead (and"
@@ -34,12 +35,25 @@ public final class IncidentsCommand extends TemporalCommand {
           + " $REMEDIATOR_CONFIG).")
   Path config;
 
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "Show the newest N open incidents and how many are open in all (default: ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--all", description = "Show every open incident (at 1,000 open, ~0.5 s more on a dev server).")
+  boolean all;
+
   @Override
   protected int run(IncidentClient incidents) {
+    if (!all && limit < 1) {
+      throw new CliFailure(ExitCodes.USAGE, "--limit must be at least 1 (--all shows every open incident)");
+    }
     RemediatorConfig targets = config == null ? null : ConfigLoader.load(config);
     Listing listing;
     try {
-      listing = incidents.openIncidents(targets, remaining());
+      listing = incidents.openIncidents(targets, remaining(), all ? 0 : limit);
     } catch (UnsupportedOperationException e) {
       throw new CliFailure(ExitCodes.USAGE, e.getMessage());
     } catch (RuntimeException e) {
@@ -66,6 +80,13 @@ public final class IncidentsCommand extends TemporalCommand {
       b.append(String.format(format, i.incidentId(), dash(i.service()), dash(i.severity()), dash(i.phase()),
           i.startTime() == null ? "-" : age(Duration.between(i.startTime(), now)),
           i.awaitingApproval() ? (i.pendingPlanId() != null ? "yes (" + i.pendingPlanId() + ")" : "yes") : "no"));
+    }
+    if (listing.truncated()) {
+      b.append(String.format("Newest %d of %d open incidents (%d awaiting approval): --limit N or --all for more.%n",
+          listing.incidents().size(), listing.total(), listing.awaitingApproval()));
+    } else if (listing.total() > 1) {
+      b.append(String.format("%d open incidents, %d awaiting approval.%n", listing.total(),
+          listing.awaitingApproval()));
     }
     return b.toString().stripTrailing();
   }

@@ -1,0 +1,13 @@
+package dev.remediator.starter.cli;
+
+import dev.remediator.starter.IncidentClient;
+import java.time.Instant;
+
+/** The listing's text as {@code remediator incidents} prints it, for tests of other packages. */
+public final class IncidentsCommandAccess {
+  private IncidentsCommandAccess() {}
+
+  public static String table(IncidentClient.Listing listing) {
+    return IncidentsCommand.table(listing, Instant.now());
+  }
+}
