@@ -112,11 +112,14 @@ class OperatorCliIT extends Scenario {
     assertThat(every.exitCode()).as(every.stdout() + every.stderr()).isZero();
     JsonNode listing = Stack.parse(every.stdout());
     assertThat(listing.get("incidents")).hasSize(expected);
-    RemediatorProcess.Cli text = stack.cli("incidents", "--timeout", "30");
+    RemediatorProcess.Cli text = stack.cli("incidents", "--all", "--timeout", "30");
     assertThat(text.exitCode()).as(text.stderr()).isZero();
     assertThat(text.stdout()).contains("PENDING APPROVAL", id(0), "AWAITING_APPROVAL");
     if (expected > 100) {
-      assertThat(text.stdout()).contains("Newest 100 of " + expected + " open incidents");
+      RemediatorProcess.Cli newestText = stack.cli("incidents", "--timeout", "30");
+      assertThat(newestText.exitCode()).as(newestText.stderr()).isZero();
+      assertThat(newestText.stdout()).contains("Newest 100 of " + expected + " open incidents (" + newest
+          .get("awaitingApproval").asLong() + " awaiting approval)");
     }
     note(String.format(Locale.ROOT, "incidents at %d open: listing %.0f ms in-process (server CPU %d ms), CLI process"
         + " %.0f ms (JVM start included; newest 100 + totals), --all %.0f ms; load average %s", expected, listMs,
