@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param requiredTargetKeys what a target must configure for it (configuration keys)
  * @param steps makes the runbook's steps for one workflow run (the incident shell calls them)
  * @param targets the configured target an alert's labels name, for this runbook (default: {@link #BY_LABELS})
+ * @param policy the runbook's own policy keys ({@code policy.runbooks.<name>}); null when it has none beyond the
+ *     shared {@code RunbookPolicy}
  */
 public record Runbook(
     String name,
@@ -27,7 +29,8 @@ public record Runbook(
     List<String> alertNames,
     List<String> requiredTargetKeys,
     RunbookSteps.Factory steps,
-    Targets targets) {
+    Targets targets,
+    PolicySection<?> policy) {
 
   /** Finds the configured target an alert's labels name; never a partial or fuzzy match of another target. */
   @FunctionalInterface
@@ -41,7 +44,7 @@ public record Runbook(
   /** A runbook whose alerts name their target by namespace, service and database ({@link #BY_LABELS}). */
   public Runbook(String name, String title, String workflowType, List<String> alertNames,
       List<String> requiredTargetKeys, RunbookSteps.Factory steps) {
-    this(name, title, workflowType, alertNames, requiredTargetKeys, steps, BY_LABELS);
+    this(name, title, workflowType, alertNames, requiredTargetKeys, steps, BY_LABELS, null);
   }
 
   public Runbook {

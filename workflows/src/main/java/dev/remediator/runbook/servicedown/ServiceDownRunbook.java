@@ -23,5 +23,6 @@ public final class ServiceDownRunbook {
       List.of(SERVICE_DOWN, CRASH_LOOPING),
       List.of("kubernetes.deployment", "endpoints.health or endpoints.ready"),
       ServiceDownSteps::new,
-      ServiceDownTargets::forLabels);
+      ServiceDownTargets::forLabels,
+      ServiceDownPolicy.SECTION);
 }

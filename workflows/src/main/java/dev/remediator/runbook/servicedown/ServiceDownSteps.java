@@ -42,14 +42,13 @@ import java.util.Map;
 public final class ServiceDownSteps implements RunbookSteps {
   static final Duration EVENTS_WINDOW = Duration.ofMinutes(30);
   static final Duration SAMPLE_EVENTS_WINDOW = Duration.ofMinutes(5);
-  /** A newest revision younger than this can be a bad rollout, unless the policy says otherwise. */
-  static final Duration BAD_ROLLOUT_AGE = Duration.ofHours(2);
   static final int HISTORY = 5;
   static final int MAX_LOG_CONTAINERS = 5;
 
   private final IncidentState state;
   private final Timeline timeline;
   private final RunbookPolicy policy;
+  private final ServiceDownPolicy own;
   private final Target target;
   private final Waits waits;
   private final ServiceDownFindings findings;
@@ -62,6 +61,7 @@ public final class ServiceDownSteps implements RunbookSteps {
     this.state = context.state();
     this.timeline = context.timeline();
     this.policy = context.policy();
+    this.own = ServiceDownPolicy.of(policy);
     this.target = context.target();
     this.waits = context.waits();
     if (state.findings instanceof ServiceDownFindings carried) {
@@ -129,7 +129,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       findings.badRevision = 0;
     } else {
       ServiceDownDiagnosis.Finding f = ServiceDownDiagnosis.diagnose(findings.last, findings.crashLogs,
-          findings.poolIncident, policy.badRolloutAge() == null ? BAD_ROLLOUT_AGE : policy.badRolloutAge());
+          findings.poolIncident, own.badRolloutAge());
       findings.cause = f.cause();
       findings.evidence = new ArrayList<>(f.evidence());
       findings.badRevision = f.badRevision();
@@ -190,9 +190,9 @@ public final class ServiceDownSteps implements RunbookSteps {
     };
   }
 
-  /** The policy's rollback mode; inputs recorded before it existed had the restart's mode stand for it. */
+  /** The policy's rollback mode ({@link ServiceDownPolicy#of}: older inputs let the restart's mode stand for it). */
   private ActionMode rollbackMode() {
-    return policy.rollback() == null ? policy.rollingRestart() : policy.rollback();
+    return own.rollback();
   }
 
   @Override
