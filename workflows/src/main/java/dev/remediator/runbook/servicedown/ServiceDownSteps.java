@@ -266,12 +266,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
-    String verb = switch (type) {
-      case ROLLBACK -> "Rollback";
-      case ROLLING_RESTART -> "Rolling restart";
-      default -> type.name();
-    };
-    timeline.note(verb + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
+    timeline.note(type.label() + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
     Workflow.getMetricsScope()
         .tagged(Map.of("type", type.name(), "outcome", result.name()))
         .counter("remediator_actions")
