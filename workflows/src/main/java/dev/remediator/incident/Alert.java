@@ -25,9 +25,6 @@ public record Alert(
     String summary,
     String endsAt) {
 
-  public static final String HIGH = dev.remediator.runbook.dbpool.DbPoolRunbook.HIGH;
-  public static final String CRITICAL = dev.remediator.runbook.dbpool.DbPoolRunbook.CRITICAL;
-
   public Alert(
       String alertName, String severity, String status, String fingerprint, String startsAt, String summary) {
     this(alertName, severity, status, fingerprint, startsAt, summary, null);
@@ -37,7 +34,10 @@ public record Alert(
     return "firing".equals(status);
   }
 
+  /** Severity {@code critical}, or an alert its runbook counts as critical whatever the label says. */
   public boolean critical() {
-    return CRITICAL.equals(alertName) || "critical".equals(severity);
+    return "critical".equals(severity)
+        || dev.remediator.runbook.Runbooks.forAlert(alertName).map(r -> r.criticalAlerts().contains(alertName))
+            .orElse(false);
   }
 }

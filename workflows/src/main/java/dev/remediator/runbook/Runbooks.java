@@ -30,10 +30,16 @@ public final class Runbooks {
 
   /**
    * The runbook an incident runs (workflow code calls this, so it must stay deterministic): by its ID's prefix, else
-   * by its alert's name; an incident started by hand under a free ID with an alert no runbook names is a pool one.
+   * by its alert's name; an incident started by hand under a free ID with an alert no runbook names runs
+   * {@link #fallback()}.
    */
   public static Runbook forIncident(String incidentId, String alertName) {
-    return forIncidentId(incidentId).or(() -> forAlert(alertName)).orElse(DbPoolRunbook.DEFINITION);
+    return forIncidentId(incidentId).or(() -> forAlert(alertName)).orElse(fallback());
+  }
+
+  /** The runbook of an incident nothing else names: the first registered (the connection-pool runbook). */
+  public static Runbook fallback() {
+    return ALL.get(0);
   }
 
   /** Every alert name some runbook handles, in registry order. */
