@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * A runbook Remediator runs as a workflow: which alerts start it, the workflow type that runs it, and how its
  * incidents are named.
  *
- * @param name short name, also the incident ID prefix ({@code dbpool})
+ * @param name short name, also the incident ID prefix and the key of its policy section
  * @param title what it is, for people ("Connection pool"); the Temporal UI's summary is "{title} incident: {target}"
  * @param workflowType the Temporal workflow type that runs it
  * @param alertNames the {@code alertname}s routed to it; all alerts of one target land in one incident
