@@ -459,7 +459,27 @@ public final class AlertReceiver implements AutoCloseable {
         a.fingerprint(),
         a.startsAt(),
         annotations.get("summary"),
-        a.endsAt());
+        a.endsAt(),
+        labelsOf(a.labels()));
+  }
+
+  /** Labels an incident carries besides alertname and severity (at most 32, values cut at 256 characters). */
+  static final int MAX_LABELS = 32;
+  static final int MAX_LABEL_VALUE = 256;
+
+  /** The alert's other labels, for the runbook (e.g. the pod a crash-loop alert names); bounded, sorted. */
+  static Map<String, String> labelsOf(Map<String, String> labels) {
+    Map<String, String> kept = new java.util.TreeMap<>();
+    for (var e : new java.util.TreeMap<>(labels).entrySet()) {
+      if (kept.size() == MAX_LABELS) {
+        break;
+      }
+      if (e.getValue() != null && !e.getKey().equals("alertname") && !e.getKey().equals("severity")) {
+        String v = e.getValue();
+        kept.put(e.getKey(), v.length() > MAX_LABEL_VALUE ? v.substring(0, MAX_LABEL_VALUE) : v);
+      }
+    }
+    return kept;
   }
 
   static void requireJson(Context ctx, String reason) {

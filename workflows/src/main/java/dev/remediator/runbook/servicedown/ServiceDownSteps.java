@@ -5,6 +5,7 @@ import dev.remediator.incident.ActionOutcome;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
 import dev.remediator.incident.ActivityStubs;
+import dev.remediator.incident.Alert;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.Failures;
 import dev.remediator.incident.IncidentOutcome;
@@ -51,6 +52,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   private final ServiceDownPolicy own;
   private final Target target;
   private final Waits waits;
+  private final Alert opening;
   private final ServiceDownFindings findings;
   private boolean diagnosisFresh;
   private boolean unreachable;
@@ -64,6 +66,7 @@ public final class ServiceDownSteps implements RunbookSteps {
     this.own = ServiceDownPolicy.of(policy);
     this.target = context.target();
     this.waits = context.waits();
+    this.opening = context.input().alert();
     if (state.findings instanceof ServiceDownFindings carried) {
       this.findings = carried;
     } else {
@@ -78,6 +81,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   @Override
   public void assess() {
     checkProbes();
+    confirmPod();
     WorkloadStatus s = inspect("Inspect the Deployment: replicas, pods, events, rollout history", EVENTS_WINDOW,
         HISTORY);
     if (s == null) {
@@ -93,6 +97,30 @@ public final class ServiceDownSteps implements RunbookSteps {
       WorkloadStatus.Revision newest = s.history().get(0);
       timeline.note("Newest revision " + newest.revision() + ", " + ServiceDownDiagnosis.age(newest.ageSeconds())
           + " old" + (newest.changes().isEmpty() ? "" : ": " + String.join("; ", newest.changes())));
+    }
+  }
+
+  /**
+   * A crash-loop alert names a pod and reached this target by its name only: the pod's ReplicaSet's
+   * ownerReferences must lead to the target's Deployment, else the runbook acts on nothing (and escalates why).
+   */
+  private void confirmPod() {
+    String pod = opening == null ? null : opening.label("pod");
+    if (pod == null || pod.isBlank()) {
+      return;
+    }
+    try {
+      PodOwner owner = Stubs.workload("Which Deployment owns pod " + pod + "? (ownerReferences)")
+          .resolvePod(target, pod);
+      if (owner.ofTarget()) {
+        timeline.note("Pod " + pod + " is Deployment " + owner.deployment() + "'s (ReplicaSet " + owner.replicaSet()
+            + ")");
+      } else {
+        findings.foreignPod = owner.reason() == null ? "pod " + pod + " is not the target's" : owner.reason();
+        timeline.note("Not acting on the alert's pod: " + findings.foreignPod);
+      }
+    } catch (ActivityFailure e) {
+      timeline.note("Could not confirm pod " + pod + "'s Deployment: " + Failures.message(e));
     }
   }
 
@@ -159,6 +187,9 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   @Override
   public List<PlannedAction> plan(int round) {
+    if (findings.foreignPod != null) {
+      return List.of();
+    }
     if (!diagnosisFresh) {
       WorkloadStatus s = inspect("Inspect the Deployment again before planning", EVENTS_WINDOW, HISTORY);
       if (s != null) {
@@ -197,6 +228,9 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   @Override
   public String nothingLeft() {
+    if (findings.foreignPod != null) {
+      return "the alert's pod is not the target's Deployment's (" + findings.foreignPod + "): nothing done";
+    }
     String why = switch (findings.cause) {
       case BAD_ROLLOUT -> findings.rollbacks > 0
           ? "the rollback from revision " + findings.plannedRollbackFrom + " did not bring the service back"
