@@ -88,7 +88,7 @@ public record RunbookPolicy(
     return java.util.Collections.unmodifiableMap(copy);
   }
 
-  /** The runbook's own numbers; configuration overrides them field by field. */
+  /** The runbooks' own numbers (each registered runbook's section too); configuration overrides them key by key. */
   public static RunbookPolicy runbookDefaults() {
     Duration ack = Duration.ofMinutes(15);
     return new RunbookPolicy(
@@ -119,7 +119,7 @@ public record RunbookPolicy(
             new EscalationTier("development", List.of(), ack),
             new EscalationTier("management", List.of(), ack)),
         500,
-        Map.of(),
+        dev.remediator.runbook.Runbooks.policyDefaults(),
         Map.of());
   }
 

@@ -60,6 +60,11 @@ public record PolicySection<P>(
     return PAYLOAD.valueToTree(section);
   }
 
+  /** The defaults as a workflow input carries them. */
+  public JsonNode defaultsPayload() {
+    return payload(defaults);
+  }
+
   /** The problems the runbook finds in a merged section. */
   public List<Problem> problems(P section) {
     return check.apply(section);

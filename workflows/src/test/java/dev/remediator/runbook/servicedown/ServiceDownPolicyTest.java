@@ -3,6 +3,8 @@ package dev.remediator.runbook.servicedown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.remediator.config.ConfigException;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.incident.ActionMode;
@@ -77,15 +79,22 @@ class ServiceDownPolicyTest {
 
   @Test
   void inputsRecordedBeforeTheSectionKeepTheirKeys() throws Exception {
-    String before = converterJson(RunbookPolicy.runbookDefaults())
-        .replace("\"runbooks\":{}", "\"rollback\":\"AUTO\",\"badRolloutAge\":900.000000000");
-    RunbookPolicy old = fromJson(before);
+    ObjectNode before = recordedBeforeTheSection();
+    before.put("rollback", "AUTO").put("badRolloutAge", 900.0);
+    RunbookPolicy old = fromJson(before.toString());
     assertThat(ServiceDownPolicy.of(old)).isEqualTo(new ServiceDownPolicy(ActionMode.AUTO, Duration.ofMinutes(15)));
-    assertThat(fromJson(converterJson(old))).isEqualTo(old);
+    assertThat(fromJson(converterJson(old))).isEqualTo(old); // kept through continue-as-new
     // Before the rollback had a mode of its own, the restart's stood for it.
-    RunbookPolicy older = fromJson(converterJson(RunbookPolicy.runbookDefaults()).replace("\"runbooks\":{},", "")
-        .replace("\"rollingRestart\":\"APPROVE\"", "\"rollingRestart\":\"DRY_RUN\""));
-    assertThat(ServiceDownPolicy.of(older)).isEqualTo(new ServiceDownPolicy(ActionMode.DRY_RUN, Duration.ofHours(2)));
+    ObjectNode older = recordedBeforeTheSection().put("rollingRestart", "DRY_RUN");
+    assertThat(ServiceDownPolicy.of(fromJson(older.toString())))
+        .isEqualTo(new ServiceDownPolicy(ActionMode.DRY_RUN, Duration.ofHours(2)));
+  }
+
+  /** A policy as inputs recorded before runbook sections carried it. */
+  private static ObjectNode recordedBeforeTheSection() throws Exception {
+    ObjectNode json = (ObjectNode) new ObjectMapper().readTree(converterJson(RunbookPolicy.runbookDefaults()));
+    json.remove("runbooks");
+    return json;
   }
 
   private static String converterJson(RunbookPolicy p) {
