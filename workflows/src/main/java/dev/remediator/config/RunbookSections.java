@@ -50,7 +50,8 @@ final class RunbookSections {
         if (runbooks.has(r.name()) && !runbooks.get(r.name()).isObject()) {
           continue;
         }
-        ObjectNode section = runbooks.has(r.name()) ? (ObjectNode) runbooks.get(r.name()) : runbooks.putObject(r.name());
+        ObjectNode section = runbooks.has(r.name())
+            ? (ObjectNode) runbooks.get(r.name()) : runbooks.putObject(r.name());
         JsonNode value = copy.remove(key);
         if (!section.has(key)) {
           section.set(key, value);
