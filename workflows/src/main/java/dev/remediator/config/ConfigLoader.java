@@ -88,7 +88,10 @@ public final class ConfigLoader {
     return config;
   }
 
-  /** The runbook's own numbers as a tree, with every registered runbook's own section under {@code runbooks}. */
+  /**
+   * The runbooks' own numbers as a tree, every registered runbook's section under {@code runbooks} in configuration
+   * form (durations such as {@code 2h}, which the payload form of {@link RunbookPolicy#runbookDefaults} is not).
+   */
   private static ObjectNode policyDefaults() {
     ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
     defaults.set("runbooks", RunbookSections.defaults(YAML));
