@@ -102,11 +102,11 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     this.pollInterval = pollInterval;
   }
 
-  /** The configured workload of a target. */
-  private record Workload(
+  /** The configured Deployment of a target (what the pool runbook restarts and resizes). */
+  private record Managed(
       String namespace, String deployment, String container, List<String> poolEnv, String podSelector) {}
 
-  private Workload workload(Target target) {
+  private Managed managed(Target target) {
     TargetConfig config = targets.require(target);
     TargetConfig.Kubernetes k = config.kubernetes();
     if (k == null || k.deployment() == null || k.deployment().isBlank()) {
@@ -114,7 +114,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
           "target " + target.id() + " has no kubernetes.deployment configured; refusing to act on the cluster",
           NOT_CONFIGURED);
     }
-    return new Workload(
+    return new Managed(
         config.namespace(), k.deployment(), k.containerOrDefault(), k.poolEnvOrDefault(), k.podSelector());
   }
 
@@ -122,7 +122,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public RestartResult rollingRestart(Target target, String requestId, Duration cooldown) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (requestId == null || requestId.isBlank()) {
       throw invalid("rollingRestart needs a requestId (idempotency key)");
     }
@@ -206,7 +206,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public RolloutStatus awaitRollout(Target target, Duration timeout) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (timeout == null || timeout.isNegative()) {
       throw invalid("awaitRollout needs a timeout of zero or more, got " + timeout);
     }
@@ -239,7 +239,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public PoolSettings poolSettings(Target target) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     Deployment d = deployment(w);
     Container c = container(d, w);
     List<EnvValue> values = new ArrayList<>();
@@ -252,7 +252,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public PoolSettings setPoolSettings(Target target, List<EnvValue> values) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (values == null || values.isEmpty()) {
       throw invalid("setPoolSettings needs at least one env value");
     }
@@ -293,7 +293,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public PoolSettings restorePoolSettings(Target target, PoolSettings previous) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (previous == null || previous.values() == null || previous.values().isEmpty()) {
       throw invalid("restorePoolSettings needs the values returned by setPoolSettings");
     }
@@ -328,7 +328,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
         });
   }
 
-  private PoolSettings poolSettings(Workload w, Deployment d) {
+  private PoolSettings poolSettings(Managed w, Deployment d) {
     Container c = container(d, w);
     List<EnvValue> values = new ArrayList<>();
     for (String name : w.poolEnv()) {
@@ -338,7 +338,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     return new PoolSettings(replicas(d), values);
   }
 
-  private static void requirePoolEnv(Workload w, EnvValue v) {
+  private static void requirePoolEnv(Managed w, EnvValue v) {
     if (v == null || v.name() == null || !w.poolEnv().contains(v.name())) {
       throw invalid("only the configured pool env vars " + w.poolEnv() + " may be changed, not "
           + (v == null ? null : v.name()));
@@ -346,7 +346,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
   }
 
   /** The literal value of an env var (null when absent); a var set from a ConfigMap or Secret is refused. */
-  private static String literal(Container c, Workload w, String name) {
+  private static String literal(Container c, Managed w, String name) {
     EnvVar v = env(c, name);
     if (v != null && v.getValueFrom() != null) {
       throw invalid(name + " on container " + w.container() + " of deployment " + w.namespace() + "/"
@@ -371,7 +371,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
    * index first, so indices stay valid) and appends new ones; other env entries and containers are untouched.
    */
   private static void envPatch(
-      Deployment d, Container c, Workload w, Map<String, String> wanted, JsonPatch patch) {
+      Deployment d, Container c, Managed w, Map<String, String> wanted, JsonPatch patch) {
     int ci = d.getSpec().getTemplate().getSpec().getContainers().indexOf(c);
     List<EnvVar> env = c.getEnv();
     if (env == null || env.isEmpty()) {
@@ -417,7 +417,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     return m;
   }
 
-  private static int envIndex(Container c, Workload w, String name) {
+  private static int envIndex(Container c, Managed w, String name) {
     int found = -1;
     List<EnvVar> env = c.getEnv() == null ? List.of() : c.getEnv();
     for (int i = 0; i < env.size(); i++) {
@@ -465,7 +465,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public LogSummary errorLogs(Target target, Duration since) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (since == null || since.isNegative() || since.isZero()) {
       throw invalid("errorLogs needs a positive window, got " + since);
     }
@@ -499,7 +499,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
   }
 
   /** At most {@link #MAX_LOG_BYTES_PER_POD} of one pod's log; null when the pod has no log to read (gone, not started). */
-  private String podLog(Workload w, Pod pod, int sinceSeconds) {
+  private String podLog(Managed w, Pod pod, int sinceSeconds) {
     String name = pod.getMetadata().getName();
     List<Container> containers = pod.getSpec() == null ? List.of() : pod.getSpec().getContainers();
     String container = containers.stream().anyMatch(c -> w.container().equals(c.getName()))
@@ -539,7 +539,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public List<RolloutRevision> recentChanges(Target target, int limit) {
-    Workload w = workload(target);
+    Managed w = managed(target);
     if (limit < 1) {
       throw invalid("recentChanges needs a limit of at least 1, got " + limit);
     }
@@ -594,7 +594,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     return client.get();
   }
 
-  private Deployment deployment(Workload w) {
+  private Deployment deployment(Managed w) {
     Deployment d = KubeCalls.call("get", DEPLOYMENTS, w.namespace(), w.deployment(),
         () -> kube().apps().deployments().inNamespace(w.namespace()).withName(w.deployment()).get());
     if (d == null) {
@@ -603,7 +603,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     return d;
   }
 
-  private Deployment patch(Workload w, JsonPatch patch) {
+  private Deployment patch(Managed w, JsonPatch patch) {
     return KubeCalls.call("patch", DEPLOYMENTS, w.namespace(), w.deployment(),
         () -> kube().apps().deployments().inNamespace(w.namespace()).withName(w.deployment())
             .patch(PatchContext.of(PatchType.JSON), patch.toJson()));
@@ -622,7 +622,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     }
   }
 
-  private static Container container(Deployment d, Workload w) {
+  private static Container container(Deployment d, Managed w) {
     return d.getSpec().getTemplate().getSpec().getContainers().stream()
         .filter(c -> w.container().equals(c.getName()))
         .findFirst()

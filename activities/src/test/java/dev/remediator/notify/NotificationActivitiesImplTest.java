@@ -148,7 +148,7 @@ class NotificationActivitiesImplTest {
            "summary": "auth-service connection pool at 91.9% (authdb)",
            "source": "dbpool:prod:auth-service:authdb",
            "severity": "critical",
-           "class": "PostgreSQL connection pool",
+           "class": "Connection pool",
            "group": "database",
            "custom_details": {
              "escalation_tier": "database",

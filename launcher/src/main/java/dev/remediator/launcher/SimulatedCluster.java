@@ -258,8 +258,8 @@ public final class SimulatedCluster implements AutoCloseable {
         .findFirst().orElse(null);
     long newest = owned.stream().mapToLong(SimulatedCluster::revision).max().orElse(0);
     if (current != null && revision(current) < newest) {
-      // A rollback (the template of an older revision): like the deployment controller, that ReplicaSet becomes the
-      // newest revision and the Deployment follows.
+      // An older revision's template put back (`kubectl rollout undo`): like the deployment controller, that
+      // ReplicaSet becomes the newest revision and the Deployment follows.
       String rev = Long.toString(newest + 1);
       current = client.apps().replicaSets().inNamespace(NAMESPACE).withName(current.getMetadata().getName())
           .edit(x -> {

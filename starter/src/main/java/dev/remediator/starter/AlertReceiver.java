@@ -295,18 +295,16 @@ public final class AlertReceiver implements AutoCloseable {
       AlertmanagerAlert a = alerts.get(i);
       String alertName = a.labels().get("alertname");
       Optional<Runbook> runbook = Runbooks.forAlert(alertName);
-      // Each runbook says how its alerts name a target; the default (namespace/service/database) is a map lookup.
-      Optional<TargetConfig> target = runbook.isEmpty() || runbook.get().targets() == Runbook.BY_LABELS
+      // Each runbook says how its alerts name a target (and why none matched); the default, namespace/service/
+      // database, is this receiver's own map lookup.
+      Runbook.Targets naming = runbook.map(Runbook::targets).orElse(Runbook.BY_LABELS);
+      Optional<TargetConfig> target = naming == Runbook.BY_LABELS
           ? targetFor(a.labels())
-          : runbook.get().targets().forLabels(config, a.labels());
+          : naming.forLabels(config, a.labels());
       if (target.isEmpty()) {
         metrics.ignored(ReceiverMetrics.UNKNOWN_TARGET);
         Map<String, Object> e = entry(i, a, null);
-        e.put("reason", runbook.isEmpty() || runbook.get().targets() == Runbook.BY_LABELS
-            ? "no configured target for namespace/service/database " + a.labels().get("namespace") + "/"
-                + a.labels().get("service") + "/" + a.labels().get("database")
-            : "no configured target of runbook " + runbook.get().name() + " for " + alertName + " labels "
-                + new java.util.TreeMap<>(a.labels()));
+        e.put("reason", naming.noTarget(runbook.map(Runbook::name).orElse(null), a.labels()));
         ignored.add(e);
         continue;
       }
@@ -461,7 +459,27 @@ public final class AlertReceiver implements AutoCloseable {
         a.fingerprint(),
         a.startsAt(),
         annotations.get("summary"),
-        a.endsAt());
+        a.endsAt(),
+        labelsOf(a.labels()));
+  }
+
+  /** Labels an incident carries besides alertname and severity (at most 32, values cut at 256 characters). */
+  static final int MAX_LABELS = 32;
+  static final int MAX_LABEL_VALUE = 256;
+
+  /** The alert's other labels, for the runbook (e.g. the pod a crash-loop alert names); bounded, sorted. */
+  static Map<String, String> labelsOf(Map<String, String> labels) {
+    Map<String, String> kept = new java.util.TreeMap<>();
+    for (var e : new java.util.TreeMap<>(labels).entrySet()) {
+      if (kept.size() == MAX_LABELS) {
+        break;
+      }
+      if (e.getValue() != null && !e.getKey().equals("alertname") && !e.getKey().equals("severity")) {
+        String v = e.getValue();
+        kept.put(e.getKey(), v.length() > MAX_LABEL_VALUE ? v.substring(0, MAX_LABEL_VALUE) : v);
+      }
+    }
+    return kept;
   }
 
   static void requireJson(Context ctx, String reason) {

@@ -11,7 +11,6 @@ import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentInput;
 import dev.remediator.runbook.Runbook;
 import dev.remediator.runbook.Runbooks;
-import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
@@ -168,9 +167,9 @@ public final class IncidentClient {
     return critical != null ? critical : last;
   }
 
-  /** The runbook a delivery's alerts belong to (one incident's alerts share it); pool alerts by default. */
+  /** The runbook a delivery's alerts belong to (one incident's alerts share it); the registry's default otherwise. */
   static Runbook runbookOf(List<Alert> alerts) {
-    return Runbooks.forAlert(alerts.get(0).alertName()).orElse(DbPoolRunbook.DEFINITION);
+    return Runbooks.forAlert(alerts.get(0).alertName()).orElse(Runbooks.fallback());
   }
 
   /** One signal-with-start (a stub serves one start, so each call has its own). */
@@ -181,9 +180,7 @@ public final class IncidentClient {
             .setTaskQueue(config.taskQueueOrDefault())
             .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
             .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .setStaticSummary(runbook == DbPoolRunbook.DEFINITION
-                ? "Connection pool incident: " + target.target().id()
-                : runbook.title() + " incident: " + target.target().id())
+            .setStaticSummary(runbook.title() + " incident: " + target.target().id())
             .setStaticDetails(staticDetails(runbook, target, opening))
             .build();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
@@ -707,14 +704,14 @@ public final class IncidentClient {
 
   /** The Temporal UI's static details: what this incident is and how to steer it. */
   static String staticDetails(TargetConfig target, Alert alert) {
-    return staticDetails(DbPoolRunbook.DEFINITION, target, alert);
+    return staticDetails(Runbooks.forIncident(null, alert.alertName()), target, alert);
   }
 
   static String staticDetails(Runbook runbook, TargetConfig target, Alert alert) {
     String id = runbook.incidentId(target.target());
     return "**" + alert.alertName() + "** for service `" + target.service() + "` (namespace `" + target.namespace()
         + "`, database `" + target.database() + "`)\n\n"
-        + "Runbook: " + (runbook == DbPoolRunbook.DEFINITION ? "database connection pool" : runbook.title())
+        + "Runbook: " + runbook.title()
         + " — assess, diagnose, plan, approve, act, verify, escalate, report.\n\n"
         + "- Status: query `status`, or `./remediator show " + id + "`\n"
         + "- Approve the pending plan: signal `approve` with `{\"planId\":\"...\",\"approver\":\"<you>\","

@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remediator.incident.Alert;
@@ -16,7 +17,7 @@ class AcceptedAlertsTest {
   final AcceptedAlerts cache = new AcceptedAlerts(10, 3, Duration.ofSeconds(60), now::get);
 
   static Alert alert(String status, String fingerprint) {
-    return new Alert(Alert.CRITICAL, "critical", status, fingerprint, "2026-11-26T17:27:15Z", "s");
+    return new Alert(DbPoolRunbook.CRITICAL, "critical", status, fingerprint, "2026-11-26T17:27:15Z", "s");
   }
 
   @Test
@@ -31,7 +32,7 @@ class AcceptedAlertsTest {
     assertThat(cache.unrecorded(A, List.of(f1, f2))).containsExactly(f2);
     assertThat(cache.unrecorded(B, List.of(f1))).containsExactly(f1);
     // another startsAt is another alert (it fired again)
-    Alert again = new Alert(Alert.CRITICAL, "critical", "firing", "f1", "2026-11-26T18:00:00Z", "s");
+    Alert again = new Alert(DbPoolRunbook.CRITICAL, "critical", "firing", "f1", "2026-11-26T18:00:00Z", "s");
     assertThat(cache.unrecorded(A, List.of(again))).containsExactly(again);
   }
 
@@ -48,7 +49,7 @@ class AcceptedAlertsTest {
     // Alertmanager may report the resolved alert with another startsAt: the firing one is forgotten all the same
     cache.accepted(B, "run-1", List.of(firing));
     cache.accepted(B, "run-1",
-        List.of(new Alert(Alert.CRITICAL, "critical", "resolved", "f1", "2026-11-26T17:00:00Z", "s")));
+        List.of(new Alert(DbPoolRunbook.CRITICAL, "critical", "resolved", "f1", "2026-11-26T17:00:00Z", "s")));
     assertThat(cache.unrecorded(B, List.of(firing))).containsExactly(firing);
   }
 

@@ -370,4 +370,21 @@ class AlertReceiverTest {
     // The pool incident of the same target is another incident, not started by these alerts.
     assertThat(fx.running(AUTH)).isFalse();
   }
+
+  @Test
+  void theIncidentGetsTheAlertsOtherLabelsBounded() {
+    java.util.Map<String, String> labels = new java.util.HashMap<>(java.util.Map.of(
+        "alertname", "KubePodCrashLooping", "severity", "warning", "namespace", "prod",
+        "pod", "auth-service-7d9f8c6b5-x2x4q", "container", "auth-service", "note", "x".repeat(1000)));
+    for (int i = 0; i < 40; i++) {
+      labels.put("z" + i, "v");
+    }
+    var alert = AlertReceiver.toAlert(new AlertmanagerPayload.AlertmanagerAlert(
+        "firing", labels, java.util.Map.of("summary", "crash looping"), "2026-11-29T20:06:00Z", null, "c0ffee"));
+
+    assertThat(alert.label("pod")).isEqualTo("auth-service-7d9f8c6b5-x2x4q");
+    assertThat(alert.labels()).containsEntry("namespace", "prod").doesNotContainKeys("alertname", "severity")
+        .hasSize(AlertReceiver.MAX_LABELS);
+    assertThat(alert.label("note")).hasSize(AlertReceiver.MAX_LABEL_VALUE);
+  }
 }

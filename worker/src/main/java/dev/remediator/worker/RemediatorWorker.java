@@ -1,15 +1,10 @@
 package dev.remediator.worker;
 
-import dev.remediator.activities.TargetDirectory;
+import dev.remediator.activities.RunbookActivities;
 import dev.remediator.config.EscalationCheck;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.IncidentWorkflowImpl;
-import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.KubernetesClients;
-import dev.remediator.kubernetes.WorkloadActivitiesImpl;
-import dev.remediator.notify.NotificationActivitiesImpl;
-import dev.remediator.postgres.DatabaseActivitiesImpl;
-import dev.remediator.probe.ProbeActivitiesImpl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
@@ -83,13 +78,7 @@ public final class RemediatorWorker {
     }
     Worker worker = factory.newWorker(config.taskQueueOrDefault(), options.build());
     worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-    TargetDirectory targets = new TargetDirectory(config);
-    worker.registerActivitiesImplementations(
-        new DatabaseActivitiesImpl(targets),
-        new KubernetesActivitiesImpl(targets, kubernetes, Duration.ofSeconds(2)),
-        new WorkloadActivitiesImpl(targets, kubernetes),
-        new ProbeActivitiesImpl(targets),
-        new NotificationActivitiesImpl(config.notifications()));
+    worker.registerActivitiesImplementations(RunbookActivities.all(config, kubernetes));
     return factory;
   }
 }

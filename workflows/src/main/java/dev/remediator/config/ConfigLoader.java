@@ -26,7 +26,8 @@ import java.util.Set;
 
 /**
  * Reads the YAML configuration. Unknown keys are errors (a typo must not silently disable a safety rule), and
- * each target's {@code policy} is merged over the file's {@code defaults}, which are merged over the runbook's.
+ * each target's {@code policy} is merged over the file's {@code defaults}, which are merged over the runbook's;
+ * each registered runbook's own keys ({@code policy.runbooks.<name>}) are bound and checked by {@link RunbookSections}.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = newMapper();
@@ -60,28 +61,41 @@ public final class ConfigLoader {
       throw new ConfigException(source + ": expected a YAML mapping at the top level (taskQueue, receiver,"
           + " notifications, defaults, targets; ./remediator init writes a commented example)");
     }
-    ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    ObjectNode defaults = policyDefaults();
     JsonNode fileDefaults = ((ObjectNode) root).remove("defaults");
     if (fileDefaults != null && !fileDefaults.isNull()) {
-      merge(defaults, fileDefaults, "defaults", problems);
+      merge(defaults, RunbookSections.unalias(fileDefaults), "defaults", problems);
       bind(defaults, RunbookPolicy.class, "defaults", problems);
     }
+    List<String> sectionProblems = new ArrayList<>();
     JsonNode targets = root.get("targets");
     if (targets instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
         if (array.get(i) instanceof ObjectNode target) {
           ObjectNode policy = defaults.deepCopy();
+          String at = "targets[" + i + "].policy";
           JsonNode own = target.get("policy");
           if (own != null && !own.isNull()) {
-            merge(policy, own, "targets[" + i + "].policy", problems);
+            merge(policy, RunbookSections.unalias(own), at, problems);
           }
+          sectionProblems.addAll(RunbookSections.check(YAML, policy, List.of(at, "defaults"), problems));
           target.set("policy", policy);
         }
       }
     }
     RemediatorConfig config = bind(root, RemediatorConfig.class, "", problems);
-    validate(config, problems);
+    validate(config, problems, sectionProblems);
     return config;
+  }
+
+  /**
+   * The runbooks' own numbers as a tree, every registered runbook's section under {@code runbooks} in configuration
+   * form (durations such as {@code 2h}, which the payload form of {@link RunbookPolicy#runbookDefaults} is not).
+   */
+  private static ObjectNode policyDefaults() {
+    ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    defaults.set("runbooks", RunbookSections.defaults(YAML));
+    return defaults;
   }
 
   private static <T> T bind(JsonNode tree, Class<T> type, String path, ConfigProblems problems) {
@@ -97,7 +111,7 @@ public final class ConfigLoader {
   /** A runbook policy from a YAML mapping of overrides over the runbook's defaults (e.g. {@code "maxRestarts: 1"}). */
   public static RunbookPolicy parsePolicy(String yaml) {
     ConfigProblems problems = ConfigProblems.of(YAML, yaml, "policy");
-    ObjectNode policy = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    ObjectNode policy = policyDefaults();
     JsonNode overrides;
     try {
       overrides = YAML.readTree(yaml);
@@ -105,7 +119,11 @@ public final class ConfigLoader {
       throw new ConfigException(problems.describe(e, ""), e);
     }
     if (overrides != null && !overrides.isMissingNode() && !overrides.isNull()) {
-      merge(policy, overrides, "", problems);
+      merge(policy, RunbookSections.unalias(overrides), "", problems);
+    }
+    List<String> sectionProblems = RunbookSections.check(YAML, policy, List.of(""), problems);
+    if (!sectionProblems.isEmpty()) {
+      throw new ConfigException(String.join("\n", sectionProblems));
     }
     return bind(policy, RunbookPolicy.class, "", problems);
   }
@@ -122,11 +140,15 @@ public final class ConfigLoader {
       if (!into.has(e.getKey())) {
         throw new ConfigException(problems.unknownKey(path, e.getKey(), known));
       }
+      if (into.get(e.getKey()) instanceof ObjectNode nested && e.getValue().isObject()) {
+        merge(nested, e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), problems);
+        continue;
+      }
       into.set(e.getKey(), e.getValue());
     }
   }
 
-  private static void validate(RemediatorConfig config, ConfigProblems at) {
+  private static void validate(RemediatorConfig config, ConfigProblems at, List<String> sectionProblems) {
     List<String> problems = new ArrayList<>();
     Set<String> channels = validateChannels(config.notifications(), problems, at);
     if (config.targets() == null || config.targets().isEmpty()) {
@@ -165,12 +187,6 @@ public final class ConfigLoader {
         if (p.verifySamples() < 1) {
           problems.add(at.at(policyPath(at, i, "verifySamples"), "must be at least 1"));
         }
-        if (p.rollback() == null) {
-          problems.add(at.at(policyPath(at, i, "rollback"), "must be one of auto, approve, dry_run, off"));
-        }
-        if (p.badRolloutAge() == null || p.badRolloutAge().isNegative() || p.badRolloutAge().isZero()) {
-          problems.add(at.at(policyPath(at, i, "badRolloutAge"), "must be a positive duration, e.g. 2h"));
-        }
         if (p.terminateSessions() == null) {
           problems.add(at.at(policyPath(at, i, "terminateSessions"), "must be one of auto, approve, dry_run, off"));
         }
@@ -187,6 +203,7 @@ public final class ConfigLoader {
         }
       }
     }
+    problems.addAll(sectionProblems);
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", new java.util.LinkedHashSet<>(problems)));
     }

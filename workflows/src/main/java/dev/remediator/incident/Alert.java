@@ -1,6 +1,9 @@
 package dev.remediator.incident;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One Alertmanager alert, reduced to what the incident needs. Annotations and label values are free text from
@@ -14,6 +17,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param summary the {@code summary} annotation
  * @param endsAt when the alert ended or, while firing, until when Alertmanager holds it (RFC 3339, as sent); may
  *     be null (histories recorded before it existed)
+ * @param labels the alert's other labels (what it is about, e.g. {@code namespace}, {@code pod}), bounded; never
+ *     annotations or anything secret; empty in histories recorded before it existed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Alert(
@@ -23,21 +28,36 @@ public record Alert(
     String fingerprint,
     String startsAt,
     String summary,
-    String endsAt) {
+    String endsAt,
+    Map<String, String> labels) {
 
-  public static final String HIGH = dev.remediator.runbook.dbpool.DbPoolRunbook.HIGH;
-  public static final String CRITICAL = dev.remediator.runbook.dbpool.DbPoolRunbook.CRITICAL;
+  public Alert {
+    labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+  }
 
   public Alert(
       String alertName, String severity, String status, String fingerprint, String startsAt, String summary) {
-    this(alertName, severity, status, fingerprint, startsAt, summary, null);
+    this(alertName, severity, status, fingerprint, startsAt, summary, null, Map.of());
+  }
+
+  public Alert(String alertName, String severity, String status, String fingerprint, String startsAt,
+      String summary, String endsAt) {
+    this(alertName, severity, status, fingerprint, startsAt, summary, endsAt, Map.of());
+  }
+
+  /** A label of the alert, or null. */
+  public String label(String name) {
+    return labels.get(name);
   }
 
   public boolean firing() {
     return "firing".equals(status);
   }
 
+  /** Severity {@code critical}, or an alert its runbook counts as critical whatever the label says. */
   public boolean critical() {
-    return CRITICAL.equals(alertName) || "critical".equals(severity);
+    return "critical".equals(severity)
+        || dev.remediator.runbook.Runbooks.forAlert(alertName).map(r -> r.criticalAlerts().contains(alertName))
+            .orElse(false);
   }
 }

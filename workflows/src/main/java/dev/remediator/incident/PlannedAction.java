@@ -20,13 +20,6 @@ public record PlannedAction(
 
   /** One line for timelines and approvers, e.g. "terminate 25 sessions idle in transaction > 10 min". */
   public String describe() {
-    return switch (type) {
-      case TERMINATE_SESSIONS -> "terminate " + sessions.size() + " session(s) idle in transaction";
-      case ROLLING_RESTART -> "rolling restart of the deployment";
-      case ROLLBACK -> "roll back the deployment to its previous revision";
-      case POOL_INCREASE ->
-          "temporary pool increase to "
-              + String.join(", ", poolValues.stream().map(v -> v.name() + "=" + v.value()).toList());
-    };
+    return type.describe(this);
   }
 }

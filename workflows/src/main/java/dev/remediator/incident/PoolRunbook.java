@@ -154,7 +154,7 @@ public final class PoolRunbook implements RunbookSteps {
         case TERMINATE_SESSIONS -> terminateSessions(action, plan);
         case ROLLING_RESTART -> restartApplication(action, plan);
         case POOL_INCREASE -> increasePoolTemporarily(action, plan);
-        case ROLLBACK -> record(plan, action.type(), ActionResult.REFUSED, "not a connection-pool action");
+        default -> record(plan, action.type(), ActionResult.REFUSED, "not a connection-pool action");
       };
     } catch (ActivityFailure e) {
       return record(plan, action.type(), ActionResult.FAILED, Failures.message(e));

@@ -134,14 +134,7 @@ final class Reports {
   }
 
   static String actionLine(ActionOutcome o) {
-    String verb =
-        switch (o.type()) {
-          case TERMINATE_SESSIONS -> "Terminate idle-in-transaction sessions";
-          case ROLLING_RESTART -> "Rolling restart";
-          case POOL_INCREASE -> "Temporary pool increase";
-          case ROLLBACK -> "Rollback";
-        };
-    return verb + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
+    return o.type().label() + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
   }
 
   static String outcomes(TerminationResult r) {

@@ -1,12 +1,17 @@
 package dev.remediator.incident;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The thresholds and rules of the connection-pool runbook for one target. Part of the workflow input, so it is
- * fixed for the life of an incident run; it never holds credentials (channels and targets are referred to by name).
+ * The thresholds and rules of the incident shell and the connection-pool runbook for one target, plus every other
+ * runbook's own section ({@link #runbooks}). Part of the workflow input, so it is fixed for the life of an incident
+ * run; it never holds credentials (channels and targets are referred to by name).
  *
  * @param warningUtilization the runbook's High threshold (fraction of usable connections, default 0.70)
  * @param criticalUtilization the runbook's Critical threshold (default 0.90)
@@ -32,9 +37,10 @@ import java.util.List;
  * @param escalation the escalation ladder, first tier first
  * @param maxSamplesPerRun samples after which a long incident continues as new, at the latest (default 500); the
  *     SDK's own suggestion (history size) applies too
- * @param rollback Service Down runbook: policy for rolling a bad rollout back (default APPROVE); absent in inputs
- *     recorded before it existed, where the rollout-restart policy stood for it
- * @param badRolloutAge Service Down runbook: a newest revision younger than this can be a bad rollout (default 2 h)
+ * @param runbooks each runbook's own keys by runbook name ({@code policy.runbooks.<name>}), in the payload form its
+ *     {@code dev.remediator.runbook.PolicySection} reads; empty in inputs recorded before a runbook had one
+ * @param earlier keys of inputs recorded before they moved into a runbook's section (read by that runbook as its
+ *     aliases); written back as they came, never set from configuration
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunbookPolicy(
@@ -61,10 +67,28 @@ public record RunbookPolicy(
     Duration quietPeriod,
     List<EscalationTier> escalation,
     int maxSamplesPerRun,
-    ActionMode rollback,
-    Duration badRolloutAge) {
+    Map<String, JsonNode> runbooks,
+    @JsonAnySetter @JsonAnyGetter Map<String, JsonNode> earlier) {
 
-  /** The runbook's own numbers; configuration overrides them field by field. */
+  public RunbookPolicy {
+    runbooks = sorted(runbooks);
+    earlier = sorted(earlier);
+  }
+
+  /** A copy in key order (payloads serialize the same way on every run); no null values. */
+  private static Map<String, JsonNode> sorted(Map<String, JsonNode> m) {
+    java.util.TreeMap<String, JsonNode> copy = new java.util.TreeMap<>();
+    if (m != null) {
+      m.forEach((k, v) -> {
+        if (k != null && v != null) {
+          copy.put(k, v);
+        }
+      });
+    }
+    return java.util.Collections.unmodifiableMap(copy);
+  }
+
+  /** The runbooks' own numbers (each registered runbook's section too); configuration overrides them key by key. */
   public static RunbookPolicy runbookDefaults() {
     Duration ack = Duration.ofMinutes(15);
     return new RunbookPolicy(
@@ -95,8 +119,8 @@ public record RunbookPolicy(
             new EscalationTier("development", List.of(), ack),
             new EscalationTier("management", List.of(), ack)),
         500,
-        ActionMode.APPROVE,
-        Duration.ofHours(2));
+        dev.remediator.runbook.Runbooks.policyDefaults(),
+        Map.of());
   }
 
   public boolean isApprover(String name) {

@@ -14,9 +14,12 @@ public record Target(String namespace, String service, String database) {
     return namespace + "/" + service + "/" + database;
   }
 
-  /** The one workflow ID for connection-pool incidents of this target: High and Critical land in the same one. */
+  /**
+   * The workflow ID of this target's incident of the registry's fallback runbook ({@code Runbooks.fallback()}); a
+   * runbook's own is {@code Runbook.incidentId(target)}.
+   */
   public String incidentId() {
-    return dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(this);
+    return dev.remediator.runbook.Runbooks.fallback().incidentId(this);
   }
 
   @Override

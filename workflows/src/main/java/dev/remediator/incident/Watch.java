@@ -90,7 +90,7 @@ final class Watch {
       interval = runbook.targetUnreachable() ? backOff(interval) : policy.verifyInterval();
       waits.until("Watch: next sample", interval,
           // Wakes when the runbook wants to act, not on any critical alert: a runbook may decline a critical one
-          // (Service Down while the database is the problem), and waking on it would sample without pause.
+          // (e.g. while another incident handles the cause), and waking on it would sample without pause.
           () -> state.resolved || gate.replanRequested() || (warningOnly && runbook.remediationWanted()));
     }
   }

@@ -2,7 +2,10 @@ package dev.remediator.runbook;
 
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.runbook.servicedown.ServiceDownRunbook;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /**
@@ -30,10 +33,23 @@ public final class Runbooks {
 
   /**
    * The runbook an incident runs (workflow code calls this, so it must stay deterministic): by its ID's prefix, else
-   * by its alert's name; an incident started by hand under a free ID with an alert no runbook names is a pool one.
+   * by its alert's name; an incident started by hand under a free ID with an alert no runbook names runs
+   * {@link #fallback()}.
    */
   public static Runbook forIncident(String incidentId, String alertName) {
-    return forIncidentId(incidentId).or(() -> forAlert(alertName)).orElse(DbPoolRunbook.DEFINITION);
+    return forIncidentId(incidentId).or(() -> forAlert(alertName)).orElse(fallback());
+  }
+
+  /** The runbook of an incident nothing else names: the first registered (the connection-pool runbook). */
+  public static Runbook fallback() {
+    return ALL.get(0);
+  }
+
+  /** Each runbook's own policy section at its defaults, in the workflow input's form, by runbook name. */
+  public static Map<String, JsonNode> policyDefaults() {
+    Map<String, JsonNode> sections = new TreeMap<>();
+    ALL.stream().filter(r -> r.policy() != null).forEach(r -> sections.put(r.name(), r.policy().defaultsPayload()));
+    return sections;
   }
 
   /** Every alert name some runbook handles, in registry order. */

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remediator.config.ConfigLoader;
@@ -191,7 +192,7 @@ class AlertStreamPropertyTest {
       guard(() -> {
         for (String name : List.copyOf(firing.keySet())) {
           if (firing.get(name)) {
-            send(name.equals(Alert.CRITICAL) ? critical(false) : high(false));
+            send(name.equals(DbPoolRunbook.CRITICAL) ? critical(false) : high(false));
           }
         }
       });
@@ -260,7 +261,7 @@ class AlertStreamPropertyTest {
         case 0, 1 -> send(critical(true));
         case 2 -> send(high(true));
         case 3 -> { // HA pair: both peers deliver the same group in one instant
-          String name = random.nextBoolean() ? Alert.CRITICAL : Alert.HIGH;
+          String name = random.nextBoolean() ? DbPoolRunbook.CRITICAL : DbPoolRunbook.HIGH;
           if (Boolean.FALSE.equals(firing.get(name))) {
             episode.merge(name, 1, Integer::sum);
           }
@@ -277,7 +278,7 @@ class AlertStreamPropertyTest {
           steps.add("ack");
         }
         case 10 -> { // a peer's late firing copy of an episode that has resolved since: changes nothing
-          String name = random.nextBoolean() ? Alert.CRITICAL : Alert.HIGH;
+          String name = random.nextBoolean() ? DbPoolRunbook.CRITICAL : DbPoolRunbook.HIGH;
           if (Boolean.FALSE.equals(firing.get(name))) {
             signal(() -> incident.alert(alert(name, true, episode.getOrDefault(name, 0))));
             steps.add("stale firing copy " + name);
@@ -395,16 +396,16 @@ class AlertStreamPropertyTest {
     }
 
     private Alert critical(boolean fire) {
-      return alert(Alert.CRITICAL, fire, episode.getOrDefault(Alert.CRITICAL, 0));
+      return alert(DbPoolRunbook.CRITICAL, fire, episode.getOrDefault(DbPoolRunbook.CRITICAL, 0));
     }
 
     private Alert high(boolean fire) {
-      return alert(Alert.HIGH, fire, episode.getOrDefault(Alert.HIGH, 0));
+      return alert(DbPoolRunbook.HIGH, fire, episode.getOrDefault(DbPoolRunbook.HIGH, 0));
     }
 
     /** Alertmanager's alert: fingerprint from the labels, startsAt from the episode. */
     private Alert alert(String name, boolean fire, int episode) {
-      boolean critical = name.equals(Alert.CRITICAL);
+      boolean critical = name.equals(DbPoolRunbook.CRITICAL);
       String startsAt = java.time.Instant.parse("2026-11-26T17:27:15.08Z").plusSeconds(3600L * episode).toString();
       return new Alert(name, critical ? "critical" : "warning", fire ? "firing" : "resolved",
           (critical ? "c-" : "h-") + seed, startsAt, null);

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -51,13 +52,13 @@ class IncidentWorkflowTest {
         - {name: management, channels: [management-email], ackTimeout: 30m}
       """;
   static final Alert CRITICAL =
-      new Alert(Alert.CRITICAL, "critical", "firing", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", "pool 91.89%");
+      new Alert(DbPoolRunbook.CRITICAL, "critical", "firing", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", "pool 91.89%");
   static final Alert HIGH =
-      new Alert(Alert.HIGH, "warning", "firing", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", "pool 72.97%");
+      new Alert(DbPoolRunbook.HIGH, "warning", "firing", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", "pool 72.97%");
   static final Alert RESOLVED =
-      new Alert(Alert.CRITICAL, "critical", "resolved", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", null);
+      new Alert(DbPoolRunbook.CRITICAL, "critical", "resolved", "98606b87143f2dc9", "2026-11-26T17:27:15.08Z", null);
   static final Alert HIGH_RESOLVED =
-      new Alert(Alert.HIGH, "warning", "resolved", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", null);
+      new Alert(DbPoolRunbook.HIGH, "warning", "resolved", "843184d4e142c5bf", "2026-11-26T17:27:07.08Z", null);
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;

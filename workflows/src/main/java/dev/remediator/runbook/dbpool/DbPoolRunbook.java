@@ -17,9 +17,12 @@ public final class DbPoolRunbook {
   public static final Runbook DEFINITION =
       new Runbook(
           "dbpool",
-          "PostgreSQL connection pool",
+          "Connection pool",
           "IncidentWorkflow",
           List.of(HIGH, CRITICAL),
+          List.of(CRITICAL),
           List.of("postgres.url", "postgres.applicationRoles or postgres.applicationNames"),
-          PoolRunbook::new);
+          PoolRunbook::new,
+          Runbook.BY_LABELS,
+          null);
 }

@@ -27,4 +27,6 @@ public final class ServiceDownFindings implements RunbookFindings {
   /** The last rollback: from → to, and what it changed. */
   public RollbackResult rollback;
   public boolean kubernetesAvailable = true;
+  /** Why the alert's pod is not the target Deployment's ({@code resolvePod}); null when it is or none was named. */
+  public String foreignPod;
 }

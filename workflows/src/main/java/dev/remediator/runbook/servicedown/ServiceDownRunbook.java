@@ -21,7 +21,9 @@ public final class ServiceDownRunbook {
       "Service down",
       "IncidentWorkflow",
       List.of(SERVICE_DOWN, CRASH_LOOPING),
+      List.of(),
       List.of("kubernetes.deployment", "endpoints.health or endpoints.ready"),
       ServiceDownSteps::new,
-      ServiceDownTargets::forLabels);
+      ServiceDownTargets::forLabels,
+      ServiceDownPolicy.SECTION);
 }

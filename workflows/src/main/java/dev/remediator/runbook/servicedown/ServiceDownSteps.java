@@ -5,6 +5,7 @@ import dev.remediator.incident.ActionOutcome;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
 import dev.remediator.incident.ActivityStubs;
+import dev.remediator.incident.Alert;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.Failures;
 import dev.remediator.incident.IncidentOutcome;
@@ -42,16 +43,16 @@ import java.util.Map;
 public final class ServiceDownSteps implements RunbookSteps {
   static final Duration EVENTS_WINDOW = Duration.ofMinutes(30);
   static final Duration SAMPLE_EVENTS_WINDOW = Duration.ofMinutes(5);
-  /** A newest revision younger than this can be a bad rollout, unless the policy says otherwise. */
-  static final Duration BAD_ROLLOUT_AGE = Duration.ofHours(2);
   static final int HISTORY = 5;
   static final int MAX_LOG_CONTAINERS = 5;
 
   private final IncidentState state;
   private final Timeline timeline;
   private final RunbookPolicy policy;
+  private final ServiceDownPolicy own;
   private final Target target;
   private final Waits waits;
+  private final Alert opening;
   private final ServiceDownFindings findings;
   private boolean diagnosisFresh;
   private boolean unreachable;
@@ -62,8 +63,10 @@ public final class ServiceDownSteps implements RunbookSteps {
     this.state = context.state();
     this.timeline = context.timeline();
     this.policy = context.policy();
+    this.own = ServiceDownPolicy.of(policy);
     this.target = context.target();
     this.waits = context.waits();
+    this.opening = context.input().alert();
     if (state.findings instanceof ServiceDownFindings carried) {
       this.findings = carried;
     } else {
@@ -78,6 +81,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   @Override
   public void assess() {
     checkProbes();
+    confirmPod();
     WorkloadStatus s = inspect("Inspect the Deployment: replicas, pods, events, rollout history", EVENTS_WINDOW,
         HISTORY);
     if (s == null) {
@@ -93,6 +97,30 @@ public final class ServiceDownSteps implements RunbookSteps {
       WorkloadStatus.Revision newest = s.history().get(0);
       timeline.note("Newest revision " + newest.revision() + ", " + ServiceDownDiagnosis.age(newest.ageSeconds())
           + " old" + (newest.changes().isEmpty() ? "" : ": " + String.join("; ", newest.changes())));
+    }
+  }
+
+  /**
+   * A crash-loop alert names a pod and reached this target by its name only: the pod's ReplicaSet's
+   * ownerReferences must lead to the target's Deployment, else the runbook acts on nothing (and escalates why).
+   */
+  private void confirmPod() {
+    String pod = opening == null ? null : opening.label("pod");
+    if (pod == null || pod.isBlank()) {
+      return;
+    }
+    try {
+      PodOwner owner = Stubs.workload("Which Deployment owns pod " + pod + "? (ownerReferences)")
+          .resolvePod(target, pod);
+      if (owner.ofTarget()) {
+        timeline.note("Pod " + pod + " is Deployment " + owner.deployment() + "'s (ReplicaSet " + owner.replicaSet()
+            + ")");
+      } else {
+        findings.foreignPod = owner.reason() == null ? "pod " + pod + " is not the target's" : owner.reason();
+        timeline.note("Not acting on the alert's pod: " + findings.foreignPod);
+      }
+    } catch (ActivityFailure e) {
+      timeline.note("Could not confirm pod " + pod + "'s Deployment: " + Failures.message(e));
     }
   }
 
@@ -129,7 +157,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       findings.badRevision = 0;
     } else {
       ServiceDownDiagnosis.Finding f = ServiceDownDiagnosis.diagnose(findings.last, findings.crashLogs,
-          findings.poolIncident, policy.badRolloutAge() == null ? BAD_ROLLOUT_AGE : policy.badRolloutAge());
+          findings.poolIncident, own.badRolloutAge());
       findings.cause = f.cause();
       findings.evidence = new ArrayList<>(f.evidence());
       findings.badRevision = f.badRevision();
@@ -159,6 +187,9 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   @Override
   public List<PlannedAction> plan(int round) {
+    if (findings.foreignPod != null) {
+      return List.of();
+    }
     if (!diagnosisFresh) {
       WorkloadStatus s = inspect("Inspect the Deployment again before planning", EVENTS_WINDOW, HISTORY);
       if (s != null) {
@@ -190,13 +221,16 @@ public final class ServiceDownSteps implements RunbookSteps {
     };
   }
 
-  /** The policy's rollback mode; inputs recorded before it existed had the restart's mode stand for it. */
+  /** The policy's rollback mode ({@link ServiceDownPolicy#of}: older inputs let the restart's mode stand for it). */
   private ActionMode rollbackMode() {
-    return policy.rollback() == null ? policy.rollingRestart() : policy.rollback();
+    return own.rollback();
   }
 
   @Override
   public String nothingLeft() {
+    if (findings.foreignPod != null) {
+      return "the alert's pod is not the target's Deployment's (" + findings.foreignPod + "): nothing done";
+    }
     String why = switch (findings.cause) {
       case BAD_ROLLOUT -> findings.rollbacks > 0
           ? "the rollback from revision " + findings.plannedRollbackFrom + " did not bring the service back"
@@ -266,12 +300,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
-    String verb = switch (type) {
-      case ROLLBACK -> "Rollback";
-      case ROLLING_RESTART -> "Rolling restart";
-      default -> type.name();
-    };
-    timeline.note(verb + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
+    timeline.note(type.label() + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
     Workflow.getMetricsScope()
         .tagged(Map.of("type", type.name(), "outcome", result.name()))
         .counter("remediator_actions")

@@ -29,6 +29,7 @@ import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -241,6 +242,49 @@ class ServiceDownWorkflowTest {
 
     assertThat(report.actions()).isEmpty();
     assertThat(report.escalationReason()).startsWith("image or config").contains("ImagePullBackOff");
+  }
+
+  @Test
+  void aCrashLoopingPodIsConfirmedAsTheDeploymentsBeforeTheRestart(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.CRASH_LOOP);
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", crashLoopingPod());
+
+    skipUntil(incident, s -> s.actions().stream().anyMatch(a -> a.type() == ActionType.ROLLING_RESTART));
+    incident.alert(new Alert(ServiceDownRunbook.CRASH_LOOPING, "warning", "resolved", "c0ffee0123456789",
+        "2026-11-29T20:06:00Z", null));
+    env.sleep(Duration.ofMinutes(11));
+    IncidentReport report = result();
+
+    assertThat(world.calls).contains("resolvePod auth-service-7d9f8c6b5-x2x4q");
+    assertThat(world.calls.indexOf("resolvePod auth-service-7d9f8c6b5-x2x4q"))
+        .isLessThan(world.calls.indexOf("rollingRestart"));
+    assertThat(results(report, ActionType.ROLLING_RESTART)).containsExactly("EXECUTED");
+  }
+
+  @Test
+  void aPodOfAnotherDeploymentIsNotActedOn(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.CRASH_LOOP);
+    world.podOwner = "auth-service-canary";
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", crashLoopingPod());
+
+    skipUntil(incident, s -> s.escalatedTo() != null);
+    incident.alert(new Alert(ServiceDownRunbook.CRASH_LOOPING, "warning", "resolved", "c0ffee0123456789",
+        "2026-11-29T20:06:00Z", null));
+    env.sleep(Duration.ofMinutes(11));
+    IncidentReport report = result();
+
+    assertThat(report.actions()).isEmpty();
+    assertThat(world.calls).doesNotContain("rollingRestart");
+    assertThat(report.escalationReason()).startsWith("the alert's pod is not the target's Deployment's")
+        .contains("auth-service-canary");
+  }
+
+  /** KubePodCrashLooping as the receiver passes it on: with the labels that name the pod. */
+  private static Alert crashLoopingPod() {
+    return new Alert(ServiceDownRunbook.CRASH_LOOPING, "warning", "firing", "c0ffee0123456789",
+        "2026-11-29T20:06:00Z", "Pod is crash looping.", null,
+        Map.of("namespace", "prod", "pod", "auth-service-7d9f8c6b5-x2x4q", "container", "auth-service"));
   }
 
   @Test

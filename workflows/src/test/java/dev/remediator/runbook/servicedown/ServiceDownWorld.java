@@ -38,6 +38,8 @@ final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities
   volatile boolean poolIncidentOpen;
   /** A rollback request is refused with this reason (e.g. a rollout in progress). */
   String refuseRollback;
+  /** The Deployment that owns any pod an alert names. */
+  String podOwner = "auth-service";
   /** Age of the newest revision. */
   long newestAgeSeconds = 600;
 
@@ -117,7 +119,10 @@ final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities
 
   @Override
   public PodOwner resolvePod(Target target, String pod) {
-    return new PodOwner(pod, "auth-service-7d9f8c6b5", "auth-service", true, null);
+    calls.add("resolvePod " + pod);
+    boolean ours = "auth-service".equals(podOwner);
+    return new PodOwner(pod, podOwner + "-7d9f8c6b5", podOwner, ours,
+        ours ? null : "pod " + pod + " belongs to deployment " + podOwner + ", not to the target's auth-service");
   }
 
   @Override
