@@ -33,6 +33,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -136,14 +137,24 @@ public final class Bench {
         progress.accept("storm: " + storm.size() + " deliveries over " + sizes.targets() + " targets to " + url);
         Path jfr = Files.createTempFile("remediator-bench-storm-", ".jfr");
         Load ours;
+        List<Phase> phases;
         try (Recording recording = new Recording(jdk.jfr.Configuration.getConfiguration("profile"))) {
           recording.start();
           int firstRound = 2 * sizes.targets();
+          Instant t0 = Instant.now();
           Load opening = load(url, storm.subList(0, firstRound));
+          Instant t1 = Instant.now();
           Load repeats = load(url, storm.subList(firstRound, storm.size()));
+          Instant t2 = Instant.now();
           ours = opening.then(repeats);
-          progress.accept(String.format("storm: first round %.0f/s p50/p99 %.1f/%.1f ms; repeats %.0f/s p50/p99 %.1f/%.1f ms",
-              opening.perSecond(), opening.p(50), opening.p(99), repeats.perSecond(), repeats.p(50), repeats.p(99)));
+          phases = List.of(
+              new Phase(String.format(Locale.ROOT, "first round (both HA copies of every target's first alert: %d new"
+                  + " incidents) %.0f deliveries/s, p50/p99 %.1f/%.1f ms", sizes.targets(), opening.perSecond(),
+                  opening.p(50), opening.p(99)), t0, t1),
+              new Phase(String.format(Locale.ROOT, "repeats (%d deliveries of alerts already accepted: no Temporal"
+                  + " call) %.0f deliveries/s, p50/p99 %.1f/%.1f ms", repeats.millis().length, repeats.perSecond(),
+                  repeats.p(50), repeats.p(99)), t1, t2));
+          progress.accept("storm: " + phases.get(0).what() + "; " + phases.get(1).what());
           recording.stop();
           recording.dump(jfr);
         }
@@ -160,6 +171,10 @@ public final class Bench {
         notes.add("Storm profile (JFR `profile` settings during the storm; the whole process: receiver, worker and"
             + " the embedded Temporal server share the machine). CPU samples by thread group:\n\n"
             + hotThreads(jfr, 12) + "\nHottest frames:\n\n" + hotFrames(jfr, 12));
+        for (Phase phase : phases) {
+          notes.add("Storm, " + phase.what() + ". CPU samples of the whole process in this phase, each counted once"
+              + " by the first of these its stack holds:\n\n" + StackProfile.of(jfr, phase.from(), phase.to()));
+        }
         Files.deleteIfExists(jfr);
 
         progress.accept("one delivery with " + sizes.bigAlerts() + " alerts for one target");
@@ -275,6 +290,9 @@ public final class Bench {
   // Load
 
   record Timed(int status, double millis) {}
+
+  /** A stretch of the storm, for its profile. */
+  record Phase(String what, Instant from, Instant to) {}
 
   record Load(double[] millis, double seconds, int failed) {
     /** This load and then {@code next}, as one. */

@@ -505,25 +505,7 @@ public final class IncidentClient {
         .setQuery(OPEN_INCIDENTS_QUERY + " AND " + IncidentSearchAttributes.PHASE.getName() + "=\""
             + IncidentPhase.AWAITING_APPROVAL.name() + "\"")
         .build());
-    List<OpenIncident> rows = new ArrayList<>();
-    com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
-    do {
-      ListWorkflowExecutionsResponse response =
-          client.getWorkflowServiceStubs().blockingStub()
-              .withDeadlineAfter(remainingMillis(deadline), TimeUnit.MILLISECONDS)
-              .listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .setQuery(OPEN_INCIDENTS_QUERY)
-                  .setPageSize(Math.min(1000, limit - rows.size()))
-                  .setNextPageToken(page)
-                  .build());
-      for (WorkflowExecutionInfo info : response.getExecutionsList()) {
-        if (rows.size() < limit) {
-          rows.add(fromMetadata(new WorkflowExecutionMetadata(info, client.getOptions().getDataConverter())));
-        }
-      }
-      page = response.getNextPageToken();
-    } while (!page.isEmpty() && rows.size() < limit);
+    List<OpenIncident> rows = newestOpen(deadline, limit);
     rows.sort(Comparator.comparing(OpenIncident::startTime, Comparator.nullsLast(Comparator.reverseOrder())));
     try {
       long open = Math.max(rows.size(), total.get(remainingMillis(deadline), TimeUnit.MILLISECONDS).getCount());
@@ -541,26 +523,30 @@ public final class IncidentClient {
 
   /** The visibility query, page by page (1,000 a page), each page within what is left of the deadline. */
   private List<OpenIncident> listByVisibilityQuery(long deadline) {
+    return newestOpen(deadline, Integer.MAX_VALUE);
+  }
+
+  /** The newest {@code limit} open incidents by the visibility query, page by page (1,000 a page at most). */
+  private List<OpenIncident> newestOpen(long deadline, int limit) {
     List<OpenIncident> rows = new ArrayList<>();
     com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
     do {
       ListWorkflowExecutionsResponse response =
-          client
-              .getWorkflowServiceStubs()
-              .blockingStub()
+          client.getWorkflowServiceStubs().blockingStub()
               .withDeadlineAfter(remainingMillis(deadline), TimeUnit.MILLISECONDS)
-              .listWorkflowExecutions(
-                  ListWorkflowExecutionsRequest.newBuilder()
-                      .setNamespace(client.getOptions().getNamespace())
-                      .setQuery(OPEN_INCIDENTS_QUERY)
-                      .setPageSize(1000)
-                      .setNextPageToken(page)
-                      .build());
+              .listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
+                  .setNamespace(client.getOptions().getNamespace())
+                  .setQuery(OPEN_INCIDENTS_QUERY)
+                  .setPageSize(Math.min(1000, limit - rows.size()))
+                  .setNextPageToken(page)
+                  .build());
       for (WorkflowExecutionInfo info : response.getExecutionsList()) {
-        rows.add(fromMetadata(new WorkflowExecutionMetadata(info, client.getOptions().getDataConverter())));
+        if (rows.size() < limit) {
+          rows.add(fromMetadata(new WorkflowExecutionMetadata(info, client.getOptions().getDataConverter())));
+        }
       }
       page = response.getNextPageToken();
-    } while (!page.isEmpty());
+    } while (!page.isEmpty() && rows.size() < limit);
     return rows;
   }
 
