@@ -30,6 +30,8 @@ class BenchSmokeTest {
         .contains("with 20 slow bodies pending")
         .contains("incidents open (database unreachable)")
         .contains("Storm profile")
+        .contains("Storm, first round (both HA copies of every target's first alert: 10 new incidents)")
+        .contains("Storm, repeats (20 deliveries of alerts already accepted: no Temporal call)")
         .contains("| Diagnosis snapshot at 60 connections")
         .contains("the seed runbook's 7 read queries")
         .containsPattern(DevServerBench.onPath("psql").isPresent() ? "psql `\\\\timing`" : "JDBC \\(no psql");
@@ -45,7 +47,9 @@ class BenchSmokeTest {
           .contains("| `show ID` wall time").contains("| `approve ID --by NAME` wall time")
           .contains("| `incidents` at 1 open incident").contains("| `incidents` at 8 open incidents")
           .contains("`java -version` ").contains("`remediator --help` ")
-          .contains("in a warm JVM, best of 3: the listing ").contains("ms for 8 incidents, the visibility call alone ")
+          .contains("| `incidents` at 8 open incidents: the newest 100 and the totals")
+          .contains("`incidents --all` (every row): ")
+          .contains("in a warm JVM, best of 3: the whole listing ").contains("ms for 8 incidents, the visibility call alone ")
           .doesNotContain("(exit 1", "(exit 2", "(exit 3", "(exit 4", "/1)", "/4)");
     } else {
       assertThat(report).contains("skipped: no `temporal` CLI");
