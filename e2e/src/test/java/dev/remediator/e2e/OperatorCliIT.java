@@ -102,7 +102,7 @@ class OperatorCliIT extends Scenario {
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
     JsonNode newest = Stack.parse(r.stdout());
     assertThat(newest.get("source").asText()).isEqualTo("VISIBILITY_QUERY");
-    assertThat(newest.get("incidents")).hasSize(Math.min(100, expected));
+    assertThat(newest.get("incidents")).hasSize(Math.min(25, expected));
     assertThat(newest.get("total").asLong()).isEqualTo(expected);
     assertThat(newest.get("awaitingApproval").asLong())
         .isEqualTo(inProcess.incidents().stream().filter(IncidentClient.OpenIncident::awaitingApproval).count());
@@ -115,14 +115,14 @@ class OperatorCliIT extends Scenario {
     RemediatorProcess.Cli text = stack.cli("incidents", "--all", "--timeout", "30");
     assertThat(text.exitCode()).as(text.stderr()).isZero();
     assertThat(text.stdout()).contains("PENDING APPROVAL", id(0), "AWAITING_APPROVAL");
-    if (expected > 100) {
+    if (expected > 25) {
       RemediatorProcess.Cli newestText = stack.cli("incidents", "--timeout", "30");
       assertThat(newestText.exitCode()).as(newestText.stderr()).isZero();
-      assertThat(newestText.stdout()).contains("Newest 100 of " + expected + " open incidents (" + newest
+      assertThat(newestText.stdout()).contains("Newest 25 of " + expected + " open incidents (" + newest
           .get("awaitingApproval").asLong() + " awaiting approval)");
     }
     note(String.format(Locale.ROOT, "incidents at %d open: listing %.0f ms in-process (server CPU %d ms), CLI process"
-        + " %.0f ms (JVM start included; newest 100 + totals), --all %.0f ms; load average %s", expected, listMs,
+        + " %.0f ms (JVM start included; newest 25 + totals), --all %.0f ms; load average %s", expected, listMs,
         serverCpuMs, cliMs, allMs, loadAverage()));
     return listing;
   }

@@ -253,7 +253,7 @@ final class DevServerBench {
         String.format(Locale.ROOT, "%s (exit %s)%s", atOne.summary(), atOne.exits(), atOne.firstError()), baseline,
         "< 1 s",
         atOne.median() < 1000 && atOne.allExit(0));
-    report.row("`incidents` at " + sizes.incidents() + " open incidents: the newest 100 and the totals (load "
+    report.row("`incidents` at " + sizes.incidents() + " open incidents: the newest 25 and the totals (load "
             + loadAtAll + ")",
         String.format(Locale.ROOT, "%s (exit %s)%s; `incidents --all` (every row): %s (exit %s)%s; in a warm JVM,"
                 + " best of 3: the whole listing %.0f ms for %d incidents, the visibility call alone %.0f ms (server"

@@ -47,7 +47,7 @@ class BenchSmokeTest {
           .contains("| `show ID` wall time").contains("| `approve ID --by NAME` wall time")
           .contains("| `incidents` at 1 open incident").contains("| `incidents` at 8 open incidents")
           .contains("`java -version` ").contains("`remediator --help` ")
-          .contains("| `incidents` at 8 open incidents: the newest 100 and the totals")
+          .contains("| `incidents` at 8 open incidents: the newest 25 and the totals")
           .contains("`incidents --all` (every row): ")
           .contains("in a warm JVM, best of 3: the whole listing ").contains("ms for 8 incidents, the visibility call alone ")
           .doesNotContain("(exit 1", "(exit 2", "(exit 3", "(exit 4", "/1)", "/4)");

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     name = "incidents",
     mixinStandardHelpOptions = true,
     description = {
-      "List open incidents, newest first: ID, service, severity, phase, age, pending approval; the newest 100 and"
+      "List open incidents, newest first: ID, service, severity, phase, age, pending approval; the newest 25 and"
           + " how many are open in all and awaiting approval, unless --limit or --all says otherwise.",
       "On a Temporal server this is one visibility query, ExecutionStatus=\"Running\" AND RemediatorService IS"
           + " NOT NULL: every column comes from the incidents' search attributes, no worker is asked. The embedded"
@@ -38,7 +38,7 @@ public final class IncidentsCommand extends TemporalCommand {
   @Option(
       names = "--limit",
       paramLabel = "N",
-      defaultValue = "100",
+      defaultValue = "25",
       description = "Show the newest N open incidents and how many are open in all (default: ${DEFAULT-VALUE}).")
   int limit;
 
