@@ -409,17 +409,20 @@ public final class IncidentClient {
    * Open incidents, newest first.
    *
    * @param incidents the rows: every open incident, or the newest {@code limit} of them
-   * @param total how many incidents are open (at least {@code incidents.size()})
-   * @param awaitingApproval how many of them wait for a decision
+   * @param total how many incidents are open (at least {@code incidents.size()}), {@link #UNKNOWN} where the server
+   *     cannot count
+   * @param awaitingApproval how many of them wait for a decision, or {@link #UNKNOWN}
    */
   public record Listing(ListingSource source, List<OpenIncident> incidents, long total, long awaitingApproval) {
+    public static final long UNKNOWN = -1;
+
     public Listing(ListingSource source, List<OpenIncident> incidents) {
       this(source, incidents, incidents.size(), incidents.stream().filter(OpenIncident::awaitingApproval).count());
     }
 
-    /** True if some open incidents are not among the rows. */
+    /** True if some open incidents may not be among the rows. */
     public boolean truncated() {
-      return total > incidents.size();
+      return total == UNKNOWN || total > incidents.size();
     }
   }
 
@@ -507,6 +510,11 @@ public final class IncidentClient {
         .build());
     List<OpenIncident> rows = newestOpen(deadline, limit);
     rows.sort(Comparator.comparing(OpenIncident::startTime, Comparator.nullsLast(Comparator.reverseOrder())));
+    if (rows.size() < limit) {
+      total.cancel(true);
+      awaiting.cancel(true);
+      return new Listing(ListingSource.VISIBILITY_QUERY, rows); // every open incident is a row
+    }
     try {
       long open = Math.max(rows.size(), total.get(remainingMillis(deadline), TimeUnit.MILLISECONDS).getCount());
       long pending = awaiting.get(remainingMillis(deadline), TimeUnit.MILLISECONDS).getCount();
@@ -515,9 +523,14 @@ public final class IncidentClient {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while counting open incidents", e);
     } catch (java.util.concurrent.ExecutionException e) {
+      if (grpcStatus(e.getCause()).filter(c -> c == Status.Code.UNIMPLEMENTED || c == Status.Code.INVALID_ARGUMENT)
+          .isPresent()) {
+        // A visibility store that lists but cannot count (or not with this query): the rows, totals unknown.
+        return new Listing(ListingSource.VISIBILITY_QUERY, rows, Listing.UNKNOWN, Listing.UNKNOWN);
+      }
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
-      throw io.grpc.Status.DEADLINE_EXCEEDED.withDescription("counting open incidents").asRuntimeException();
+      throw Status.DEADLINE_EXCEEDED.withDescription("counting open incidents").asRuntimeException();
     }
   }
 

@@ -150,6 +150,34 @@ class IncidentListingTest {
         .contains("Newest 2 of 1000 open incidents (412 awaiting approval)");
   }
 
+  @Test
+  void aServerThatListsButCannotCountGivesTheRowsWithTotalsUnknown() {
+    Instant t0 = Instant.parse("2026-11-26T17:00:00Z");
+    IncidentClient incidents =
+        client(
+            new Frontend() { // countWorkflowExecutions: UNIMPLEMENTED, the base class's answer
+              @Override
+              public void listWorkflowExecutions(
+                  ListWorkflowExecutionsRequest request, StreamObserver<ListWorkflowExecutionsResponse> answer) {
+                ListWorkflowExecutionsResponse.Builder page = ListWorkflowExecutionsResponse.newBuilder();
+                for (int i = 0; i < request.getPageSize(); i++) {
+                  page.addExecutions(execution("dbpool:prod:svc-" + i + ":db", t0.minusSeconds(i),
+                      attributes("svc-" + i, "warning", "ACTING")));
+                }
+                answer.onNext(page.build());
+                answer.onCompleted();
+              }
+            });
+
+    IncidentClient.Listing full = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
+
+    assertThat(full.incidents()).hasSize(2);
+    assertThat(full.total()).isEqualTo(IncidentClient.Listing.UNKNOWN);
+    assertThat(full.truncated()).isTrue();
+    assertThat(dev.remediator.starter.cli.IncidentsCommandAccess.table(full))
+        .contains("Newest 2 open incidents; this Temporal server cannot count them: --all lists every one.");
+  }
+
   static SearchAttributes attributes(String service, String severity, String phase) {
     return SearchAttributes.newBuilder()
         .set(IncidentSearchAttributes.NAMESPACE, "prod")

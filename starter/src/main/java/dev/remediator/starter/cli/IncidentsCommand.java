@@ -81,7 +81,10 @@ public final class IncidentsCommand extends TemporalCommand {
           i.startTime() == null ? "-" : age(Duration.between(i.startTime(), now)),
           i.awaitingApproval() ? (i.pendingPlanId() != null ? "yes (" + i.pendingPlanId() + ")" : "yes") : "no"));
     }
-    if (listing.truncated()) {
+    if (listing.total() == Listing.UNKNOWN) {
+      b.append(String.format("Newest %d open incidents; this Temporal server cannot count them: --all lists every one.%n",
+          listing.incidents().size()));
+    } else if (listing.truncated()) {
       b.append(String.format("Newest %d of %d open incidents (%d awaiting approval): --limit N or --all for more.%n",
           listing.incidents().size(), listing.total(), listing.awaitingApproval()));
     } else if (listing.total() > 1) {
