@@ -190,7 +190,14 @@ public final class SimulatedCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // The mock's Vert.x server waits up to 10 s for its connections to drain and then gives up (seen once in ~80
+      // e2e scenarios, after every assertion had passed). Nothing of the cluster is read after close; the port is
+      // freed with the JVM, and every stack picks free ports.
+      MOCK_LOGGER.warning("simulated cluster: the mock API server did not close within 10 s: " + e.getMessage());
+    }
   }
 
   // ---- seed ---------------------------------------------------------------------------------------------------
