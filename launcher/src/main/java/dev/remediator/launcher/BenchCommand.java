@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
           + " start-dev (skipped without the `temporal` CLI) with a real PostgreSQL leak: the worker alone in its own"
           + " JVM, alert -> plan, workflow overhead against a minimal workflow, the operator CLI's wall time. The"
           + " diagnosis snapshot beside psql.",
-      "Takes about 12 minutes on 2 cores with the default sizes; --smoke runs tiny sizes in a minute or two."
+      "Takes 8 to 10 minutes on 2 cores with the default sizes; --smoke runs tiny sizes in a minute or two."
     })
 final class BenchCommand implements Callable<Integer> {
   @Option(names = {"-o", "--out"}, paramLabel = "FILE", defaultValue = "BENCHMARKS.md",
