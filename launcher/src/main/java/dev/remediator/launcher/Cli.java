@@ -127,7 +127,7 @@ final class Cli {
 
   /** The first verb after a build: it makes the archive at exit (an empty archive directory first). */
   Runs firstUse(String... args) throws Exception {
-    DevServerBench.deleteTree(cdsDir);
+    Demo.deleteTree(cdsDir);
     return user(1, args);
   }
 

@@ -51,7 +51,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The rows of {@code ./remediator bench} that need the real pieces: {@code temporal server start-dev}, a real
@@ -135,7 +134,7 @@ final class DevServerBench {
           // terminated by an approved plan
         }
       }
-      deleteTree(home);
+      Demo.deleteTree(home);
     }
   }
 
@@ -960,16 +959,6 @@ final class DevServerBench {
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   /** Where the incidents' notifications go: answers 200 to anything. */
   private static final class Sink implements AutoCloseable {

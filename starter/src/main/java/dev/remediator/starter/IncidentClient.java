@@ -458,7 +458,7 @@ public final class IncidentClient {
       if (limit > 0) {
         return listByVisibilityQuery(deadline, limit);
       }
-      rows = listByVisibilityQuery(deadline);
+      rows = newestOpen(deadline, Integer.MAX_VALUE);
       source = ListingSource.VISIBILITY_QUERY;
     } catch (RuntimeException e) {
       if (!unimplemented(e)) {
@@ -534,12 +534,10 @@ public final class IncidentClient {
     }
   }
 
-  /** The visibility query, page by page (1,000 a page), each page within what is left of the deadline. */
-  private List<OpenIncident> listByVisibilityQuery(long deadline) {
-    return newestOpen(deadline, Integer.MAX_VALUE);
-  }
-
-  /** The newest {@code limit} open incidents by the visibility query, page by page (1,000 a page at most). */
+  /**
+   * The newest {@code limit} open incidents by the visibility query, page by page (1,000 a page at most), each page
+   * within what is left of the deadline.
+   */
   private List<OpenIncident> newestOpen(long deadline, int limit) {
     List<OpenIncident> rows = new ArrayList<>();
     com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
