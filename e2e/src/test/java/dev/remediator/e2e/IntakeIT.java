@@ -153,7 +153,7 @@ class IntakeIT extends Scenario {
   void twoReceiversTwoWorkers(TestInfo info) throws Exception {
     stack(info, Map.of());
     leak();
-    int otherPort = Stack.freePort();
+    int otherPort = dev.remediator.launcher.FreePorts.next();
     stack.startServer();
     List<CompletableFuture<?>> starting = List.of(
         CompletableFuture.runAsync(() -> stack.startWorker("worker-1")),

@@ -29,7 +29,7 @@ abstract class Scenario {
 
   TargetDatabase db;
   Stack stack;
-  int receiverPort = Stack.freePort();
+  int receiverPort = dev.remediator.launcher.FreePorts.next();
   private final long startedNanos = System.nanoTime();
 
   @BeforeAll
@@ -55,7 +55,7 @@ abstract class Scenario {
         return;
       }
       try (Stack warm = new Stack(dir.resolve("warm-up"), shared, Map.of())) {
-        int port = Stack.freePort();
+        int port = dev.remediator.launcher.FreePorts.next();
         warm.startServer();
         warm.startReceiver("receiver", port);
         RemediatorProcess worker = warm.startWorker("worker", List.of("-XX:ArchiveClassesAtExit=" + archive));

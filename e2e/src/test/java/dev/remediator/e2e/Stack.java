@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.launcher.FreePorts;
 import dev.remediator.launcher.SimulatedCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,7 +55,7 @@ final class Stack implements AutoCloseable {
   final World world;
   final SimulatedCluster cluster;
   final Server server;
-  final int temporalPort = freePort();
+  final int temporalPort = FreePorts.next();
   /** The real server's SQLite file: a restart on it continues where the killed server stopped. */
   final Path temporalDatabase;
   private final Path temporalCli;
@@ -203,7 +203,7 @@ final class Stack implements AutoCloseable {
     synchronized (processes) {
       RemediatorProcess p = RemediatorProcess.startProgram("temporal",
           dir.resolve(String.format("%02d-temporal.log", ++started)),
-          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, freePort(), freePort(),
+          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, FreePorts.next(), FreePorts.next(),
               serverOptions));
       processes.add(p);
       return p;
@@ -434,24 +434,4 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /**
-   * A port for a process to listen on later, below the kernel's ephemeral range (Linux: 32768–60999 by default;
-   * 49152 and up elsewhere): a port the kernel hands out ({@code new ServerSocket(0)}) can be taken as the local port
-   * of some outgoing connection before the process binds it ("Port already in use"); ports below the range are only
-   * ever taken by listeners, and this one is free now.
-   */
-  static int freePort() {
-    int low = 20000;
-    int ephemeralStart = 32768;
-    for (int tries = 0; tries < 200; tries++) {
-      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(low, ephemeralStart);
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-        return port;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port between " + low + " and " + ephemeralStart);
-  }
 }

@@ -10,12 +10,10 @@ import io.temporal.client.WorkflowNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -131,7 +129,7 @@ public final class Bench {
         bareBig = timeOne(server.url(), big).millis;
       }
 
-      try (EmbeddedStack stack = EmbeddedStack.start(config, freePort(), "127.0.0.1", 0)) {
+      try (EmbeddedStack stack = EmbeddedStack.start(config, FreePorts.next(), "127.0.0.1", 0)) {
         String url = stack.webhookUrl();
         progress.accept("storm: " + storm.size() + " deliveries over " + sizes.targets() + " targets to " + url);
         Path jfr = Files.createTempFile("remediator-bench-storm-", ".jfr");
@@ -597,14 +595,6 @@ public final class Bench {
       b.append(String.format("- %.1f %% `%s`%n", e.getValue() * 100.0 / total, e.getKey()));
     }
     return b.append(String.format("- (%d samples)%n", total)).toString();
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** The baseline: the JDK's own HTTP server, reading the body and answering 200. */

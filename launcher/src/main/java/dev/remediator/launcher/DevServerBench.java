@@ -144,8 +144,8 @@ final class DevServerBench {
   private void onDevServer(Path cli, Path home, DemoDatabase db, RemediatorConfig config, Path configFile)
       throws Exception {
     progress.accept("temporal server start-dev (" + cli + ")");
-    try (TemporalDevServer server = TemporalDevServer.start(cli, home.resolve("temporal"), Bench.freePort(),
-        Bench.freePort(), Duration.ofSeconds(120))) {
+    try (TemporalDevServer server = TemporalDevServer.start(cli, home.resolve("temporal"), FreePorts.next(),
+        FreePorts.next(), Duration.ofSeconds(120))) {
       Process worker = startWorker(server.address(), configFile, home.resolve("worker.log"));
       try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
         IncidentClient incidents = new IncidentClient(temporal.client(), config);

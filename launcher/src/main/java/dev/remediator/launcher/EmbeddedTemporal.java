@@ -5,8 +5,6 @@ import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.testserver.TestServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 
 /**
  * Temporal's embedded server ({@code io.temporal.testserver.TestServer}) on a port, in real time (no time
@@ -27,7 +25,7 @@ public final class EmbeddedTemporal implements TemporalServer {
    * still running would otherwise fail every incident's workflow task ("search attribute ... is not defined").
    */
   public static EmbeddedTemporal start(int port) {
-    int p = port == 0 ? freePort() : port;
+    int p = port == 0 ? FreePorts.next() : port;
     EmbeddedTemporal temporal = new EmbeddedTemporal(TestServer.createPortBoundServer(p), p);
     try {
       temporal.registerSearchAttributes();
@@ -66,13 +64,5 @@ public final class EmbeddedTemporal implements TemporalServer {
   @Override
   public void close() {
     server.close();
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -6,9 +6,7 @@ import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -136,8 +133,8 @@ public final class TemporalDevServer implements TemporalServer {
       throw new IllegalStateException("another Temporal dev server (remediator dev) uses " + stateDir.toAbsolutePath()
           + "; stop it or give another state directory");
     }
-    int frontend = port == 0 ? freePort() : port;
-    int ui = uiPort == 0 ? freePort() : uiPort;
+    int frontend = port == 0 ? FreePorts.next() : port;
+    int ui = uiPort == 0 ? FreePorts.next() : uiPort;
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHER, "temporal-dev-server",
         Long.toString(ProcessHandle.current().pid())));
     command.addAll(List.of(cli.toString(), "server", "start-dev",
@@ -326,33 +323,6 @@ public final class TemporalDevServer implements TemporalServer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * A port that is free now, below the kernel's ephemeral range (32768 and up on Linux): a port handed out by the
-   * kernel could be taken as the local port of an outgoing connection before the server binds it.
-   */
-  static int freePort() {
-    for (int tries = 0; tries < 200; tries++) {
-      int p = ThreadLocalRandom.current().nextInt(20000, 32768);
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress("127.0.0.1", p));
-        return p;
-      } catch (IOException taken) {
-        // another one
-      }
-    }
-    throw new UncheckedIOException(new IOException("no free port between 20000 and 32768"));
-  }
-
-  /** Whether {@code port} on loopback is free now. */
-  static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", port));
-      return true;
-    } catch (IOException taken) {
-      return false;
     }
   }
 }

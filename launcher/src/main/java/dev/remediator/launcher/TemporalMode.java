@@ -27,7 +27,7 @@ enum TemporalMode {
       TemporalMode mode, PrintStream out, PrintStream err, Path stateDir, Integer temporalPort, Integer uiPort)
       throws IOException {
     Optional<Path> cli = mode == EMBEDDED ? Optional.empty() : TemporalDevServer.findCli(System.getenv());
-    int frontend = temporalPort != null ? temporalPort : TemporalDevServer.free(7233) ? 7233 : 0;
+    int frontend = temporalPort != null ? temporalPort : FreePorts.free(7233) ? 7233 : 0;
     if (cli.isEmpty()) {
       if (mode == CLI) {
         err.println("--temporal=cli: no `temporal` CLI found (TEMPORAL_CLI, PATH); " + TemporalDevServer.INSTALL_HINT);
@@ -40,8 +40,8 @@ enum TemporalMode {
       }
       return EmbeddedTemporal.start(frontend);
     }
-    int port = frontend == 0 ? TemporalDevServer.freePort() : frontend;
-    int ui = uiPort != null ? uiPort : port + 1000 <= 65535 && TemporalDevServer.free(port + 1000) ? port + 1000 : 0;
+    int port = frontend == 0 ? FreePorts.next() : frontend;
+    int ui = uiPort != null ? uiPort : port + 1000 <= 65535 && FreePorts.free(port + 1000) ? port + 1000 : 0;
     out.println("Starting the Temporal dev server (" + cli.get() + "), log in "
         + stateDir.resolve(TemporalDevServer.LOG_FILE));
     return TemporalDevServer.start(cli.get(), stateDir, port, ui, Duration.ofSeconds(60));

@@ -54,7 +54,7 @@ class DevCommandIT {
     assertThat(jar).as("the shaded jar (mvn package)").exists();
     Path config = config();
     Path state = dir.resolve("state");
-    int receiverPort = TemporalDevServer.freePort();
+    int receiverPort = FreePorts.next();
 
     Dev first = Dev.start(started, jar, config, state, receiverPort, dir.resolve("dev-1.log"));
     first.await("Ctrl-C to stop");

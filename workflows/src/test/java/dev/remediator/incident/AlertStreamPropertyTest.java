@@ -109,6 +109,11 @@ class AlertStreamPropertyTest {
     env.sleep(d);
   }
 
+  /** Before a signal: on the test server, off the instant a timer of the incident fires ({@link TimerCollisions}). */
+  void beforeSignal(String workflowId) {
+    TimerCollisions.stepOver(env, client, workflowId);
+  }
+
   @Test
   void generatedAlertStreamsKeepTheInvariants() {
     // Round-robin over a few incidents at a time: with a cache of two, most workflow tasks start from a replay.
@@ -299,6 +304,7 @@ class AlertStreamPropertyTest {
     /** A signal; a copy that arrives after the incident closed finds none (the receiver answers "no open incident"). */
     private void signal(Runnable send) {
       try {
+        beforeSignal(target.incidentId());
         send.run();
       } catch (io.temporal.client.WorkflowNotFoundException e) {
         assertThat(closed()).as("only a closed incident is not found").isTrue();

@@ -13,6 +13,7 @@ import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
 import dev.remediator.incident.IncidentWorkflowImpl;
+import dev.remediator.incident.TimerCollisions;
 import dev.remediator.incident.TrackedAlert;
 import dev.remediator.runbook.servicedown.ServiceDownWorld.Scenario;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -90,11 +91,13 @@ class ServiceDownAlertStreamTest {
         boolean firing = random.nextInt(3) != 0;
         int copies = 1 + random.nextInt(2); // an HA pair sends it twice
         for (int c = 0; c < copies; c++) {
+          TimerCollisions.stepOver(env, client, ServiceDownWorkflowTest.ID);
           incident.alert(firing ? a : resolved(a));
         }
         steps.add((firing ? "fire " : "resolve ") + a.alertName() + " x" + copies);
       }
       if (running(client)) {
+        TimerCollisions.stepOver(env, client, ServiceDownWorkflowTest.ID);
         incident.alert(resolved(DOWN));
         incident.alert(resolved(CRASH));
         steps.add("resolve both");
