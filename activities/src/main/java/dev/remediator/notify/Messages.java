@@ -125,7 +125,12 @@ final class Messages {
     EscalationDetails d = n.details();
     if (d != null) {
       c.put("reason", d.reason());
-      c.put("current_utilization", percent(d.utilization()));
+      if (d.facts() != null) {
+        c.set("facts", JSON.valueToTree(d.facts()));
+      }
+      if (d.database() != null || d.facts() == null) {
+        c.put("current_utilization", percent(d.utilization()));
+      }
       if (d.database() != null) {
         c.set("database", database(d.database()));
       }
@@ -182,7 +187,11 @@ final class Messages {
     if (d.reason() != null) {
       lines.add("Why: " + d.reason());
     }
-    lines.add("Current connection pool utilization: " + percent(d.utilization()));
+    if (d.facts() != null) {
+      lines.addAll(d.facts());
+    } else {
+      lines.add("Current connection pool utilization: " + percent(d.utilization())); // a page recorded before facts
+    }
     ConnectionSnapshot s = d.database();
     if (s != null) {
       lines.add(String.format(Locale.ROOT,

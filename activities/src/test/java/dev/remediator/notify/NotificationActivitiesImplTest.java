@@ -89,9 +89,20 @@ class NotificationActivitiesImplTest {
         db,
         logs,
         List.of(new TimelineEntry("2026-11-26T17:40:01Z", "alertmanager", "DatabaseConnectionPoolCritical firing"),
-            new TimelineEntry("2026-11-26T17:55:01Z", "remediator", "approval timed out; escalating")));
+            new TimelineEntry("2026-11-26T17:55:01Z", "remediator", "approval timed out; escalating")),
+        List.of("Current connection pool utilization: 91.9%"));
     return new Notification(ID, "trigger", "critical", "database", channels,
         "auth-service connection pool at 91.9% (authdb)", details, HOW_TO_RESPOND);
+  }
+
+  /** A Service Down page: the runbook's facts, no database, no pool utilization. */
+  static Notification serviceDownTrigger(List<String> channels) {
+    EscalationDetails details = new EscalationDetails("image or configuration error, which the runbook does not fix"
+        + " automatically", 0, List.of(), null, null, List.of(),
+        List.of("Deployment now: 0 of 3 ready", "Likely cause: image or configuration error (ImagePullBackOff)",
+            "For the development team (the runbook's escalation section)"));
+    return new Notification("servicedown:prod:auth-service:authdb", "trigger", "critical", "development", channels,
+        "auth-service down", details, List.of());
   }
 
   static JsonNode json(String text) throws IOException {
@@ -153,6 +164,7 @@ class NotificationActivitiesImplTest {
            "custom_details": {
              "escalation_tier": "database",
              "reason": "approval timed out after 15m; utilization still above critical",
+             "facts": ["Current connection pool utilization: 91.9%"],
              "current_utilization": "91.9%",
              "database": {"taken_at": "2026-11-26T17:40:00.000000Z", "connections": 34, "usable_connections": 37,
                "max_connections": 40, "active": 9, "idle": 0, "idle_in_transaction": 25,
@@ -177,6 +189,36 @@ class NotificationActivitiesImplTest {
         {"routing_key": "R0UT1NGKEY0000000000000000000000", "event_action": "resolve",
          "dedup_key": "dbpool:prod:auth-service:authdb"}
         """));
+  }
+
+  @Test
+  void aServiceDownPageCarriesTheRunbooksFactsAndNoPoolUtilization() throws Exception {
+    server.answer("/v2/enqueue", Answer.of(202, "{\"status\":\"success\"}"));
+
+    notifications.deliverAll(serviceDownTrigger(List.of("db-chat", "db-pager")));
+
+    String slack = json(server.to(SLACK_PATH).get(0).body()).toString();
+    assertThat(slack).contains("• Deployment now: 0 of 3 ready")
+        .contains("• Likely cause: image or configuration error (ImagePullBackOff)")
+        .contains("• For the development team").doesNotContain("utilization").doesNotContain("Database:");
+    JsonNode details = json(server.to("/v2/enqueue").get(0).body()).at("/payload/custom_details");
+    assertThat(details.get("facts")).hasSize(3);
+    assertThat(details.has("current_utilization")).isFalse();
+    assertThat(details.has("database")).isFalse();
+    assertThat(details.get("escalation_tier").asText()).isEqualTo("development");
+  }
+
+  @Test
+  void aPageRecordedBeforeFactsStillShowsTheUtilization() throws Exception {
+    Notification n = trigger(List.of("db-chat"));
+    EscalationDetails d = n.details();
+    Notification legacy = new Notification(n.incidentId(), n.event(), n.severity(), n.tier(), n.channels(),
+        n.summary(), new EscalationDetails(d.reason(), d.utilization(), d.recentChanges(), d.database(),
+            d.errorLogs(), d.timeline(), null), n.howToRespond());
+
+    notifications.deliverAll(legacy);
+
+    assertThat(server.to(SLACK_PATH).get(0).body()).contains("Current connection pool utilization: 91.9%");
   }
 
   @Test

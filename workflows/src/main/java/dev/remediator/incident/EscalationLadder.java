@@ -6,36 +6,34 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.List;
-import java.util.function.Function;
 
 /**
- * The runbook's escalation path (database → platform → development → management): the first trigger pages the
- * first tier, each tier waits its acknowledgement timeout, an {@code acknowledge} stops the climb. Later triggers
- * are recorded, once each. Also owns the runbook's first trigger: the pool critical for too long. Workflow code.
+ * The policy's escalation path (e.g. database → platform → development → management): the first trigger pages the
+ * tier the runbook names for it (else the first), each tier waits its acknowledgement timeout, an {@code
+ * acknowledge} stops the climb. Later triggers are recorded, once each. Also owns the shell's own trigger: critical
+ * for too long, in the runbook's words. A page carries the runbook's "information to provide". Workflow code.
  */
 final class EscalationLadder {
-
-  /** What a page carries besides the reason: the runbook's "information to provide", gathered when paging. */
-  interface Details extends Function<String, EscalationDetails> {}
 
   private final IncidentState state;
   private final Timeline timeline;
   private final RunbookPolicy policy;
   private final String incidentId;
   private final Target target;
-  private final Details details;
+  private final RunbookSteps runbook;
   private final Waits waits;
   private boolean closed;
 
   EscalationLadder(
-      String incidentId, IncidentState state, Timeline timeline, IncidentInput input, Waits waits, Details details) {
+      String incidentId, IncidentState state, Timeline timeline, IncidentInput input, Waits waits,
+      RunbookSteps runbook) {
     this.incidentId = incidentId;
     this.target = input.target();
     this.state = state;
     this.waits = waits;
     this.timeline = timeline;
     this.policy = input.policy();
-    this.details = details;
+    this.runbook = runbook;
   }
 
   /** Starts the ladder's watch: it climbs once a trigger fires (or resumes a climb carried over). */
@@ -55,9 +53,25 @@ final class EscalationLadder {
       return;
     }
     state.escalationReason = reason;
-    state.escalationTier = 0;
+    state.escalationTier = firstTier();
     state.tierDeadlineMillis = 0;
     timeline.note("Escalating: " + reason);
+  }
+
+  /** The tier the runbook names for its escalation, if the policy's ladder has it; else the first. */
+  private int firstTier() {
+    String named = runbook.escalationTier();
+    List<EscalationTier> tiers = policy.escalation();
+    for (int i = 0; named != null && i < tiers.size(); i++) {
+      if (named.equals(tiers.get(i).name())) {
+        return i;
+      }
+    }
+    if (named != null && !tiers.isEmpty()) {
+      timeline.note("The runbook sends this to the " + named + " team, which the escalation policy does not list:"
+          + " paging from its first tier");
+    }
+    return 0;
   }
 
   /** Someone took the incident: stops the ladder and tells the channels already paged. */
@@ -110,8 +124,7 @@ final class EscalationLadder {
           waits.until("Escalate if still critical", Waits.remaining(since + policy.criticalEscalateAfter().toMillis()),
               () -> state.criticalSinceMillis != since || closed || state.escalated() || state.resolved);
       if (!changed) {
-        escalate("connection pool above " + Reports.percent(policy.criticalUtilization()) + " for more than "
-            + Reports.duration(policy.criticalEscalateAfter()));
+        escalate(runbook.criticalTooLong(policy.criticalEscalateAfter()));
       }
     }
   }
@@ -150,7 +163,7 @@ final class EscalationLadder {
     if (channels.isEmpty()) {
       return;
     }
-    EscalationDetails d = details.apply(state.escalationReason);
+    EscalationDetails d = runbook.escalationDetails(state.escalationReason);
     send(new Notification(incidentId, "trigger", state.severity == Severity.CRITICAL ? "critical" : "warning",
         tier.name(), channels, "[" + target.id() + "] " + state.escalationReason, d, howToRespond()));
     for (String c : channels) {

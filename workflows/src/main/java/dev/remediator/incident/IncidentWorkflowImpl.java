@@ -49,7 +49,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     EscalationLadder[] ladderRef = new EscalationLadder[1];
     this.runbook = definition.steps().create(
         new RunbookContext(incidentId, state, timeline, input, waits, reason -> ladderRef[0].escalate(reason)));
-    this.ladder = new EscalationLadder(incidentId, state, timeline, input, waits, runbook::escalationDetails);
+    this.ladder = new EscalationLadder(incidentId, state, timeline, input, waits, runbook);
     ladderRef[0] = ladder;
     this.watch =
         new Watch(state, policy, timeline, runbook, gate, waits, this::enter, this::continueAsNewIfSuggested);

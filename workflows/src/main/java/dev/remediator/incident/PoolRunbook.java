@@ -297,8 +297,15 @@ public final class PoolRunbook implements RunbookSteps {
         timeline.note("Escalation details incomplete: " + Failures.message(e));
       }
     }
-    return new EscalationDetails(reason, state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization(), changes,
-        state.lastSnapshot, logs, List.copyOf(state.timeline));
+    double utilization = state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization();
+    return new EscalationDetails(reason, utilization, changes, state.lastSnapshot, logs, List.copyOf(state.timeline),
+        List.of("Current connection pool utilization: " + Reports.percent(utilization)));
+  }
+
+  @Override
+  public String criticalTooLong(Duration after) {
+    return "connection pool above " + Reports.percent(policy.criticalUtilization()) + " for more than "
+        + Reports.duration(after);
   }
 
   @Override

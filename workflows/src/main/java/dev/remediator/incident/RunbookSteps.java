@@ -68,6 +68,19 @@ public interface RunbookSteps {
   /** The runbook's "information to provide" for a page. */
   EscalationDetails escalationDetails(String reason);
 
+  /**
+   * The tier of the policy's escalation ladder that the runbook's escalation goes to first, by name (its escalation
+   * section: "development" for a crash, "platform" for unschedulable pods); null: the ladder's first tier.
+   */
+  default String escalationTier() {
+    return null;
+  }
+
+  /** The trigger's words when the incident has been critical for longer than {@code after}. */
+  default String criticalTooLong(java.time.Duration after) {
+    return "critical for more than " + Reports.duration(after);
+  }
+
   /** What the runbook adds to the post-incident report. */
   RunbookReport report(IncidentOutcome outcome);
 }

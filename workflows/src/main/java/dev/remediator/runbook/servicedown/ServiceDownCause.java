@@ -22,13 +22,18 @@ public enum ServiceDownCause {
     return this == BAD_ROLLOUT || this == CRASH_LOOP;
   }
 
-  /** Who the runbook sends it to (its escalation section). */
-  public String team() {
+  /** Who the runbook sends it to (its escalation section), as the policy's ladder names its tiers. */
+  public String tier() {
     return switch (this) {
-      case OUT_OF_MEMORY, IMAGE_OR_CONFIG, BAD_ROLLOUT, CRASH_LOOP -> "development team";
-      case UNSCHEDULABLE, UNKNOWN -> "platform team";
-      case DEPENDENCY_DOWN -> "database team";
+      case OUT_OF_MEMORY, IMAGE_OR_CONFIG, BAD_ROLLOUT, CRASH_LOOP -> "development";
+      case UNSCHEDULABLE, UNKNOWN -> "platform";
+      case DEPENDENCY_DOWN -> "database";
     };
+  }
+
+  /** {@link #tier()} in words: "development team". */
+  public String team() {
+    return tier() + " team";
   }
 
   /** Lower case words, for timelines: {@code bad rollout}. */

@@ -406,9 +406,20 @@ public final class ServiceDownSteps implements RunbookSteps {
     CrashLogs logs = findings.crashLogs;
     LogSummary summary = logs == null ? null
         : new LogSummary(logs.containers(), logs.linesScanned(), logs.counts(), logs.samples());
-    String detail = reason + " — " + findings.cause.words() + (findings.evidence.isEmpty() ? ""
-        : ": " + String.join("; ", findings.evidence)) + (s == null ? "" : " — " + measurement());
-    return new EscalationDetails(detail, 0, changes, null, summary, List.copyOf(state.timeline));
+    List<String> facts = new ArrayList<>();
+    if (s != null) {
+      facts.add("Deployment now: " + measurement());
+    }
+    facts.add("Likely cause: " + findings.cause.words()
+        + (findings.evidence.isEmpty() ? "" : " (" + String.join("; ", findings.evidence) + ")"));
+    facts.add("For the " + findings.cause.team() + " (the runbook's escalation section)");
+    return new EscalationDetails(reason, 0, changes, null, summary, List.copyOf(state.timeline), facts);
+  }
+
+  /** The cause's team: the ladder starts at that tier (development for a crash, platform for unschedulable). */
+  @Override
+  public String escalationTier() {
+    return findings.cause.tier();
   }
 
   @Override

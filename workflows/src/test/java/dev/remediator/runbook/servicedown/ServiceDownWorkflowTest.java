@@ -205,7 +205,9 @@ class ServiceDownWorkflowTest {
     env.sleep(Duration.ofMinutes(11));
     IncidentReport report = result();
 
-    assertThat(escalated.escalatedTo()).isEqualTo("platform");
+    // A crash loop is the development team's (the runbook's escalation section), not the ladder's first tier.
+    assertThat(escalated.escalatedTo()).isEqualTo("development");
+    assertThat(world.notifications.get(0).tier()).isEqualTo("development");
     assertThat(report.escalationReason()).contains("action failed");
     assertThat(world.calls).filteredOn("rollingRestart"::equals).hasSize(1);
   }
@@ -216,16 +218,22 @@ class ServiceDownWorkflowTest {
     ServiceDownWorld world = new ServiceDownWorld(Scenario.OUT_OF_MEMORY);
     IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", DOWN);
 
-    skipUntil(incident, s -> s.escalatedTo() != null);
+    IncidentStatus escalated = skipUntil(incident, s -> s.escalatedTo() != null);
     incident.alert(DOWN_RESOLVED);
     env.sleep(Duration.ofMinutes(11));
     IncidentReport report = result();
 
+    assertThat(escalated.escalatedTo()).isEqualTo("development");
+    assertThat(world.notifications.get(0).tier()).isEqualTo("development");
+    assertThat(world.notifications.get(0).details().facts()).as("the runbook's own facts, no pool utilization")
+        .anySatisfy(f -> assertThat(f).startsWith("Deployment now:"))
+        .anySatisfy(f -> assertThat(f).startsWith("Likely cause: out of memory").contains("OOMKilled"))
+        .noneSatisfy(f -> assertThat(f).containsIgnoringCase("utilization"));
     assertThat(report.actions()).isEmpty();
     assertThat(world.calls).noneMatch(c -> c.startsWith("rollback") || c.equals("rollingRestart"));
     assertThat(report.escalationReason()).startsWith("out of memory").contains("development team")
         .contains("OOMKilled");
-    assertThat(world.notifications.get(0).details().reason()).contains("OOMKilled");
+    assertThat(world.notifications.get(0).details().reason()).startsWith("out of memory");
     assertThat(world.notifications.get(0).details().errorLogs().counts()).containsEntry(CrashLogs.OUT_OF_MEMORY, 1);
   }
 
@@ -293,12 +301,13 @@ class ServiceDownWorkflowTest {
     ServiceDownWorld world = new ServiceDownWorld(Scenario.UNSCHEDULABLE);
     IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: auto", CRASH_LOOPING);
 
-    skipUntil(incident, s -> s.escalatedTo() != null);
+    IncidentStatus escalated = skipUntil(incident, s -> s.escalatedTo() != null);
     incident.alert(new Alert(ServiceDownRunbook.CRASH_LOOPING, "warning", "resolved", "c0ffee0123456789",
         "2026-11-29T20:06:00Z", null));
     env.sleep(Duration.ofMinutes(11));
     IncidentReport report = result();
 
+    assertThat(escalated.escalatedTo()).isEqualTo("platform");
     assertThat(report.actions()).isEmpty();
     assertThat(report.escalationReason()).startsWith("unschedulable").contains("platform team")
         .contains("FailedScheduling");
