@@ -111,7 +111,10 @@ public final class AlertReceiver implements AutoCloseable {
     this.metrics = metrics;
     this.limits = limits;
     for (TargetConfig t : config.targets()) {
-      targets.putIfAbsent(List.of(t.namespace(), t.service(), t.database()), t);
+      // A target without a database (one for runbooks that need none) is never named by the three labels.
+      if (t.database() != null) {
+        targets.putIfAbsent(List.of(t.namespace(), t.service(), t.database()), t);
+      }
     }
     this.acceptedAlerts =
         new AcceptedAlerts(limits.acceptedAlerts(), limits.acceptedAlertsPerIncident(), limits.acceptedFor());

@@ -707,7 +707,7 @@ public final class IncidentClient {
   static String staticDetails(Runbook runbook, TargetConfig target, Alert alert) {
     String id = runbook.incidentId(target.target());
     return "**" + alert.alertName() + "** for service `" + target.service() + "` (namespace `" + target.namespace()
-        + "`, database `" + target.database() + "`)\n\n"
+        + (target.database() == null ? "`" : "`, database `" + target.database() + "`") + ")\n\n"
         + "Runbook: " + runbook.title()
         + " — assess, diagnose, plan, approve, act, verify, escalate, report.\n\n"
         + "- Status: query `status`, or `./remediator show " + id + "`\n"

@@ -356,14 +356,18 @@ class AlertReceiverTest {
     alerts.add(alert("ServiceDown", "critical", "namespace", "prod", "service", "billing-service"));
     // A pod name that is not a Deployment's pod of a configured target.
     alerts.add(alert("KubePodCrashLooping", "warning", "namespace", "prod", "pod", "auth-service-0"));
+    // web has no database: a target for the Service Down runbook only.
+    alerts.add(alert("ServiceDown", "critical", "namespace", "prod", "service", "web"));
 
     HttpResponse<String> r = fx.webhook(bytes(p));
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode body = json(r);
-    assertThat(body.get("accepted")).hasSize(2);
+    assertThat(body.get("accepted")).hasSize(3);
     assertThat(body.at("/accepted/0/incidentId").asText()).isEqualTo(IntakeFixture.AUTH_DOWN);
     assertThat(body.at("/accepted/1/incidentId").asText()).isEqualTo(IntakeFixture.AUTH_DOWN);
+    assertThat(body.at("/accepted/2/incidentId").asText()).isEqualTo(IntakeFixture.WEB_DOWN);
+    assertThat(fx.openRuns(IntakeFixture.WEB_DOWN)).isEqualTo(1);
     assertThat(body.get("ignoredCount").asInt()).isEqualTo(2);
     assertThat(body.at("/ignored/0/reason").asText()).startsWith("no configured target of runbook servicedown");
     assertThat(fx.openRuns(IntakeFixture.AUTH_DOWN)).isEqualTo(1);

@@ -85,6 +85,8 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
   static final String BILLING = "dbpool:prod:billing-service:billingdb";
   static final String ORDERS = "dbpool:prod:orders-service:ordersdb";
   static final String AUTH_DOWN = "servicedown:prod:auth-service:authdb";
+  /** A target without a database: only the Service Down runbook can act on it. */
+  static final String WEB_DOWN = "servicedown:prod:web";
 
   int temporalPort;
   Path home;
@@ -134,6 +136,12 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
         targets.append("    kubernetes: {deployment: auth-service}\n");
       }
     }
+    targets.append("""
+            - service: web
+              namespace: prod
+              kubernetes: {deployment: web}
+              endpoints: {health: "http://127.0.0.1:1/health"}
+          """);
     return """
         taskQueue: intake-test
         receiver:

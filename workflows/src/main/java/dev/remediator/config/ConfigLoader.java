@@ -162,14 +162,22 @@ public final class ConfigLoader {
           problems.add(at.at(path, "expected a target (service, namespace, database, postgres, ...)"));
           continue;
         }
-        if (blank(t.service()) || blank(t.namespace()) || blank(t.database())) {
-          problems.add(at.at(path, "service, namespace and database are required"));
+        if (blank(t.service()) || blank(t.namespace())) {
+          problems.add(at.at(path, "service and namespace are required"));
           continue;
         }
         if (!ids.add(t.target().id())) {
           problems.add(at.at(path, "target " + t.target().id() + " is configured twice"));
         }
-        if (t.postgres() == null || blank(t.postgres().url())) {
+        if (blank(t.database()) && t.postgres() == null) {
+          // No database: fine for a runbook that needs none, if the target has what that runbook needs.
+          String unmet = TargetRequirements.unmet(YAML.valueToTree(t));
+          if (unmet != null) {
+            problems.add(at.at(path, "no database, and no runbook without one can act on it: " + unmet));
+          }
+        } else if (blank(t.database())) {
+          problems.add(at.at(path + ".database", "required with postgres (the database the pool's sessions use)"));
+        } else if (t.postgres() == null || blank(t.postgres().url())) {
           problems.add(at.at(path + ".postgres.url", "required (e.g. jdbc:postgresql://host:5432/" + t.database()
               + ")"));
         } else if (!t.postgres().url().startsWith("jdbc:postgresql:")) {

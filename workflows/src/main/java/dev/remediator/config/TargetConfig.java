@@ -6,11 +6,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One service whose PostgreSQL pool Remediator may act on. Only configured targets are ever touched.
+ * One service Remediator may act on (its PostgreSQL pool, its Deployment). Only configured targets are ever touched.
  *
  * @param service the {@code service} alert label and the application's name
  * @param namespace the Kubernetes namespace (and {@code namespace} alert label)
- * @param database the database name (and {@code database} alert label)
+ * @param database the database name (and {@code database} alert label); none for a target no runbook needing a
+ *     database acts on (then no {@code postgres} either)
  * @param postgres how to reach the database; credentials are references to env vars or files
  * @param kubernetes the workload behind the service
  * @param endpoints the service's /health and /ready URLs

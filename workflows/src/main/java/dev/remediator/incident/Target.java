@@ -9,9 +9,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Target(String namespace, String service, String database) {
 
-  /** Stable identity of the target, {@code namespace/service/database}. */
+  /** Stable identity of the target, {@code namespace/service/database} ({@code namespace/service} without one). */
   public String id() {
-    return namespace + "/" + service + "/" + database;
+    return database == null ? namespace + "/" + service : namespace + "/" + service + "/" + database;
   }
 
   /**

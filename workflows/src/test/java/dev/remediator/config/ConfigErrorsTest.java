@@ -95,6 +95,13 @@ class ConfigErrorsTest {
         bad("      url: jdbc:postgresql://db:5432/authdb\n", "",
             "cfg.yaml:21:5: targets[0].postgres.url: required (e.g. jdbc:postgresql://host:5432/authdb)"),
         bad("jdbc:postgresql://db", "postgres://db", "cfg.yaml:22:7: targets[0].postgres.url: must start with"),
+        // a target without a database is one for runbooks that need none: it needs what one of them needs
+        bad("    database: authdb\n    postgres:\n      url: jdbc:postgresql://db:5432/authdb\n"
+                + "      user: remediator\n      passwordEnv: PGPASSWORD\n", "",
+            "cfg.yaml:18:5: targets[0]: no database, and no runbook without one can act on it: servicedown needs"
+                + " kubernetes.deployment, endpoints.health or endpoints.ready"),
+        bad("    database: authdb\n", "",
+            "targets[0].database: required with postgres (the database the pool's sessions use)"),
         bad("      type: pagerduty", "      type: pager",
             "cfg.yaml:8:7: notifications.channels[0].type: must be slack, pagerduty or webhook, not 'pager'"),
         bad("      channels: [database-pager]", "      channels: [database-pagr]",

@@ -20,6 +20,26 @@ class ConfigLoaderTest {
       """;
 
   @Test
+  void aTargetWithoutADatabaseIsOneForTheServiceDownRunbook() {
+    RemediatorConfig c = ConfigLoader.parse(
+        """
+        targets:
+          - service: web
+            namespace: prod
+            kubernetes: {deployment: web}
+            endpoints: {health: "http://web/health"}
+        """, "test");
+
+    TargetConfig t = c.targets().get(0);
+    assertThat(t.database()).isNull();
+    assertThat(t.target().id()).isEqualTo("prod/web");
+    assertThat(dev.remediator.runbook.servicedown.ServiceDownRunbook.DEFINITION.incidentId(t.target()))
+        .isEqualTo("servicedown:prod:web");
+    assertThat(c.target("prod/web")).contains(t);
+    assertThat(c.targetForLabels(java.util.Map.of("namespace", "prod", "service", "web"))).isEmpty();
+  }
+
+  @Test
   void targetPolicyIsMergedOverFileDefaultsOverRunbookDefaults() {
     RemediatorConfig c =
         ConfigLoader.parse(
