@@ -19,8 +19,8 @@ final class StackProfile {
   /** What a sample is spent on, in the order a stack is tested. */
   enum Part {
     LOAD("the load generator (this bench's client)", "dev.remediator.launcher.LoadClient", "dev.remediator.launcher.Bench"),
-    NEW_INCIDENT("receiver: a new incident's Temporal calls (describe, then signal-with-start), client side",
-        "dev.remediator.starter.IncidentClient.runningRunId", "dev.remediator.starter.IncidentClient.signalWithStart",
+    NEW_INCIDENT("receiver: a delivery's Temporal call (a new incident's start, else signal-with-start), client side",
+        "dev.remediator.starter.IncidentClient.start", "dev.remediator.starter.IncidentClient.signalWithStart",
         "dev.remediator.starter.IncidentClient.deliver"),
     TEST_SERVER("embedded Temporal server (the SDK's test server)", "io.temporal.internal.testservice"),
     WORKER("worker: workflow tasks and activities of the incidents", "io.temporal.internal.worker",

@@ -29,6 +29,11 @@ import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
+import io.temporal.api.common.v1.WorkflowType;
+import io.temporal.api.sdk.v1.UserMetadata;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
@@ -50,6 +55,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -109,8 +115,10 @@ public final class IncidentClient {
    * the target's incident with the {@code alerts} signal (USE_EXISTING: a repeat lands in the running one); resolved
    * only: the {@code alerts} signal, which never starts an incident. Returns only after Temporal accepted it.
    *
-   * <p>Whether a firing delivery started a run is told by comparing run IDs with the run seen before (described once
-   * per incident per process): exact within one receiver, approximate across replicas that race.
+   * <p>The first firing delivery for an incident in this process is a start (USE_EXISTING) carrying the delivery in
+   * its input: ONE call for a new incident, and Temporal says whether it started a run. Only if a run was open
+   * already does the delivery follow as signal-with-start. After that, whether a firing delivery started a run is told
+   * by comparing run IDs with the run seen before: exact within one receiver, approximate across replicas that race.
    */
   public DeliveryResult deliver(TargetConfig target, List<Alert> alerts) {
     if (alerts.isEmpty()) {
@@ -131,7 +139,22 @@ public final class IncidentClient {
     }
     String before = knownRuns.get(incidentId);
     if (before == null) {
-      before = runningRunId(incidentId).orElse("");
+      try {
+        StartWorkflowExecutionResponse start = start(runbook, target, opening, batch);
+        knownRuns.put(incidentId, start.getRunId());
+        if (start.getStarted()) {
+          return new DeliveryResult(Delivery.STARTED, start.getRunId());
+        }
+        before = start.getRunId(); // open already: its input is not this delivery, so the alerts follow as a signal
+      } catch (RuntimeException e) {
+        if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+        // An HA peer's start raced ours (the embedded server reports it): the incident exists, so signal it.
+        WorkflowExecution execution = signalWithStart(runbook, target, opening, batch);
+        knownRuns.put(incidentId, execution.getRunId());
+        return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
+      }
     }
     WorkflowExecution execution;
     try {
@@ -189,6 +212,37 @@ public final class IncidentClient {
     request.add(incident::alerts, batch);
     return client.signalWithStart(request);
   }
+
+  /**
+   * Starts the incident with {@code batch} in its input unless a run is open (USE_EXISTING: then the response names
+   * that run, {@code started} false). The request the SDK's start builds, sent as such because the SDK's client does
+   * not return {@code started}; the same options as {@link #signalWithStart}.
+   */
+  private StartWorkflowExecutionResponse start(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
+    DataConverter converter = client.getOptions().getDataConverter();
+    StartWorkflowExecutionRequest request =
+        StartWorkflowExecutionRequest.newBuilder()
+            .setNamespace(client.getOptions().getNamespace())
+            .setIdentity(client.getOptions().getIdentity())
+            .setRequestId(UUID.randomUUID().toString())
+            .setWorkflowId(runbook.incidentId(target.target()))
+            .setWorkflowType(WorkflowType.newBuilder().setName(WORKFLOW_TYPE))
+            .setTaskQueue(TaskQueue.newBuilder().setName(config.taskQueueOrDefault()))
+            .setInput(converter.toPayloads(
+                new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, batch)).orElseThrow())
+            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .setUserMetadata(UserMetadata.newBuilder()
+                .setSummary(converter.toPayload(runbook.title() + " incident: " + target.target().id()).orElseThrow())
+                .setDetails(converter.toPayload(staticDetails(runbook, target, opening)).orElseThrow()))
+            .build();
+    return client.getWorkflowServiceStubs().blockingStub()
+        .withDeadlineAfter(START_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .startWorkflowExecution(request);
+  }
+
+  /** How long a start may take before the delivery is answered 503 (the SDK's own default RPC timeout). */
+  private static final Duration START_DEADLINE = Duration.ofSeconds(10);
 
   /** The run ID of the incident's run if one is running. */
   public Optional<String> runningRunId(String incidentId) {

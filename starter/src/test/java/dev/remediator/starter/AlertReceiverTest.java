@@ -185,6 +185,74 @@ class AlertReceiverTest {
   }
 
   @Test
+  void aNewIncidentIsOneStartCarryingTheDeliveryAndAnotherReceiversFirstDeliveryIsSignalled() {
+    var target = fx.config.targets().stream().filter(t -> t.target().incidentId().equals(AUTH)).findFirst()
+        .orElseThrow();
+    var critical = new dev.remediator.incident.Alert("DatabaseConnectionPoolCritical", "critical", "firing", "fp-c",
+        "2026-12-06T01:00:00Z", null);
+    var high = new dev.remediator.incident.Alert("DatabaseConnectionPoolHigh", "warning", "firing", "fp-h",
+        "2026-12-06T01:00:00Z", null);
+
+    // One receiver (new, as after a restart): the start's input carries both alerts, and no signal follows.
+    var started = new IncidentClient(fx.connection.client(), fx.config).deliver(target, List.of(high, critical));
+    assertThat(started.outcome()).isEqualTo(IncidentClient.Delivery.STARTED);
+    assertThat(fx.signals(AUTH)).isEqualTo(1);
+    assertThat(fx.connection.client().fetchHistory(AUTH).getHistory().getEventsList())
+        .noneMatch(e -> e.hasWorkflowExecutionSignaledEventAttributes());
+    assertThat(fx.incidents.status(AUTH).alerts()).extracting(a -> a.alertName())
+        .contains("DatabaseConnectionPoolHigh", "DatabaseConnectionPoolCritical");
+
+    // Another receiver (its own client, nothing seen yet) with a change: the start finds the run open, so the
+    // delivery follows as a signal to that run; still one run.
+    var peer = new IncidentClient(fx.connection.client(), fx.config);
+    var resolvedHigh = new dev.remediator.incident.Alert("DatabaseConnectionPoolHigh", "warning", "resolved", "fp-h",
+        "2026-12-06T01:00:00Z", null);
+    var signalled = peer.deliver(target, List.of(resolvedHigh, critical));
+    assertThat(signalled.outcome()).isEqualTo(IncidentClient.Delivery.SIGNALLED);
+    assertThat(signalled.runId()).isEqualTo(started.runId());
+    assertThat(fx.signals(AUTH)).isEqualTo(2);
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(fx.incidents.status(AUTH).alerts())
+            .anyMatch(a -> a.alertName().equals("DatabaseConnectionPoolHigh") && !a.firing()));
+  }
+
+  @Test
+  void twoReceiversRacingOnANewIncidentStartItOnce() throws Exception {
+    var target = fx.config.targets().stream().filter(t -> t.target().incidentId().equals(AUTH)).findFirst()
+        .orElseThrow();
+    var critical = new dev.remediator.incident.Alert("DatabaseConnectionPoolCritical", "critical", "firing", "fp-c",
+        "2026-12-06T01:00:00Z", null);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<CompletableFuture<IncidentClient.DeliveryResult>> results = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        var client = new IncidentClient(fx.connection.client(), fx.config); // four receivers
+        results.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return client.deliver(target, List.of(critical));
+        }, pool));
+      }
+      go.countDown();
+      List<IncidentClient.Delivery> outcomes = new ArrayList<>();
+      for (var r : results) {
+        outcomes.add(r.get().outcome());
+      }
+      assertThat(outcomes).containsOnlyOnce(IncidentClient.Delivery.STARTED)
+          .containsOnly(IncidentClient.Delivery.STARTED, IncidentClient.Delivery.SIGNALLED);
+      assertThat(results).extracting(r -> r.get().runId()).containsOnly(results.get(0).get().runId());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(fx.openRuns(AUTH)).isEqualTo(1);
+  }
+
+  @Test
   void missingOrWrongTokenIsRefused() {
     double rejected = fx.metric("remediator_alerts_rejected_total{reason=\"unauthorized\"}");
     HttpResponse<String> none =

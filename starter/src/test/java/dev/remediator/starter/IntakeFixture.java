@@ -350,11 +350,28 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
     }
   }
 
-  /** Signals in the history of the incident's current run (signal-with-start's included). */
+  /**
+   * Deliveries in the history of the incident's current run: its signals (signal-with-start's included) and the
+   * start, if its input carried the opening delivery.
+   */
   long signals(String incidentId) {
     return connection.client().fetchHistory(incidentId).getHistory().getEventsList().stream()
-        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes())
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || startedWithAlerts(e))
         .count();
+  }
+
+  private static boolean startedWithAlerts(io.temporal.api.history.v1.HistoryEvent e) {
+    if (!e.hasWorkflowExecutionStartedEventAttributes()) {
+      return false;
+    }
+    var input = e.getWorkflowExecutionStartedEventAttributes().getInput();
+    try {
+      return input.getPayloadsCount() > 0
+          && new com.fasterxml.jackson.databind.ObjectMapper().readTree(input.getPayloads(0).getData().toByteArray())
+              .path("alerts").isObject();
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException(ex);
+    }
   }
 
   /** Open runs of this workflow ID, as the server lists them. */

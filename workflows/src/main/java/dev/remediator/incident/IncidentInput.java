@@ -8,12 +8,20 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param requestedBy who opened the incident ({@code alertmanager}, or a person); with four-eyes on, they may not
  *     approve its plans
  * @param carried state of the previous run when the incident continued as new; null for a new incident
+ * @param alerts the delivery that opened the incident, applied as the {@code alerts} signal would be, before any
+ *     signal: the receiver starts a new incident with ONE call this way. Null when continued as new, and in runs
+ *     started before it existed. A worker older than this field ignores it (only {@code alert} opens the run), so
+ *     upgrade workers before receivers.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentInput(
-    Target target, RunbookPolicy policy, Alert alert, String requestedBy, IncidentState carried) {
+    Target target, RunbookPolicy policy, Alert alert, String requestedBy, IncidentState carried, AlertBatch alerts) {
 
   public IncidentInput(Target target, RunbookPolicy policy, Alert alert) {
     this(target, policy, alert, "alertmanager", null);
+  }
+
+  public IncidentInput(Target target, RunbookPolicy policy, Alert alert, String requestedBy, IncidentState carried) {
+    this(target, policy, alert, requestedBy, carried, null);
   }
 }

@@ -56,6 +56,9 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     if (input.carried() == null) {
       state.openedAtMillis = Workflow.currentTimeMillis();
       inbox.open(input.alert(), true);
+      if (input.alerts() != null) {
+        alerts(input.alerts()); // the opening delivery, as if signalled before the first workflow task
+      }
     } else {
       inbox.open(null, false);
       timeline.note("Continued as new run (history bounded); state carried over");

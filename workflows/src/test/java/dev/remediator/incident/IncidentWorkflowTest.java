@@ -2,6 +2,7 @@ package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.config.ConfigLoader;
@@ -125,6 +126,34 @@ class IncidentWorkflowTest {
 
   private static List<String> results(IncidentReport r, ActionType type) {
     return r.actions().stream().filter(a -> a.type() == type).map(a -> a.result().name()).toList();
+  }
+
+  @Test
+  void theOpeningDeliveryInTheInputIsAppliedAsTheAlertsSignalWouldBe(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    this.env = env;
+    this.client = client;
+    worker.registerActivitiesImplementations(SimulatedTarget.leaking(25));
+    env.start();
+    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
+    // The receiver's one call for a new incident: the opening alert, and the whole delivery (High and Critical).
+    WorkflowClient.start(incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL,
+        "alertmanager", null, new AlertBatch(List.of(HIGH, CRITICAL))));
+
+    IncidentStatus s = awaitStatus(incident, st -> st.alerts().size() == 2);
+    assertThat(s.alerts()).extracting(TrackedAlert::alertName, TrackedAlert::firing)
+        .containsExactlyInAnyOrder(tuple(DbPoolRunbook.HIGH, true), tuple(DbPoolRunbook.CRITICAL, true));
+    assertThat(s.repeatedAlerts()).isEqualTo(1); // CRITICAL opened the run and came again in the delivery
+
+    // Critical resolves while High fires: the incident stays open; High resolving too closes it, nothing done.
+    incident.alert(RESOLVED);
+    assertThat(awaitStatus(incident, st -> st.alerts().stream().noneMatch(a -> a.alertName().equals(
+        DbPoolRunbook.CRITICAL) && a.firing())).alerts()).anyMatch(a -> a.alertName().equals(DbPoolRunbook.HIGH)
+        && a.firing());
+    incident.alert(HIGH_RESOLVED);
+    IncidentReport report = result();
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
   }
 
   @Test
