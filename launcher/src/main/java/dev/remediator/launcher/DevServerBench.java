@@ -145,7 +145,7 @@ final class DevServerBench {
       throws Exception {
     progress.accept("temporal server start-dev (" + cli + ")");
     try (TemporalDevServer server = TemporalDevServer.start(cli, home.resolve("temporal"), FreePorts.next(),
-        FreePorts.next(), Duration.ofSeconds(120))) {
+        FreePorts.next(), FreePorts.next(), Duration.ofSeconds(120))) {
       Process worker = startWorker(server.address(), configFile, home.resolve("worker.log"));
       try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
         IncidentClient incidents = new IncidentClient(temporal.client(), config);
@@ -203,8 +203,16 @@ final class DevServerBench {
 
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle with " + sizes.incidents()
               + " incidents waiting");
+          Map<String, Double> countersBefore = ServerCounters.scrape(server.metricsUrl());
           Usage waiting = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
+          List<String> serverWork =
+              ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
           footprintRow(idleWorker, waiting, worker, server, home);
+          report.note("Worker alone, what the Temporal server counted during the same " + sizes.idleWindow().toSeconds()
+              + " s (its own Prometheus counters, summed per metric and operation; the counters that grew most, the"
+              + " server's profile where no profiler reaches the stripped Go binary):\n\n"
+              + (serverWork.isEmpty() ? "- nothing grew\n" : serverWork.stream().map(l -> "- " + l + "\n")
+                  .collect(java.util.stream.Collectors.joining())));
           report.note("Worker alone, what the waiting incidents did while \"nothing changed\": "
               + duringWindow(incidents, waiting) + ".");
 

@@ -66,17 +66,19 @@ public final class TemporalDevServer implements TemporalServer {
   private final Path stateDir;
   private final int port;
   private final int uiPort;
+  private final int metricsPort;
   private final FileChannel lockFile;
   private final FileLock lock;
   private final Thread hook;
   private boolean closed;
 
   private TemporalDevServer(
-      Process process, Path stateDir, int port, int uiPort, FileChannel lockFile, FileLock lock) {
+      Process process, Path stateDir, int port, int uiPort, int metricsPort, FileChannel lockFile, FileLock lock) {
     this.process = process;
     this.stateDir = stateDir;
     this.port = port;
     this.uiPort = uiPort;
+    this.metricsPort = metricsPort;
     this.lockFile = lockFile;
     this.lock = lock;
     this.hook = new Thread(this::stop, "stop-temporal-dev-server");
@@ -119,6 +121,15 @@ public final class TemporalDevServer implements TemporalServer {
    */
   public static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, Duration timeout)
       throws IOException {
+    return start(cli, stateDir, port, uiPort, -1, timeout);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int, int, Duration)}, with the server's Prometheus counters on {@code metricsPort}
+   * ({@code -1}: wherever the CLI puts them, not known here).
+   */
+  static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, int metricsPort, Duration timeout)
+      throws IOException {
     Files.createDirectories(stateDir);
     FileChannel lockFile =
         FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -140,7 +151,11 @@ public final class TemporalDevServer implements TemporalServer {
     command.addAll(List.of(cli.toString(), "server", "start-dev",
         "--db-filename", stateDir.resolve(DB_FILE).toAbsolutePath().toString(),
         "--ip", "127.0.0.1", "--port", Integer.toString(frontend), "--ui-port", Integer.toString(ui),
+
         "--ui-disable-news-fetch", "--log-level", "warn"));
+    if (metricsPort >= 0) {
+      command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
+    }
     Path log = stateDir.resolve(LOG_FILE);
     Process process;
     try {
@@ -155,7 +170,7 @@ public final class TemporalDevServer implements TemporalServer {
       lockFile.close();
       throw e;
     }
-    TemporalDevServer server = new TemporalDevServer(process, stateDir, frontend, ui, lockFile, lock);
+    TemporalDevServer server = new TemporalDevServer(process, stateDir, frontend, ui, metricsPort, lockFile, lock);
     try {
       server.awaitReady(timeout);
       server.registerSearchAttributes();
@@ -235,6 +250,14 @@ public final class TemporalDevServer implements TemporalServer {
   /** The server's process tree (a small watcher script and the CLI's server under it): for CPU accounting. */
   ProcessHandle processHandle() {
     return process.toHandle();
+  }
+
+  /** The server's Prometheus endpoint ({@code --metrics-port}, on 127.0.0.1), if it was started with one. */
+  String metricsUrl() {
+    if (metricsPort < 0) {
+      throw new IllegalStateException("this dev server was started without a known metrics port");
+    }
+    return "http://127.0.0.1:" + metricsPort + "/metrics";
   }
 
   @Override
