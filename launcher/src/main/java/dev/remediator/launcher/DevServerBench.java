@@ -202,17 +202,24 @@ final class DevServerBench {
           Listing listing = listing(temporal, incidents, server);
 
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle with " + sizes.incidents()
-              + " incidents waiting");
+              + " incidents waiting, right after the opening");
           Map<String, Double> countersBefore = ServerCounters.scrape(server.metricsUrl());
+          Usage draining = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
+          List<String> drainingWork =
+              ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
+          long settled = settle(server);
+          progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle, the server's timer queue"
+              + " settled after " + settled + " s more");
+          countersBefore = ServerCounters.scrape(server.metricsUrl());
           Usage waiting = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
           List<String> serverWork =
               ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
-          footprintRow(idleWorker, waiting, worker, server, home);
-          report.note("Worker alone, what the Temporal server counted during the same " + sizes.idleWindow().toSeconds()
-              + " s (its own Prometheus counters, summed per metric and operation; the counters that grew most, the"
-              + " server's profile where no profiler reaches the stripped Go binary):\n\n"
-              + (serverWork.isEmpty() ? "- nothing grew\n" : serverWork.stream().map(l -> "- " + l + "\n")
-                  .collect(java.util.stream.Collectors.joining())));
+          footprintRow(idleWorker, draining, settled, waiting, worker, server, home);
+          report.note("Worker alone, what the Temporal server counted (its own Prometheus counters, summed per metric"
+              + " and operation, the ones that grew most: the server's profile, where no profiler reaches the stripped"
+              + " Go binary). In the " + sizes.idleWindow().toSeconds() + " s right after the opening:\n\n"
+              + bullets(drainingWork) + "\nIn the " + sizes.idleWindow().toSeconds() + " s measured, once the"
+              + " `TimerActiveTask*` counters had stopped growing (" + settled + " s later):\n\n" + bullets(serverWork));
           report.note("Worker alone, what the waiting incidents did while \"nothing changed\": "
               + duringWindow(incidents, waiting) + ".");
 
@@ -491,16 +498,51 @@ final class DevServerBench {
         activities.isEmpty() ? "none" : activities.toString());
   }
 
-  private void footprintRow(Usage idle, Usage waiting, Process worker, TemporalDevServer server, Path home)
-      throws Exception {
+  private static String bullets(List<String> lines) {
+    return lines.isEmpty() ? "- nothing grew\n"
+        : lines.stream().map(l -> "- " + l + "\n").collect(java.util.stream.Collectors.joining());
+  }
+
+  /**
+   * Waits until the server's timer queue has caught up with the opening: each activity and workflow task the incidents
+   * ran left a timeout timer that fires later as a no-op, loading the incident's state. Settled when the
+   * {@code TimerActiveTask*} counters grow by nothing over one interval; at most six idle windows. Returns the seconds
+   * waited.
+   */
+  private long settle(TemporalDevServer server) throws Exception {
+    long t0 = System.nanoTime();
+    long cap = sizes.idleWindow().multipliedBy(6).toNanos();
+    long interval = Math.max(1000, sizes.idleWindow().toMillis() / 4);
+    Map<String, Double> before = ServerCounters.scrape(server.metricsUrl());
+    while (System.nanoTime() - t0 < cap) {
+      Thread.sleep(interval);
+      Map<String, Double> now = ServerCounters.scrape(server.metricsUrl());
+      double timers = 0;
+      for (Map.Entry<String, Double> e : now.entrySet()) {
+        if (e.getKey().startsWith("task_requests{TimerActiveTask")) {
+          timers += e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+        }
+      }
+      before = now;
+      if (timers == 0) {
+        break;
+      }
+    }
+    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+  }
+
+  private void footprintRow(Usage idle, Usage draining, long settled, Usage waiting, Process worker,
+      TemporalDevServer server, Path home) throws Exception {
     boolean met = waiting.heapAfterGc() <= 256L << 20 && waiting.rss() <= 512L << 20 && waiting.threads() <= 100
         && waiting.workerCpu() + waiting.serverCpu() < 5;
     report.row("Worker ALONE (its own JVM, `remediator worker`) with " + sizes.incidents() + " incidents awaiting"
             + " approval on temporal server start-dev, nothing changing for " + waiting.window().toSeconds()
             + " s (load " + load() + ")",
         String.format(Locale.ROOT, "heap after GC %d MB, RSS %d MB, %d threads; CPU worker %.1f %%, server %.1f %% of"
-                + " one core", waiting.heapAfterGc() >> 20, waiting.rss() >> 20, waiting.threads(),
-            waiting.workerCpu(), waiting.serverCpu()),
+                + " one core, once the server's timer queue had caught up with the opening (%d s after the window"
+                + " right after it: worker %.1f %%, server %.1f %%)", waiting.heapAfterGc() >> 20,
+            waiting.rss() >> 20, waiting.threads(), waiting.workerCpu(), waiting.serverCpu(), settled,
+            draining.workerCpu(), draining.serverCpu()),
         String.format(Locale.ROOT, "the same worker before any incident: heap %d MB, RSS %d MB, %d threads; CPU"
                 + " worker %.1f %%, server %.1f %% (%d s)", idle.heapAfterGc() >> 20, idle.rss() >> 20,
             idle.threads(), idle.workerCpu(), idle.serverCpu(), idle.window().toSeconds()),
