@@ -209,7 +209,7 @@ final class DevServerBench {
               ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
           long settled = settle(server);
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle, the server's timer queue"
-              + " settled after " + settled + " s more");
+              + (settled >= 0 ? " settled after " + settled + " s more" : " still busy after " + -settled + " s"));
           countersBefore = ServerCounters.scrape(server.metricsUrl());
           Usage waiting = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
           List<String> serverWork =
@@ -218,8 +218,10 @@ final class DevServerBench {
           report.note("Worker alone, what the Temporal server counted (its own Prometheus counters, summed per metric"
               + " and operation, the ones that grew most: the server's profile, where no profiler reaches the stripped"
               + " Go binary). In the " + sizes.idleWindow().toSeconds() + " s right after the opening:\n\n"
-              + bullets(drainingWork) + "\nIn the " + sizes.idleWindow().toSeconds() + " s measured, once the"
-              + " `TimerActiveTask*` counters had stopped growing (" + settled + " s later):\n\n" + bullets(serverWork));
+              + bullets(drainingWork) + "\nIn the " + sizes.idleWindow().toSeconds() + " s measured, " + (settled >= 0
+                  ? "once the `TimerActiveTask*` counters had stopped growing (" + settled + " s later)"
+                  : "the `TimerActiveTask*` counters still growing " + -settled + " s later") + ":\n\n"
+              + bullets(serverWork));
           report.note("Worker alone, what the waiting incidents did while \"nothing changed\": "
               + duringWindow(incidents, waiting) + ".");
 
@@ -507,7 +509,7 @@ final class DevServerBench {
    * Waits until the server's timer queue has caught up with the opening: each activity and workflow task the incidents
    * ran left a timeout timer that fires later as a no-op, loading the incident's state. Settled when the
    * {@code TimerActiveTask*} counters grow by nothing over one interval; at most six idle windows. Returns the seconds
-   * waited.
+   * waited, negative if they were still growing at the end.
    */
   private long settle(TemporalDevServer server) throws Exception {
     long t0 = System.nanoTime();
@@ -525,10 +527,10 @@ final class DevServerBench {
       }
       before = now;
       if (timers == 0) {
-        break;
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
       }
     }
-    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    return -TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
   }
 
   private void footprintRow(Usage idle, Usage draining, long settled, Usage waiting, Process worker,
@@ -539,10 +541,10 @@ final class DevServerBench {
             + " approval on temporal server start-dev, nothing changing for " + waiting.window().toSeconds()
             + " s (load " + load() + ")",
         String.format(Locale.ROOT, "heap after GC %d MB, RSS %d MB, %d threads; CPU worker %.1f %%, server %.1f %% of"
-                + " one core, once the server's timer queue had caught up with the opening (%d s after the window"
+                + " one core, %s the server's timer queue had caught up with the opening (%d s after the window"
                 + " right after it: worker %.1f %%, server %.1f %%)", waiting.heapAfterGc() >> 20,
-            waiting.rss() >> 20, waiting.threads(), waiting.workerCpu(), waiting.serverCpu(), settled,
-            draining.workerCpu(), draining.serverCpu()),
+            waiting.rss() >> 20, waiting.threads(), waiting.workerCpu(), waiting.serverCpu(),
+            settled >= 0 ? "once" : "before", Math.abs(settled), draining.workerCpu(), draining.serverCpu()),
         String.format(Locale.ROOT, "the same worker before any incident: heap %d MB, RSS %d MB, %d threads; CPU"
                 + " worker %.1f %%, server %.1f %% (%d s)", idle.heapAfterGc() >> 20, idle.rss() >> 20,
             idle.threads(), idle.workerCpu(), idle.serverCpu(), idle.window().toSeconds()),
