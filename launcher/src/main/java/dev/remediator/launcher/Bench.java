@@ -187,7 +187,7 @@ public final class Bench {
         String bigIncident = config.targets().get(sizes.targets()).target().incidentId();
         long signals;
         try {
-          signals = signals(stack, bigIncident);
+          signals = stack.incidents().alertCalls(bigIncident);
         } catch (RuntimeException e) {
           signals = 0; // no incident: the delivery was refused
         }
@@ -478,14 +478,7 @@ public final class Bench {
     return new int[] {running};
   }
 
-  /** The calls that brought the incident alerts: its signals, and its start if the input carried a delivery. */
-  private static long signals(EmbeddedStack stack, String incidentId) {
-    return stack.incidents().workflowClient().fetchHistory(incidentId).getHistory().getEventsList().stream()
-        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || (e.hasWorkflowExecutionStartedEventAttributes()
-            && e.getWorkflowExecutionStartedEventAttributes().getInput().getPayloads(0).getData().toStringUtf8()
-                .contains("\"alerts\":{")))
-        .count();
-  }
+
 
   // ---------------------------------------------------------------------------------------------------------------
   // Report

@@ -205,15 +205,13 @@ final class DevServerBench {
               + " incidents waiting, right after the opening");
           Map<String, Double> countersBefore = ServerCounters.scrape(server.metricsUrl());
           Usage draining = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
-          List<String> drainingWork =
-              ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
+          List<String> drainingWork = serverWork(server, countersBefore);
           long settled = settle(server);
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle, the server's timer queue"
               + (settled >= 0 ? " settled after " + settled + " s more" : " still busy after " + -settled + " s"));
           countersBefore = ServerCounters.scrape(server.metricsUrl());
           Usage waiting = usage(worker.toHandle(), server.processHandle(), sizes.idleWindow(), null);
-          List<String> serverWork =
-              ServerCounters.grown(countersBefore, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
+          List<String> serverWork = serverWork(server, countersBefore);
           footprintRow(idleWorker, draining, settled, waiting, worker, server, home);
           report.note("Worker alone, what the Temporal server counted (its own Prometheus counters, summed per metric"
               + " and operation, the ones that grew most: the server's profile, where no profiler reaches the stripped"
@@ -498,6 +496,11 @@ final class DevServerBench {
             + " %d workflow tasks, %d signals/updates, activities scheduled: %s", sample,
         Math.max(1, sizes.incidents() / sample), window.window().toSeconds(), timers, tasks, signals,
         activities.isEmpty() ? "none" : activities.toString());
+  }
+
+  /** The server's counters that grew most since {@code before}, over one idle window. */
+  private List<String> serverWork(TemporalDevServer server, Map<String, Double> before) throws Exception {
+    return ServerCounters.grown(before, ServerCounters.scrape(server.metricsUrl()), sizes.idleWindow(), 15);
   }
 
   private static String bullets(List<String> lines) {

@@ -147,28 +147,14 @@ public final class IncidentClient {
         }
         before = start.getRunId(); // open already: its input is not this delivery, so the alerts follow as a signal
       } catch (RuntimeException e) {
-        if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
-          throw e;
-        }
-        // An HA peer's start raced ours (the embedded server reports it): the incident exists, so signal it.
-        WorkflowExecution execution = signalWithStart(runbook, target, opening, batch);
-        knownRuns.put(incidentId, execution.getRunId());
-        return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
+        return afterRace(e, runbook, target, opening, batch);
       }
     }
     WorkflowExecution execution;
     try {
       execution = signalWithStart(runbook, target, opening, batch);
     } catch (RuntimeException e) {
-      if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
-        knownRuns.remove(incidentId);
-        throw e;
-      }
-      // Another receiver (an HA peer) started this incident in the same instant and the embedded server reported
-      // the race instead of signalling: the incident exists now, so the same request signals it.
-      execution = signalWithStart(runbook, target, opening, batch);
-      knownRuns.put(incidentId, execution.getRunId());
-      return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
+      return afterRace(e, runbook, target, opening, batch);
     }
     knownRuns.put(incidentId, execution.getRunId());
     return new DeliveryResult(
@@ -195,18 +181,38 @@ public final class IncidentClient {
     return Runbooks.forAlert(alerts.get(0).alertName()).orElse(Runbooks.fallback());
   }
 
+  /**
+   * A start or signal-with-start failed: if with ALREADY_EXISTS, another receiver (an HA peer) started the incident in
+   * the same instant and the embedded server reported the race instead of using the run; the incident exists now, so
+   * signal-with-start signals it. Any other failure is rethrown, and the run seen before is forgotten.
+   */
+  private DeliveryResult afterRace(
+      RuntimeException e, Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
+    String incidentId = runbook.incidentId(target.target());
+    if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
+      knownRuns.remove(incidentId);
+      throw e;
+    }
+    WorkflowExecution execution = signalWithStart(runbook, target, opening, batch);
+    knownRuns.put(incidentId, execution.getRunId());
+    return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
+  }
+
+  /** The options of an incident's start, for signal-with-start and the start alike. */
+  private WorkflowOptions startOptions(Runbook runbook, TargetConfig target, Alert opening) {
+    return WorkflowOptions.newBuilder()
+        .setWorkflowId(runbook.incidentId(target.target()))
+        .setTaskQueue(config.taskQueueOrDefault())
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+        .setStaticSummary(runbook.title() + " incident: " + target.target().id())
+        .setStaticDetails(staticDetails(runbook, target, opening))
+        .build();
+  }
+
   /** One signal-with-start (a stub serves one start, so each call has its own). */
   private WorkflowExecution signalWithStart(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(runbook.incidentId(target.target()))
-            .setTaskQueue(config.taskQueueOrDefault())
-            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .setStaticSummary(runbook.title() + " incident: " + target.target().id())
-            .setStaticDetails(staticDetails(runbook, target, opening))
-            .build();
-    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, options);
+    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, startOptions(runbook, target, opening));
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run, new IncidentInput(target.target(), target.policy(), opening));
     request.add(incident::alerts, batch);
@@ -215,26 +221,27 @@ public final class IncidentClient {
 
   /**
    * Starts the incident with {@code batch} in its input unless a run is open (USE_EXISTING: then the response names
-   * that run, {@code started} false). The request the SDK's start builds, sent as such because the SDK's client does
-   * not return {@code started}; the same options as {@link #signalWithStart}.
+   * that run, {@code started} false). The request the SDK's start builds from {@link #startOptions}, sent as such
+   * because the SDK's client does not return {@code started}.
    */
   private StartWorkflowExecutionResponse start(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
     DataConverter converter = client.getOptions().getDataConverter();
+    WorkflowOptions options = startOptions(runbook, target, opening);
     StartWorkflowExecutionRequest request =
         StartWorkflowExecutionRequest.newBuilder()
             .setNamespace(client.getOptions().getNamespace())
             .setIdentity(client.getOptions().getIdentity())
             .setRequestId(UUID.randomUUID().toString())
-            .setWorkflowId(runbook.incidentId(target.target()))
+            .setWorkflowId(options.getWorkflowId())
             .setWorkflowType(WorkflowType.newBuilder().setName(WORKFLOW_TYPE))
-            .setTaskQueue(TaskQueue.newBuilder().setName(config.taskQueueOrDefault()))
+            .setTaskQueue(TaskQueue.newBuilder().setName(options.getTaskQueue()))
             .setInput(converter.toPayloads(
                 new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, batch)).orElseThrow())
-            .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .setWorkflowIdConflictPolicy(options.getWorkflowIdConflictPolicy())
+            .setWorkflowIdReusePolicy(options.getWorkflowIdReusePolicy())
             .setUserMetadata(UserMetadata.newBuilder()
-                .setSummary(converter.toPayload(runbook.title() + " incident: " + target.target().id()).orElseThrow())
-                .setDetails(converter.toPayload(staticDetails(runbook, target, opening)).orElseThrow()))
+                .setSummary(converter.toPayload(options.getStaticSummary()).orElseThrow())
+                .setDetails(converter.toPayload(options.getStaticDetails()).orElseThrow()))
             .build();
     return client.getWorkflowServiceStubs().blockingStub()
         .withDeadlineAfter(START_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
@@ -243,6 +250,19 @@ public final class IncidentClient {
 
   /** How long a start may take before the delivery is answered 503 (the SDK's own default RPC timeout). */
   private static final Duration START_DEADLINE = Duration.ofSeconds(10);
+
+  /**
+   * The Temporal calls that brought the incident's current run alerts, from its history: its signals (signal-with-start's
+   * included), and its start if the input carried a delivery.
+   */
+  public long alertCalls(String incidentId) {
+    DataConverter converter = client.getOptions().getDataConverter();
+    return client.fetchHistory(incidentId).getHistory().getEventsList().stream()
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || (e.hasWorkflowExecutionStartedEventAttributes()
+            && converter.fromPayloads(0, Optional.of(e.getWorkflowExecutionStartedEventAttributes().getInput()),
+                IncidentInput.class, IncidentInput.class).alerts() != null))
+        .count();
+  }
 
   /** The run ID of the incident's run if one is running. */
   public Optional<String> runningRunId(String incidentId) {

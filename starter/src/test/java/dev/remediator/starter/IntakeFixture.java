@@ -350,28 +350,9 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
     }
   }
 
-  /**
-   * Deliveries in the history of the incident's current run: its signals (signal-with-start's included) and the
-   * start, if its input carried the opening delivery.
-   */
+  /** Deliveries in the history of the incident's current run (as {@link IncidentClient#alertCalls}). */
   long signals(String incidentId) {
-    return connection.client().fetchHistory(incidentId).getHistory().getEventsList().stream()
-        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || startedWithAlerts(e))
-        .count();
-  }
-
-  private static boolean startedWithAlerts(io.temporal.api.history.v1.HistoryEvent e) {
-    if (!e.hasWorkflowExecutionStartedEventAttributes()) {
-      return false;
-    }
-    var input = e.getWorkflowExecutionStartedEventAttributes().getInput();
-    try {
-      return input.getPayloadsCount() > 0
-          && new com.fasterxml.jackson.databind.ObjectMapper().readTree(input.getPayloads(0).getData().toByteArray())
-              .path("alerts").isObject();
-    } catch (java.io.IOException ex) {
-      throw new java.io.UncheckedIOException(ex);
-    }
+    return incidents.alertCalls(incidentId);
   }
 
   /** Open runs of this workflow ID, as the server lists them. */
