@@ -6,7 +6,7 @@ import java.time.format.DateTimeParseException;
 
 /**
  * The incident's alerts by (alertname, fingerprint), as Alertmanager reports them: repeats, HA copies and stale
- * copies only update counts; a change of state is one timeline line. Severity is the highest of the alerts firing;
+ * copies (firing or resolved, by the episode's startsAt) only update counts; a change of state is one timeline line. Severity is the highest of the alerts firing;
  * the incident is resolved only when every alert it has seen is. Workflow code only.
  */
 final class AlertInbox {
@@ -29,6 +29,8 @@ final class AlertInbox {
   private final Timeline timeline;
   /** The opening alert: signal-with-start delivers it again as a signal, which is not a repeat. */
   private Alert opening;
+  /** Whether this run ignores a stale resolved copy (null until the first one): see {@link #staleResolvedIgnored}. */
+  private Boolean staleResolvedIgnored;
 
   AlertInbox(IncidentState state, Timeline timeline) {
     this.state = state;
@@ -72,10 +74,12 @@ final class AlertInbox {
       timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " firing (" + Severity.of(alert) + ")");
       return afterChange(before, wasResolved);
     }
-    // A firing copy older than what we know (an HA peer or a retry behind the other) is stale; a firing copy of
-    // the same episode after its resolution too. A resolved alert always applies: it ends the episode we know.
+    // A copy older than the episode we know (an HA peer or a retry behind the other) is stale: a firing one, or a
+    // resolved one of an earlier episode while a newer one fires; a firing copy of the same episode after its
+    // resolution too. A resolved alert of the episode we know (or a later one) ends it.
     int order = compareStarts(alert.startsAt(), known.startsAt());
-    boolean staleCopy = alert.firing() && (order < 0 || (order == 0 && !known.firing()));
+    boolean staleCopy = alert.firing() ? order < 0 || (order == 0 && !known.firing())
+        : order < 0 && known.firing() && staleResolvedIgnored();
     if (staleCopy || known.firing() == alert.firing()) {
       replace(known, withCount(known, alert, staleCopy));
       state.repeatedAlerts++;
@@ -86,6 +90,18 @@ final class AlertInbox {
     TrackedAlert changed = track(alert, known);
     timeline.record(Timeline.ALERTMANAGER, "Alert " + changed.describe());
     return afterChange(before, wasResolved);
+  }
+
+  /**
+   * Runs that took a stale resolved copy as the end of the newer episode keep doing so on replay; a marker records,
+   * at the first stale resolved copy of a run, that it is ignored. Workflow code (a signal handler may call it).
+   */
+  private boolean staleResolvedIgnored() {
+    if (staleResolvedIgnored == null) {
+      staleResolvedIgnored =
+          Workflow.getVersion("stale-resolved-ignored", Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    }
+    return staleResolvedIgnored;
   }
 
   private Change afterChange(Severity before, boolean wasResolved) {

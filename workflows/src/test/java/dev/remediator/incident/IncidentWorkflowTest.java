@@ -403,6 +403,31 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void aStaleResolvedCopyOfThePreviousEpisodeDoesNotResolveTheFiringOne(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+    String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
+
+    // A lagging HA peer's resolution of the episode before (startsAt 17:26:27, the firing one 17:27:15).
+    Alert stale = new Alert(DbPoolRunbook.CRITICAL, "critical", "resolved", CRITICAL.fingerprint(),
+        "2026-11-26T17:26:27.08Z", null);
+    incident.alert(stale);
+    IncidentStatus after = awaitStatus(incident, s -> s.repeatedAlerts() == 1);
+    assertThat(after.alerts()).extracting(TrackedAlert::firing, TrackedAlert::startsAt)
+        .containsExactly(tuple(true, CRITICAL.startsAt()));
+    assertThat(after.awaitingApproval()).isTrue();
+    assertThat(after.plan().planId()).isEqualTo(plan);
+    assertThat(after.timeline()).noneMatch(e -> e.event().contains("Every alert of the incident is resolved"));
+
+    incident.alert(RESOLVED); // the episode's own resolution ends it
+    IncidentReport report = result();
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
+    assertThat(events(report)).filteredOn(e -> e.contains("Every alert of the incident is resolved")).hasSize(1);
+    assertThat(world.terminations).isEmpty();
+  }
+
+  @Test
   void severityUpgradeMidIncidentStartsRemediation(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = new SimulatedTarget();
