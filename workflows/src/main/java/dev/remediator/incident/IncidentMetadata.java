@@ -76,11 +76,21 @@ final class IncidentMetadata {
           IncidentSearchAttributes.PHASE.valueSet(now.get(1)),
           IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2))));
       if (!legacy) {
-        updates.add(IncidentSearchAttributes.PENDING_PLAN.valueSet(now.get(3)));
+        updates.add(pendingPlan(now.get(3)));
       }
       Workflow.upsertTypedSearchAttributes(updates.toArray(io.temporal.common.SearchAttributeUpdate<?>[]::new));
     }
     Workflow.setCurrentDetails(Reports.currentDetails(target, state, measurement.get()));
+  }
+
+  /**
+   * The pending plan, unset when there is none (not ""), so {@code RemediatorPendingPlan IS NOT NULL} lists exactly
+   * the incidents awaiting approval, never a closed one. The same one upsert per change as before: only its value.
+   */
+  private static io.temporal.common.SearchAttributeUpdate<String> pendingPlan(String planId) {
+    return planId.isEmpty()
+        ? IncidentSearchAttributes.PENDING_PLAN.valueUnset()
+        : IncidentSearchAttributes.PENDING_PLAN.valueSet(planId);
   }
 
   private List<String> values() {

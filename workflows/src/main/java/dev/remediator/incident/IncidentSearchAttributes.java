@@ -16,7 +16,10 @@ public final class IncidentSearchAttributes {
   public static final SearchAttributeKey<String> SEVERITY = SearchAttributeKey.forKeyword("RemediatorSeverity");
   public static final SearchAttributeKey<String> PHASE = SearchAttributeKey.forKeyword("RemediatorPhase");
   public static final SearchAttributeKey<String> ALERT_NAME = SearchAttributeKey.forKeyword("RemediatorAlertName");
-  /** The plan awaiting approval, "" when none: {@code remediator incidents} lists it without a query per incident. */
+  /**
+   * The plan awaiting approval, unset when none (runs recorded before that set ""): {@code remediator incidents}
+   * lists it without a query per incident, and {@code RemediatorPendingPlan IS NOT NULL} finds what awaits approval.
+   */
   public static final SearchAttributeKey<String> PENDING_PLAN = SearchAttributeKey.forKeyword("RemediatorPendingPlan");
 
   public static final List<SearchAttributeKey<String>> ALL =

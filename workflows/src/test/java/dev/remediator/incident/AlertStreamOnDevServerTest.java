@@ -113,6 +113,40 @@ class AlertStreamOnDevServerTest extends AlertStreamPropertyTest {
   @Override
   void beforeSignal(String workflowId) {}
 
+  /**
+   * The Web UI's saved view "awaiting approval" ({@code RemediatorPendingPlan IS NOT NULL}, docs/operations.md) on
+   * the real server's visibility: it lists an incident while its plan waits, and not once the incident closed.
+   */
+  @org.junit.jupiter.api.Test
+  void theAwaitingApprovalViewListsAPendingPlanAndNeverAClosedIncident() {
+    Target target = new Target("prop", "svc-pending-plan", "db");
+    worlds.put(target.id(), SimulatedTarget.leaking(25));
+    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, io.temporal.client.WorkflowOptions
+        .newBuilder().setWorkflowId(target.incidentId()).setTaskQueue(TASK_QUEUE).build());
+    Alert critical = new Alert(dev.remediator.runbook.dbpool.DbPoolRunbook.CRITICAL, "critical", "firing",
+        "c-pending", "2026-11-26T17:27:15.08Z", null);
+    WorkflowClient.start(incident::run, new IncidentInput(target,
+        dev.remediator.config.ConfigLoader.parsePolicy(policy(scale())), critical, "alertmanager", null));
+    String one = "WorkflowId = '" + target.incidentId() + "'";
+    String awaiting = one + " AND RemediatorPendingPlan IS NOT NULL";
+
+    String plan = Awaitility.await().atMost(Duration.ofSeconds(60)).until(
+        () -> incident.status().awaitingApproval() ? incident.status().plan().planId() : null,
+        java.util.Objects::nonNull);
+    Awaitility.await("the pending plan in visibility").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200)).until(() -> client.countWorkflows(awaiting).getCount() == 1);
+    Assertions.assertTrue(client.countWorkflows(one + " AND RemediatorPendingPlan = '" + plan + "'").getCount() == 1);
+
+    incident.alert(new Alert(critical.alertName(), "critical", "resolved", "c-pending", critical.startsAt(), null));
+    io.temporal.client.WorkflowStub.fromTyped(incident).getResult(IncidentReport.class); // after the quiet period
+    Awaitility.await("the closed incident in visibility").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> client.countWorkflows(one + " AND ExecutionStatus = 'Completed'").getCount() == 1);
+    Assertions.assertEquals(0, client.countWorkflows(awaiting).getCount(),
+        "a closed incident is not listed as awaiting approval");
+    Assertions.assertEquals(1, client.countWorkflows(one + " AND RemediatorPhase = 'CLOSED'").getCount());
+  }
+
   private static Path cli() {
     Optional<Path> found = Optional.ofNullable(System.getenv("TEMPORAL_CLI")).filter(s -> !s.isBlank()).map(Path::of)
         .or(() -> Optional.ofNullable(System.getenv("PATH")).stream()
