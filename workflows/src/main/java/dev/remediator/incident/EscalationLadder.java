@@ -105,6 +105,24 @@ final class EscalationLadder {
     }
   }
 
+  /**
+   * A plan made below critical: the channels already paged hear of it, else the first tier's (the runbook's);
+   * a message, not a climb of the ladder.
+   */
+  void announce(String summary) {
+    List<String> channels = List.copyOf(state.pagedChannels);
+    if (channels.isEmpty() && !policy.escalation().isEmpty()) {
+      List<String> first = policy.escalation().get(firstTier()).channels();
+      channels = first == null ? List.of() : first;
+    }
+    timeline.note("Told " + (channels.isEmpty() ? "no one (no channel configured)" : String.join(", ", channels))
+        + ": " + summary);
+    if (!channels.isEmpty()) {
+      send(new Notification(incidentId, "trigger", "warning", null, channels, "[" + target.id() + "] " + summary,
+          null, howToRespond()));
+    }
+  }
+
   /** The tier paged last, or null. */
   String escalatedTo() {
     List<EscalationTier> tiers = policy.escalation();

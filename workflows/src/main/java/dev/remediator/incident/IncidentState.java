@@ -49,6 +49,8 @@ public final class IncidentState {
   /** Plans made so far; {@link #automaticReplans} of them offered again after a refusal or rejection. */
   public int plans;
   public int automaticReplans;
+  /** Plans made at warning by the runbook's own rule ({@link RunbookSteps#planAtWarning}), bounded. */
+  public int warningPlans;
   /** The last plan was rejected, or every action of it refused: a leak still there gets a new plan. */
   public boolean planDeclined;
   public List<ActionOutcome> actions = new ArrayList<>();

@@ -70,6 +70,8 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     legacy = Workflow.getVersion("alert-model", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION;
     waits.legacy(legacy);
     watch.legacy(legacy);
+    watch.plansAtWarning(
+        Workflow.getVersion("plan-at-warning", Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION);
     metadata = new IncidentMetadata(state, input.target(), legacy, runbook::measurement);
     if (legacy) {
       metadata.publish();
@@ -100,6 +102,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     while (stage != Stage.DONE) {
       stage = switch (stage) {
         case REMEDIATE -> remediate(round++);
+        case REMEDIATE_AT_WARNING -> remediateAtWarning();
         case WATCH -> watch.untilActionable();
         case RECOVERED -> watch.afterRecovery();
         case QUIET -> watch.quietPeriod();
@@ -130,11 +133,31 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       ladder.escalate(runbook.nothingLeft());
       return Stage.WATCH;
     }
+    return offer(planned, false);
+  }
+
+  /**
+   * Below critical, the runbook's own finding (leaked sessions past the threshold): the same plan → approve → act →
+   * verify, with the on-call told; then watching again unless the incident turned critical.
+   */
+  private Stage remediateAtWarning() {
+    enter(IncidentPhase.PLANNING);
+    state.warningPlans++;
+    Stage next = offer(runbook.planAtWarning(), true);
+    return next == Stage.REMEDIATE && !runbook.remediationWanted() ? Stage.WATCH : next;
+  }
+
+  /** A plan of these actions: recorded, approved unless automatic, then acted on; at warning, the on-call is told. */
+  private Stage offer(List<PlannedAction> planned, boolean atWarning) {
     Plan plan = new Plan("plan-" + Workflow.randomUUID().toString().substring(0, 8), Timeline.now(), planned);
     state.plan = plan;
     state.plans++;
     state.planDeclined = false;
     timeline.note("Plan " + plan.planId() + ": " + Reports.describe(planned));
+    if (atWarning) {
+      ladder.announce("at warning: " + Reports.describe(planned) + " — plan " + plan.planId()
+          + (!plan.executable() ? " is a dry run" : plan.needsApproval() ? " awaits approval" : " runs now"));
+    }
     if (!plan.executable()) {
       planned.forEach(a -> runbook.record(plan, a.type(), ActionResult.DRY_RUN, "dry run: would " + a.describe()));
       return Stage.WATCH;

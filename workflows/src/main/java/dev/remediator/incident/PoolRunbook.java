@@ -121,12 +121,24 @@ public final class PoolRunbook implements RunbookSteps {
         state.restarts, state.kubernetesAvailable, state.pool, state.poolBefore != null, round));
   }
 
-  /** Why nothing is left to plan, for the escalation. */
+  /** Below critical: terminating the leaked sessions the last sample shows (policy terminateLeaksAtWarning). */
+  @Override
+  public List<PlannedAction> planAtWarning() {
+    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(policy, state.lastSnapshot);
+  }
+
+  /**
+   * Why nothing is left to plan, for the escalation: what holds for now, not for good (the database may answer
+   * again, sessions may age past the threshold; a leak at warning gets its plan, a person can ask for one).
+   */
   @Override
   public String nothingLeft() {
-    return state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0
-        ? state.restarts + " restart(s) did not resolve it"
-        : "no remediation left that the policy allows";
+    if (state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0) {
+      return state.restarts + " restart(s) did not resolve it";
+    }
+    return databaseFailing || state.lastSnapshot == null
+        ? "nothing to plan while the database cannot be examined (replan once it answers)"
+        : "no remediation the policy allows for what the database shows now (replan if that changes)";
   }
 
   /** True while the last sample shows leaked sessions a new plan could act on. */

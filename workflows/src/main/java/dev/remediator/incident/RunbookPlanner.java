@@ -28,15 +28,7 @@ final class RunbookPlanner {
 
     List<SessionInfo> leaked = leakedSessions(p, s.snapshot());
     if (p.terminateSessions() != ActionMode.OFF && !leaked.isEmpty()) {
-      actions.add(
-          new PlannedAction(
-              ActionType.TERMINATE_SESSIONS,
-              p.terminateSessions(),
-              leaked.size() + " session(s) of the application idle in transaction longer than "
-                  + minutes(p.idleInTransactionTerminateAfter().toSeconds()) + " hold connections (runbook: kill"
-                  + " idle-in-transaction sessions)",
-              leaked,
-              List.of()));
+      actions.add(termination(p, leaked, ""));
     }
     if (s.kubernetes() && p.rollingRestart() != ActionMode.OFF && s.restartsDone() < p.maxRestarts()) {
       actions.add(
@@ -66,6 +58,30 @@ final class RunbookPlanner {
       }
     }
     return actions;
+  }
+
+  /**
+   * Below critical: only the termination of leaked sessions (a LEAK diagnosis, sessions idle in transaction past the
+   * threshold), when the policy plans it at warning; never a restart or a pool change. Empty otherwise.
+   */
+  static List<PlannedAction> planAtWarning(RunbookPolicy p, ConnectionSnapshot snapshot) {
+    if (!p.plansLeaksAtWarning() || snapshot == null || snapshot.diagnosis() == null
+        || snapshot.diagnosis().cause() != RootCause.LEAK) {
+      return List.of();
+    }
+    List<SessionInfo> leaked = leakedSessions(p, snapshot);
+    return leaked.isEmpty() ? List.of() : List.of(termination(p, leaked, " at warning"));
+  }
+
+  private static PlannedAction termination(RunbookPolicy p, List<SessionInfo> leaked, String when) {
+    return new PlannedAction(
+        ActionType.TERMINATE_SESSIONS,
+        p.terminateSessions(),
+        leaked.size() + " session(s) of the application idle in transaction longer than "
+            + minutes(p.idleInTransactionTerminateAfter().toSeconds()) + " hold connections" + when
+            + " (runbook: kill idle-in-transaction sessions)",
+        leaked,
+        List.of());
   }
 
   /**

@@ -20,6 +20,9 @@ import java.util.Map;
  * @param longRunningQueryAfter queries running longer than this are reported (default 1 min)
  * @param maxSessionsPerTermination cap on sessions terminated by one action (default 50)
  * @param terminateSessions policy for terminating idle-in-transaction sessions (default APPROVE)
+ * @param terminateLeaksAtWarning plan the termination of leaked sessions (LEAK, idle in transaction past
+ *     {@code idleInTransactionTerminateAfter}) at warning too, in {@code terminateSessions}' mode (default true; null in
+ *     inputs recorded before it existed: true)
  * @param approvalTimeout how long to wait for a decision before escalating (default 15 min)
  * @param approvers who may approve or reject plans for this target
  * @param verifySamples consecutive samples below the warning threshold that count as recovered (default 3)
@@ -51,6 +54,7 @@ public record RunbookPolicy(
     Duration longRunningQueryAfter,
     int maxSessionsPerTermination,
     ActionMode terminateSessions,
+    Boolean terminateLeaksAtWarning,
     Duration approvalTimeout,
     List<String> approvers,
     int verifySamples,
@@ -99,6 +103,7 @@ public record RunbookPolicy(
         Duration.ofMinutes(1),
         50,
         ActionMode.APPROVE,
+        true,
         Duration.ofMinutes(15),
         List.of(),
         3,
@@ -121,6 +126,11 @@ public record RunbookPolicy(
         500,
         dev.remediator.runbook.Runbooks.policyDefaults(),
         Map.of());
+  }
+
+  /** Leaked sessions get a termination plan at warning too (unless the key is false). */
+  public boolean plansLeaksAtWarning() {
+    return !Boolean.FALSE.equals(terminateLeaksAtWarning) && terminateSessions != ActionMode.OFF;
   }
 
   public boolean isApprover(String name) {

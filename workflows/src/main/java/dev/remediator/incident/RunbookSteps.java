@@ -29,6 +29,14 @@ public interface RunbookSteps {
   /** The actions for this round (0, 1, …), from what the target shows now; empty when nothing is left to try. */
   List<PlannedAction> plan(int round);
 
+  /**
+   * Below critical, while watching: the actions the runbook takes at warning too, from its last sample (the pool
+   * runbook: terminating leaked sessions); empty, the default, means it only watches.
+   */
+  default List<PlannedAction> planAtWarning() {
+    return List.of();
+  }
+
   /** Why nothing is left to plan, for the escalation. */
   String nothingLeft();
 

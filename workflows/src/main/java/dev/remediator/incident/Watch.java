@@ -24,6 +24,7 @@ final class Watch {
   private final Consumer<IncidentPhase> enter;
   private final Runnable continueAsNewIfSuggested;
   private boolean legacy;
+  private boolean plansAtWarning;
   private boolean raisedSinceRecovery;
 
   Watch(IncidentState state, RunbookPolicy policy, Timeline timeline, RunbookSteps runbook, ApprovalGate gate,
@@ -41,6 +42,11 @@ final class Watch {
   /** Set once, at the start of the run: runs recorded before the alert model close at the end of the quiet period. */
   void legacy(boolean legacy) {
     this.legacy = legacy;
+  }
+
+  /** Set once, at the start of the run: runs recorded before it never planned below critical on their own. */
+  void plansAtWarning(boolean plans) {
+    this.plansAtWarning = plans;
   }
 
   /** An alert raised the severity or fired again: after recovery, that is a relapse. */
@@ -81,6 +87,9 @@ final class Watch {
         state.recoveredAtMillis = Workflow.currentTimeMillis();
         return Stage.RECOVERED;
       }
+      if (planAtWarningDue()) {
+        return Stage.REMEDIATE_AT_WARNING;
+      }
       if (automaticReplanDue(warningOnly)) {
         state.automaticReplans++;
         timeline.note("The problem is still there after plan " + state.plan.planId() + ": a new plan (automatic, "
@@ -93,6 +102,12 @@ final class Watch {
           // (e.g. while another incident handles the cause), and waking on it would sample without pause.
           () -> state.resolved || gate.replanRequested() || (warningOnly && runbook.remediationWanted()));
     }
+  }
+
+  /** Below critical, the runbook acts on its own finding (leaked sessions): unless declined, a bounded number of times. */
+  private boolean planAtWarningDue() {
+    return plansAtWarning && !state.planDeclined && state.warningPlans < MAX_AUTOMATIC_REPLANS
+        && !runbook.remediationWanted() && !runbook.planAtWarning().isEmpty();
   }
 
   private boolean automaticReplanDue(boolean warningOnly) {

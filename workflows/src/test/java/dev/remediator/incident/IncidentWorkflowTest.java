@@ -179,6 +179,86 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void aLeakLeftAtWarningGetsAnApprovalGatedTerminationAndTheOnCallIsTold(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.leakIdleSeconds = 45; // idle in transaction, but not yet 10 minutes: nothing to terminate at critical
+    IncidentWorkflow incident = start(env, worker, client, world,
+        "rollingRestart: off\npoolIncrease: off\ncriticalEscalateAfter: 1h", CRITICAL);
+    awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
+    await().until(() -> !world.notifications.isEmpty());
+    assertThat(world.notifications.get(0).summary())
+        .as("the page says what holds now, not that nothing is left for good")
+        .contains("no remediation the policy allows for what the database shows now")
+        .doesNotContain("no remediation left");
+
+    // The episode falls to warning (29 of 37 = 78 %) while the leaked sessions age past the threshold.
+    world.leaked = 20;
+    world.leakIdleSeconds = 900;
+    incident.alerts(new AlertBatch(List.of(HIGH, RESOLVED)));
+    IncidentStatus pending = skipUntil(incident, IncidentStatus::awaitingApproval);
+    String planId = pending.plan().planId();
+    assertThat(pending.severity()).isEqualTo(Severity.WARNING);
+    assertThat(pending.plan().actions()).extracting(PlannedAction::type, PlannedAction::mode)
+        .containsExactly(tuple(ActionType.TERMINATE_SESSIONS, ActionMode.APPROVE));
+    assertThat(pending.plan().actions().get(0).sessions()).hasSize(20);
+    Notification told = await().until(() -> world.notifications.stream()
+        .filter(n -> n.summary().contains(planId)).findFirst(), java.util.Optional::isPresent).get();
+    assertThat(told.channels()).as("the channels already paged").containsExactly("database-pager");
+    assertThat(told.summary()).contains("at warning: terminate 20 session(s)").endsWith(planId + " awaits approval");
+    assertThat(told.howToRespond()).anyMatch(h -> h.contains("--plan " + planId));
+    assertThat(world.terminations).as("approval-gated").isEmpty();
+
+    incident.approve(new ApprovalDecision(planId, "bob", "leak confirmed"));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(HIGH_RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
+    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
+    assertThat(world.restarts).isEmpty();
+    assertThat(world.poolChanges).isEmpty();
+  }
+
+  @Test
+  void aLeakAtWarningIsOnlyWatchedWhenThePolicySaysSo(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(20); // 29 of 37 = 78 %: High, a leak past 10 min
+    IncidentWorkflow incident = start(env, worker, client, world, "terminateLeaksAtWarning: false", HIGH);
+    skipUntil(incident, s -> s.phase() == IncidentPhase.WATCHING && world.snapshots.get() > 5);
+    assertThat(incident.status().plan()).isNull();
+    incident.alert(HIGH_RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(report.actions()).isEmpty();
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.notifications).isEmpty();
+  }
+
+  @Test
+  void aLeakAtWarningFromTheStartGetsItsPlanButNoRestart(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(20); // 29 of 37 = 78 %: High, a leak past 10 min
+    IncidentWorkflow incident = start(env, worker, client, world, "", HIGH);
+    IncidentStatus pending = skipUntil(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.plan().actions()).extracting(PlannedAction::type)
+        .containsExactly(ActionType.TERMINATE_SESSIONS);
+    await().until(() -> world.notifications.stream().anyMatch(n -> n.summary().contains(pending.plan().planId())));
+    assertThat(world.notifications.get(0).channels()).as("nobody paged yet: the first tier").containsExactly(
+        "database-pager");
+
+    incident.reject(new ApprovalDecision(pending.plan().planId(), "alice", "not now"));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.WATCHING && !s.awaitingApproval());
+    env.sleep(Duration.ofMinutes(5));
+    assertThat(incident.status().timeline()).as("no new plan at warning after a rejection")
+        .filteredOn(e -> e.event().matches("Plan plan-[0-9a-f]+: .*")).hasSize(1);
+    incident.alert(HIGH_RESOLVED);
+    IncidentReport report = result();
+    assertThat(world.terminations).isEmpty();
+    assertThat(world.restarts).isEmpty();
+  }
+
+  @Test
   void criticalWithApprovalTerminatesExactlyThePlannedSessionsAndReports(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);
@@ -344,7 +424,8 @@ class IncidentWorkflowTest {
     IncidentReport report = result();
 
     assertThat(world.pagedTiers()).containsExactly("database", "platform", "development", "management");
-    assertThat(report.escalationReason()).isEqualTo("no remediation left that the policy allows");
+    assertThat(report.escalationReason())
+        .isEqualTo("no remediation the policy allows for what the database shows now (replan if that changes)");
   }
 
   @Test
