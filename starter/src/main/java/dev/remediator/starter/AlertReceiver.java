@@ -279,17 +279,20 @@ public final class AlertReceiver implements AutoCloseable {
   /** One incident's part of a delivery: its alerts (in delivery order) and their indexes in the payload. */
   private static final class Group {
     final TargetConfig target;
+    final java.time.Instant receivedAt;
     final List<Integer> indexes = new ArrayList<>();
     final List<Alert> alerts = new ArrayList<>();
 
-    Group(TargetConfig target) {
+    Group(TargetConfig target, java.time.Instant receivedAt) {
       this.target = target;
+      this.receivedAt = receivedAt;
     }
   }
 
   /** Groups the alerts per incident, makes at most one Temporal call per incident, answers; returns the log summary. */
   private String deliver(Context ctx, List<AlertmanagerAlert> alerts) {
     long groupStart = System.nanoTime();
+    java.time.Instant receivedAt = java.time.Instant.now(); // a new incident's "opened" time
     metrics.received(alerts.size());
     List<Map<String, Object>> accepted = new ArrayList<>();
     List<Map<String, Object>> ignored = new ArrayList<>();
@@ -319,7 +322,7 @@ public final class AlertReceiver implements AutoCloseable {
         ignored.add(e);
         continue;
       }
-      Group g = groups.computeIfAbsent(runbook.get().incidentId(target.get().target()), id -> new Group(target.get()));
+      Group g = groups.computeIfAbsent(runbook.get().incidentId(target.get().target()), id -> new Group(target.get(), receivedAt));
       g.indexes.add(i);
       g.alerts.add(toAlert(a));
     }
@@ -421,7 +424,7 @@ public final class AlertReceiver implements AutoCloseable {
       }
     }
     try {
-      IncidentClient.DeliveryResult d = incidents.deliver(g.target, g.alerts);
+      IncidentClient.DeliveryResult d = incidents.deliver(g.target, g.alerts, g.receivedAt);
       if (d.outcome() == IncidentClient.Delivery.NO_OPEN_INCIDENT) {
         acceptedAlerts.invalidate(incidentId);
       } else {
@@ -463,7 +466,24 @@ public final class AlertReceiver implements AutoCloseable {
         a.startsAt(),
         annotations.get("summary"),
         a.endsAt(),
-        labelsOf(a.labels()));
+        labelsOf(a.labels()),
+        value(annotations.get("value")));
+  }
+
+  /**
+   * The alert's value from its {@code value} annotation ({@code value: "{{ $value }}"} in the rule, e.g. the pool
+   * utilization 0..1): the report's peak as alerted. Absent, blank or not a finite number: null.
+   */
+  static Double value(String annotation) {
+    if (annotation == null || annotation.isBlank()) {
+      return null;
+    }
+    try {
+      double v = Double.parseDouble(annotation.trim());
+      return Double.isFinite(v) ? v : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** Labels an incident carries besides alertname and severity (at most 32, values cut at 256 characters). */

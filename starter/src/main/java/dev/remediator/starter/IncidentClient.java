@@ -121,6 +121,14 @@ public final class IncidentClient {
    * by comparing run IDs with the run seen before: exact within one receiver, approximate across replicas that race.
    */
   public DeliveryResult deliver(TargetConfig target, List<Alert> alerts) {
+    return deliver(target, alerts, Instant.now());
+  }
+
+  /**
+   * As {@link #deliver(TargetConfig, List)}, for a delivery the receiver got at {@code receivedAt}: a new incident
+   * carries it in its input as its "opened" time (a worker may run it minutes later).
+   */
+  public DeliveryResult deliver(TargetConfig target, List<Alert> alerts, Instant receivedAt) {
     if (alerts.isEmpty()) {
       throw new IllegalArgumentException("no alerts to deliver");
     }
@@ -140,21 +148,21 @@ public final class IncidentClient {
     String before = knownRuns.get(incidentId);
     if (before == null) {
       try {
-        StartWorkflowExecutionResponse start = start(runbook, target, opening, batch);
+        StartWorkflowExecutionResponse start = start(runbook, target, opening, batch, receivedAt);
         knownRuns.put(incidentId, start.getRunId());
         if (start.getStarted()) {
           return new DeliveryResult(Delivery.STARTED, start.getRunId());
         }
         before = start.getRunId(); // open already: its input is not this delivery, so the alerts follow as a signal
       } catch (RuntimeException e) {
-        return afterRace(e, runbook, target, opening, batch);
+        return afterRace(e, runbook, target, opening, batch, receivedAt);
       }
     }
     WorkflowExecution execution;
     try {
-      execution = signalWithStart(runbook, target, opening, batch);
+      execution = signalWithStart(runbook, target, opening, batch, receivedAt);
     } catch (RuntimeException e) {
-      return afterRace(e, runbook, target, opening, batch);
+      return afterRace(e, runbook, target, opening, batch, receivedAt);
     }
     knownRuns.put(incidentId, execution.getRunId());
     return new DeliveryResult(
@@ -187,13 +195,13 @@ public final class IncidentClient {
    * signal-with-start signals it. Any other failure is rethrown, and the run seen before is forgotten.
    */
   private DeliveryResult afterRace(
-      RuntimeException e, Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
+      RuntimeException e, Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
     String incidentId = runbook.incidentId(target.target());
     if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
       knownRuns.remove(incidentId);
       throw e;
     }
-    WorkflowExecution execution = signalWithStart(runbook, target, opening, batch);
+    WorkflowExecution execution = signalWithStart(runbook, target, opening, batch, receivedAt);
     knownRuns.put(incidentId, execution.getRunId());
     return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
   }
@@ -211,10 +219,12 @@ public final class IncidentClient {
   }
 
   /** One signal-with-start (a stub serves one start, so each call has its own). */
-  private WorkflowExecution signalWithStart(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
+  private WorkflowExecution signalWithStart(
+      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, startOptions(runbook, target, opening));
     BatchRequest request = client.newSignalWithStartRequest();
-    request.add(incident::run, new IncidentInput(target.target(), target.policy(), opening));
+    request.add(incident::run,
+        new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, null, receivedAt.toString()));
     request.add(incident::alerts, batch);
     return client.signalWithStart(request);
   }
@@ -224,7 +234,8 @@ public final class IncidentClient {
    * that run, {@code started} false). The request the SDK's start builds from {@link #startOptions}, sent as such
    * because the SDK's client does not return {@code started}.
    */
-  private StartWorkflowExecutionResponse start(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch) {
+  private StartWorkflowExecutionResponse start(
+      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
     DataConverter converter = client.getOptions().getDataConverter();
     WorkflowOptions options = startOptions(runbook, target, opening);
     StartWorkflowExecutionRequest request =
@@ -236,7 +247,8 @@ public final class IncidentClient {
             .setWorkflowType(WorkflowType.newBuilder().setName(WORKFLOW_TYPE))
             .setTaskQueue(TaskQueue.newBuilder().setName(options.getTaskQueue()))
             .setInput(converter.toPayloads(
-                new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, batch)).orElseThrow())
+                new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, batch,
+                    receivedAt.toString())).orElseThrow())
             .setWorkflowIdConflictPolicy(options.getWorkflowIdConflictPolicy())
             .setWorkflowIdReusePolicy(options.getWorkflowIdReusePolicy())
             .setUserMetadata(UserMetadata.newBuilder()

@@ -19,6 +19,9 @@ import java.util.TreeMap;
  *     be null (histories recorded before it existed)
  * @param labels the alert's other labels (what it is about, e.g. {@code namespace}, {@code pod}), bounded; never
  *     annotations or anything secret; empty in histories recorded before it existed
+ * @param value the value of the alert's expression when Alertmanager sent it, from the rule's {@code value}
+ *     annotation (e.g. the pool utilization, 0..1); null when the rule does not carry it, and in histories
+ *     recorded before it existed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Alert(
@@ -29,7 +32,8 @@ public record Alert(
     String startsAt,
     String summary,
     String endsAt,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Double value) {
 
   public Alert {
     labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
@@ -37,12 +41,17 @@ public record Alert(
 
   public Alert(
       String alertName, String severity, String status, String fingerprint, String startsAt, String summary) {
-    this(alertName, severity, status, fingerprint, startsAt, summary, null, Map.of());
+    this(alertName, severity, status, fingerprint, startsAt, summary, null, Map.of(), null);
   }
 
   public Alert(String alertName, String severity, String status, String fingerprint, String startsAt,
       String summary, String endsAt) {
-    this(alertName, severity, status, fingerprint, startsAt, summary, endsAt, Map.of());
+    this(alertName, severity, status, fingerprint, startsAt, summary, endsAt, Map.of(), null);
+  }
+
+  public Alert(String alertName, String severity, String status, String fingerprint, String startsAt,
+      String summary, String endsAt, Map<String, String> labels) {
+    this(alertName, severity, status, fingerprint, startsAt, summary, endsAt, labels, null);
   }
 
   /** A label of the alert, or null. */

@@ -26,6 +26,8 @@ public final class IncidentState {
   /** True once every alert seen is resolved; {@link #allResolvedAtMillis} when that happened. */
   public boolean resolved;
   public long allResolvedAtMillis;
+  /** The highest value a firing alert of the incident carried (its rule's {@code value} annotation); null: none. */
+  public Double alertedPeak;
 
   // Where the incident is
   public long openedAtMillis;
@@ -37,6 +39,10 @@ public final class IncidentState {
   // What the runbook found
   public ConnectionSnapshot firstSnapshot;
   public ConnectionSnapshot lastSnapshot;
+  /** The highest utilization sampled in the incident (0 before any sample). */
+  public double sampledPeak;
+  /** The sample taken as the incident closed (the report's "after"); null if it failed or in older runs. */
+  public ConnectionSnapshot closingSnapshot;
   public ServiceHealth lastHealth;
   public LogSummary errorLogs;
   public Diagnosis diagnosis = Diagnosis.unknown();
@@ -76,6 +82,33 @@ public final class IncidentState {
   /** True for a continued run's state that came from before the alert model existed. */
   boolean fromBeforeAlertModel() {
     return alerts.isEmpty() && lastAlert != null;
+  }
+
+  /** A firing alert's value raises the alerted peak (repeats of an episode carry the value re-evaluated). */
+  void alerted(Alert alert) {
+    if (alert != null && alert.firing() && alert.value() != null) {
+      alertedPeak = alertedPeak == null ? alert.value() : Math.max(alertedPeak, alert.value());
+    }
+  }
+
+  /**
+   * The episode's peak utilization, the report's "before": the highest of the alerted values and the samples
+   * (0 when neither is known).
+   */
+  double peakUtilization() {
+    double sampled = Math.max(sampledPeak, firstSnapshot == null ? 0 : firstSnapshot.utilization());
+    return Math.max(alertedPeak == null ? 0 : alertedPeak, sampled);
+  }
+
+  /** True when the peak is an alerted value above every sample. */
+  boolean peakAsAlerted() {
+    return alertedPeak != null && alertedPeak > Math.max(sampledPeak,
+        firstSnapshot == null ? 0 : firstSnapshot.utilization());
+  }
+
+  /** The report's "after": the sample taken at close, else the last one (older runs, a failed sample at close). */
+  ConnectionSnapshot afterSnapshot() {
+    return closingSnapshot != null ? closingSnapshot : lastSnapshot;
   }
 
   boolean escalated() {

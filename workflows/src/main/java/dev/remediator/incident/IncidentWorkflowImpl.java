@@ -54,7 +54,8 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     this.watch =
         new Watch(state, policy, timeline, runbook, gate, waits, this::enter, this::continueAsNewIfSuggested);
     if (input.carried() == null) {
-      state.openedAtMillis = Workflow.currentTimeMillis();
+      state.openedAtMillis = input.openedAtMillis(Workflow.currentTimeMillis()); // when the receiver got it
+      state.alerted(input.alert());
       inbox.open(input.alert(), true);
       if (input.alerts() != null) {
         alerts(input.alerts()); // the opening delivery, as if signalled before the first workflow task
@@ -199,7 +200,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
         runbook.record(plan, action.type(), ActionResult.SKIPPED, "alert resolved");
         continue;
       }
-      ActionOutcome done = runbook.execute(action, plan);
+      ActionOutcome done = timeline.action(() -> runbook.execute(action, plan));
       if (done.result() == ActionResult.FAILED) {
         ladder.escalate("action failed: " + action.describe() + " (" + done.detail() + ")");
         return Stage.WATCH;
@@ -271,7 +272,8 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
   @Override
   public void alert(Alert alert) {
     Alert previous = state.lastAlert;
-    AlertInbox.Change change = inbox.receive(alert);
+    state.alerted(alert);
+    AlertInbox.Change change = timeline.alertChange(() -> inbox.receive(alert));
     if (change == AlertInbox.Change.SEVERITY_RAISED || change == AlertInbox.Change.REOPENED) {
       watch.alertRaised();
     }

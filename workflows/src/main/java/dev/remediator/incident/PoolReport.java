@@ -20,10 +20,8 @@ final class PoolReport {
           "Update runbooks based on learnings");
 
   static RunbookReport report(Target target, RunbookPolicy policy, IncidentState state) {
-    double before = state.firstSnapshot == null ? 0 : state.firstSnapshot.utilization();
-    double after = state.lastSnapshot == null ? before : state.lastSnapshot.utilization();
     List<RunbookReport.Fact> facts = List.of(
-        new RunbookReport.Fact("Utilization", Reports.percent(before) + " → " + Reports.percent(after)),
+        new RunbookReport.Fact("Utilization (peak → after)", utilization(state)),
         new RunbookReport.Fact("Sessions idle in transaction (found / terminated)",
             state.sessionsFound + " / " + state.sessionsTerminated),
         new RunbookReport.Fact("Service (last probe)", Reports.healthWord(state.lastHealth)));
@@ -31,6 +29,19 @@ final class PoolReport {
         : List.of("Application logs (30 min): " + Reports.counts(state.errorLogs));
     return new RunbookReport(target.service() + " connection pool (" + target.database() + ")", facts, findings,
         recommendations(policy, state), FOLLOW_UPS);
+  }
+
+  /**
+   * "94.6% as alerted → 12.0% sampled at close": the episode's peak (the highest of the alerted values and the
+   * samples, saying which) and the sample taken at close, after the last change (else the last sample).
+   */
+  static String utilization(IncidentState state) {
+    double peak = state.peakUtilization();
+    String before = peak == 0 && state.alertedPeak == null && state.firstSnapshot == null ? "unknown"
+        : Reports.percent(peak) + (state.peakAsAlerted() ? " as alerted" : " sampled");
+    ConnectionSnapshot after = state.afterSnapshot();
+    return before + " → " + (after == null ? "unknown"
+        : Reports.percent(after.utilization()) + (state.closingSnapshot != null ? " sampled at close" : " last sample"));
   }
 
   static List<String> recommendations(RunbookPolicy policy, IncidentState state) {

@@ -32,6 +32,7 @@ public final class PoolRunbook implements RunbookSteps {
   private boolean diagnosisFresh;
   private int samplesThisRun;
   private boolean actedSinceSample;
+  private boolean probesFailing;
 
   public PoolRunbook(RunbookContext context) {
     this.state = context.state();
@@ -80,7 +81,6 @@ public final class PoolRunbook implements RunbookSteps {
   /** Immediate response 2: the pg_stat_activity summary. */
   private void checkDatabaseConnections() {
     takeSnapshot("Check database connection status (pg_stat_activity)");
-    state.firstSnapshot = state.firstSnapshot == null ? state.lastSnapshot : state.firstSnapshot;
     ConnectionSnapshot s = state.lastSnapshot;
     if (s != null) {
       timeline.note(String.format(Locale.ROOT,
@@ -253,12 +253,20 @@ public final class PoolRunbook implements RunbookSteps {
         + " idle in transaction · " + s.active() + " active";
   }
 
-  /** Before the report: one more sample if an action ran since the last one, so "after" is not stale. */
+  /**
+   * Before the report: the "after" utilization is a sample taken now, after the last action and after every alert
+   * resolved — never one from before the last change. Older runs sampled only if an action ran since the last one.
+   */
   @Override
   public void beforeReport() {
-    if (actedSinceSample) {
-      takeSnapshot("Utilization after the actions, for the report");
+    if (Workflow.getVersion(REPORT_SAMPLE_AT_CLOSE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      if (actedSinceSample) {
+        takeSnapshot("Utilization after the actions, for the report");
+      }
+      return;
     }
+    takeSnapshot("Utilization at close, for the report", false);
+    state.closingSnapshot = databaseFailing ? null : state.lastSnapshot;
   }
 
   /** True after a sample that could not reach the database (the shell backs off). */
@@ -340,25 +348,35 @@ public final class PoolRunbook implements RunbookSteps {
   private void checkServiceHealth() {
     try {
       ServiceHealth h = probes().probe(target);
-      boolean changed = state.lastHealth == null || state.lastHealth.available() != h.available();
+      boolean changed = h.changedFrom(state.lastHealth) || probesFailing;
       state.lastHealth = h;
+      probesFailing = false;
       if (changed) {
-        timeline.note("Service " + (h.available() ? "available" : "UNAVAILABLE") + ": " + Reports.health(h));
+        timeline.note(Reports.healthLine(h)); // "not probed" when no probe is configured, as the report says
       }
       if (!h.available() && critical()) {
         escalate.accept("service unavailable");
       }
     } catch (ActivityFailure e) {
-      timeline.note("Service probes failed: " + Failures.message(e));
+      if (!probesFailing) {
+        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+      }
+      probesFailing = true;
     }
   }
 
   private void takeSnapshot(String summary) {
+    takeSnapshot(summary, true);
+  }
+
+  /** One pg_stat_activity snapshot; a failure escalates when critical (not at close: the incident is over). */
+  private void takeSnapshot(String summary, boolean mayEscalate) {
     try {
       ConnectionSnapshot s = database(summary).snapshot(target, policy);
       state.lastSnapshot = s;
       actedSinceSample = false;
       state.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
+      state.sampledPeak = Math.max(state.sampledPeak, s.utilization());
       if (databaseFailing) {
         databaseFailing = false;
         timeline.note("Database reachable again");
@@ -370,6 +388,8 @@ public final class PoolRunbook implements RunbookSteps {
         state.criticalSinceMillis = 0;
       }
       if (state.firstSnapshot == null) {
+        // Once: later samples are the utilization series (report chart), not timeline lines.
+        state.firstSnapshot = s;
         timeline.note("Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
             + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
       }
@@ -379,7 +399,7 @@ public final class PoolRunbook implements RunbookSteps {
         timeline.note("Database check failed: " + Failures.message(e));
       }
       boolean refused = Failures.isType(e, "DatabaseRefusedConnection");
-      if (critical() || refused) {
+      if (mayEscalate && (critical() || refused)) {
         escalate.accept("database severely degraded: "
             + (refused ? "it refuses connections (all slots taken)" : "it cannot be examined"));
       }

@@ -18,8 +18,8 @@ final class Reports {
   /** Writes the report from the incident's state as it closes, with the runbook's part. */
   static IncidentReport report(String incidentId, IncidentState state, Target target, IncidentOutcome outcome,
       long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
-    double before = state.firstSnapshot == null ? 0 : state.firstSnapshot.utilization();
-    double after = state.lastSnapshot == null ? before : state.lastSnapshot.utilization();
+    double before = state.peakUtilization();
+    double after = state.afterSnapshot() == null ? before : state.afterSnapshot().utilization();
     Diagnosis diagnosis = state.diagnosis == null ? Diagnosis.unknown() : state.diagnosis;
     Severity severity = state.peakSeverity != null ? state.peakSeverity : state.severity;
     return new IncidentReport(incidentId, target, outcome, before, after, state.sessionsFound,
@@ -131,6 +131,12 @@ final class Reports {
       return "not probed";
     }
     return h.available() ? "healthy" : "UNAVAILABLE";
+  }
+
+  /** The timeline's line for a probe whose word changed: "Service available: …", "… UNAVAILABLE: …", "… not probed: …". */
+  static String healthLine(ServiceHealth h) {
+    String word = healthWord(h);
+    return "Service " + (word.equals("healthy") ? "available" : word) + ": " + health(h);
   }
 
   static String actionLine(ActionOutcome o) {

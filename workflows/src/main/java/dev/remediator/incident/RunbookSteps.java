@@ -67,7 +67,10 @@ public interface RunbookSteps {
   /** The one-line measurement people look at first, e.g. "utilization 24.3 %"; empty when unknown. */
   String measurement();
 
-  /** Before the report: refresh what an action may have made stale. */
+  /** Change ID: {@link #beforeReport} samples at close, whatever happened since the last sample. */
+  String REPORT_SAMPLE_AT_CLOSE = "report-sample-at-close";
+
+  /** Before the report: the "after" measurement, taken at close (after the last action and resolution). */
   void beforeReport();
 
   /** Before closing (also when cancelled): undo temporary changes at their durable time. */

@@ -9,4 +9,14 @@ public record ServiceHealth(ProbeResult health, ProbeResult ready) {
   public boolean available() {
     return (health == null || health.ok()) && (ready == null || ready.ok());
   }
+
+  /** False when no probe is configured: the report and timeline say "not probed", never "available". */
+  public boolean probed() {
+    return health != null || ready != null;
+  }
+
+  /** The first probe, or one whose availability or probing differs from {@code last}'s: one timeline line. */
+  public boolean changedFrom(ServiceHealth last) {
+    return last == null || last.available() != available() || last.probed() != probed();
+  }
 }

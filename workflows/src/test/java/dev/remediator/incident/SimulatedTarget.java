@@ -28,6 +28,13 @@ final class SimulatedTarget
   volatile boolean serviceUp = true;
   /** The server refuses every connection (SQLSTATE 53300): snapshots fail, not retried. */
   volatile boolean databaseRefuses;
+  /** False: the target configures neither /health nor /ready (the probe answers with neither). */
+  volatile boolean probesConfigured = true;
+  /** The probe activity fails (not retried). */
+  volatile boolean probesFail;
+  /** When set, a termination waits for it to open before acting (signals can land while the activity runs). */
+  volatile java.util.concurrent.CountDownLatch terminationHeld;
+  final java.util.concurrent.CountDownLatch terminationStarted = new java.util.concurrent.CountDownLatch(1);
   /** After this many snapshots the load and leak vanish on their own (0 = never). */
   volatile int recoversAfterSnapshots;
 
@@ -83,8 +90,24 @@ final class SimulatedTarget
   }
 
   @Override
-  public synchronized TerminationResult terminateIdleInTransaction(
+  public TerminationResult terminateIdleInTransaction(
       Target target, RunbookPolicy policy, List<SessionInfo> sessions) {
+    terminationStarted.countDown();
+    java.util.concurrent.CountDownLatch held = terminationHeld;
+    if (held != null) {
+      try {
+        if (!held.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never released the termination");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return terminate(sessions);
+  }
+
+  private synchronized TerminationResult terminate(List<SessionInfo> sessions) {
     terminations.add(List.copyOf(sessions));
     leaked = Math.max(0, leaked - sessions.size());
     return new TerminationResult(
@@ -152,6 +175,12 @@ final class SimulatedTarget
 
   @Override
   public ServiceHealth probe(Target target) {
+    if (probesFail) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("probe: connection refused", "ProbeFailed");
+    }
+    if (!probesConfigured) {
+      return new ServiceHealth(null, null);
+    }
     ProbeResult r =
         new ProbeResult("http://auth-service:8000/health", serviceUp, serviceUp ? 200 : 503, 12, null);
     return new ServiceHealth(r, r);

@@ -57,6 +57,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   private boolean diagnosisFresh;
   private boolean unreachable;
   private boolean actedSinceSample;
+  private boolean probesFailing;
   private int samplesThisRun;
 
   public ServiceDownSteps(RunbookContext context) {
@@ -384,9 +385,13 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   @Override
   public void beforeReport() {
-    if (actedSinceSample) {
-      inspect("The Deployment after the actions, for the report", SAMPLE_EVENTS_WINDOW, HISTORY);
+    if (Workflow.getVersion(REPORT_SAMPLE_AT_CLOSE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      if (actedSinceSample) {
+        inspect("The Deployment after the actions, for the report", SAMPLE_EVENTS_WINDOW, HISTORY);
+      }
+      return;
     }
+    inspect("The Deployment at close, for the report", SAMPLE_EVENTS_WINDOW, HISTORY);
   }
 
   /** Nothing is temporary: a rollback stays (the next rollout replaces it), a restart is done. */
@@ -432,14 +437,18 @@ public final class ServiceDownSteps implements RunbookSteps {
   private void checkProbes() {
     try {
       ServiceHealth h = ActivityStubs.probes().probe(target);
-      boolean changed = state.lastHealth == null || state.lastHealth.available() != h.available();
+      boolean changed = h.changedFrom(state.lastHealth) || probesFailing;
       state.lastHealth = h;
+      probesFailing = false;
       if (changed) {
-        timeline.note("Service " + (h.available() ? "available" : "UNAVAILABLE") + ": /health "
-            + probe(h.health()) + ", /ready " + probe(h.ready()));
+        timeline.note("Service " + (!h.probed() ? "not probed" : h.available() ? "available" : "UNAVAILABLE")
+            + ": /health " + probe(h.health()) + ", /ready " + probe(h.ready()));
       }
     } catch (ActivityFailure e) {
-      timeline.note("Service probes failed: " + Failures.message(e));
+      if (!probesFailing) {
+        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+      }
+      probesFailing = true;
     }
   }
 
