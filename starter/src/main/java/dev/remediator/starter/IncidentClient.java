@@ -129,6 +129,7 @@ public final class IncidentClient {
    * carries it in its input as its "opened" time (a worker may run it minutes later).
    */
   public DeliveryResult deliver(TargetConfig target, List<Alert> alerts, Instant receivedAt) {
+    String received = Instant.ofEpochMilli(receivedAt.toEpochMilli()).toString(); // the report's precision
     if (alerts.isEmpty()) {
       throw new IllegalArgumentException("no alerts to deliver");
     }
@@ -148,21 +149,21 @@ public final class IncidentClient {
     String before = knownRuns.get(incidentId);
     if (before == null) {
       try {
-        StartWorkflowExecutionResponse start = start(runbook, target, opening, batch, receivedAt);
+        StartWorkflowExecutionResponse start = start(runbook, target, opening, batch, received);
         knownRuns.put(incidentId, start.getRunId());
         if (start.getStarted()) {
           return new DeliveryResult(Delivery.STARTED, start.getRunId());
         }
         before = start.getRunId(); // open already: its input is not this delivery, so the alerts follow as a signal
       } catch (RuntimeException e) {
-        return afterRace(e, runbook, target, opening, batch, receivedAt);
+        return afterRace(e, runbook, target, opening, batch, received);
       }
     }
     WorkflowExecution execution;
     try {
-      execution = signalWithStart(runbook, target, opening, batch, receivedAt);
+      execution = signalWithStart(runbook, target, opening, batch, received);
     } catch (RuntimeException e) {
-      return afterRace(e, runbook, target, opening, batch, receivedAt);
+      return afterRace(e, runbook, target, opening, batch, received);
     }
     knownRuns.put(incidentId, execution.getRunId());
     return new DeliveryResult(
@@ -195,7 +196,7 @@ public final class IncidentClient {
    * signal-with-start signals it. Any other failure is rethrown, and the run seen before is forgotten.
    */
   private DeliveryResult afterRace(
-      RuntimeException e, Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
+      RuntimeException e, Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, String receivedAt) {
     String incidentId = runbook.incidentId(target.target());
     if (grpcStatus(e).orElse(null) != Status.Code.ALREADY_EXISTS) {
       knownRuns.remove(incidentId);
@@ -220,11 +221,11 @@ public final class IncidentClient {
 
   /** One signal-with-start (a stub serves one start, so each call has its own). */
   private WorkflowExecution signalWithStart(
-      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
+      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, String receivedAt) {
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, startOptions(runbook, target, opening));
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run,
-        new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, null, receivedAt.toString()));
+        new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, null, receivedAt));
     request.add(incident::alerts, batch);
     return client.signalWithStart(request);
   }
@@ -235,7 +236,7 @@ public final class IncidentClient {
    * because the SDK's client does not return {@code started}.
    */
   private StartWorkflowExecutionResponse start(
-      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, Instant receivedAt) {
+      Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, String receivedAt) {
     DataConverter converter = client.getOptions().getDataConverter();
     WorkflowOptions options = startOptions(runbook, target, opening);
     StartWorkflowExecutionRequest request =
@@ -248,7 +249,7 @@ public final class IncidentClient {
             .setTaskQueue(TaskQueue.newBuilder().setName(options.getTaskQueue()))
             .setInput(converter.toPayloads(
                 new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, batch,
-                    receivedAt.toString())).orElseThrow())
+                    receivedAt)).orElseThrow())
             .setWorkflowIdConflictPolicy(options.getWorkflowIdConflictPolicy())
             .setWorkflowIdReusePolicy(options.getWorkflowIdReusePolicy())
             .setUserMetadata(UserMetadata.newBuilder()

@@ -16,7 +16,7 @@ public final class ReportMarkdown {
       b.append("| Target | ").append(r.target().id()).append(" |\n");
     }
     b.append("| Outcome | ").append(r.outcome()).append(" |\n");
-    b.append(String.format(Locale.ROOT, "| Utilization | %.1f%% before, %.1f%% after |%n",
+    b.append(String.format(Locale.ROOT, "| Utilization | %.1f%% peak, %.1f%% after |%n",
         r.utilizationBefore() * 100, r.utilizationAfter() * 100));
     b.append("| Sessions | ").append(r.sessionsFound()).append(" found idle in transaction, ")
         .append(r.sessionsTerminated()).append(" terminated |\n");

@@ -9,8 +9,11 @@ import java.util.List;
  *
  * @param outcome how it ended
  * @param severity the highest severity the incident had
- * @param utilizationBefore utilization when the incident was assessed
- * @param utilizationAfter utilization at the last sample
+ * @param utilizationBefore the episode's peak utilization: the highest of the values its alerts carried (the rules'
+ *     {@code value} annotation) and the samples; the Markdown says which
+ * @param utilizationAfter utilization sampled at close, after the last action and every alert's resolution (the
+ *     last sample in runs from before that, or when the sample at close failed)
+ * @param openedAt when the receiver got the alert that opened the incident (else the first workflow task)
  * @param sessionsFound idle-in-transaction sessions past the termination threshold at diagnosis
  * @param sessionsTerminated sessions actually terminated
  * @param durationSeconds from incident start to close, workflow time
