@@ -51,6 +51,19 @@ class HistoryRecorder {
     record("pool-increase-reverted", world, "rollingRestart: off\npoolIncrease: auto", (incident, env) -> {});
   }
 
+  /** Recorded after report-sample-at-close (issue 27): the report's "after" is a sample taken at close. */
+  @Test
+  void reportSampledAtClose() throws Exception {
+    record("report-sampled-at-close", SimulatedTarget.leaking(25), "approvers: [alice]", (incident, env) -> {
+      String plan = await().until(incident::status, IncidentStatus::awaitingApproval).plan().planId();
+      incident.decide(new DecisionRequest(DecisionAction.APPROVE, plan, "alice", "leak confirmed"));
+      for (int i = 0; i < 100 && incident.status().phase() != IncidentPhase.RECOVERED; i++) {
+        env.sleep(Duration.ofSeconds(10));
+      }
+      incident.alert(IncidentWorkflowTest.RESOLVED);
+    });
+  }
+
   private static void record(
       String name, SimulatedTarget world, String policy, BiConsumer<IncidentWorkflow, TestWorkflowEnvironment> drive)
       throws Exception {
