@@ -29,9 +29,10 @@ public final class Timeline {
   }
 
   /**
-   * Runs an action; alert changes that arrive meanwhile ({@link #alertChange}) are recorded after its outcome, at
-   * the time the workflow learns it. An action's effect precedes what it causes, even when its result reaches the
-   * workflow late (a worker or Temporal restart during the action) in the same task as the alerts it resolved.
+   * Runs an action; alert changes that arrive meanwhile ({@link #alertChange}) are recorded after its outcome,
+   * stamped with the outcome's time (the timeline stays in time order). An action's effect precedes what it causes,
+   * even when its result reaches the workflow late (a worker or Temporal restart during the action), after the
+   * alerts it resolved. The status query shows them once the action is done.
    */
   <T> T action(Supplier<T> action) {
     heldDuringAction = new ArrayList<>();

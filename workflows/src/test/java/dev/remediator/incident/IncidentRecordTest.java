@@ -218,6 +218,22 @@ class IncidentRecordTest {
     }
   }
 
+  @Test
+  void theUtilizationFactSaysWhereEachNumberCameFrom() {
+    IncidentState state = new IncidentState();
+    assertThat(PoolReport.utilization(state)).isEqualTo("unknown → unknown");
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    state.firstSnapshot = world.snapshot(TARGET, null); // a run from before the peak and the sample at close
+    state.lastSnapshot = state.firstSnapshot;
+    assertThat(PoolReport.utilization(state)).isEqualTo("91.9% sampled → 91.9% last sample");
+    state.alerted(CRITICAL_946);
+    state.alerted(new Alert(CRITICAL.alertName(), CRITICAL.severity(), "resolved", CRITICAL.fingerprint(),
+        CRITICAL.startsAt(), null, null, Map.of(), 0.99)); // a resolved alert's value is not the episode's
+    world.leaked = 0;
+    state.closingSnapshot = world.snapshot(TARGET, null);
+    assertThat(PoolReport.utilization(state)).isEqualTo("94.6% as alerted → 24.3% sampled at close");
+  }
+
   private static int indexOf(List<String> events, String prefix) {
     for (int i = 0; i < events.size(); i++) {
       if (events.get(i).startsWith(prefix)) {
