@@ -52,6 +52,8 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link KubernetesActivities} with the fabric8 client. Every method first resolves the target from configuration
@@ -80,6 +82,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
   private static final int PATCH_ATTEMPTS = 3;
   private static final Pattern POSITIVE_INTEGER = Pattern.compile("[1-9][0-9]{0,5}");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesActivitiesImpl.class);
 
   private final TargetDirectory targets;
   private final Supplier<KubernetesClient> client;
@@ -108,14 +111,19 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   private Managed managed(Target target) {
     TargetConfig config = targets.require(target);
-    TargetConfig.Kubernetes k = config.kubernetes();
-    if (k == null || k.deployment() == null || k.deployment().isBlank()) {
+    if (!hasDeployment(config)) {
       throw ApplicationFailure.newNonRetryableFailure(
           "target " + target.id() + " has no kubernetes.deployment configured; refusing to act on the cluster",
           NOT_CONFIGURED);
     }
+    TargetConfig.Kubernetes k = config.kubernetes();
     return new Managed(
         config.namespace(), k.deployment(), k.containerOrDefault(), k.poolEnvOrDefault(), k.podSelector());
+  }
+
+  private static boolean hasDeployment(TargetConfig config) {
+    TargetConfig.Kubernetes k = config.kubernetes();
+    return k != null && k.deployment() != null && !k.deployment().isBlank();
   }
 
   // ---- restart ------------------------------------------------------------------------------------------------
@@ -239,6 +247,13 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
 
   @Override
   public PoolSettings poolSettings(Target target) {
+    if (!hasDeployment(targets.require(target))) {
+      // A target without Kubernetes is a normal configuration (the database alone): one INFO line, no failure, so
+      // no stack trace from the worker and no retry. The actions that need the cluster still refuse (managed).
+      String reason = "target " + target.id() + " has no kubernetes.deployment configured";
+      LOG.info("{}: pool settings not read; restart and pool changes are unavailable for its incidents", reason);
+      return PoolSettings.notConfigured(reason);
+    }
     Managed w = managed(target);
     Deployment d = deployment(w);
     Container c = container(d, w);

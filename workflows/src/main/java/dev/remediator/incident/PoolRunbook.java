@@ -60,8 +60,13 @@ public final class PoolRunbook implements RunbookSteps {
   private void assessCurrentImpact() {
     checkServiceHealth();
     try {
-      state.pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
-      state.kubernetesAvailable = true;
+      PoolSettings pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
+      state.kubernetesAvailable = pool.notConfigured() == null;
+      if (state.kubernetesAvailable) {
+        state.pool = pool;
+      } else {
+        timeline.note("Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
+      }
     } catch (ActivityFailure e) {
       state.kubernetesAvailable = false;
       timeline.note("Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");

@@ -8,9 +8,20 @@ import java.util.List;
  * deployment's replicas: what capacity math and the pool increase start from.
  *
  * @param values the env vars named in config, in config order; a var absent from the container has value null
+ * @param notConfigured null when read from the cluster; else why there is nothing to read (the target has no
+ *     {@code kubernetes.deployment}: an expected absence, not a failure), and replicas and values are empty
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PoolSettings(int replicas, List<EnvValue> values) {
+public record PoolSettings(int replicas, List<EnvValue> values, String notConfigured) {
+
+  public PoolSettings(int replicas, List<EnvValue> values) {
+    this(replicas, values, null);
+  }
+
+  /** A target whose configuration names no Deployment: nothing to read, restart or resize. */
+  public static PoolSettings notConfigured(String reason) {
+    return new PoolSettings(0, List.of(), reason);
+  }
 
   /** One env var of the container; {@code value} null means absent. */
   @JsonIgnoreProperties(ignoreUnknown = true)

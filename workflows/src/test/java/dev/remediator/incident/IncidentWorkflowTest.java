@@ -296,6 +296,25 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void aTargetWithoutKubernetesIsNotedOnceAndTheClusterIsLeftAlone(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.kubernetesConfigured = false;
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+
+    IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.plan().actions()).extracting(PlannedAction::type)
+        .containsExactly(ActionType.TERMINATE_SESSIONS);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(events(report)).filteredOn(e -> e.startsWith("Kubernetes") || e.startsWith("Application logs"))
+        .containsExactly("Kubernetes: target " + TARGET.id() + " has no kubernetes.deployment configured"
+            + " (restart and pool changes unavailable)");
+    assertThat(world.kubernetesCallsWithoutDeployment).hasValue(0);
+  }
+
+  @Test
   void sessionsYoungerThanTheTerminationThresholdAreNotPlanned(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);

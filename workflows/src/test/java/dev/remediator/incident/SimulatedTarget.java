@@ -35,6 +35,9 @@ final class SimulatedTarget
   /** When set, a termination waits for it to open before acting (signals can land while the activity runs). */
   volatile java.util.concurrent.CountDownLatch terminationHeld;
   final java.util.concurrent.CountDownLatch terminationStarted = new java.util.concurrent.CountDownLatch(1);
+  /** The target's configuration names no Deployment: the pool read says so, and no other cluster call is allowed. */
+  volatile boolean kubernetesConfigured = true;
+  final AtomicInteger kubernetesCallsWithoutDeployment = new AtomicInteger();
   /** After this many snapshots the load and leak vanish on their own (0 = never). */
   volatile int recoversAfterSnapshots;
 
@@ -141,6 +144,9 @@ final class SimulatedTarget
 
   @Override
   public PoolSettings poolSettings(Target target) {
+    if (!kubernetesConfigured) {
+      return PoolSettings.notConfigured("target " + target.id() + " has no kubernetes.deployment configured");
+    }
     return new PoolSettings(3, env);
   }
 
@@ -164,12 +170,18 @@ final class SimulatedTarget
 
   @Override
   public LogSummary errorLogs(Target target, Duration since) {
+    if (!kubernetesConfigured) {
+      kubernetesCallsWithoutDeployment.incrementAndGet();
+    }
     return new LogSummary(3, 1200, new java.util.TreeMap<>(java.util.Map.of("Connection pool exhausted", 12)),
         List.of("ERROR Connection pool exhausted"));
   }
 
   @Override
   public List<RolloutRevision> recentChanges(Target target, int limit) {
+    if (!kubernetesConfigured) {
+      kubernetesCallsWithoutDeployment.incrementAndGet();
+    }
     return List.of(new RolloutRevision(7, "2026-11-26T12:00:00Z", "deploy v2.3.1", List.of("auth:2.3.1"), 3));
   }
 
