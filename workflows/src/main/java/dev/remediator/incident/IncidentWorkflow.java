@@ -46,6 +46,11 @@ public interface IncidentWorkflow {
       + "\"note\":\"...\"}")
   void acknowledge(Acknowledgement acknowledgement);
 
+  /** A decision refused before it reached the incident (the approval API's 403, 409, 422): recorded, nothing else. */
+  @SignalMethod(description = "Record a decision refused outside the incident: {\"action\":\"approve\","
+      + "\"by\":\"<who>\",\"reason\":\"...\"}; one timeline line (repeats counted on it), changes nothing else")
+  void refused(RefusedDecision refusal);
+
   /**
    * Approve, reject, replan or acknowledge, answering at once whether it was applied. Shares its handlers with the
    * signals: refusals are recorded in the timeline either way.

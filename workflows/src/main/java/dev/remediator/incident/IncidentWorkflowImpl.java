@@ -303,6 +303,13 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
   }
 
   @Override
+  public void refused(RefusedDecision refusal) {
+    if (refusal != null) {
+      gate.recordRefusal(refusal.by(), refusal.action(), refusal.reason());
+    }
+  }
+
+  @Override
   public void acknowledge(Acknowledgement ack) {
     ladder.acknowledge(ack == null ? null : ack.by(), ack == null ? null : ack.note());
   }

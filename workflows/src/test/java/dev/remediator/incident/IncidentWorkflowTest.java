@@ -474,8 +474,10 @@ class IncidentWorkflowTest {
     assertThat(stranger.message()).contains("not an approver");
     assertThat(requester.accepted()).isFalse();
     assertThat(requester.message()).contains("four-eyes");
-    IncidentStatus status =
-        awaitStatus(incident, s -> s.timeline().stream().filter(e -> e.event().startsWith("Refused")).count() == 4);
+    // mallory's second refusal (by signal) counts on the line of the first.
+    IncidentStatus status = awaitStatus(incident, s -> s.timeline().stream()
+        .anyMatch(e -> e.event().startsWith("Refused approve ×2: mallory is not an approver")));
+    assertThat(status.timeline()).filteredOn(e -> e.event().startsWith("Refused")).hasSize(3);
     assertThat(status.awaitingApproval()).isTrue();
     assertThat(world.terminations).isEmpty();
 
@@ -484,6 +486,73 @@ class IncidentWorkflowTest {
     incident.alert(RESOLVED);
     assertThat(result().outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.terminations).hasSize(1);
+  }
+
+  @Test
+  void everyRefusedDecisionIsOneCountedLineAndAStormIsBounded(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(3);
+    this.env = env;
+    this.client = client;
+    worker.registerActivitiesImplementations(world);
+    env.start();
+    IncidentWorkflow incident =
+        client.newWorkflowStub(
+            IncidentWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
+    WorkflowClient.start(incident::run,
+        new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL, "alice", null));
+    String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
+
+    // The same refusal three times: one line, counted. A refused reject is recorded like a refused approve.
+    for (int i = 0; i < 3; i++) {
+      assertThat(incident.decide(new DecisionRequest(DecisionAction.APPROVE, "plan-old", "bob", null)).accepted())
+          .isFalse();
+    }
+    assertThat(incident.decide(new DecisionRequest(DecisionAction.REJECT, plan, "mallory", "no")).accepted())
+        .isFalse();
+    // Refusals the approval API made before the incident saw the decision arrive by the refused signal.
+    incident.refused(new RefusedDecision(DecisionAction.APPROVE, "eve", "eve is not an approver for " + TARGET.id()));
+    incident.refused(new RefusedDecision(DecisionAction.APPROVE, "eve", "eve is not an approver for " + TARGET.id()));
+    incident.refused(new RefusedDecision(DecisionAction.REJECT, "bob", "a rejection needs a reason"));
+    // A storm of distinct refusals (made-up plan IDs): at most MAX_REFUSAL_LINES lines, the rest counted on one.
+    int storm = ApprovalGate.MAX_REFUSAL_LINES + 20;
+    for (int i = 0; i < storm; i++) {
+      incident.approve(new ApprovalDecision("plan-made-up-" + i, "bob", null));
+    }
+
+    IncidentStatus status = awaitStatus(incident, s -> s.timeline().stream()
+        .anyMatch(e -> e.event().startsWith("Refused decisions beyond") && e.event().contains("×"))
+        && refusalsCounted(s) == 3 + 1 + 2 + 1 + storm);
+    List<String> refusals = status.timeline().stream()
+        .filter(e -> e.event().startsWith("Refused")).map(e -> e.actor() + " | " + e.event()).toList();
+    assertThat(refusals).startsWith(
+        "bob | Refused approve ×3: plan plan-old is stale; the pending plan is " + plan,
+        "mallory | Refused reject: mallory is not an approver for " + TARGET.id(),
+        "eve | Refused approve ×2: eve is not an approver for " + TARGET.id(),
+        "bob | Refused reject: a rejection needs a reason");
+    assertThat(refusals).hasSize(ApprovalGate.MAX_REFUSAL_LINES + 1);
+    assertThat(refusals.get(refusals.size() - 1)).isEqualTo("remediator | Refused decisions beyond "
+        + ApprovalGate.MAX_REFUSAL_LINES + " ×" + (storm - (ApprovalGate.MAX_REFUSAL_LINES - 4))
+        + ": further refusals are not itemised (the workflow history has each)");
+    assertThat(status.awaitingApproval()).isTrue();
+    assertThat(world.terminations).isEmpty();
+
+    assertThat(incident.decide(new DecisionRequest(DecisionAction.REJECT, plan, "bob", "not now")).accepted())
+        .isTrue();
+  }
+
+  /** How many refusals the timeline's refusal lines account for (a line "×n" for n). */
+  private static int refusalsCounted(IncidentStatus s) {
+    int n = 0;
+    for (TimelineEntry e : s.timeline()) {
+      if (e.event().startsWith("Refused")) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^Refused [a-z ]+?(?:\\d+)? ×(\\d+):")
+            .matcher(e.event());
+        n += m.find() ? Integer.parseInt(m.group(1)) : 1;
+      }
+    }
+    return n;
   }
 
   @Test
