@@ -9,11 +9,14 @@ import dev.remediator.incident.DecisionAction;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.RefusedDecision;
 import io.javalin.http.Context;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowUpdateException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /incidents/{id}/approve|reject|ack}, for chat buttons and scripts. The caller's identity comes from its
@@ -29,6 +32,7 @@ final class ApprovalApi {
   /** How long a decision waits for a worker to apply it before the answer is 202 (handed over, not yet applied). */
   static final java.time.Duration DECISION_WAIT = java.time.Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(ApprovalApi.class);
 
   enum Action {
     APPROVE(DecisionAction.APPROVE),
@@ -73,9 +77,12 @@ final class ApprovalApi {
             .orElseThrow(() -> new HttpProblem(404, "unknown", "unknown incident " + incidentId
                 + ": no configured target has this incident ID"));
     if (action != Action.ACK && !target.policy().isApprover(identity)) {
-      throw new HttpProblem(403, "forbidden", identity + " is not an approver for " + target.target().id());
+      String why = identity + " is not an approver for " + target.target().id();
+      recordRefusal(incidentId, action, identity, why);
+      throw new HttpProblem(403, "forbidden", why);
     }
     if (action == Action.REJECT && (reason == null || reason.isBlank())) {
+      recordRefusal(incidentId, action, identity, "a rejection needs a reason");
       throw new HttpProblem(422, "invalid", "a rejection needs a reason: {\"reason\": \"...\"}");
     }
 
@@ -86,8 +93,9 @@ final class ApprovalApi {
       if (action != Action.ACK && planId == null) {
         IncidentStatus status = incidents.status(incidentId);
         if (!status.awaitingApproval() || status.plan() == null) {
-          refused(ctx, incidentId, null, identity,
-              "no plan is awaiting approval (phase " + status.phase() + ")");
+          String why = "no plan is awaiting approval (phase " + status.phase() + ")";
+          recordRefusal(incidentId, action, identity, why);
+          refused(ctx, incidentId, null, identity, why);
           return;
         }
         planId = status.plan().planId();
@@ -121,6 +129,20 @@ final class ApprovalApi {
     } catch (RuntimeException e) {
       throw new HttpProblem(503, "temporal_unavailable",
           "Temporal did not answer for " + incidentId + " (" + AlertReceiver.describe(e) + "); retry later");
+    }
+  }
+
+  /**
+   * A decision refused here, before the workflow saw it, still goes into the incident's timeline (the workflow's
+   * {@code refused} signal: recorded, repeats counted, nothing else changes). Best effort: no open incident means
+   * nothing to record in, and a Temporal failure must not change the answer (logged).
+   */
+  private void recordRefusal(String incidentId, Action action, String identity, String why) {
+    try {
+      incidents.recordRefusal(incidentId, new RefusedDecision(action.decision, identity, why));
+    } catch (RuntimeException e) {
+      log.warn("Could not record the refused {} by {} in {}: {}", action.decision, identity, incidentId,
+          AlertReceiver.describe(e));
     }
   }
 

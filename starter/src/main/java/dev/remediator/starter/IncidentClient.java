@@ -15,6 +15,7 @@ import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
+import dev.remediator.incident.RefusedDecision;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -369,6 +370,19 @@ public final class IncidentClient {
 
   public void reject(String incidentId, ApprovalDecision decision) {
     stub(incidentId).reject(decision);
+  }
+
+  /**
+   * Records in the open incident's timeline a decision refused before it reached the workflow (the approval API's
+   * 403, 409, 422). False if no incident is open (nothing to record in).
+   */
+  public boolean recordRefusal(String incidentId, RefusedDecision refusal) {
+    try {
+      stub(incidentId).refused(refusal);
+      return true;
+    } catch (WorkflowNotFoundException e) {
+      return false;
+    }
   }
 
   public IncidentStatus status(String incidentId) {

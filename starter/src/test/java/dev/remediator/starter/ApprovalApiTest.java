@@ -83,6 +83,32 @@ class ApprovalApiTest {
   }
 
   @Test
+  void everyRefusedDecisionIsInTheTimelineRepeatsCountedOnOneLine() throws Exception {
+    String plan = fx.fireAndAwaitPlan(AUTH);
+
+    // Refused by the API before the workflow sees them (403, 422), and by the workflow (409), each three times.
+    for (int i = 0; i < 3; i++) {
+      assertThat(call(AUTH, "approve", MALLORY_TOKEN, null).statusCode()).isEqualTo(403);
+      assertThat(call(AUTH, "reject", MALLORY_TOKEN, "{\"reason\":\"no\"}").statusCode()).isEqualTo(403);
+      assertThat(call(AUTH, "reject", ALICE_TOKEN, "{}").statusCode()).isEqualTo(422);
+      assertThat(call(AUTH, "approve", ALICE_TOKEN, "{\"planId\":\"plan-old\"}").statusCode()).isEqualTo(409);
+    }
+
+    String target = "prod/auth-service/authdb";
+    java.util.List<String> expected = java.util.List.of(
+        "mallory | Refused approve ×3: mallory is not an approver for " + target,
+        "mallory | Refused reject ×3: mallory is not an approver for " + target,
+        "alice | Refused reject ×3: a rejection needs a reason",
+        "alice | Refused approve ×3: plan plan-old is stale; the pending plan is " + plan);
+    // The refusals signalled by the API are appended when the workflow task in flight ends: await them.
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(fx.incidents.status(AUTH).timeline().stream()
+            .filter(e -> e.event().startsWith("Refused")).map(e -> e.actor() + " | " + e.event()))
+            .containsExactlyInAnyOrderElementsOf(expected));
+    assertThat(fx.incidents.status(AUTH).awaitingApproval()).isTrue();
+  }
+
+  @Test
   void unknownOrClosedIncidentIsNotFound() throws Exception {
     HttpResponse<String> unconfigured = call("dbpool:prod:nope:nodb", "approve", ALICE_TOKEN, null);
     HttpResponse<String> notOpen = call(BILLING, "ack", ALICE_TOKEN, null);
