@@ -50,7 +50,7 @@ class BadInputIT extends Scenario {
     corpus.add(webhook("truncated body", 400, "malformed JSON", Arrays.copyOf(valid, valid.length * 3 / 5)));
     corpus.add(webhook("empty body", 400, "empty body", new byte[0]));
     corpus.add(webhook("trailing garbage", 400, "malformed JSON", (new String(valid) + "}{").getBytes()));
-    corpus.add(webhook("10 MiB body", 413, "exceeds the limit of 1048576 bytes", huge()));
+    corpus.add(webhook("10 MiB body", 413, "exceeds the limit of 1 MiB (1048576 bytes)", huge()));
     corpus.add(new Case("10 MiB chunked body (no Content-Length)", 413, "exceeds the limit",
         () -> chunked(huge())));
     corpus.add(webhook("not an object", 422, "must be a JSON object", "[1, 2]".getBytes()));

@@ -543,8 +543,24 @@ public final class AlertReceiver implements AutoCloseable {
   }
 
   private static HttpProblem tooLarge(int limit, String seen) {
-    return new HttpProblem(413, ReceiverMetrics.TOO_LARGE,
-        "request body exceeds the limit of " + limit + " bytes (" + (limit / (1024 * 1024)) + " MiB): " + seen);
+    return new HttpProblem(413, ReceiverMetrics.TOO_LARGE, tooLargeMessage(limit, seen));
+  }
+
+  /** The 413 text: {@code request body exceeds the limit of 16 KiB (16384 bytes): <seen>}. */
+  static String tooLargeMessage(long limit, String seen) {
+    return "request body exceeds the limit of " + size(limit) + ": " + seen;
+  }
+
+  /** A byte count in the largest binary unit it is a whole multiple of, with the exact bytes: {@code 1 MiB (1048576 bytes)}. */
+  static String size(long bytes) {
+    String[] units = {"GiB", "MiB", "KiB"};
+    for (int i = 0; i < units.length; i++) {
+      long unit = 1L << (10 * (units.length - i));
+      if (bytes >= unit && bytes % unit == 0) {
+        return bytes / unit + " " + units[i] + " (" + bytes + " bytes)";
+      }
+    }
+    return bytes + " bytes";
   }
 
   private static Map<String, Object> entry(int index, AlertmanagerAlert a, String incidentId) {

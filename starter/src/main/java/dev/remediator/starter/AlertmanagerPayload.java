@@ -2,6 +2,7 @@ package dev.remediator.starter;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +52,8 @@ public record AlertmanagerPayload(
     JsonNode root;
     try {
       root = JSON.readTree(body);
+    } catch (StreamConstraintsException e) {
+      throw new HttpProblem(400, ReceiverMetrics.MALFORMED, UserMessages.jsonLimit(e));
     } catch (JsonProcessingException e) {
       String where =
           e.getLocation() == null

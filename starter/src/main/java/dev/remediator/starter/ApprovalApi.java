@@ -1,6 +1,7 @@
 package dev.remediator.starter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.config.RemediatorConfig;
@@ -175,6 +176,8 @@ final class ApprovalApi {
     JsonNode node;
     try {
       node = JSON.readTree(bytes);
+    } catch (StreamConstraintsException e) {
+      throw new HttpProblem(400, "malformed", UserMessages.jsonLimit(e));
     } catch (JsonProcessingException e) {
       throw new HttpProblem(400, "malformed", "malformed JSON: " + e.getOriginalMessage());
     } catch (java.io.IOException e) {

@@ -187,8 +187,8 @@ final class RequestGate implements Filter {
           return; // onAllDataRead follows
         }
         if (body.size() + n > maxBodyBytes) {
-          refuse(413, ReceiverMetrics.TOO_LARGE, "request body exceeds the limit of " + maxBodyBytes + " bytes ("
-              + (maxBodyBytes / (1024 * 1024)) + " MiB): more than " + maxBodyBytes + " bytes sent");
+          refuse(413, ReceiverMetrics.TOO_LARGE,
+              AlertReceiver.tooLargeMessage(maxBodyBytes, "more than " + maxBodyBytes + " bytes sent"));
           return;
         }
         body.write(buffer, 0, n);

@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.grpc.StatusRuntimeException;
 import io.temporal.failure.ApplicationFailure;
 import java.util.regex.Pattern;
@@ -43,6 +44,32 @@ public final class UserMessages {
     }
     return t.getMessage();
   }
+
+  /**
+   * A JSON parser limit (nesting depth, string length, ...) in our words, e.g. {@code JSON nested deeper than 1000
+   * levels}: Jackson's own message names its API ({@code StreamReadConstraints.getMaxNestingDepth()}).
+   */
+  public static String jsonLimit(StreamConstraintsException e) {
+    String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    var limit = JSON_LIMIT.matcher(m);
+    String n = limit.find() ? limit.group(1) : "the allowed";
+    for (String[] known : JSON_LIMITS) {
+      if (m.startsWith(known[0])) {
+        return String.format(known[1], n);
+      }
+    }
+    return clean(m.replaceAll(",? ?from `[^`]*`", ""));
+  }
+
+  private static final Pattern JSON_LIMIT = Pattern.compile("exceeds the maximum allowed \\((\\d+)");
+  private static final String[][] JSON_LIMITS = {
+    {"Document nesting depth", "JSON nested deeper than %s levels"},
+    {"String value length", "a JSON string longer than %s characters"},
+    {"Number value length", "a JSON number longer than %s characters"},
+    {"Name length", "a JSON field name longer than %s characters"},
+    {"Document length", "a JSON document longer than %s bytes"},
+    {"Token count", "JSON with more than %s tokens"},
+  };
 
   /** Removes Java class names and Temporal's failure wrapping from a message. */
   public static String clean(String message) {

@@ -339,6 +339,18 @@ class AlertReceiverTest {
   }
 
   @Test
+  void deeplyNestedJsonIsRefusedInOurWords() throws Exception {
+    byte[] deep = ("{\"version\":\"4\",\"alerts\":" + "[".repeat(5000) + "]".repeat(5000) + "}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    HttpResponse<String> r = fx.webhook(deep);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(json(r).get("error").asText()).isEqualTo("JSON nested deeper than 1000 levels");
+    assertThat(fx.running(AUTH)).isFalse();
+  }
+
+  @Test
   void oversizedBodiesAreRefusedWithTheLimit() throws Exception {
     ObjectNode big = payload("firing-critical.json");
     big.put("padding", "x".repeat(AlertReceiver.MAX_BODY_BYTES));
@@ -356,9 +368,9 @@ class AlertReceiverTest {
                 .build());
 
     assertThat(declared.statusCode()).isEqualTo(413);
-    assertThat(json(declared).get("error").asText()).contains("limit of 1048576 bytes (1 MiB)");
+    assertThat(json(declared).get("error").asText()).contains("limit of 1 MiB (1048576 bytes): ");
     assertThat(chunked.statusCode()).isEqualTo(413);
-    assertThat(json(chunked).get("error").asText()).contains("limit of 1048576 bytes");
+    assertThat(json(chunked).get("error").asText()).contains("limit of 1 MiB (1048576 bytes): ");
     assertThat(fx.metric("remediator_alerts_rejected_total{reason=\"too_large\"}")).isEqualTo(rejected + 2);
     assertThat(fx.running(AUTH)).isFalse();
 

@@ -109,6 +109,22 @@ class ApprovalApiTest {
   }
 
   @Test
+  void oversizedOrDeeplyNestedBodiesAreRefusedInOurWords() throws Exception {
+    fx.fireAndAwaitPlan(AUTH);
+
+    HttpResponse<String> big =
+        call(AUTH, "approve", ALICE_TOKEN, "{\"reason\":\"" + "x".repeat(ApprovalApi.MAX_BODY_BYTES) + "\"}");
+    HttpResponse<String> deep =
+        call(AUTH, "approve", ALICE_TOKEN, "{\"reason\":" + "[".repeat(2000) + "]".repeat(2000) + "}");
+
+    assertThat(big.statusCode()).as(big.body()).isEqualTo(413);
+    assertThat(json(big).get("error").asText()).startsWith("request body exceeds the limit of 16 KiB (16384 bytes): ");
+    assertThat(deep.statusCode()).as(deep.body()).isEqualTo(400);
+    assertThat(json(deep).get("error").asText()).isEqualTo("JSON nested deeper than 1000 levels");
+    assertThat(fx.incidents.status(AUTH).awaitingApproval()).isTrue();
+  }
+
+  @Test
   void unknownOrClosedIncidentIsNotFound() throws Exception {
     HttpResponse<String> unconfigured = call("dbpool:prod:nope:nodb", "approve", ALICE_TOKEN, null);
     HttpResponse<String> notOpen = call(BILLING, "ack", ALICE_TOKEN, null);
