@@ -124,7 +124,8 @@ public final class AlertReceiver implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    this.gate = new RequestGate(MAX_BODY_BYTES, limits.bodyDeadline(), limits.maxRequestsPerClient(), timer, metrics);
+    this.gate = new RequestGate(MAX_BODY_BYTES, limits.bodyDeadline(), limits.maxRequestsPerClient(),
+        ClientAddresses.of(config.receiverOrDefault().trustedProxiesOrEmpty()), timer, metrics);
     for (String warning : EscalationCheck.warnings(config)) {
       log.warn(warning);
     }

@@ -33,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * In front of every handler: at most {@code maxPerClient} requests in progress per remote address (more get 429), and
+ * In front of every handler: at most {@code maxPerClient} requests in progress per client (more get 429; the remote
+ * address, or behind a trusted proxy the client it forwards for: {@link ClientAddresses}), and
  * a request body is read without holding a thread (servlet non-blocking I/O) within {@code bodyDeadline} (else 408).
  * Only a complete body reaches a handler, on a pool thread; so connections trickling bytes cost a socket each and no
  * thread, and a good delivery is served while they hang.
@@ -45,6 +46,7 @@ final class RequestGate implements Filter {
   private final int maxBodyBytes;
   private final Duration bodyDeadline;
   private final int maxPerClient;
+  private final ClientAddresses clients;
   private final ScheduledExecutorService timer;
   private final ReceiverMetrics metrics;
   private final Map<String, AtomicInteger> inProgress = new ConcurrentHashMap<>();
@@ -52,11 +54,12 @@ final class RequestGate implements Filter {
   private static final String RELEASE = RequestGate.class.getName() + ".release";
 
   RequestGate(
-      int maxBodyBytes, Duration bodyDeadline, int maxPerClient, ScheduledExecutorService timer,
-      ReceiverMetrics metrics) {
+      int maxBodyBytes, Duration bodyDeadline, int maxPerClient, ClientAddresses clients,
+      ScheduledExecutorService timer, ReceiverMetrics metrics) {
     this.maxBodyBytes = maxBodyBytes;
     this.bodyDeadline = bodyDeadline;
     this.maxPerClient = maxPerClient;
+    this.clients = clients;
     this.timer = timer;
     this.metrics = metrics;
   }
@@ -87,7 +90,7 @@ final class RequestGate implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    String client = req.getRemoteAddr();
+    String client = clients.client(req.getRemoteAddr(), req.getHeader("X-Forwarded-For"));
     AtomicInteger count = inProgress.computeIfAbsent(client, k -> new AtomicInteger());
     Runnable release = once(() -> {
       if (count.decrementAndGet() <= 0) {

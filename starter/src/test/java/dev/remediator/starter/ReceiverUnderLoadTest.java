@@ -251,6 +251,51 @@ class ReceiverUnderLoadTest {
   }
 
   @Test
+  void behindATrustedProxyEachForwardedClientHasItsOwnLimit() throws Exception {
+    // 127.0.0.3 plays the ingress: every request comes from it, X-Forwarded-For names the client.
+    dev.remediator.config.ReceiverConfig r = fx.config.receiverOrDefault();
+    dev.remediator.config.RemediatorConfig config = new dev.remediator.config.RemediatorConfig(fx.config.taskQueue(),
+        new dev.remediator.config.ReceiverConfig(r.port(), r.tokenEnv(), r.tokenFile(), r.authDisabled(),
+            r.apiTokens(), List.of("127.0.0.3/32")),
+        fx.config.notifications(), fx.config.targets());
+    byte[] body = resource("firing-critical.json");
+    List<Socket> slow = new ArrayList<>();
+    try (AlertReceiver proxied = new AlertReceiver(config, fx.incidents, new ReceiverMetrics(),
+        AlertReceiver.Limits.DEFAULT.withBodyDeadline(Duration.ofSeconds(1)).withMaxRequestsPerClient(4))
+        .start("127.0.0.1", 0)) {
+      for (int i = 0; i < 4; i++) {
+        Socket s = connect(proxied.port(), "127.0.0.3");
+        s.getOutputStream().write((forwarded(post(AlertReceiver.WEBHOOK_PATH, IntakeFixture.WEBHOOK_TOKEN,
+            "application/json", body.length), "198.51.100.7") + "{").getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        slow.add(s);
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> proxied.requestsInProgress("198.51.100.7") == 4);
+      Raw fifth = raw(proxied.port(), "127.0.0.3", forwarded(post(AlertReceiver.WEBHOOK_PATH,
+          IntakeFixture.WEBHOOK_TOKEN, "application/json", body.length), "198.51.100.7"), body);
+      assertThat(fifth.status()).isEqualTo(429);
+      assertThat(fifth.error()).contains("too many concurrent requests from 198.51.100.7");
+      // another client through the same proxy is served while they hang
+      Raw other = raw(proxied.port(), "127.0.0.3", forwarded(post(AlertReceiver.WEBHOOK_PATH,
+          IntakeFixture.WEBHOOK_TOKEN, "application/json", body.length), "198.51.100.8"), body);
+      assertThat(other.status()).as(other.body()).isEqualTo(200);
+      for (Socket s : slow) {
+        assertThat(Raw.read(s.getInputStream()).status()).isEqualTo(408);
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> proxied.requestsInProgress("198.51.100.7") == 0);
+    } finally {
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  /** The request head with an X-Forwarded-For header, as an ingress adds it. */
+  private static String forwarded(String head, String client) {
+    return head.replaceFirst("\r\n", "\r\nX-Forwarded-For: " + client + "\r\n");
+  }
+
+  @Test
   void wrongMethodsOnKnownPathsAre405WithAllow() throws Exception {
     Raw getWebhook = raw(fx.receiver.port(), "127.0.0.1",
         "GET " + AlertReceiver.WEBHOOK_PATH + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", null);
