@@ -2,7 +2,6 @@ package dev.remediator.incident;
 
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -114,65 +113,9 @@ final class ApprovalGate {
     return new DecisionResult(true, what);
   }
 
-  /**
-   * One timeline line per distinct refusal (who, what, why): a repeat counts on the line it made ("Refused approve
-   * ×3: ..."), and past {@link #MAX_REFUSAL_LINES} distinct ones, further refusals count on one line, so a refusal
-   * storm cannot grow the incident's record (or its continue-as-new input) without bound. State only, no commands.
-   */
+  /** Who asked for what and why it was refused, counted and bounded: {@link Timeline#refusal}. */
   void recordRefusal(String who, DecisionAction action, String why) {
-    String actor = clip(String.valueOf(who));
-    String head = "Refused " + action;
-    String tail = ": " + clip(why == null ? "no reason given" : why);
-    List<TimelineEntry> entries = state.timeline;
-    int lines = 0;
-    for (int i = 0; i < entries.size(); i++) {
-      TimelineEntry e = entries.get(i);
-      if (e.event().startsWith("Refused ") && !e.event().startsWith(MORE_REFUSALS)) {
-        lines++;
-      }
-      if (e.actor().equals(actor) && e.event().endsWith(tail) && timesOf(e.event(), head, tail) > 0) {
-        entries.set(i, counted(e, head, tail, timesOf(e.event(), head, tail) + 1));
-        return;
-      }
-    }
-    if (lines < MAX_REFUSAL_LINES) {
-      timeline.record(actor, head + tail);
-      return;
-    }
-    String more = ": further refusals are not itemised (the workflow history has each)";
-    for (int i = 0; i < entries.size(); i++) {
-      TimelineEntry e = entries.get(i);
-      if (e.actor().equals(Timeline.REMEDIATOR) && timesOf(e.event(), MORE_REFUSALS, more) > 0) {
-        entries.set(i, counted(e, MORE_REFUSALS, more, timesOf(e.event(), MORE_REFUSALS, more) + 1));
-        return;
-      }
-    }
-    timeline.note(MORE_REFUSALS + more);
-  }
-
-  static final int MAX_REFUSAL_LINES = 50;
-  private static final String MORE_REFUSALS = "Refused decisions beyond " + MAX_REFUSAL_LINES;
-  private static final int MAX_TEXT = 200;
-
-  /** 1 for "{head}{tail}", n for "{head} ×n{tail}", else 0. */
-  private static int timesOf(String event, String head, String tail) {
-    if (event.equals(head + tail)) {
-      return 1;
-    }
-    String prefix = head + " ×";
-    if (!event.startsWith(prefix) || !event.endsWith(tail) || event.length() <= prefix.length() + tail.length()) {
-      return 0;
-    }
-    String n = event.substring(prefix.length(), event.length() - tail.length());
-    return n.chars().allMatch(Character::isDigit) && n.length() < 10 ? Integer.parseInt(n) : 0;
-  }
-
-  private static TimelineEntry counted(TimelineEntry e, String head, String tail, int times) {
-    return new TimelineEntry(e.at(), e.actor(), head + " ×" + times + tail);
-  }
-
-  private static String clip(String text) {
-    return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT - 1) + "…";
+    timeline.refusal(String.valueOf(who), "Refused " + action, why);
   }
 
   private String refusal(DecisionAction action, ApprovalDecision decision, String who) {

@@ -80,7 +80,7 @@ final class EscalationLadder {
       return new DecisionResult(false, "an acknowledgement needs a name");
     }
     if (!state.escalated()) {
-      timeline.record(who, "Refused acknowledge: the incident is not escalated");
+      timeline.refusal(who, "Refused acknowledge", "the incident is not escalated");
       return new DecisionResult(false, "the incident is not escalated");
     }
     if (state.acknowledgedBy != null) {

@@ -60,6 +60,71 @@ public final class Timeline {
     record(REMEDIATOR, event);
   }
 
+  /**
+   * A refused request, one timeline line per distinct refusal (actor, what, why): a repeat counts on the line it made
+   * ("Refused approve ×3: ..."), and past {@link #MAX_REFUSAL_LINES} distinct ones, further refusals count on one
+   * line, so a refusal storm cannot grow the incident's record (or its continue-as-new input) without bound. Actor
+   * and reason are clipped to 200 characters. State only, no commands.
+   *
+   * @param what e.g. {@code Refused approve}
+   */
+  public void refusal(String actor, String what, String why) {
+    String who = clip(actor);
+    String tail = ": " + clip(why == null ? "no reason given" : why);
+    List<TimelineEntry> entries = state.timeline;
+    int lines = 0;
+    for (int i = 0; i < entries.size(); i++) {
+      TimelineEntry e = entries.get(i);
+      if (e.event().startsWith("Refused ") && !e.event().startsWith(MORE_REFUSALS)) {
+        lines++;
+      }
+      int times = timesOf(e.event(), what, tail);
+      if (times > 0 && e.actor().equals(who)) {
+        entries.set(i, counted(e, what, tail, times + 1));
+        return;
+      }
+    }
+    if (lines < MAX_REFUSAL_LINES) {
+      record(who, what + tail);
+      return;
+    }
+    String more = ": further refusals are not itemised (the workflow history has each)";
+    for (int i = 0; i < entries.size(); i++) {
+      TimelineEntry e = entries.get(i);
+      int times = timesOf(e.event(), MORE_REFUSALS, more);
+      if (times > 0 && e.actor().equals(REMEDIATOR)) {
+        entries.set(i, counted(e, MORE_REFUSALS, more, times + 1));
+        return;
+      }
+    }
+    note(MORE_REFUSALS + more);
+  }
+
+  static final int MAX_REFUSAL_LINES = 50;
+  private static final String MORE_REFUSALS = "Refused decisions beyond " + MAX_REFUSAL_LINES;
+  private static final int MAX_TEXT = 200;
+
+  /** 1 for "{head}{tail}", n for "{head} ×n{tail}", else 0. */
+  private static int timesOf(String event, String head, String tail) {
+    if (event.equals(head + tail)) {
+      return 1;
+    }
+    String prefix = head + " ×";
+    if (!event.startsWith(prefix) || !event.endsWith(tail) || event.length() <= prefix.length() + tail.length()) {
+      return 0;
+    }
+    String n = event.substring(prefix.length(), event.length() - tail.length());
+    return n.chars().allMatch(Character::isDigit) && n.length() < 10 ? Integer.parseInt(n) : 0;
+  }
+
+  private static TimelineEntry counted(TimelineEntry e, String head, String tail, int times) {
+    return new TimelineEntry(e.at(), e.actor(), head + " ×" + times + tail);
+  }
+
+  private static String clip(String text) {
+    return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT - 1) + "…";
+  }
+
   public static String now() {
     return Reports.time(Workflow.currentTimeMillis());
   }

@@ -516,7 +516,7 @@ class IncidentWorkflowTest {
     incident.refused(new RefusedDecision(DecisionAction.APPROVE, "eve", "eve is not an approver for " + TARGET.id()));
     incident.refused(new RefusedDecision(DecisionAction.REJECT, "bob", "a rejection needs a reason"));
     // A storm of distinct refusals (made-up plan IDs): at most MAX_REFUSAL_LINES lines, the rest counted on one.
-    int storm = ApprovalGate.MAX_REFUSAL_LINES + 20;
+    int storm = Timeline.MAX_REFUSAL_LINES + 20;
     for (int i = 0; i < storm; i++) {
       incident.approve(new ApprovalDecision("plan-made-up-" + i, "bob", null));
     }
@@ -531,9 +531,9 @@ class IncidentWorkflowTest {
         "mallory | Refused reject: mallory is not an approver for " + TARGET.id(),
         "eve | Refused approve ×2: eve is not an approver for " + TARGET.id(),
         "bob | Refused reject: a rejection needs a reason");
-    assertThat(refusals).hasSize(ApprovalGate.MAX_REFUSAL_LINES + 1);
+    assertThat(refusals).hasSize(Timeline.MAX_REFUSAL_LINES + 1);
     assertThat(refusals.get(refusals.size() - 1)).isEqualTo("remediator | Refused decisions beyond "
-        + ApprovalGate.MAX_REFUSAL_LINES + " ×" + (storm - (ApprovalGate.MAX_REFUSAL_LINES - 4))
+        + Timeline.MAX_REFUSAL_LINES + " ×" + (storm - (Timeline.MAX_REFUSAL_LINES - 4))
         + ": further refusals are not itemised (the workflow history has each)");
     assertThat(status.awaitingApproval()).isTrue();
     assertThat(world.terminations).isEmpty();
