@@ -35,9 +35,6 @@ final class SimulatedTarget
   /** When set, a termination waits for it to open before acting (signals can land while the activity runs). */
   volatile java.util.concurrent.CountDownLatch terminationHeld;
   final java.util.concurrent.CountDownLatch terminationStarted = new java.util.concurrent.CountDownLatch(1);
-  /** The target's configuration names no Deployment: the pool read says so, and no other cluster call is allowed. */
-  volatile boolean kubernetesConfigured = true;
-  final AtomicInteger kubernetesCallsWithoutDeployment = new AtomicInteger();
   /** After this many snapshots the load and leak vanish on their own (0 = never). */
   volatile int recoversAfterSnapshots;
 
@@ -47,6 +44,9 @@ final class SimulatedTarget
   final List<List<PoolSettings.EnvValue>> poolChanges = new CopyOnWriteArrayList<>();
   final List<PoolSettings> restores = new CopyOnWriteArrayList<>();
   final List<Notification> notifications = new CopyOnWriteArrayList<>();
+  /** The target's configuration names no Deployment: the pool read says so, and no other cluster call is allowed. */
+  volatile boolean kubernetesConfigured = true;
+  final AtomicInteger kubernetesCallsWithoutDeployment = new AtomicInteger();
   volatile List<PoolSettings.EnvValue> env =
       List.of(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"), new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2"));
 
