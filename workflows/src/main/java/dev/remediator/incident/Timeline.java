@@ -71,7 +71,7 @@ public final class Timeline {
   public void refusal(String actor, String what, String why) {
     String who = clip(actor);
     String tail = ": " + clip(why == null ? "no reason given" : why);
-    java.util.List<TimelineEntry> entries = state.timeline;
+    List<TimelineEntry> entries = state.timeline;
     int lines = 0;
     for (int i = 0; i < entries.size(); i++) {
       TimelineEntry e = entries.get(i);
