@@ -6,6 +6,7 @@ import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,18 +22,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 
 /**
  * The real Temporal development server ({@code temporal server start-dev} of the official CLI) as a child process:
  * SQLite persistence in {@code <state dir>/temporal.db}, so open incidents survive a restart; the Web UI; the
  * incident search attributes registered. Its output goes to {@code <state dir>/temporal.log}. It stops with this
  * process: on {@link #close()}, in a shutdown hook, and — should this JVM be killed outright — by a small watcher
- * that stops the server once its parent is gone. One server per state directory (a lock file guards the database).
+ * that stops the server once its parent is gone; {@link #close()} returns once every process of its tree has exited.
+ * Supervised ({@link #superviseRestarts}), a server that dies is started again on the same database. One server per
+ * state directory (a lock file guards the database).
  */
 public final class TemporalDevServer implements TemporalServer {
   public static final String DB_FILE = "temporal.db";
@@ -45,24 +51,35 @@ public final class TemporalDevServer implements TemporalServer {
           + " at the binary";
 
   /**
-   * Runs the server ({@code "$@"}) in the background, passes SIGTERM on to it, and stops it when the parent JVM
-   * ({@code $1}) is gone, even after a {@code kill -9} that leaves no chance for a shutdown hook.
+   * Runs the server ({@code "$@"}) in the background, passes SIGTERM on to it, and stops it when its standard input —
+   * a pipe from the parent JVM — reaches end of file: when {@link #close()} closes it, or when the JVM is gone, even
+   * after a {@code kill -9} that leaves no chance for a shutdown hook. The watcher of that pipe blocks in the shell's
+   * own {@code read}: no polling, no child of its own that could outlive it; the script waits for it before it exits.
+   * (An asynchronous list's standard input is /dev/null unless redirected, hence the pipe on descriptor 3.)
    */
   private static final String WATCHER =
       """
-      parent=$1; shift
-      "$@" &
+      exec 3<&0 </dev/null
+      "$@" 3<&- &
       child=$!
-      (while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM "$child" 2>/dev/null) &
+      { while read -r _; do :; done; kill -TERM "$child" 2>/dev/null; } <&3 &
       watcher=$!
+      exec 3<&-
       trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
       wait "$child"; status=$?
       while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
       kill "$watcher" 2>/dev/null
+      wait "$watcher" 2>/dev/null
       exit "$status"
       """;
 
-  private final Process process;
+  /** How long a stopping server gets to shut down cleanly before its whole tree is killed. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+  /** How long a restarted server gets to serve again. */
+  private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
+
+  private final List<String> command;
+  private volatile Process process;
   private final Path stateDir;
   private final int port;
   private final int uiPort;
@@ -70,10 +87,13 @@ public final class TemporalDevServer implements TemporalServer {
   private final FileChannel lockFile;
   private final FileLock lock;
   private final Thread hook;
-  private boolean closed;
+  private volatile boolean closed;
+  private Supervisor supervisor;
 
   private TemporalDevServer(
-      Process process, Path stateDir, int port, int uiPort, int metricsPort, FileChannel lockFile, FileLock lock) {
+      List<String> command, Process process, Path stateDir, int port, int uiPort, int metricsPort,
+      FileChannel lockFile, FileLock lock) {
+    this.command = command;
     this.process = process;
     this.stateDir = stateDir;
     this.port = port;
@@ -146,8 +166,7 @@ public final class TemporalDevServer implements TemporalServer {
     }
     int frontend = port == 0 ? FreePorts.next() : port;
     int ui = uiPort == 0 ? FreePorts.next() : uiPort;
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHER, "temporal-dev-server",
-        Long.toString(ProcessHandle.current().pid())));
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHER, "temporal-dev-server"));
     command.addAll(List.of(cli.toString(), "server", "start-dev",
         "--db-filename", stateDir.resolve(DB_FILE).toAbsolutePath().toString(),
         "--ip", "127.0.0.1", "--port", Integer.toString(frontend), "--ui-port", Integer.toString(ui),
@@ -156,21 +175,16 @@ public final class TemporalDevServer implements TemporalServer {
     if (metricsPort >= 0) {
       command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
     }
-    Path log = stateDir.resolve(LOG_FILE);
     Process process;
     try {
-      process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-              .start();
+      process = launch(command, stateDir);
     } catch (IOException e) {
       lock.release();
       lockFile.close();
       throw e;
     }
-    TemporalDevServer server = new TemporalDevServer(process, stateDir, frontend, ui, metricsPort, lockFile, lock);
+    TemporalDevServer server =
+        new TemporalDevServer(List.copyOf(command), process, stateDir, frontend, ui, metricsPort, lockFile, lock);
     try {
       server.awaitReady(timeout);
       server.registerSearchAttributes();
@@ -181,7 +195,16 @@ public final class TemporalDevServer implements TemporalServer {
     }
   }
 
+  /** The watcher script with the server under it; its standard input stays a pipe from this JVM (see WATCHER). */
+  private static Process launch(List<String> command, Path stateDir) throws IOException {
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolve(LOG_FILE).toFile()))
+        .start();
+  }
+
   private void awaitReady(Duration timeout) {
+    Process process = this.process;
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     boolean frontend = false;
@@ -309,31 +332,212 @@ public final class TemporalDevServer implements TemporalServer {
     }
   }
 
-  /** SIGTERM (the server shuts down cleanly and releases its database), then SIGKILL after 15 s. */
-  private synchronized void stop() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-    process.destroy();
-    try {
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        tree.forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
+  /**
+   * Ends the server and its whole process tree before it returns: end of file on the watcher's pipe and SIGTERM (the
+   * server shuts down cleanly and releases its database), then, after {@link #STOP_GRACE}, SIGKILL to what is left.
+   */
+  private void stop() {
+    Process last;
+    synchronized (this) {
+      if (closed) {
+        return;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      tree.forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
+      closed = true;
+      last = process;
     }
+    endTree(last, STOP_GRACE);
     try {
       lock.release();
       lockFile.close();
     } catch (IOException e) {
       // the lock goes with the file handle at exit
     }
+  }
+
+  /**
+   * Ends {@code root} and every process under it — also those started after a first look — and returns once all of
+   * them have exited (SIGKILL to the rest after {@code grace}).
+   */
+  static void endTree(Process root, Duration grace) {
+    Set<ProcessHandle> tree = new LinkedHashSet<>();
+    tree.add(root.toHandle());
+    addDescendants(tree);
+    try {
+      root.getOutputStream().close(); // end of file: the watcher stops the server
+    } catch (IOException e) {
+      // already closed
+    }
+    root.destroy();
+    try {
+      if (!awaitExit(tree, grace)) {
+        tree.forEach(ProcessHandle::destroyForcibly);
+        awaitExit(tree, Duration.ofSeconds(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      tree.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static boolean awaitExit(Set<ProcessHandle> tree, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      addDescendants(tree);
+      if (tree.stream().noneMatch(ProcessHandle::isAlive)) {
+        return true;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** Adds the children of every live process of {@code tree} (those it started since the last look). */
+  private static void addDescendants(Set<ProcessHandle> tree) {
+    for (ProcessHandle h : List.copyOf(tree)) {
+      if (h.isAlive()) {
+        h.descendants().forEach(tree::add);
+      }
+    }
+  }
+
+  /**
+   * Watches the server's process while it is open: should it exit (killed, crashed), {@code out} gets one line at once
+   * and the server starts again on the same database and ports after a backoff, at most {@code policy.maxRestarts()}
+   * times within {@code policy.window()}; past that, one line and {@code giveUp}. No polling: the process's exit
+   * completes a future.
+   */
+  void superviseRestarts(RestartPolicy policy, PrintStream out, Runnable giveUp) {
+    Process watched;
+    synchronized (this) {
+      if (supervisor != null) {
+        throw new IllegalStateException("already supervised");
+      }
+      supervisor = new Supervisor(policy, out, giveUp);
+      watched = process;
+    }
+    watch(watched);
+  }
+
+  private void watch(Process p) {
+    p.onExit().thenAccept(exited -> {
+      Thread t = new Thread(() -> supervisor.exited(exited), "temporal-dev-server-exited");
+      t.setDaemon(true);
+      t.start();
+    });
+  }
+
+  /** How often and how fast {@link #superviseRestarts} starts a server that exited. */
+  record RestartPolicy(int maxRestarts, Duration window, Duration firstBackoff) {
+    /** {@code remediator dev}: 3 restarts within 5 minutes, after 1, 2 and 4 s. */
+    static final RestartPolicy DEV = new RestartPolicy(3, Duration.ofMinutes(5), Duration.ofSeconds(1));
+
+    Duration backoff(int restart) {
+      return firstBackoff.multipliedBy(1L << Math.min(restart - 1, 10));
+    }
+  }
+
+  /** Restarts the server when its process exits while the server is open. */
+  private final class Supervisor {
+    private final RestartPolicy policy;
+    private final PrintStream out;
+    private final Runnable giveUp;
+    private final Deque<Long> restarts = new ArrayDeque<>();
+
+    Supervisor(RestartPolicy policy, PrintStream out, Runnable giveUp) {
+      this.policy = policy;
+      this.out = out;
+      this.giveUp = giveUp;
+    }
+
+    void exited(Process p) {
+      if (closed || p != process) {
+        return;
+      }
+      try {
+        p.getOutputStream().close(); // should only the script have died: its watcher stops the server
+      } catch (IOException e) {
+        // already closed
+      }
+      long now = System.nanoTime();
+      Duration backoff;
+      synchronized (restarts) {
+        while (!restarts.isEmpty() && now - restarts.peekFirst() > policy.window().toNanos()) {
+          restarts.removeFirst();
+        }
+        String what = "the Temporal dev server exited (" + exitReason(p.exitValue()) + ")";
+        if (restarts.size() >= policy.maxRestarts()) {
+          out.println(what + " after " + restarts.size() + " restarts within " + minutes(policy.window())
+              + "; giving up: its log is " + stateDir.resolve(LOG_FILE));
+          giveUp.run();
+          return;
+        }
+        restarts.addLast(now);
+        backoff = policy.backoff(restarts.size());
+        out.println(what + "; restarting it on " + database() + " in " + seconds(backoff) + " (restart "
+            + restarts.size() + " of at most " + policy.maxRestarts() + " within " + minutes(policy.window()) + ")");
+      }
+      restart(backoff);
+    }
+
+    private void restart(Duration backoff) {
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      Process p;
+      synchronized (TemporalDevServer.this) {
+        if (closed) {
+          return;
+        }
+        try {
+          p = launch(command, stateDir);
+        } catch (IOException e) {
+          out.println("the Temporal dev server could not be started again (" + e.getMessage() + "); giving up");
+          giveUp.run();
+          return;
+        }
+        process = p;
+      }
+      watch(p);
+      try {
+        awaitReady(RESTART_TIMEOUT);
+        registerSearchAttributes();
+        out.println("the Temporal dev server is back on " + address() + " with the same database");
+      } catch (RuntimeException e) {
+        if (!closed && p.isAlive()) {
+          endTree(p, STOP_GRACE); // not serving: its exit counts as the next failure
+        }
+      }
+    }
+  }
+
+  /** The script's status: the server's exit code, or 128 + the signal that killed it. */
+  static String exitReason(int status) {
+    if (status > 128 && status < 128 + 32) {
+      int signal = status - 128;
+      String name = switch (signal) {
+        case 2 -> "SIGINT";
+        case 6 -> "SIGABRT";
+        case 9 -> "SIGKILL";
+        case 11 -> "SIGSEGV";
+        case 15 -> "SIGTERM";
+        default -> "signal " + signal;
+      };
+      return "killed by " + name;
+    }
+    return "exit code " + status;
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  private static String minutes(Duration d) {
+    return d.toSeconds() % 60 == 0 ? d.toMinutes() + " min" : d.toSeconds() + " s";
   }
 
   private static String segment(String s) {
