@@ -66,11 +66,12 @@ final class DevCommand implements Callable<Integer> {
     if (server == null) {
       return 2;
     }
+    EmbeddedStack stack = EmbeddedStack.start(cfg, server, host, receiverPort, null);
     if (server instanceof TemporalDevServer devServer) {
       // A server that dies (killed, crashed) is started again on the same database; past the policy dev exits 1.
-      devServer.superviseRestarts(TemporalDevServer.RestartPolicy.DEV, System.out, () -> System.exit(1));
+      devServer.superviseRestarts(
+          TemporalDevServer.RestartPolicy.DEV, System.out, stack::reconnect, () -> System.exit(1));
     }
-    EmbeddedStack stack = EmbeddedStack.start(cfg, server, host, receiverPort, null);
     IncidentLinks links = server.uiUrl() == null ? null : new IncidentLinks(stack.client(), server, System.out);
     try {
       if (server.embedded()) {

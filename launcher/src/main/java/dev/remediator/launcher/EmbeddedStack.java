@@ -4,10 +4,13 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.IncidentClient;
 import dev.remediator.temporal.TemporalConnection;
+import dev.remediator.temporal.TemporalReachability;
+import dev.remediator.worker.PollsWaitForReady;
 import dev.remediator.worker.RemediatorWorker;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.WorkerFactory;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,7 +60,9 @@ public final class EmbeddedStack implements AutoCloseable {
     TemporalConnection connection = null;
     WorkerFactory workers = null;
     try {
-      connection = TemporalConnection.connect(temporal.address());
+      connection = TemporalConnection.connect(temporal.address(),
+          stubs -> stubs.setGrpcClientInterceptors(List.of(PollsWaitForReady.INSTANCE)));
+      TemporalReachability.logChanges(connection.service(), "the worker and the receiver");
       workers =
           kubernetes == null
               ? RemediatorWorker.create(connection.client(), config, temporal.embedded())
@@ -92,6 +97,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
   public String webhookUrl() {
     return "http://127.0.0.1:" + receiver.port() + AlertReceiver.WEBHOOK_PATH;
+  }
+
+  /** After the server came back (restarted): reconnect now, not when gRPC's reconnect backoff next allows. */
+  void reconnect() {
+    connection.service().getRawChannel().resetConnectBackoff();
   }
 
   public IncidentClient incidents() {

@@ -7,6 +7,7 @@ import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentClient;
 import dev.remediator.starter.ReceiverMetrics;
 import dev.remediator.temporal.TemporalConnection;
+import dev.remediator.temporal.TemporalReachability;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -70,6 +71,7 @@ final class ReceiverCommand implements Callable<Integer> {
                         .withBodyDeadline(Duration.ofSeconds(bodyDeadlineSeconds))
                         .withMaxRequestsPerClient(maxRequestsPerClient))
                 .start(host, port != null ? port : cfg.receiverOrDefault().portOrDefault())) {
+      TemporalReachability.logChanges(temporal.service(), "the receiver");
       System.out.println("receiver listening on " + host + ":" + receiver.port() + AlertReceiver.WEBHOOK_PATH);
       Services.awaitShutdown(() -> Services.close(scope));
       return 0;

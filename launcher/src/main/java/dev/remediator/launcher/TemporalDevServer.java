@@ -405,16 +405,17 @@ public final class TemporalDevServer implements TemporalServer {
   /**
    * Watches the server's process while it is open: should it exit (killed, crashed), {@code out} gets one line at once
    * and the server starts again on the same database and ports after a backoff, at most {@code policy.maxRestarts()}
-   * times within {@code policy.window()}; past that, one line and {@code giveUp}. No polling: the process's exit
+   * times within {@code policy.window()}, and {@code restarted} runs once it serves again; past that, one line and
+   * {@code giveUp}. No polling: the process's exit
    * completes a future.
    */
-  void superviseRestarts(RestartPolicy policy, PrintStream out, Runnable giveUp) {
+  void superviseRestarts(RestartPolicy policy, PrintStream out, Runnable restarted, Runnable giveUp) {
     Process watched;
     synchronized (this) {
       if (supervisor != null) {
         throw new IllegalStateException("already supervised");
       }
-      supervisor = new Supervisor(policy, out, giveUp);
+      supervisor = new Supervisor(policy, out, restarted, giveUp);
       watched = process;
     }
     watch(watched);
@@ -442,12 +443,14 @@ public final class TemporalDevServer implements TemporalServer {
   private final class Supervisor {
     private final RestartPolicy policy;
     private final PrintStream out;
+    private final Runnable restarted;
     private final Runnable giveUp;
     private final Deque<Long> restarts = new ArrayDeque<>();
 
-    Supervisor(RestartPolicy policy, PrintStream out, Runnable giveUp) {
+    Supervisor(RestartPolicy policy, PrintStream out, Runnable restarted, Runnable giveUp) {
       this.policy = policy;
       this.out = out;
+      this.restarted = restarted;
       this.giveUp = giveUp;
     }
 
@@ -507,6 +510,7 @@ public final class TemporalDevServer implements TemporalServer {
         awaitReady(RESTART_TIMEOUT);
         registerSearchAttributes();
         out.println("the Temporal dev server is back on " + address() + " with the same database");
+        restarted.run();
       } catch (RuntimeException e) {
         if (!closed && p.isAlive()) {
           endTree(p, STOP_GRACE); // not serving: its exit counts as the next failure

@@ -3,6 +3,8 @@ package dev.remediator.launcher;
 import com.uber.m3.tally.Scope;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.temporal.TemporalConnection;
+import dev.remediator.temporal.TemporalReachability;
+import dev.remediator.worker.PollsWaitForReady;
 import dev.remediator.worker.MetricsServer;
 import dev.remediator.worker.RemediatorWorker;
 import dev.remediator.worker.WorkerMetrics;
@@ -96,10 +98,12 @@ final class WorkerCommand implements Callable<Integer> {
     }
     WorkerMetrics metrics = new WorkerMetrics();
     Scope scope = metrics.temporalScope(Duration.ofSeconds(5));
-    try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope));
+    try (TemporalConnection temporal = TemporalConnection.connect(null, stubs -> stubs.setMetricsScope(scope)
+            .setGrpcClientInterceptors(java.util.List.of(PollsWaitForReady.INSTANCE)));
         MetricsServer http =
             metricsPort > 0 ? MetricsServer.start(metricsHost, metricsPort, metrics, temporal.service()) : null) {
       // The embedded test server strands a dead worker's incidents on its sticky queue: recognised, not flagged.
+      TemporalReachability.logChanges(temporal.service(), "the worker");
       boolean embedded = embeddedServer || RemediatorWorker.isEmbeddedTestServer(temporal.service());
       WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embedded, tuning);
       factory.start();
