@@ -34,6 +34,7 @@ class DevCommandIT {
       Pattern.compile("incident dbpool:prod:auth-service:authdb started: (http://127\\.0\\.0\\.1:\\d+)(/\\S+)");
   private static final Pattern OPEN =
       Pattern.compile("open incident dbpool:prod:auth-service:authdb\\s+(http://127\\.0\\.0\\.1:\\d+)(/\\S+)");
+  private static final Pattern TEMPORAL = Pattern.compile("Temporal  (127\\.0\\.0\\.1:\\d+)");
   private static final Duration START = Duration.ofSeconds(120);
 
   @TempDir Path dir;
@@ -83,6 +84,90 @@ class DevCommandIT {
     second.process.destroyForcibly(); // SIGKILL: no shutdown hook
     await("the Temporal server stops once dev is gone").atMost(Duration.ofSeconds(30))
         .until(() -> secondServer.stream().noneMatch(ProcessHandle::isAlive));
+  }
+
+  /**
+   * Issue 27: the dev server killed with SIGKILL under a running {@code dev}. Dev says so at once in one line,
+   * starts it again on the same database (the incident is the same open run, its query answered by the worker),
+   * and the outage costs one log line per change of Temporal's reachability, no poller stack traces.
+   */
+  @Test
+  void aKilledTemporalServerIsRestartedOnTheSameDatabaseWithOneLinePerChange() throws Exception {
+    Prerequisites.temporalCli();
+    Path jar = Path.of(System.getProperty("remediator.jar", "target/remediator.jar"));
+    assertThat(jar).as("the shaded jar (mvn package)").exists();
+    Path config = config();
+    int receiverPort = FreePorts.next();
+    Dev dev = Dev.start(started, jar, config, dir.resolve("state"), receiverPort, dir.resolve("dev.log"));
+    dev.await("Ctrl-C to stop");
+    String address = dev.await(TEMPORAL).group(1);
+    assertThat(fire(receiverPort).statusCode()).isEqualTo(200);
+    String incidentPath = dev.await(STARTED).group(2);
+    String[] segments = incidentPath.split("/"); // .../workflows/<id>/<run id>/history
+    String runId = segments[segments.length - 2];
+
+    ProcessHandle server = temporalServer(dev.process);
+    int before = dev.output().length();
+    server.destroyForcibly(); // SIGKILL
+    await("dev says at once that its server died").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> dev.output().substring(before).contains("the Temporal dev server exited (killed by SIGKILL)"));
+    dev.await("the Temporal dev server is back on " + address + " with the same database");
+    dev.await("Temporal at " + address + " is reachable again");
+    ProcessHandle restarted = temporalServer(dev.process);
+    assertThat(restarted.pid()).as("a new server").isNotEqualTo(server.pid());
+    assertThat(server.isAlive()).isFalse();
+
+    // The same open incident, the same run; the worker answers its query (saying "worker reconnecting" at most).
+    Cli show = Cli.run(jar, "show", "dbpool:prod:auth-service:authdb", "--address", address, "-o", "json",
+        "--timeout", "20");
+    assertThat(show.exitCode()).as(show.stderr()).isZero();
+    com.fasterxml.jackson.databind.JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper().readTree(show.stdout());
+    assertThat(shown.get("execution").asText()).isEqualTo("RUNNING");
+    assertThat(shown.get("runId").asText()).as("the same run").isEqualTo(runId);
+    assertThat(show.stderr().lines().filter(l -> !l.startsWith("worker reconnecting: "))).isEmpty();
+    assertThat(dev.process.isAlive()).isTrue();
+
+    String outage = dev.output().substring(before);
+    assertThat(outage.lines().filter(l -> l.contains("the Temporal dev server exited"))).hasSize(1);
+    assertThat(outage.lines().filter(l -> l.contains("is unreachable"))).as(outage).hasSize(1);
+    assertThat(outage.lines().filter(l -> l.contains("is reachable again"))).as(outage).hasSize(1);
+    assertThat(outage).as("no per-poll failures").doesNotContain("Failure in poller thread")
+        .doesNotContain("StatusRuntimeException");
+
+    List<ProcessHandle> tree = dev.process.descendants().toList();
+    dev.process.destroy();
+    assertThat(dev.process.waitFor(60, TimeUnit.SECONDS)).as("dev stops").isTrue();
+    assertThat(tree).as("its Temporal server").isNotEmpty().noneMatch(ProcessHandle::isAlive);
+  }
+
+  /** The {@code temporal server start-dev} process under {@code dev}. */
+  private static ProcessHandle temporalServer(Process dev) {
+    List<ProcessHandle> servers = dev.descendants()
+        .filter(h -> h.info().command().orElse("").endsWith("temporal")
+            && h.info().arguments().map(a -> List.of(a).contains("start-dev")).orElse(false))
+        .toList();
+    assertThat(servers).as("the Temporal server under dev").hasSize(1);
+    return servers.get(0);
+  }
+
+  /** An operator verb run from the shaded jar. */
+  private record Cli(int exitCode, String stdout, String stderr) {
+    static Cli run(Path jar, String... args) throws Exception {
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+      command.addAll(List.of(args));
+      Process p = new ProcessBuilder(command).start();
+      java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          return e.toString();
+        }
+      });
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      return new Cli(p.exitValue(), out, err.get());
+    }
   }
 
   /** One target whose database and endpoints do not answer: the incident stays open, retrying. */

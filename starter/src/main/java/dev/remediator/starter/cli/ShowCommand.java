@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query).",
       "The query needs a worker: with none polling the incident's task queue this says so (exit 1), apart from"
-          + " an unreachable Temporal.",
+          + " an unreachable Temporal. With no poller at all (Temporal just restarted) it says \"worker"
+          + " reconnecting\" and waits for one within --timeout.",
       "Exit codes: 0 shown, 1 error, 2 usage, 4 no such incident."
     })
 public final class ShowCommand extends TemporalCommand {

@@ -187,6 +187,9 @@ public abstract class TemporalCommand implements Callable<Integer> {
         throw describe;
       }
     }
+    if (pollers != null && pollers.isEmpty()) {
+      pollers = awaitReconnectingWorker(incidents, taskQueue);
+    }
     Instant now = Instant.now();
     if (pollers != null && recent(pollers, now).isEmpty()) {
       throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, now));
@@ -208,6 +211,39 @@ public abstract class TemporalCommand implements Callable<Integer> {
       }
       throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, Instant.now()));
     }
+  }
+
+  /** How often {@link #awaitReconnectingWorker} asks again; what it leaves of --timeout for the query itself. */
+  static final Duration RECONNECT_POLL = Duration.ofMillis(250);
+  static final Duration KEPT_FOR_QUERY = Duration.ofSeconds(2);
+
+  /**
+   * No poller at all on the task queue (a stopped worker would stay listed for minutes): Temporal has not seen one
+   * since it (re)started — just after a restart the worker is reconnecting. Says so on stderr, in one line, and asks
+   * again until one polls, within --timeout less {@link #KEPT_FOR_QUERY}; returns the last answer.
+   */
+  private List<IncidentClient.Poller> awaitReconnectingWorker(IncidentClient incidents, String taskQueue) {
+    Duration budget = remaining().minus(KEPT_FOR_QUERY);
+    if (budget.isNegative() || budget.isZero()) {
+      return List.of();
+    }
+    output.err().println("worker reconnecting: no worker has polled task queue " + taskQueue + " since Temporal"
+        + " (re)started; waiting up to " + Math.max(1, budget.toSeconds()) + " s for one (--timeout " + timeoutSeconds
+        + " s)");
+    output.err().flush();
+    long deadline = System.nanoTime() + budget.toNanos();
+    List<IncidentClient.Poller> pollers = List.of();
+    while (pollers.isEmpty() && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(RECONNECT_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      pollers = incidents.workflowPollers(taskQueue,
+          Duration.ofMillis(Math.max(1, Math.min(3000, (deadline - System.nanoTime()) / 1_000_000))));
+    }
+    return pollers;
   }
 
   private static List<IncidentClient.Poller> recent(List<IncidentClient.Poller> pollers, Instant now) {
