@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     description = {
       "Run Temporal, the worker and the receiver in one process and wait for alerts.",
       "With the `temporal` CLI ($TEMPORAL_CLI, else PATH) Temporal is its dev server: incidents persist in the state"
-          + " directory across restarts and the Web UI shows them. Without it: the embedded in-memory server."
+          + " directory across restarts and the Web UI shows them; a server that dies is restarted on the same"
+          + " database (at most 3 times in 5 min, else exit 1). Without it: the embedded in-memory server."
     })
 final class DevCommand implements Callable<Integer> {
   @Mixin ConfigOption config;

@@ -471,7 +471,7 @@ public final class TemporalDevServer implements TemporalServer {
         }
         String what = "the Temporal dev server exited (" + exitReason(p.exitValue()) + ")";
         if (restarts.size() >= policy.maxRestarts()) {
-          out.println(what + " after " + restarts.size() + " restarts within " + minutes(policy.window())
+          out.println(what + " after " + restarts.size() + (restarts.size() == 1 ? " restart" : " restarts") + " within " + minutes(policy.window())
               + "; giving up: its log is " + stateDir.resolve(LOG_FILE));
           giveUp.run();
           return;

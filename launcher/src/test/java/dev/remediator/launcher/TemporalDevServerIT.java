@@ -34,7 +34,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,6 +136,69 @@ class TemporalDevServerIT {
       parent.descendants().forEach(ProcessHandle::destroyForcibly);
       parent.destroyForcibly();
     }
+  }
+
+  /**
+   * Issue 27: a supervised server killed with SIGKILL is started again at once on the same database (the open
+   * workflow is the same run), one line each time; past the restart policy it gives up, leaving nothing running.
+   */
+  @Test
+  void aSupervisedServerThatDiesIsRestartedOnTheSameDatabaseUntilThePolicyGivesUp() throws Exception {
+    Path cli = Prerequisites.temporalCli();
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(said, true, StandardCharsets.UTF_8);
+    AtomicInteger restarted = new AtomicInteger();
+    CountDownLatch gaveUp = new CountDownLatch(1);
+    try (TemporalDevServer server = TemporalDevServer.start(cli, state, 0, 0, START)) {
+      server.superviseRestarts(
+          new TemporalDevServer.RestartPolicy(1, Duration.ofMinutes(5), Duration.ofMillis(200)),
+          out, restarted::incrementAndGet, gaveUp::countDown);
+      String runId;
+      WorkflowServiceStubs service = stubs(server.address());
+      try {
+        runId = WorkflowClient.newInstance(service).newUntypedWorkflowStub("IncidentWorkflow",
+                WorkflowOptions.newBuilder().setWorkflowId("dbpool:test:svc:db").setTaskQueue("nobody-polls").build())
+            .start("input").getRunId();
+      } finally {
+        service.shutdownNow();
+      }
+
+      ProcessHandle first = temporal(server);
+      first.destroyForcibly(); // SIGKILL
+      await("restarted").atMost(START).until(() -> restarted.get() == 1);
+      assertThat(said.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+          "the Temporal dev server exited (killed by SIGKILL); restarting it on " + server.database()
+              + " in 200 ms (restart 1 of at most 1 within 5 min)",
+          "the Temporal dev server is back on " + server.address() + " with the same database");
+      ProcessHandle second = temporal(server);
+      assertThat(second.pid()).isNotEqualTo(first.pid());
+      service = stubs(server.address());
+      try {
+        var description = WorkflowClient.newInstance(service).newUntypedWorkflowStub("dbpool:test:svc:db").describe();
+        assertThat(description.getExecution().getRunId()).as("the same run").isEqualTo(runId);
+        assertThat(description.getStatus()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+      } finally {
+        service.shutdownNow();
+      }
+
+      ProcessHandle script = server.process();
+      second.destroyForcibly();
+      assertThat(gaveUp.await(10, TimeUnit.SECONDS)).as("gave up past 1 restart").isTrue();
+      assertThat(said.toString(StandardCharsets.UTF_8).lines().skip(2).toList()).containsExactly(
+          "the Temporal dev server exited (killed by SIGKILL) after 1 restart within 5 min; giving up: its log is "
+              + state.resolve(TemporalDevServer.LOG_FILE));
+      assertThat(restarted.get()).isEqualTo(1);
+      assertThat(List.of(first, second, script)).noneMatch(ProcessHandle::isAlive);
+    }
+  }
+
+  /** The {@code temporal server start-dev} process under the watcher script. */
+  private static ProcessHandle temporal(TemporalDevServer server) {
+    List<ProcessHandle> found = server.process().descendants()
+        .filter(h -> h.info().command().orElse("").endsWith("temporal"))
+        .toList();
+    assertThat(found).as("the server under the watcher").hasSize(1);
+    return found.get(0);
   }
 
   /** A JVM that starts a dev server, says on which port, and waits to be killed. */
