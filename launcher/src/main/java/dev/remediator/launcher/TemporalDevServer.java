@@ -1,6 +1,7 @@
 package dev.remediator.launcher;
 
 import dev.remediator.config.ConfigException;
+import dev.remediator.temporal.JvmShutdown;
 import dev.remediator.worker.SearchAttributeRegistration;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
@@ -406,8 +407,8 @@ public final class TemporalDevServer implements TemporalServer {
    * Watches the server's process while it is open: should it exit (killed, crashed), {@code out} gets one line at once
    * and the server starts again on the same database and ports after a backoff, at most {@code policy.maxRestarts()}
    * times within {@code policy.window()}, and {@code restarted} runs once it serves again; past that, one line and
-   * {@code giveUp}. No polling: the process's exit
-   * completes a future.
+   * {@code giveUp}. No polling: the process's exit completes a future. An exit while this JVM stops (Ctrl-C reaches
+   * the server too) is no news.
    */
   void superviseRestarts(RestartPolicy policy, PrintStream out, Runnable restarted, Runnable giveUp) {
     Process watched;
@@ -455,7 +456,7 @@ public final class TemporalDevServer implements TemporalServer {
     }
 
     void exited(Process p) {
-      if (closed || p != process) {
+      if (closed || p != process || JvmShutdown.inProgress()) {
         return;
       }
       try {
@@ -471,8 +472,8 @@ public final class TemporalDevServer implements TemporalServer {
         }
         String what = "the Temporal dev server exited (" + exitReason(p.exitValue()) + ")";
         if (restarts.size() >= policy.maxRestarts()) {
-          out.println(what + " after " + restarts.size() + (restarts.size() == 1 ? " restart" : " restarts") + " within " + minutes(policy.window())
-              + "; giving up: its log is " + stateDir.resolve(LOG_FILE));
+          out.println(what + " after " + restarts.size() + (restarts.size() == 1 ? " restart" : " restarts")
+              + " within " + minutes(policy.window()) + "; giving up: its log is " + stateDir.resolve(LOG_FILE));
           giveUp.run();
           return;
         }

@@ -41,7 +41,7 @@ public final class TemporalReachability {
       return;
     }
     synchronized (this) {
-      if (shuttingDown()) { // the process stops, its server perhaps first: nothing to report
+      if (JvmShutdown.inProgress()) { // the process stops, its server perhaps first: nothing to report
         return;
       }
       if (now == ConnectivityState.READY && !Boolean.TRUE.equals(reachable)) {
@@ -55,17 +55,5 @@ public final class TemporalReachability {
       }
     }
     channel.notifyWhenStateChanged(now, this::observe);
-  }
-
-  /** True once the JVM runs its shutdown hooks (it then refuses new ones). */
-  private static boolean shuttingDown() {
-    Thread probe = new Thread(() -> {});
-    try {
-      Runtime.getRuntime().addShutdownHook(probe);
-      Runtime.getRuntime().removeShutdownHook(probe);
-      return false;
-    } catch (IllegalStateException e) {
-      return true;
-    }
   }
 }
