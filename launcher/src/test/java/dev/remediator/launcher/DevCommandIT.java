@@ -140,6 +140,63 @@ class DevCommandIT {
     assertThat(tree).as("its Temporal server").isNotEmpty().noneMatch(ProcessHandle::isAlive);
   }
 
+  /**
+   * Issue 27: right after Temporal (re)started no worker is listed on the task queue yet. {@code show} says "worker
+   * reconnecting" and waits for it within --timeout, instead of failing with "no worker is polling".
+   */
+  @Test
+  void showSaysWorkerReconnectingAndWaitsForTheWorkerAfterARestart() throws Exception {
+    Path cli = Prerequisites.temporalCli();
+    Path jar = Path.of(System.getProperty("remediator.jar", "target/remediator.jar"));
+    assertThat(jar).as("the shaded jar (mvn package)").exists();
+    Path config = config();
+    Path state = dir.resolve("state");
+    int receiverPort = FreePorts.next();
+    Dev dev = Dev.start(started, jar, config, state, receiverPort, dir.resolve("dev.log"));
+    dev.await("Ctrl-C to stop");
+    assertThat(fire(receiverPort).statusCode()).isEqualTo(200);
+    dev.await(STARTED);
+    dev.process.destroy();
+    assertThat(dev.process.waitFor(60, TimeUnit.SECONDS)).as("dev stops").isTrue();
+
+    // The same database on a fresh server: the incident is open, no worker has polled this server yet.
+    try (TemporalDevServer server = TemporalDevServer.start(cli, state, 0, 0, START)) {
+      Process show = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+              "show", "dbpool:prod:auth-service:authdb", "--address", server.address(), "-o", "json",
+              "--timeout", "30")
+          .redirectError(dir.resolve("show.err").toFile())
+          .redirectOutput(dir.resolve("show.out").toFile())
+          .start();
+      started.add(show);
+      long t0 = System.nanoTime();
+      await("show says it waits for the worker").atMost(Duration.ofSeconds(25))
+          .until(() -> Files.readString(dir.resolve("show.err")).contains("worker reconnecting: ") || !show.isAlive());
+      assertThat(show.isAlive()).as("show waits; it said: " + Files.readString(dir.resolve("show.err"))).isTrue();
+
+      ProcessBuilder workerCommand = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+              "worker", "-c", config.toString(), "--metrics-port", "0")
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve("worker.log").toFile());
+      workerCommand.environment().put("TEMPORAL_ADDRESS", server.address());
+      Process worker = workerCommand.start();
+      started.add(worker);
+      assertThat(show.waitFor(40, TimeUnit.SECONDS)).isTrue();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      String err = Files.readString(dir.resolve("show.err"));
+      assertThat(show.exitValue()).as(err).isZero();
+      assertThat(err.lines().toList()).as("one line about the wait, nothing else").hasSize(1);
+      assertThat(err).containsPattern("waiting up to \\d+ s for one \\(--timeout 30 s\\)");
+      assertThat(seconds).as("within --timeout").isLessThan(31);
+      com.fasterxml.jackson.databind.JsonNode shown =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(dir.resolve("show.out")));
+      assertThat(shown.get("execution").asText()).isEqualTo("RUNNING");
+      worker.destroy();
+      worker.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   /** The {@code temporal server start-dev} process under {@code dev}. */
   private static ProcessHandle temporalServer(Process dev) {
     List<ProcessHandle> servers = dev.descendants()
