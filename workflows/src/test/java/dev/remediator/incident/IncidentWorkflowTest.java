@@ -81,6 +81,12 @@ class IncidentWorkflowTest {
   private IncidentWorkflow start(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, String policy,
       Alert alert) {
+    return start(env, worker, client, world,
+        new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER + policy), alert));
+  }
+
+  private IncidentWorkflow start(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, IncidentInput input) {
     this.env = env;
     this.client = client;
     worker.registerActivitiesImplementations(world);
@@ -92,8 +98,7 @@ class IncidentWorkflowTest {
                 .setWorkflowId(TARGET.incidentId())
                 .setTaskQueue(worker.getTaskQueue())
                 .build());
-    WorkflowClient.start(
-        incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER + policy), alert));
+    WorkflowClient.start(incident::run, input);
     return incident;
   }
 
@@ -451,15 +456,7 @@ class IncidentWorkflowTest {
   void staleUnauthorisedAndFourEyesApprovalsAreRefusedAndRecorded(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(3);
-    this.env = env;
-    this.client = client;
-    worker.registerActivitiesImplementations(world);
-    env.start();
-    IncidentWorkflow incident =
-        client.newWorkflowStub(
-            IncidentWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
-    WorkflowClient.start(incident::run,
+    IncidentWorkflow incident = start(env, worker, client, world,
         new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL, "alice", null));
     String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
 
@@ -492,15 +489,7 @@ class IncidentWorkflowTest {
   void everyRefusedDecisionIsOneCountedLineAndAStormIsBounded(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(3);
-    this.env = env;
-    this.client = client;
-    worker.registerActivitiesImplementations(world);
-    env.start();
-    IncidentWorkflow incident =
-        client.newWorkflowStub(
-            IncidentWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
-    WorkflowClient.start(incident::run,
+    IncidentWorkflow incident = start(env, worker, client, world,
         new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL, "alice", null));
     String plan = awaitStatus(incident, IncidentStatus::awaitingApproval).plan().planId();
 

@@ -240,8 +240,17 @@ public abstract class TemporalCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         break;
       }
-      pollers = incidents.workflowPollers(taskQueue,
-          Duration.ofMillis(Math.max(1, Math.min(3000, (deadline - System.nanoTime()) / 1_000_000))));
+      // Each ask gets what --timeout leaves beyond the query's share (at least 0.5 s, at most 3 s), never the sliver
+      // left of the wait: a describe cut at its deadline would read as "Temporal is not reachable".
+      long askMillis = Math.max(500, Math.min(3000, remaining().minus(KEPT_FOR_QUERY).toMillis()));
+      try {
+        pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(askMillis));
+      } catch (RuntimeException e) {
+        if (IncidentClient.grpcStatus(e).orElse(null) != Status.Code.DEADLINE_EXCEEDED) {
+          throw e;
+        }
+        break; // Temporal answered the first ask; a slow one now leaves the answer at "no poller"
+      }
     }
     return pollers;
   }
