@@ -68,9 +68,9 @@ final class CrashLogScan {
     }
   }
 
-  CrashLogs summary(int containers) {
+  CrashLogs summary(int containers, String unavailable) {
     List<String> latestFirst = new java.util.ArrayList<>(samples);
     java.util.Collections.reverse(latestFirst);
-    return new CrashLogs(containers, lines, counts, latestFirst);
+    return new CrashLogs(containers, lines, counts, latestFirst, unavailable);
   }
 }

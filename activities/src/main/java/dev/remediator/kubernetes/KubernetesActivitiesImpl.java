@@ -155,8 +155,9 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
             return refused("the last rollout of deployment " + name + " failed (" + rollout.message()
                 + "); a restart would not help — escalate");
           }
-          if (!rollout.complete()) {
-            return refused("a rollout of deployment " + name + " is in progress: " + rollout.message());
+          String inProgress = Rollouts.inProgress(d);
+          if (inProgress != null) {
+            return refused("a rollout of deployment " + name + " is in progress: " + inProgress);
           }
           Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
           String last = templateAnnotations(d).get(RESTARTED_AT);

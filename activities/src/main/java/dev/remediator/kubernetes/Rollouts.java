@@ -10,6 +10,9 @@ final class Rollouts {
   /** The Progressing condition's reason once {@code progressDeadlineSeconds} has passed without progress. */
   static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
+  /** The Progressing condition's reason while the controller hands over to the newest ReplicaSet. */
+  static final String REPLICA_SET_UPDATED = "ReplicaSetUpdated";
+
   private Rollouts() {}
 
   static RolloutStatus judge(Deployment d) {
@@ -52,6 +55,37 @@ final class Rollouts {
     }
     return new RolloutStatus(
         true, false, desired, updated, available, "deployment \"" + name + "\" successfully rolled out");
+  }
+
+  /**
+   * Why a rollout of the Deployment is still in progress ({@link #judge}'s words), or null when the controller has
+   * finished it: it observed the generation, every replica is of the newest ReplicaSet and the Progressing
+   * condition no longer says {@code ReplicaSetUpdated}. A finished rollout whose pods became unavailable since
+   * (a crash loop without a template change) keeps {@code Progressing=True/NewReplicaSetAvailable}: not in progress,
+   * although {@code kubectl rollout status} would wait on it. Without a Progressing condition (a controller that
+   * writes none) unavailable updated replicas count as in progress, as kubectl counts them.
+   */
+  static String inProgress(Deployment d) {
+    RolloutStatus status = judge(d);
+    int desired = status.desiredReplicas();
+    DeploymentStatus s = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
+    long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+    long observed = s.getObservedGeneration() == null ? 0 : s.getObservedGeneration();
+    int updated = nz(s.getUpdatedReplicas());
+    if (generation > observed || updated < desired || nz(s.getReplicas()) > updated) {
+      return status.message();
+    }
+    DeploymentCondition progressing = s.getConditions() == null ? null : s.getConditions().stream()
+        .filter(c -> "Progressing".equals(c.getType())).findFirst().orElse(null);
+    if (progressing == null) {
+      return status.complete() ? null : status.message();
+    }
+    if (REPLICA_SET_UPDATED.equals(progressing.getReason())) {
+      return status.complete()
+          ? "the deployment controller still reports it progressing (" + REPLICA_SET_UPDATED + ")"
+          : status.message();
+    }
+    return null;
   }
 
   private static int nz(Integer i) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,38 @@ final class TemplateDiff {
       out.add("other pod template changes");
     }
     return out;
+  }
+
+  /**
+   * Whether {@code after} differs from {@code before} only by what does not change what runs: a rollout restart
+   * (the {@code restartedAt} annotation) and the values of the pool-size env vars (the pool runbook's temporary
+   * change). Such a revision repeats its predecessor's code and configuration; it is not a new "change" when
+   * looking for the one that broke a Deployment.
+   */
+  static boolean routine(PodTemplateSpec before, PodTemplateSpec after, Collection<String> poolEnv) {
+    if (before == null || after == null) {
+      return false;
+    }
+    return Objects.equals(withoutRoutine(before, poolEnv), withoutRoutine(after, poolEnv));
+  }
+
+  private static PodTemplateSpec withoutRoutine(PodTemplateSpec t, Collection<String> poolEnv) {
+    PodTemplateSpec copy = io.fabric8.kubernetes.client.utils.Serialization.clone(withoutHash(t));
+    if (copy.getMetadata() != null && copy.getMetadata().getAnnotations() != null) {
+      Map<String, String> annotations = new LinkedHashMap<>(copy.getMetadata().getAnnotations());
+      annotations.remove(KubernetesActivitiesImpl.RESTARTED_AT);
+      copy.getMetadata().setAnnotations(annotations.isEmpty() ? null : annotations);
+    }
+    if (copy.getSpec() != null && copy.getSpec().getContainers() != null) {
+      for (Container c : copy.getSpec().getContainers()) {
+        if (c.getEnv() != null) {
+          List<EnvVar> env = new ArrayList<>(c.getEnv());
+          env.removeIf(v -> poolEnv.contains(v.getName()));
+          c.setEnv(env);
+        }
+      }
+    }
+    return copy;
   }
 
   /** The deployment controller's EqualIgnoreHash: the templates without the pod-template-hash label. */

@@ -64,6 +64,9 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
   public static final String ROLLBACK_REVISIONS = "remediator.dev/rollback-revisions";
 
   static final String EVENTS = "events";
+  /** ReplicaSet annotation the controller sets when it reuses a ReplicaSet and renumbers it (the old numbers). */
+  static final String REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
+  static final String CONTROLLER_MANAGER = "kube-controller-manager";
   static final int MAX_PODS = 20;
   static final int MAX_EVENTS = 20;
   static final int MAX_EVENT_MESSAGE = 240;
@@ -79,15 +82,29 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       "deployment.kubernetes.io/max-replicas",
       "deprecated.deployment.rollback.to");
 
+  /** How long a rollback waits for the controller to observe it, to read the revision it gave it. */
+  static final Duration OBSERVE_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration OBSERVE_POLL = Duration.ofMillis(200);
+
   private final TargetDirectory targets;
   private final Supplier<KubernetesClient> client;
+  private final Duration observeTimeout;
 
   public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client) {
-    this.targets = targets;
-    this.client = client;
+    this(targets, client, OBSERVE_TIMEOUT);
   }
 
-  private record Workload(String namespace, String deployment) {
+  /**
+   * @param observeTimeout how long a rollback waits for the controller to observe it (zero: look once; for a
+   *     cluster without a controller)
+   */
+  public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client, Duration observeTimeout) {
+    this.targets = targets;
+    this.client = client;
+    this.observeTimeout = observeTimeout;
+  }
+
+  private record Workload(String namespace, String deployment, List<String> poolEnv) {
     String name() {
       return namespace + "/" + deployment;
     }
@@ -101,7 +118,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
           "target " + target.id() + " has no kubernetes.deployment configured; refusing to act on the cluster",
           KubernetesActivitiesImpl.NOT_CONFIGURED);
     }
-    return new Workload(config.namespace(), k.deployment());
+    return new Workload(config.namespace(), k.deployment(), k.poolEnvOrDefault());
   }
 
   // ---- inspect ------------------------------------------------------------------------------------------------
@@ -139,7 +156,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     for (int i = 0; i < byRevision.size() && history.size() < historyLimit; i++) {
       ReplicaSet rs = byRevision.get(i);
       ReplicaSet before = i + 1 < byRevision.size() ? byRevision.get(i + 1) : null;
-      history.add(revisionOf(rs, before, now));
+      history.add(revisionOf(rs, before, now, w.poolEnv()));
     }
 
     var s = d.getStatus();
@@ -237,9 +254,10 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     return at == null ? parse(e.getFirstTimestamp()) : at;
   }
 
-  private static WorkloadStatus.Revision revisionOf(ReplicaSet rs, ReplicaSet before, Instant now) {
+  private static WorkloadStatus.Revision revisionOf(
+      ReplicaSet rs, ReplicaSet before, Instant now, List<String> poolEnv) {
     Map<String, String> annotations = nonNull(rs.getMetadata().getAnnotations());
-    Instant created = parse(rs.getMetadata().getCreationTimestamp());
+    Instant created = becameNewest(rs);
     List<String> images = rs.getSpec() == null || rs.getSpec().getTemplate() == null
         || rs.getSpec().getTemplate().getSpec() == null
         ? List.of()
@@ -255,7 +273,29 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         images,
         rs.getSpec() == null ? 0 : nz(rs.getSpec().getReplicas()),
         rs.getStatus() == null ? 0 : nz(rs.getStatus().getReadyReplicas()),
-        changes);
+        changes,
+        before != null && TemplateDiff.routine(before.getSpec().getTemplate(), rs.getSpec().getTemplate(), poolEnv));
+  }
+
+  /**
+   * When the ReplicaSet last became the Deployment's newest revision. Its creation, unless the controller reused it
+   * (a rollback: it carries {@code deployment.kubernetes.io/revision-history} and a new number): then the
+   * controller's last write to it (the renumbering and the scale-ups after it), from its managed fields.
+   */
+  private static Instant becameNewest(ReplicaSet rs) {
+    Instant created = parse(rs.getMetadata().getCreationTimestamp());
+    if (!nonNull(rs.getMetadata().getAnnotations()).containsKey(REVISION_HISTORY)
+        || rs.getMetadata().getManagedFields() == null) {
+      return created;
+    }
+    Instant last = rs.getMetadata().getManagedFields().stream()
+        .filter(f -> CONTROLLER_MANAGER.equals(f.getManager()) && "Update".equals(f.getOperation())
+            && (f.getSubresource() == null || f.getSubresource().isEmpty()))
+        .map(f -> parse(f.getTime()))
+        .filter(Objects::nonNull)
+        .max(Comparator.naturalOrder())
+        .orElse(null);
+    return last == null || (created != null && last.isBefore(created)) ? created : last;
   }
 
   // ---- previous logs ------------------------------------------------------------------------------------------
@@ -274,6 +314,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         .toList();
     CrashLogScan scan = new CrashLogScan();
     int read = 0;
+    List<String> unavailable = new ArrayList<>();
     for (Pod p : pods) {
       List<ContainerStatus> statuses = p.getStatus() == null || p.getStatus().getContainerStatuses() == null
           ? List.of() : p.getStatus().getContainerStatuses();
@@ -283,15 +324,41 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         if (!crashed || read >= maxContainers) {
           continue;
         }
-        String text = previousLog(w, p.getMetadata().getName(), c.getName());
+        if (!unavailable.isEmpty() && Objects.equals(unavailable.get(0), nodeOf(p))) {
+          continue; // its node served no logs a moment ago
+        }
+        String text;
+        try {
+          text = previousLog(w, p.getMetadata().getName(), c.getName());
+        } catch (LogsUnavailable e) {
+          if (unavailable.isEmpty()) {
+            unavailable.add(nodeOf(p));
+            unavailable.add(e.getMessage());
+          }
+          continue;
+        }
         if (text != null) {
           scan.scan(p.getMetadata().getName() + "/" + c.getName(), text);
           read++;
         }
       }
     }
-    return scan.summary(read);
+    return scan.summary(read, unavailable.isEmpty() ? null : unavailable.get(1));
   }
+
+  private static String nodeOf(Pod p) {
+    return p.getSpec() == null ? null : p.getSpec().getNodeName();
+  }
+
+  /** The API server could not reach the pod's kubelet for its logs (a node without one, e.g. KWOK's). */
+  private static final class LogsUnavailable extends RuntimeException {
+    LogsUnavailable(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** API server messages for a node whose kubelet cannot be reached: no log will come from it, retry or not. */
+  static final List<String> NO_KUBELET = List.of("no preferred addresses found", "error dialing backend");
 
   private String previousLog(Workload w, String pod, String container) {
     try {
@@ -305,6 +372,11 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       // 404: the pod went away; 400: no previous container ("previous terminated container ... not found").
       if (e.getCode() == 404 || e.getCode() == 400) {
         return null;
+      }
+      String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
+      if (e.getCode() == 500 && NO_KUBELET.stream().anyMatch(message::contains)) {
+        throw new LogsUnavailable("logs unavailable: the API server cannot reach pod " + pod + "'s kubelet (HTTP 500: "
+            + cap(message) + ")");
       }
       throw KubeCalls.failure(e, "get", POD_LOGS, w.namespace(), pod);
     }
@@ -357,16 +429,16 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       Map<String, String> annotations = nonNull(d.getMetadata().getAnnotations());
       if (requestId.equals(annotations.get(ROLLBACK_REQUEST))) {
         long[] fromTo = fromTo(annotations.get(ROLLBACK_REVISIONS));
-        return new RollbackResult(true, false, fromTo[0], fromTo[1], List.of(), null);
+        return new RollbackResult(true, false, fromTo[0], fromTo[1], List.of(), null,
+            revisionAfter(w, generation(d)));
       }
       if (Boolean.TRUE.equals(d.getSpec().getPaused())) {
         return refused(badRevision, "deployment " + w.name() + " is paused; kubectl cannot roll back a paused"
             + " deployment (kubectl rollout resume first)");
       }
-      long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
       long observed = d.getStatus() == null || d.getStatus().getObservedGeneration() == null
           ? 0 : d.getStatus().getObservedGeneration();
-      if (generation > observed) {
+      if (generation(d) > observed) {
         return refused(badRevision, "a rollout of deployment " + w.name()
             + " is in progress: its latest change is not yet observed by the controller");
       }
@@ -375,20 +447,34 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         return refused(badRevision, "deployment " + w.name() + " is at revision " + current
             + ", not at revision " + badRevision + " found bad: another rollout happened since the diagnosis");
       }
-      ReplicaSet previous = replicaSets(w, d).stream()
-          .filter(rs -> revision(rs.getMetadata().getAnnotations()) < badRevision)
+      // The bad change is the newest revision that is more than a restart or a pool-size change of the one before
+      // (an on-call engineer's `rollout restart` of the bad rollout repeats the bad template); the target is the
+      // revision before it, as `kubectl rollout undo --to-revision=N` would take it.
+      List<ReplicaSet> history = replicaSets(w, d).stream()
+          .filter(rs -> rs.getSpec() != null && rs.getSpec().getTemplate() != null)
           .filter(rs -> revision(rs.getMetadata().getAnnotations()) > 0)
-          .max(Comparator.comparingLong(rs -> revision(rs.getMetadata().getAnnotations())))
-          .orElse(null);
-      if (previous == null || previous.getSpec() == null || previous.getSpec().getTemplate() == null) {
-        return refused(badRevision, "the revision before " + badRevision + " of deployment " + w.name()
+          .filter(rs -> revision(rs.getMetadata().getAnnotations()) <= badRevision)
+          .sorted(Comparator.comparingLong((ReplicaSet rs) -> revision(rs.getMetadata().getAnnotations())).reversed())
+          .toList();
+      int changed = 0;
+      while (changed + 1 < history.size() && TemplateDiff.routine(history.get(changed + 1).getSpec().getTemplate(),
+          history.get(changed).getSpec().getTemplate(), w.poolEnv())) {
+        changed++;
+      }
+      long changedRevision = history.isEmpty() ? badRevision
+          : revision(history.get(changed).getMetadata().getAnnotations());
+      ReplicaSet previous = changed + 1 < history.size() ? history.get(changed + 1) : null;
+      if (previous == null || history.get(0).getMetadata() == null
+          || revision(history.get(0).getMetadata().getAnnotations()) != badRevision) {
+        return refused(badRevision, "the revision before " + changedRevision + " of deployment " + w.name()
             + " is unknown (no ReplicaSet with a lower revision is left: rollout history empty or"
-            + " revisionHistoryLimit 0)");
+            + " revisionHistoryLimit 0" + (changedRevision < badRevision ? "; revisions after " + changedRevision
+                + " are restarts or pool-size changes of it" : "") + ")");
       }
       long to = revision(previous.getMetadata().getAnnotations());
       List<String> changes = TemplateDiff.changes(d.getSpec().getTemplate(), previous.getSpec().getTemplate());
       if (TemplateDiff.equalIgnoringHash(d.getSpec().getTemplate(), previous.getSpec().getTemplate())) {
-        return new RollbackResult(true, false, badRevision, to, List.of(), null);
+        return new RollbackResult(true, false, badRevision, to, List.of(), null, current);
       }
       // kubectl's annotations: the Deployment's skip-listed ones as they are, the ReplicaSet's others (its
       // change-cause); Remediator's own annotations are kept, plus this request's.
@@ -409,11 +495,43 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
           .resourceVersion(d.getMetadata().getResourceVersion())
           .replace("/spec/template", TemplateDiff.withoutHash(previous.getSpec().getTemplate()))
           .add("/metadata/annotations", next);
-      KubeCalls.call("patch", DEPLOYMENTS, w.namespace(), w.deployment(),
+      Deployment patched = KubeCalls.call("patch", DEPLOYMENTS, w.namespace(), w.deployment(),
           () -> kube().apps().deployments().inNamespace(w.namespace()).withName(w.deployment())
               .patch(PatchContext.of(PatchType.JSON), patch.toJson()));
-      return new RollbackResult(true, true, badRevision, to, changes, null);
+      long revisionAfter = revisionAfter(w, patched == null ? generation(d) + 1 : generation(patched));
+      return new RollbackResult(true, true, badRevision, to, changes, null, revisionAfter);
     });
+  }
+
+  /**
+   * The Deployment's revision once the controller observed {@code generation}: it renumbers the ReplicaSet a
+   * rollback reuses, so the revision after is not the one whose template came back. 0 when not observed within
+   * {@link #observeTimeout} (the rollout wait follows anyway).
+   */
+  private long revisionAfter(Workload w, long generation) {
+    long deadline = System.nanoTime() + observeTimeout.toNanos();
+    while (true) {
+      Deployment d = deployment(w);
+      long observed = d.getStatus() == null || d.getStatus().getObservedGeneration() == null
+          ? 0 : d.getStatus().getObservedGeneration();
+      if (observed >= generation) {
+        return revision(d.getMetadata().getAnnotations());
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return 0;
+      }
+      try {
+        Thread.sleep(Math.min(Duration.ofNanos(left).toMillis() + 1, OBSERVE_POLL.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 0;
+      }
+    }
+  }
+
+  private static long generation(Deployment d) {
+    return d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
   }
 
   private static RollbackResult refused(long from, String reason) {

@@ -50,7 +50,8 @@ class WorkloadActivitiesImplTest {
 
   final KubeFixture k8s = new KubeFixture();
   final WorkloadFixture cluster = new WorkloadFixture(k8s);
-  final WorkloadActivitiesImpl activities = new WorkloadActivitiesImpl(k8s.targets, () -> k8s.client);
+  final WorkloadActivitiesImpl activities =
+      new WorkloadActivitiesImpl(k8s.targets, () -> k8s.client, Duration.ZERO); // no controller to wait for
   ReplicaSet good;
   ReplicaSet bad;
   PodTemplateSpec goodTemplate;

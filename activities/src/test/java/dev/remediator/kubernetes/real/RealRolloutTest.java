@@ -27,13 +27,13 @@ import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -44,8 +44,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * ReplicaSets and revisions, the real scheduler places the pods and KWOK plays the kubelet (Ready pods, or a
  * crash loop for an image whose name contains "crashloop"). The test's own setup and checks use the admin.
  *
- * <p>Disabled tests state what the product should do and what the real API server makes it do instead; they are the
- * issue's expected failures, left for the fixes.
+ * <p>The last three were the issue's expected failures on the real API server (a rollback after a restart of the bad
+ * rollout, a crash loop without a template change, the revision numbers after a rollback), fixed since.
  */
 @ExtendWith(ControlPlane.Extension.class)
 class RealRolloutTest {
@@ -216,24 +216,34 @@ class RealRolloutTest {
   }
 
   @Test
-  @Disabled("issue 28: after a rollback the real controller renumbers the reused ReplicaSet (revision 1 becomes 3),"
-      + " so the result's 'rolled back from 2 to 1' names a revision the Deployment's history no longer has")
   void theRollbacksRevisionsAreTheOnesTheClusterShowsAfterwards() {
     createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
     awaitObserved();
 
+    // Revision 1's ReplicaSet is a few seconds old before the rollback makes it the newest again.
+    Instant goodCreated = replicaSets().stream().map(rs -> Instant.parse(rs.getMetadata().getCreationTimestamp()))
+        .min(Comparator.naturalOrder()).orElseThrow();
+    await().atMost(ROLLOUT).until(() -> Instant.now().isAfter(goodCreated.plusSeconds(5)));
+    Instant rollbackStarted = Instant.now();
+
     RollbackResult rollback = workload.rollback(TARGET, 2, "incident-5/rollback");
     activity.awaitRollout(TARGET, ROLLOUT);
 
+    // The controller reuses revision 1's ReplicaSet and renumbers it: the result names both.
     WorkloadStatus after = workload.inspect(TARGET, Duration.ofMinutes(10), 5);
-    assertThat(after.currentRevision()).isEqualTo(rollback.toRevision());
+    assertThat(after.currentRevision()).isEqualTo(3);
+    assertThat(rollback.revisionAfter()).isEqualTo(after.currentRevision());
+    assertThat(List.of(rollback.fromRevision(), rollback.toRevision())).containsExactly(2L, 1L);
+    assertThat(rollback.revisions()).isEqualTo("revision 2 → 1's template (now revision 3)");
+    // A revision's age is when it last became the newest, not its ReplicaSet's (older) creation.
+    WorkloadStatus.Revision newest = after.history().get(0);
+    assertThat(newest.revision()).isEqualTo(3);
+    assertThat(newest.ageSeconds())
+        .isLessThanOrEqualTo(Duration.between(rollbackStarted, Instant.parse(after.observedAt())).getSeconds() + 1);
   }
 
   @Test
-  @Disabled("issue 28: after a bad rollout (rev 2) and a `kubectl rollout restart` (rev 3, the bad image again),"
-      + " rollback of revision 3 takes revision 2's template: it lands on the bad image; the last revision that ran"
-      + " healthy (1) is never the target")
   void aRollbackAfterARestartOfTheBadRolloutReturnsToTheLastHealthyImage() {
     createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
@@ -250,9 +260,6 @@ class RealRolloutTest {
   }
 
   @Test
-  @Disabled("issue 28: a Deployment whose pods crash-loop without a template change keeps Progressing=True"
-      + " (NewReplicaSetAvailable) with 0 of 3 available; rollingRestart refuses it as 'a rollout ... is in progress:"
-      + " Waiting for deployment \"auth-service\" rollout to finish: 0 of 3 updated replicas are available...'")
   void aCrashLoopWithoutTemplateChangeGetsItsRestart() {
     createHealthy(deployment(NAME, GOOD).build());
     // The dependency went away: the running pods start crash-looping (KWOK's stage, through their label).

@@ -11,9 +11,11 @@ import java.util.Map;
  * @param containers how many previous logs were read
  * @param counts pattern → matching lines (a sorted map: deterministic order); see {@link #DATABASE}, ...
  * @param samples a few latest matching lines, {@code pod/container: line}
+ * @param unavailable why some crashed containers' logs could not be read (the node serves none), else null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record CrashLogs(int containers, long linesScanned, Map<String, Integer> counts, List<String> samples) {
+public record CrashLogs(
+    int containers, long linesScanned, Map<String, Integer> counts, List<String> samples, String unavailable) {
   /** Database connection errors: the dependency-down evidence. */
   public static final String DATABASE = "database connection error";
   /** The process ran out of memory (often before an OOMKilled). */
@@ -26,6 +28,10 @@ public record CrashLogs(int containers, long linesScanned, Map<String, Integer> 
   public CrashLogs {
     counts = counts == null ? Map.of() : new java.util.TreeMap<>(counts);
     samples = samples == null ? List.of() : List.copyOf(samples);
+  }
+
+  public CrashLogs(int containers, long linesScanned, Map<String, Integer> counts, List<String> samples) {
+    this(containers, linesScanned, counts, samples, null);
   }
 
   public int count(String pattern) {

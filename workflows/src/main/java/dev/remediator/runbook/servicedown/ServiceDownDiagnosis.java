@@ -65,6 +65,12 @@ public final class ServiceDownDiagnosis {
           failingRevisions.add(p.revision());
         }
       }
+      if ("Failed".equals(p.phase()) && crashing.stream().noneMatch(line -> line.startsWith(p.name() + "/"))) {
+        // Evicted, or every container exited for good: failing although no container waits to restart.
+        crashing.add(p.name() + ": pod Failed, " + p.containers().stream().mapToInt(c -> c.restarts()).sum()
+            + " restart(s)");
+        failingRevisions.add(p.revision());
+      }
     }
     if (!imageOrConfig.isEmpty()) {
       return new Finding(ServiceDownCause.IMAGE_OR_CONFIG, first(imageOrConfig), 0);
@@ -117,23 +123,51 @@ public final class ServiceDownDiagnosis {
     return new Finding(ServiceDownCause.CRASH_LOOP, evidence, 0);
   }
 
-  /** Failures only in the newest revision, younger than the limit, with a previous revision that was healthy. */
+  /**
+   * Failures only in the bad template's revisions, the change younger than the limit, with a revision before it
+   * that was healthy. The bad change is the newest revision that is more than a restart or a pool-size change of
+   * the one before ({@link WorkloadStatus.Revision#routine()}): a `rollout restart` of a bad rollout repeats its
+   * template, and the controller scales the bad change's own ReplicaSet to 0, which proves nothing about it.
+   */
   private static Finding badRollout(WorkloadStatus s, Set<Long> failingRevisions, Duration maxAge) {
     if (s.history().size() < 2 || s.currentRevision() < 1) {
       return null;
     }
     WorkloadStatus.Revision newest = s.history().get(0);
-    WorkloadStatus.Revision previous = s.history().get(1);
-    if (newest.revision() != s.currentRevision() || newest.ageSeconds() < 0
-        || newest.ageSeconds() > maxAge.getSeconds()) {
+    if (newest.revision() != s.currentRevision()) {
       return null;
     }
-    if (!Set.of(newest.revision()).containsAll(failingRevisions)) {
+    int changed = 0;
+    while (changed + 1 < s.history().size() && s.history().get(changed).routine()) {
+      changed++;
+    }
+    if (changed + 1 >= s.history().size()) {
+      return null; // restarts and pool changes all the way down: no change to blame
+    }
+    WorkloadStatus.Revision change = s.history().get(changed);
+    WorkloadStatus.Revision previous = s.history().get(changed + 1);
+    if (change.ageSeconds() < 0 || change.ageSeconds() > maxAge.getSeconds()) {
+      return null;
+    }
+    Set<Long> badTemplate = new LinkedHashSet<>();
+    for (int i = 0; i <= changed; i++) {
+      badTemplate.add(s.history().get(i).revision());
+    }
+    if (!badTemplate.containsAll(failingRevisions)) {
       return null; // the previous revision's pods fail too: not the rollout
     }
     List<String> evidence = new ArrayList<>();
-    evidence.add("failures began with revision " + newest.revision() + ", rolled out " + age(newest.ageSeconds())
-        + " ago" + (newest.changes().isEmpty() ? "" : ": " + String.join("; ", newest.changes())));
+    evidence.add("failures began with revision " + change.revision() + ", rolled out " + age(change.ageSeconds())
+        + " ago" + (change.changes().isEmpty() ? "" : ": " + String.join("; ", change.changes())));
+    if (changed > 0) {
+      List<String> since = new ArrayList<>();
+      for (int i = changed - 1; i >= 0; i--) {
+        WorkloadStatus.Revision r = s.history().get(i);
+        since.add(r.revision() + (r.changes().isEmpty() ? "" : " (" + String.join("; ", r.changes()) + ")"));
+      }
+      evidence.add("revision(s) " + String.join(", ", since) + " since: the same template restarted or resized,"
+          + " still failing");
+    }
     long previousReady = s.pods().stream().filter(p -> p.revision() == previous.revision() && p.ready()).count();
     evidence.add("previous revision " + previous.revision() + " healthy: no failing pod"
         + (previousReady > 0 ? ", " + previousReady + " ready pod(s) still serving" : ""));

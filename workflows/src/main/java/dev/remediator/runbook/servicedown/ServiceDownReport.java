@@ -43,9 +43,8 @@ final class ServiceDownReport {
           + f.last.currentRevision())));
     }
     if (f.rollback != null) {
-      facts.add(new RunbookReport.Fact("Rolled back", "revision " + f.rollback.fromRevision() + " → "
-          + f.rollback.toRevision() + (f.rollback.changes().isEmpty() ? "" : " (" + String.join("; ",
-              f.rollback.changes()) + ")")));
+      facts.add(new RunbookReport.Fact("Rolled back", f.rollback.revisions() + (f.rollback.changes().isEmpty() ? ""
+          : " (" + String.join("; ", f.rollback.changes()) + ")")));
     }
     if (f.restarts > 0) {
       facts.add(new RunbookReport.Fact("Rolling restarts", Integer.toString(f.restarts)));

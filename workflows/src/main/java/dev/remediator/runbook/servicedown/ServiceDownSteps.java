@@ -134,7 +134,8 @@ public final class ServiceDownSteps implements RunbookSteps {
         findings.crashLogs = Stubs.workload("kubectl logs --previous of the crashed containers")
             .crashLogs(target, MAX_LOG_CONTAINERS);
         timeline.note("Previous logs (" + findings.crashLogs.containers() + " container(s)): "
-            + counts(findings.crashLogs));
+            + counts(findings.crashLogs) + (findings.crashLogs.unavailable() == null ? ""
+                : "; " + findings.crashLogs.unavailable()));
       } catch (ActivityFailure e) {
         timeline.note("Previous logs unavailable: " + Failures.message(e));
       }
@@ -272,7 +273,8 @@ public final class ServiceDownSteps implements RunbookSteps {
     findings.rollback = r;
     actedSinceSample = true;
     timeline.note((r.patched() ? "Rolled back" : "Already rolled back") + " from revision " + r.fromRevision()
-        + " to revision " + r.toRevision() + (r.changes().isEmpty() ? "" : ": " + String.join("; ", r.changes()))
+        + " to revision " + r.toRevision() + (r.revisionAfter() > 0 ? "'s template (now revision "
+            + r.revisionAfter() + ")" : "") + (r.changes().isEmpty() ? "" : ": " + String.join("; ", r.changes()))
         + "; waiting for the rollout");
     return awaitRollout(action, plan);
   }

@@ -78,6 +78,9 @@ public record WorkloadStatus(
    * @param ageSeconds age at {@link WorkloadStatus#observedAt()}
    * @param changes what changed in the pod template against the revision before (image, env, resources), e.g.
    *     {@code image auth-service: registry/auth:2.4.1 -> registry/auth:2.5.0}
+   * @param routine true when it differs from the revision before only by a rollout restart or pool-size env
+   *     values: it runs the same code and configuration, so it is not the change that broke anything (false in
+   *     results from before this field)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Revision(
@@ -89,10 +92,24 @@ public record WorkloadStatus(
       List<String> images,
       int replicas,
       int readyReplicas,
-      List<String> changes) {
+      List<String> changes,
+      boolean routine) {
     public Revision {
       images = images == null ? List.of() : List.copyOf(images);
       changes = changes == null ? List.of() : List.copyOf(changes);
+    }
+
+    public Revision(
+        long revision,
+        String replicaSet,
+        String createdAt,
+        long ageSeconds,
+        String changeCause,
+        List<String> images,
+        int replicas,
+        int readyReplicas,
+        List<String> changes) {
+      this(revision, replicaSet, createdAt, ageSeconds, changeCause, images, replicas, readyReplicas, changes, false);
     }
   }
 }
