@@ -43,6 +43,54 @@ class ServiceDownDiagnosisTest {
     assertThat(f.evidence().get(2)).isEqualTo("a/auth-service: CrashLoopBackOff, 5 restart(s), last exit Error/1");
   }
 
+  /** Revision 3 (a restart of the BAD template, 30 s old) over {@link Workloads#twoRevisions}. */
+  static Workloads restartedBadRollout() {
+    Workloads w = Workloads.twoRevisions(600);
+    w.history.add(0, new WorkloadStatus.Revision(3, "auth-service-6c5b4a3f2", "2026-11-29T20:09:30Z", 30, null,
+        List.of(Workloads.BAD), 3, 0, List.of("rollout restart (kubectl.kubernetes.io/restartedAt"
+            + " 2026-11-29T20:09:30Z)"), true));
+    w.currentRevision = 3;
+    return w;
+  }
+
+  @Test
+  void aRestartOfTheBadRolloutDoesNotMakeItLookHealthy() {
+    // The controller scaled revision 2's ReplicaSet to 0 for the restart: its template is still the bad change.
+    Workloads w = restartedBadRollout().crashing("a", 3, "Error", 1).crashing("b", 3, "Error", 1).healthy("c", 1);
+
+    ServiceDownDiagnosis.Finding f = diagnose(w, NO_LOGS);
+
+    assertThat(f.cause()).isEqualTo(BAD_ROLLOUT);
+    assertThat(f.badRevision()).isEqualTo(3); // the rollback's identity check: the Deployment is at 3
+    assertThat(f.evidence()).startsWith(
+        "failures began with revision 2, rolled out 10 min ago: image auth-service: " + Workloads.GOOD + " -> "
+            + Workloads.BAD,
+        "revision(s) 3 (rollout restart (kubectl.kubernetes.io/restartedAt 2026-11-29T20:09:30Z)) since: the same"
+            + " template restarted or resized, still failing",
+        "previous revision 1 healthy: no failing pod, 1 ready pod(s) still serving");
+    assertThat(f.evidence()).noneMatch(e -> e.contains("previous revision 2"));
+
+    // Restarts all the way down to the oldest revision: no change to blame, a crash loop.
+    Workloads restartsOnly = restartedBadRollout().crashing("a", 3, "Error", 1);
+    WorkloadStatus.Revision two = restartsOnly.history.get(1);
+    restartsOnly.history.set(1, new WorkloadStatus.Revision(two.revision(), two.replicaSet(), two.createdAt(),
+        two.ageSeconds(), null, two.images(), two.replicas(), two.readyReplicas(), two.changes(), true));
+    assertThat(diagnose(restartsOnly, NO_LOGS).cause()).isEqualTo(CRASH_LOOP);
+  }
+
+  @Test
+  void failedPodsCountAsFailing() {
+    // An evicted pod: phase Failed, its container terminated, nothing waiting to restart.
+    Workloads w = Workloads.twoRevisions(600).pod("e", 2, "Failed",
+        new WorkloadStatus.ContainerState("auth-service", false, 0, null, null, "Error", 137)).healthy("c", 1);
+    w.ready = 1;
+
+    ServiceDownDiagnosis.Finding f = diagnose(w, NO_LOGS);
+
+    assertThat(f.cause()).isEqualTo(BAD_ROLLOUT);
+    assertThat(f.evidence()).contains("e: pod Failed, 0 restart(s)");
+  }
+
   @Test
   void anOldRevisionOrOneWithoutPredecessorOrFailingOldPodsIsACrashLoop() {
     assertThat(diagnose(Workloads.twoRevisions(3 * 3600).crashing("a", 2, "Error", 1), NO_LOGS).cause())

@@ -151,8 +151,10 @@ class ServiceDownWorkflowTest {
     assertThat(world.calls).contains("relatedIncident dbpool:prod:auth-service:authdb");
     assertThat(report.escalated()).isFalse();
     assertThat(events(report)).anySatisfy(e -> assertThat(e).startsWith("Cause: bad rollout"))
-        .anySatisfy(e -> assertThat(e).startsWith("Rolled back from revision 2 to revision 1"));
-    assertThat(report.markdown()).contains("service down: prod/auth-service").contains("revision 2 → 1");
+        .anySatisfy(e -> assertThat(e).startsWith("Rolled back from revision 2 to revision 1's template (now revision"
+            + " 3): image auth-service: "));
+    assertThat(report.markdown()).contains("service down: prod/auth-service")
+        .contains("revision 2 → 1's template (now revision 3)");
   }
 
   @Test

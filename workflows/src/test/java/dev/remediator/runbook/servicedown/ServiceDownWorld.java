@@ -133,8 +133,9 @@ final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities
       return new RollbackResult(false, false, badRevision, 0, List.of(), refuseRollback);
     }
     fixed = fixHelps;
+    // The controller reuses revision 1's ReplicaSet and renumbers it: the Deployment is at revision 3 afterwards.
     return new RollbackResult(true, true, badRevision, 1,
-        List.of("image auth-service: " + Workloads.BAD + " -> " + Workloads.GOOD), null);
+        List.of("image auth-service: " + Workloads.BAD + " -> " + Workloads.GOOD), null, badRevision + 1);
   }
 
   @Override
