@@ -132,8 +132,10 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
-   * Holds (true) or lets go (false) the controller: while held it does nothing, so a rollout that has begun stays in
-   * progress ({@code kubectl rollout status} keeps waiting). For tests that must catch a worker inside the wait.
+   * Holds (true) or lets go (false) the rollouts: while held the controller still observes each change (a new or
+   * renumbered ReplicaSet, the revision, {@code observedGeneration}), as the real one does at once, but moves no pod,
+   * so a rollout that has begun stays in progress ({@code kubectl rollout status} keeps waiting). For tests that
+   * must catch a worker inside the wait.
    */
   public void holdRollouts(boolean held) {
     rolloutsHeld = held;
@@ -244,9 +246,6 @@ public final class SimulatedCluster implements AutoCloseable {
   // ---- controller ---------------------------------------------------------------------------------------------
 
   private void reconcileQuietly() {
-    if (rolloutsHeld) {
-      return;
-    }
     try {
       reconcile();
     } catch (RuntimeException e) {
@@ -290,6 +289,16 @@ public final class SimulatedCluster implements AutoCloseable {
     }
     int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
     List<Pod> pods = pods();
+    if (rolloutsHeld) {
+      // Observed, not progressing: the status as the pods are.
+      if (d.getStatus() == null || d.getStatus().getObservedGeneration() == null
+          || d.getStatus().getObservedGeneration() < d.getMetadata().getGeneration()) {
+        int updated = (int) pods.stream().filter(p -> hash.equals(p.getMetadata().getLabels().get(HASH_LABEL)))
+            .count();
+        writeStatus(d, pods.size(), updated, (int) pods.stream().filter(p -> !broken(p)).count(), false);
+      }
+      return;
+    }
     List<Pod> fresh = pods.stream().filter(p -> hash.equals(p.getMetadata().getLabels().get(HASH_LABEL))).toList();
     List<Pod> old = pods.stream().filter(p -> !hash.equals(p.getMetadata().getLabels().get(HASH_LABEL))).toList();
     // One step per tick, surge 1: start a new pod, then retire an old one.

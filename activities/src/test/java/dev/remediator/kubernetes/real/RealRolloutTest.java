@@ -2,13 +2,17 @@ package dev.remediator.kubernetes.real;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.RestartResult;
+import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.RollbackResult;
+import dev.remediator.runbook.servicedown.ServiceDownCause;
+import dev.remediator.runbook.servicedown.ServiceDownDiagnosis;
 import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.Target;
 import dev.remediator.runbook.servicedown.WorkloadStatus;
@@ -252,11 +256,36 @@ class RealRolloutTest {
     awaitObserved();
     long bad = revision(get(NAME).getMetadata().getAnnotations());
     assertThat(bad).isEqualTo(3);
+    // The restart's pods crash-loop too; the controller has scaled revision 2's ReplicaSet down for them.
+    await().atMost(ROLLOUT).untilAsserted(() -> assertThat(
+        workload.inspect(TARGET, Duration.ofMinutes(10), 5).pods().stream()
+            .filter(p -> p.revision() == 3).flatMap(p -> p.containers().stream()).toList())
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.waitingReason()).isEqualTo("CrashLoopBackOff")));
+
+    // The diagnosis blames revision 2's change, not the restart, and not revision 2 as "healthy".
+    WorkloadStatus seen = workload.inspect(TARGET, Duration.ofMinutes(10), 5);
+    assertThat(seen.history()).extracting(WorkloadStatus.Revision::revision, WorkloadStatus.Revision::routine)
+        .containsExactly(tuple(3L, true), tuple(2L, false), tuple(1L, false));
+    CrashLogs logs = workload.crashLogs(TARGET, 3); // KWOK serves no logs: reported, not retried
+    assertThat(logs.containers()).isZero();
+    assertThat(logs.unavailable()).startsWith("logs unavailable: the API server cannot reach pod ")
+        .contains("no preferred addresses found");
+    ServiceDownDiagnosis.Finding finding = ServiceDownDiagnosis.diagnose(seen, logs, null, Duration.ofHours(2));
+    assertThat(finding.cause()).isEqualTo(ServiceDownCause.BAD_ROLLOUT);
+    assertThat(finding.badRevision()).isEqualTo(3);
+    assertThat(finding.evidence().get(0)).startsWith("failures began with revision 2, rolled out ")
+        .endsWith("image " + NAME + ": " + GOOD + " -> " + BAD);
+    assertThat(finding.evidence()).noneMatch(e -> e.startsWith("previous revision 2"))
+        .anySatisfy(e -> assertThat(e).startsWith("previous revision 1 healthy"));
 
     RollbackResult rollback = workload.rollback(TARGET, bad, "incident-6/rollback");
 
     assertThat(rollback.rolledBack()).isTrue();
+    assertThat(List.of(rollback.fromRevision(), rollback.toRevision(), rollback.revisionAfter()))
+        .containsExactly(3L, 1L, 4L);
     assertThat(get(NAME).getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(GOOD);
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
   }
 
   @Test
