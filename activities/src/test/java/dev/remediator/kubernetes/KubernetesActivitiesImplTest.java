@@ -106,6 +106,28 @@ class KubernetesActivitiesImplTest {
   }
 
   @Test
+  void aFinishedRolloutWhosePodsCrashSinceIsNotInProgress() {
+    standard();
+    long generation = k8s.get().getMetadata().getGeneration();
+    // The controller is still handing over (what the real one reports while new pods are not yet available).
+    k8s.status(generation, 3, 3, 1, progressing("ReplicaSetUpdated"));
+    assertThat(activities.rollingRestart(TARGET, "req-1", Duration.ZERO).refusal())
+        .isEqualTo("a rollout of deployment prod/auth-service is in progress: Waiting for deployment \"auth-service\""
+            + " rollout to finish: 1 of 3 updated replicas are available...");
+
+    // The rollout finished (NewReplicaSetAvailable stays), then the pods started crash-looping: restart them.
+    k8s.status(generation, 3, 3, 0, progressing("NewReplicaSetAvailable"));
+    RestartResult restart = activities.rollingRestart(TARGET, "req-1", Duration.ZERO);
+    assertThat(restart.refusal()).isNull();
+    assertThat(restart.restarted()).isTrue();
+  }
+
+  static io.fabric8.kubernetes.api.model.apps.DeploymentCondition progressing(String reason) {
+    return new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
+        .withType("Progressing").withStatus("True").withReason(reason).build();
+  }
+
+  @Test
   void restartIsRefusedWhileARolloutIsInProgress() {
     standard();
     activities.rollingRestart(TARGET, "req-1", Duration.ZERO);

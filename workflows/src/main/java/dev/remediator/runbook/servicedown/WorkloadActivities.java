@@ -35,12 +35,15 @@ public interface WorkloadActivities {
   PodOwner resolvePod(Target target, String pod);
 
   /**
-   * {@code kubectl rollout undo}: puts the previous revision's pod template (the ReplicaSet with the highest
-   * revision below the current one, its {@code pod-template-hash} label removed) onto the Deployment with one
-   * JSON Patch carrying the resourceVersion read. Refused (not failed) when the Deployment is paused, when its
+   * {@code kubectl rollout undo --to-revision=N}: puts revision N's pod template (its {@code pod-template-hash}
+   * label removed) onto the Deployment with one JSON Patch carrying the resourceVersion read. N is the revision
+   * before the bad change: the newest revision that is more than a rollout restart or a pool-size change of the one
+   * before it (revisions made since by restarts or pool-size changes repeat the bad template). The result carries
+   * the revision the controller gave the Deployment once it observed the patch (it renumbers the reused
+   * ReplicaSet), waited for a few seconds. Refused (not failed) when the Deployment is paused, when its
    * current revision is no longer {@code badRevision} or the controller has not observed its spec yet (another
    * rollout is in progress), or when the previous revision is unknown. Idempotent: when the template already
-   * matches the previous revision (a retry, or someone else rolled back), nothing is patched and the result
+   * matches revision N (a retry, or someone else rolled back), nothing is patched and the result
    * says so.
    *
    * @param badRevision the revision the diagnosis found bad: the identity check of the plan
