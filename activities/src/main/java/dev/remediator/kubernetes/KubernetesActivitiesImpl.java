@@ -69,6 +69,8 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
   public static final String RESTART_REQUESTED_AT = "remediator.dev/restart-requested-at";
   /** Deployment annotation: pool env values from before Remediator's outstanding change (JSON, null = absent). */
   public static final String POOL_PREVIOUS = "remediator.dev/pool-previous";
+  /** Deployment annotation: pool env values Remediator's outstanding change set (JSON), so the revert is not blind. */
+  public static final String POOL_SET = "remediator.dev/pool-set";
   static final String REVISION = "deployment.kubernetes.io/revision";
   static final String CHANGE_CAUSE = "kubernetes.io/change-cause";
 
@@ -297,10 +299,21 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
             original.put(name, before);
             previous.add(new EnvValue(name, before));
           }
+          Map<String, String> setByUs = setByUs(d);
+          Map<String, String> set = new LinkedHashMap<>(setByUs);
+          set.putAll(wanted);
+          boolean envChanges = !envMatches(c, wanted);
+          if (envChanges) {
+            // Merged into a rollout already under way, the change would share (and be credited with) it.
+            refuseDuringRollout(d, w, "the pool-size change");
+          }
           JsonPatch patch = new JsonPatch().resourceVersion(d.getMetadata().getResourceVersion());
           envPatch(d, c, w, wanted, patch);
-          putAnnotations(d, patch, Map.of(POOL_PREVIOUS, json(original)));
-          if (!envMatches(c, wanted) || !original.equals(remembered)) {
+          Map<String, String> annotations = new LinkedHashMap<>();
+          annotations.put(POOL_PREVIOUS, json(original));
+          annotations.put(POOL_SET, json(set));
+          putAnnotations(d, patch, annotations);
+          if (envChanges || !original.equals(remembered) || !set.equals(setByUs)) {
             patch(w, patch);
           }
           return new PoolSettings(replicas(d), previous);
@@ -322,26 +335,65 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
         () -> {
           Deployment d = deployment(w);
           Container c = container(d, w);
-          for (String name : wanted.keySet()) {
-            literal(c, w, name); // refuses valueFrom before anything changes
+          Map<String, String> setByUs = new LinkedHashMap<>(setByUs(d));
+          // Only a value that still holds what Remediator set is restored; one changed since (an operator's own
+          // change) is left as it is. A value without a record of what was set (an older worker's change) is
+          // restored as before.
+          Map<String, String> restore = new LinkedHashMap<>();
+          List<String> left = new ArrayList<>();
+          for (Map.Entry<String, String> e : wanted.entrySet()) {
+            String name = e.getKey();
+            String current = literal(c, w, name); // refuses valueFrom before anything changes
+            if (setByUs.containsKey(name) && !Objects.equals(current, setByUs.get(name))
+                && !Objects.equals(current, e.getValue())) {
+              left.add("left " + name + "=" + (current == null ? "(unset)" : current)
+                  + ": changed by someone else since we set " + setByUs.get(name));
+            } else {
+              restore.put(name, e.getValue());
+            }
           }
           Map<String, String> remembered = new LinkedHashMap<>(remembered(d));
           remembered.keySet().removeAll(wanted.keySet());
-          boolean annotationChanges = nonNull(d.getMetadata().getAnnotations()).containsKey(POOL_PREVIOUS);
-          if (!envMatches(c, wanted) || annotationChanges) {
+          setByUs.keySet().removeAll(wanted.keySet());
+          Map<String, String> annotations = nonNull(d.getMetadata().getAnnotations());
+          boolean annotationChanges = annotations.containsKey(POOL_PREVIOUS) || annotations.containsKey(POOL_SET);
+          if (!envMatches(c, restore) || annotationChanges) {
             JsonPatch patch = new JsonPatch().resourceVersion(d.getMetadata().getResourceVersion());
-            envPatch(d, c, w, wanted, patch);
-            if (remembered.isEmpty()) {
-              if (annotationChanges) {
-                patch.remove(JsonPatch.pointer("metadata", "annotations", POOL_PREVIOUS));
-              }
-            } else {
-              putAnnotations(d, patch, Map.of(POOL_PREVIOUS, json(remembered)));
-            }
+            envPatch(d, c, w, restore, patch);
+            putOrRemoveAnnotation(d, patch, POOL_PREVIOUS, remembered);
+            putOrRemoveAnnotation(d, patch, POOL_SET, setByUs);
             d = patch(w, patch);
           }
-          return poolSettings(w, d);
+          PoolSettings now = poolSettings(w, d);
+          return new PoolSettings(
+              now.replicas(), now.values(), null, left.isEmpty() ? null : String.join("; ", left));
         });
+  }
+
+  /** The JSON map annotation {@code key} set to {@code values}, or removed when they are empty. */
+  private static void putOrRemoveAnnotation(Deployment d, JsonPatch patch, String key, Map<String, String> values) {
+    boolean present = nonNull(d.getMetadata().getAnnotations()).containsKey(key);
+    if (!values.isEmpty()) {
+      patch.add(JsonPatch.pointer("metadata", "annotations", key), json(values));
+    } else if (present) {
+      patch.remove(JsonPatch.pointer("metadata", "annotations", key));
+    }
+  }
+
+  /**
+   * Refuses (non-retryable, {@link KubernetesActivities#ROLLOUT_IN_PROGRESS}) a template change while the deployment
+   * is paused or a rollout is in progress ({@link Rollouts#inProgress}, the restart's notion).
+   */
+  private static void refuseDuringRollout(Deployment d, Managed w, String what) {
+    String name = w.namespace() + "/" + w.deployment();
+    String why = Boolean.TRUE.equals(d.getSpec().getPaused())
+        ? "deployment " + name + " is paused; " + what + " would not roll out (kubectl rollout resume first)"
+        : Rollouts.inProgress(d) == null ? null
+        : "a rollout of deployment " + name + " is in progress: " + Rollouts.inProgress(d) + "; " + what
+            + " would merge into it — try again once it has finished";
+    if (why != null) {
+      throw ApplicationFailure.newNonRetryableFailure(why, KubernetesActivities.ROLLOUT_IN_PROGRESS);
+    }
   }
 
   private PoolSettings poolSettings(Managed w, Deployment d) {
@@ -464,6 +516,22 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     } catch (JsonProcessingException e) {
       throw ApplicationFailure.newNonRetryableFailure(
           "annotation " + POOL_PREVIOUS + " on deployment " + d.getMetadata().getName()
+              + " is not a JSON object of strings; fix or remove it by hand",
+          INVALID_REQUEST);
+    }
+  }
+
+  /** What Remediator's outstanding pool change set ({@link #POOL_SET}); empty when none is recorded. */
+  private static Map<String, String> setByUs(Deployment d) {
+    String value = nonNull(d.getMetadata().getAnnotations()).get(POOL_SET);
+    if (value == null || value.isBlank()) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(value, new TypeReference<LinkedHashMap<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "annotation " + POOL_SET + " on deployment " + d.getMetadata().getName()
               + " is not a JSON object of strings; fix or remove it by hand",
           INVALID_REQUEST);
     }

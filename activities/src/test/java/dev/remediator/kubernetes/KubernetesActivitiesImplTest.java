@@ -287,7 +287,8 @@ class KubernetesActivitiesImplTest {
     List<EnvValue> increase = List.of(new EnvValue("DATABASE_POOL_SIZE", "100"));
 
     PoolSettings first = activities.setPoolSettings(TARGET, increase);
-    PoolSettings retried = activities.setPoolSettings(TARGET, increase);
+    PoolSettings retried = activities.setPoolSettings(TARGET, increase); // during its own rollout: no change
+    k8s.rolledOut(); // a further increase waits until the first one has rolled out
     PoolSettings further = activities.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "120")));
 
     assertThat(first.values()).containsExactly(new EnvValue("DATABASE_POOL_SIZE", "20"));

@@ -12,6 +12,8 @@ import java.util.List;
  */
 @ActivityInterface
 public interface KubernetesActivities {
+  /** Failure type: a template change refused because a rollout is in progress or the deployment is paused. */
+  String ROLLOUT_IN_PROGRESS = "KubernetesRolloutInProgress";
 
   /**
    * {@code kubectl rollout restart}: sets the pod-template annotation {@code kubectl.kubernetes.io/restartedAt}.
@@ -35,12 +37,18 @@ public interface KubernetesActivities {
 
   /**
    * {@code kubectl set env}: sets the given pool env vars on the configured container and returns the values they
-   * had before (absent → null), so {@link #restorePoolSettings} restores exactly them.
+   * had before (absent → null), so {@link #restorePoolSettings} restores exactly them. Refused (non-retryable,
+   * {@link #ROLLOUT_IN_PROGRESS}) while another rollout is in progress or the deployment is paused: the change would
+   * merge into that rollout.
    */
   @ActivityMethod
   PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values);
 
-  /** Restores env vars to {@code previous} (absent ones are removed). Idempotent. */
+  /**
+   * Restores env vars to {@code previous} (absent ones are removed) — only those that still hold what {@link
+   * #setPoolSettings} set; one changed by someone else since is left alone and named in {@link
+   * PoolSettings#notRestored()}. Idempotent.
+   */
   @ActivityMethod
   PoolSettings restorePoolSettings(Target target, PoolSettings previous);
 

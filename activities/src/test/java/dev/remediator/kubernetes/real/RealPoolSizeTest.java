@@ -1,0 +1,186 @@
+package dev.remediator.kubernetes.real;
+
+import static dev.remediator.kubernetes.real.RealRolloutTest.BAD;
+import static dev.remediator.kubernetes.real.RealRolloutTest.GOOD;
+import static dev.remediator.kubernetes.real.RealRolloutTest.NAME;
+import static dev.remediator.kubernetes.real.RealRolloutTest.NS;
+import static dev.remediator.kubernetes.real.RealRolloutTest.ROLLOUT;
+import static dev.remediator.kubernetes.real.RealRolloutTest.TARGET;
+import static dev.remediator.kubernetes.real.RealRolloutTest.createHealthy;
+import static dev.remediator.kubernetes.real.RealRolloutTest.get;
+import static dev.remediator.kubernetes.real.RealRolloutTest.pods;
+import static dev.remediator.kubernetes.real.RealRolloutTest.remove;
+import static dev.remediator.kubernetes.real.RealRolloutTest.setImage;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import dev.remediator.activities.TargetDirectory;
+import dev.remediator.config.ConfigLoader;
+import dev.remediator.incident.KubernetesActivities;
+import dev.remediator.incident.PoolSettings;
+import dev.remediator.incident.PoolSettings.EnvValue;
+import dev.remediator.incident.RolloutStatus;
+import dev.remediator.kubernetes.KubernetesActivitiesImpl;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The pool runbook's temporary pool-size increase and its revert on a real control plane (issue 28): {@link
+ * KubernetesActivitiesImpl} with the {@code remediator-worker} ServiceAccount's token against the real API server and
+ * deployment controller, on the Deployment deploy/'s Role names ({@code prod/auth-service}, as {@link
+ * RealRolloutTest}; each test recreates it and removes it again). Each test failed on the code before its fix.
+ */
+@ExtendWith(ControlPlane.Extension.class)
+class RealPoolSizeTest {
+  static final String POOL = "DATABASE_POOL_SIZE";
+
+  static ControlPlane cp;
+  static KubernetesClient admin;
+  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(RealRolloutTest.CONFIG, "test"));
+  final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+  KubernetesActivitiesImpl kube;
+  KubernetesActivities activity;
+
+  @BeforeAll
+  static void controlPlane(ControlPlane controlPlane) {
+    cp = controlPlane;
+    admin = cp.admin();
+    RealRolloutTest.admin = admin; // its helpers (create, get, remove) act as the admin of the one control plane
+  }
+
+  @BeforeEach
+  void fresh() {
+    kube = new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500));
+    env.registerActivitiesImplementations(kube);
+    activity = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(ROLLOUT.plusMinutes(1))
+        .setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+        .build());
+    remove(NAME);
+  }
+
+  @AfterEach
+  void close() {
+    env.close();
+    remove(NAME);
+  }
+
+  @Test
+  void aPoolChangeIsRefusedWhileAnotherRolloutIsInProgress() {
+    createHealthy(withPool(GOOD, "5"));
+    // A release is rolling out and stuck (its image crash-loops): the rollout stays in progress.
+    setImage(BAD);
+    await().atMost(ROLLOUT).until(() -> {
+      Deployment d = get(NAME);
+      return d.getStatus() != null && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
+          && d.getStatus().getUpdatedReplicas() != null && d.getStatus().getUpdatedReplicas() >= 1;
+    });
+    Deployment before = get(NAME);
+
+    ApplicationFailure refused = catchThrowableOfType(
+        () -> kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8"))), ApplicationFailure.class);
+
+    assertThat(refused).as("the pool patch must not merge into the release's rollout").isNotNull();
+    assertThat(refused.getType()).isEqualTo(KubernetesActivities.ROLLOUT_IN_PROGRESS);
+    assertThat(refused.isNonRetryable()).isTrue();
+    assertThat(refused.getOriginalMessage())
+        .startsWith("a rollout of deployment prod/auth-service is in progress: ")
+        .endsWith("; the pool-size change would merge into it — try again once it has finished");
+    Deployment after = get(NAME);
+    assertThat(after.getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
+    assertThat(poolOf(after)).isEqualTo("5");
+    assertThat(after.getMetadata().getAnnotations())
+        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+
+    // Once the release is rolled back and its rollout finished, the same change goes through and rolls out alone.
+    setImage(GOOD);
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
+    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    assertThat(previous.values()).contains(new EnvValue(POOL, "5"));
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
+    awaitPodsWithPool("8");
+  }
+
+  @Test
+  void theRevertLeavesAnOperatorsOwnChangeAloneAndSaysSo() {
+    createHealthy(withPool(GOOD, "5"));
+    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
+    // The operator raises it further by hand (kubectl set env), after our change.
+    admin.apps().deployments().inNamespace(NS).withName(NAME).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + NAME + "\",\"env\":[{\"name\":\"" + POOL
+            + "\",\"value\":\"9\"}]}]}}}}");
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
+    Deployment before = get(NAME);
+
+    PoolSettings restored = kube.restorePoolSettings(TARGET, previous);
+
+    assertThat(restored.notRestored()).isEqualTo("left DATABASE_POOL_SIZE=9: changed by someone else since we set 8");
+    assertThat(restored.values()).contains(new EnvValue(POOL, "9"));
+    Deployment after = get(NAME);
+    assertThat(poolOf(after)).isEqualTo("9");
+    assertThat(after.getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
+    assertThat(after.getMetadata().getAnnotations())
+        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+  }
+
+  @Test
+  void theRevertRestoresOurOwnValueAndItsRolloutCompletes() {
+    createHealthy(withPool(GOOD, "5"));
+    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
+    awaitPodsWithPool("8");
+
+    PoolSettings restored = kube.restorePoolSettings(TARGET, previous);
+    RolloutStatus rollout = activity.awaitRollout(TARGET, ROLLOUT);
+
+    assertThat(restored.notRestored()).isNull();
+    assertThat(restored.values()).contains(new EnvValue(POOL, "5"));
+    assertThat(rollout.complete()).as(rollout.message()).isTrue();
+    assertThat(poolOf(get(NAME))).isEqualTo("5");
+    awaitPodsWithPool("5");
+    assertThat(get(NAME).getMetadata().getAnnotations())
+        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------------------
+
+  static Deployment withPool(String image, String pool) {
+    return RealRolloutTest.deployment(NAME, image)
+        .editSpec().editTemplate().editSpec().editFirstContainer()
+        .withEnv(new EnvVar(POOL, pool, null))
+        .endContainer().endSpec().endTemplate().endSpec()
+        .build();
+  }
+
+  static String poolOf(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(v -> POOL.equals(v.getName())).map(EnvVar::getValue).findFirst().orElse(null);
+  }
+
+  /** Every live pod (none terminating) of the Deployment runs with the pool size. */
+  static void awaitPodsWithPool(String pool) {
+    await().atMost(ROLLOUT).untilAsserted(() -> {
+      List<Pod> live = pods(NAME).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+      assertThat(live).hasSize(3).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getEnv())
+          .contains(new EnvVar(POOL, pool, null)));
+    });
+  }
+}
