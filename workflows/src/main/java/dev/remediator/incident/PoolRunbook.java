@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  */
 public final class PoolRunbook implements RunbookSteps {
   private static final int SAMPLES_KEPT = 120;
+  /** Workflow change: the revert waits for its own rollout before the incident closes. */
+  static final String REVERT_AWAITS_ROLLOUT = "pool-revert-awaits-rollout";
 
   private final IncidentState state;
   private final Timeline timeline;
@@ -201,7 +203,16 @@ public final class PoolRunbook implements RunbookSteps {
   }
 
   private ActionOutcome increasePoolTemporarily(PlannedAction action, Plan plan) {
-    PoolSettings previous = kubernetes("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+    PoolSettings previous;
+    try {
+      previous = kubernetes("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+    } catch (ActivityFailure e) {
+      if (Failures.isType(e, KubernetesActivities.ROLLOUT_IN_PROGRESS)) {
+        // Another rollout is under way: the change would merge into it (and be credited with it). Nothing changed.
+        return record(plan, action.type(), ActionResult.REFUSED, Failures.message(e));
+      }
+      throw e;
+    }
     if (state.poolBefore == null) {
       state.poolBefore = previous;
     }
@@ -298,15 +309,43 @@ public final class PoolRunbook implements RunbookSteps {
     waits.sleep("Revert the temporary pool increase", Waits.remaining(state.revertAtMillis));
     try {
       PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);
-      timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
-      state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
-          Reports.env(restored), Timeline.now()));
+      if (restored.notRestored() == null) {
+        timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
+        state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
+            Reports.env(restored), Timeline.now()));
+      } else {
+        // An operator changed a value after we set it: theirs stands, the revert says so.
+        String detail = restored.notRestored() + " (now " + Reports.env(restored) + ")";
+        timeline.note("Temporary pool increase not reverted: " + detail);
+        state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REFUSED, detail,
+            Timeline.now()));
+      }
       state.poolBefore = null;
     } catch (ActivityFailure e) {
       timeline.note("Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
           + Reports.env(state.poolBefore) + " by hand");
       escalate.accept("could not revert the temporary pool increase");
+      return;
     }
+    if (Workflow.getVersion(REVERT_AWAITS_ROLLOUT, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      awaitRevertRollout();
+    }
+  }
+
+  /** The revert rolls the deployment: the incident closes once that rollout completed (or says it did not). */
+  private void awaitRevertRollout() {
+    try {
+      RolloutStatus r = rollout("kubectl rollout status (after the revert)", policy.rolloutTimeout())
+          .awaitRollout(target, policy.rolloutTimeout());
+      if (r.complete()) {
+        timeline.note("Rollout after the revert complete: " + r.message());
+        return;
+      }
+      timeline.note("Rollout after the revert did not complete: " + r.message());
+    } catch (ActivityFailure e) {
+      timeline.note("Rollout after the revert not confirmed: " + Failures.message(e));
+    }
+    escalate.accept("the rollout after reverting the temporary pool increase did not complete");
   }
 
   /** The runbook's "information to provide" for a page: utilization, recent changes, DB metrics, error logs. */

@@ -652,6 +652,61 @@ class IncidentWorkflowTest {
     assertThat(world.env).isEqualTo(world.restores.get(0).values());
     assertThat(results(report, ActionType.POOL_INCREASE)).containsExactly("EXECUTED", "REVERTED");
     assertThat(report.durationSeconds()).isGreaterThanOrEqualTo(Duration.ofHours(2).toSeconds());
+    // The revert rolls the deployment: the incident closes only after that rollout completed.
+    assertThat(world.kubernetesCalls).endsWith("restorePoolSettings", "awaitRollout");
+    assertThat(events(report)).contains(
+        "Rollout after the revert complete: deployment \"auth-service\" successfully rolled out");
+  }
+
+  @Test
+  void aPoolIncreaseRefusedDuringAnotherRolloutIsRecordedAndChangesNothing(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.base = 2;
+    world.load = 32;
+    String refusal = "a rollout of deployment prod/auth-service is in progress: Waiting for deployment"
+        + " \"auth-service\" rollout to finish: 1 out of 3 new replicas have been updated...; the pool-size change"
+        + " would merge into it — try again once it has finished";
+    world.poolChangeRefusal = refusal;
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: off\npoolIncrease: auto", CRITICAL);
+
+    env.sleep(Duration.ofMinutes(5));
+    IncidentStatus status = awaitStatus(incident, s -> s.actions().stream()
+        .anyMatch(a -> a.type() == ActionType.POOL_INCREASE && a.result() == ActionResult.REFUSED));
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(status.actions()).filteredOn(a -> a.type() == ActionType.POOL_INCREASE)
+        .allSatisfy(a -> {
+          assertThat(a.result()).isEqualTo(ActionResult.REFUSED);
+          assertThat(a.detail()).isEqualTo(refusal);
+        });
+    assertThat(world.poolChanges).isEmpty();
+    assertThat(world.restores).isEmpty();
+    assertThat(results(report, ActionType.POOL_INCREASE)).isNotEmpty().allMatch("REFUSED"::equals);
+  }
+
+  @Test
+  void theRevertLeavesAnOperatorsPoolChangeAndSaysSo(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.base = 2;
+    world.load = 32;
+    IncidentWorkflow incident = start(env, worker, client, world, "rollingRestart: off\npoolIncrease: auto", CRITICAL);
+
+    env.sleep(Duration.ofMinutes(5));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    String ours = world.env.get(0).value();
+    String theirs = Integer.toString(Integer.parseInt(ours) + 1);
+    world.env = List.of(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", theirs), world.env.get(1));
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    String left = "left DATABASE_POOL_SIZE=" + theirs + ": changed by someone else since we set " + ours;
+    assertThat(world.env.get(0).value()).isEqualTo(theirs);
+    assertThat(world.env.get(1)).isEqualTo(new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2"));
+    assertThat(results(report, ActionType.POOL_INCREASE)).containsExactly("EXECUTED", "REFUSED");
+    assertThat(events(report)).anyMatch(e -> e.startsWith("Temporary pool increase not reverted: " + left));
   }
 
   @Test

@@ -43,6 +43,10 @@ final class SimulatedTarget
   final List<String> restarts = new CopyOnWriteArrayList<>();
   final List<List<PoolSettings.EnvValue>> poolChanges = new CopyOnWriteArrayList<>();
   final List<PoolSettings> restores = new CopyOnWriteArrayList<>();
+  /** When set, a pool change is refused with it, as the activity refuses one while another rollout runs. */
+  volatile String poolChangeRefusal;
+  /** Pool changes, restores and rollout waits in the order they were called. */
+  final List<String> kubernetesCalls = new CopyOnWriteArrayList<>();
   final List<Notification> notifications = new CopyOnWriteArrayList<>();
   /** The target's configuration names no Deployment: the pool read says so, and no other cluster call is allowed. */
   volatile boolean kubernetesConfigured = true;
@@ -137,6 +141,7 @@ final class SimulatedTarget
 
   @Override
   public RolloutStatus awaitRollout(Target target, Duration timeout) {
+    kubernetesCalls.add("awaitRollout");
     return rolloutFails
         ? new RolloutStatus(false, true, 3, 1, 2, "deployment \"auth-service\" exceeded its progress deadline")
         : new RolloutStatus(true, false, 3, 3, 3, "deployment \"auth-service\" successfully rolled out");
@@ -152,6 +157,11 @@ final class SimulatedTarget
 
   @Override
   public synchronized PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values) {
+    if (poolChangeRefusal != null) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          poolChangeRefusal, KubernetesActivities.ROLLOUT_IN_PROGRESS);
+    }
+    kubernetesCalls.add("setPoolSettings");
     PoolSettings previous = new PoolSettings(3, env);
     poolChanges.add(List.copyOf(values));
     env = List.copyOf(values);
@@ -163,9 +173,26 @@ final class SimulatedTarget
 
   @Override
   public synchronized PoolSettings restorePoolSettings(Target target, PoolSettings previous) {
+    kubernetesCalls.add("restorePoolSettings");
     restores.add(previous);
-    env = previous.values();
-    return previous;
+    // As the activity: a value someone changed since our last change is left alone, and named.
+    List<PoolSettings.EnvValue> set = poolChanges.isEmpty() ? List.of() : poolChanges.get(poolChanges.size() - 1);
+    List<String> left = new ArrayList<>();
+    List<PoolSettings.EnvValue> now = new ArrayList<>();
+    for (PoolSettings.EnvValue v : env) {
+      String ours = set.stream().filter(s -> s.name().equals(v.name())).map(PoolSettings.EnvValue::value)
+          .findFirst().orElse(v.value());
+      String original = previous.values().stream().filter(p -> p.name().equals(v.name()))
+          .map(PoolSettings.EnvValue::value).findFirst().orElse(v.value());
+      if (!java.util.Objects.equals(ours, v.value())) {
+        left.add("left " + v.name() + "=" + v.value() + ": changed by someone else since we set " + ours);
+        now.add(v);
+      } else {
+        now.add(new PoolSettings.EnvValue(v.name(), original));
+      }
+    }
+    env = List.copyOf(now);
+    return new PoolSettings(3, env, null, left.isEmpty() ? null : String.join("; ", left));
   }
 
   @Override
