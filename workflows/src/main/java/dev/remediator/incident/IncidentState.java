@@ -119,6 +119,17 @@ public final class IncidentState {
     return recoveredAtMillis > 0;
   }
 
+  /**
+   * When the outstanding temporary pool increase is reverted (0 when none is outstanding): its own time, and never
+   * sooner than {@code revertAfter} past the recovery. Before a recovery, the earliest it may be.
+   */
+  long poolRevertAtMillis(java.time.Duration revertAfter) {
+    if (poolBefore == null) {
+      return 0;
+    }
+    return recovered() ? Math.max(revertAtMillis, recoveredAtMillis + revertAfter.toMillis()) : revertAtMillis;
+  }
+
   /** Keeps the last {@code max} samples for the report chart (bounded state). */
   void addSample(UtilizationSample sample, int max) {
     samples.add(sample);

@@ -12,6 +12,10 @@ import java.util.List;
  * @param acknowledgedBy who acknowledged the escalation, or null
  * @param alerts every alert of the incident as last reported
  * @param repeatedAlerts notifications that changed nothing (repeats, HA copies)
+ * @param poolRevertTo the pool settings an outstanding temporary increase is reverted to; null when none is
+ * @param poolRevertAt when that revert is scheduled (ISO-8601 UTC); null when none is outstanding
+ * @param poolRevertFinal false while that time may still move later (not recovered yet: the revert waits the
+ *     runbook's revert delay past the recovery)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentStatus(
@@ -31,4 +35,7 @@ public record IncidentStatus(
     String acknowledgedBy,
     List<TimelineEntry> timeline,
     List<TrackedAlert> alerts,
-    int repeatedAlerts) {}
+    int repeatedAlerts,
+    PoolSettings poolRevertTo,
+    String poolRevertAt,
+    boolean poolRevertFinal) {}

@@ -330,6 +330,6 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   @Override
   public IncidentStatus status() {
-    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo());
+    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo(), policy);
   }
 }

@@ -117,8 +117,8 @@ public record PoolCapacity(
     if (!(factor > 1.0) || Double.isInfinite(factor)) {
       return unusable("the increase factor must be greater than 1, got " + factor, poolSize, maxOverflow);
     }
-    int p = (int) Math.min(Integer.MAX_VALUE / 4, Math.ceil(poolSize * factor - 1e-9));
-    int o = (int) Math.min(Integer.MAX_VALUE / 4, Math.ceil(maxOverflow * factor - 1e-9));
+    int p = increased(poolSize, factor);
+    int o = increased(maxOverflow, factor);
     CapacityAssessment wanted = assess(p, o);
     if (!wanted.refused() || !wanted.increasePossible()) {
       return wanted;
@@ -147,6 +147,11 @@ public record PoolCapacity(
         capped.usableConnections(),
         capped.otherConnections(),
         capped.headroom());
+  }
+
+  /** {@code ceil(value × factor)}: the policy's increase of one setting before any cap. */
+  public static int increased(int value, double factor) {
+    return (int) Math.min(Integer.MAX_VALUE / 4, Math.ceil(value * factor - 1e-9));
   }
 
   /** Whether the proposal is safe and, if not, the largest one that is (in the proposal's proportions). */

@@ -302,10 +302,7 @@ public final class PoolRunbook implements RunbookSteps {
     if (state.poolBefore == null) {
       return;
     }
-    if (state.recovered()) {
-      state.revertAtMillis =
-          Math.max(state.revertAtMillis, state.recoveredAtMillis + policy.poolIncreaseRevertAfter().toMillis());
-    }
+    state.revertAtMillis = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
     waits.sleep("Revert the temporary pool increase", Waits.remaining(state.revertAtMillis));
     try {
       PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);

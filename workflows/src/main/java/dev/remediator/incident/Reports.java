@@ -106,11 +106,14 @@ final class Reports {
   }
 
   /** The {@code status} query's answer. */
-  static IncidentStatus status(String incidentId, Target target, IncidentState state, String escalatedTo) {
+  static IncidentStatus status(
+      String incidentId, Target target, IncidentState state, String escalatedTo, RunbookPolicy policy) {
+    long revertAt = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
     return new IncidentStatus(incidentId, target, state.severity, state.alertName, state.phase,
         time(state.openedAtMillis), state.plan, state.phase == IncidentPhase.AWAITING_APPROVAL, state.lastSnapshot,
         state.lastHealth, state.diagnosis, List.copyOf(state.actions), escalatedTo, state.acknowledgedBy,
-        List.copyOf(state.timeline), List.copyOf(state.alerts), state.repeatedAlerts);
+        List.copyOf(state.timeline), List.copyOf(state.alerts), state.repeatedAlerts,
+        revertAt == 0 ? null : state.poolBefore, revertAt == 0 ? null : time(revertAt), state.recovered());
   }
 
   /** The plan's actions in one line, each with its mode. */

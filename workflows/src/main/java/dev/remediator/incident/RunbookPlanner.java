@@ -47,12 +47,13 @@ final class RunbookPlanner {
     if (s.kubernetes() && p.poolIncrease() != ActionMode.OFF && !s.poolIncreased() && poolHelps && s.pool() != null) {
       List<PoolSettings.EnvValue> proposed = proposePoolIncrease(p, s.snapshot(), s.pool());
       if (!proposed.isEmpty()) {
+        String capped = capped(p, s.pool(), proposed);
         actions.add(
             new PlannedAction(
                 ActionType.POOL_INCREASE,
                 p.poolIncrease(),
-                "temporary pool increase within the server's capacity, reverted "
-                    + minutes(p.poolIncreaseRevertAfter().toSeconds()) + " after recovery",
+                "temporary pool increase within the server's capacity" + (capped.isEmpty() ? "" : " (" + capped + ")")
+                    + ", reverted " + minutes(p.poolIncreaseRevertAfter().toSeconds()) + " after recovery",
                 List.of(),
                 proposed));
       }
@@ -118,6 +119,23 @@ final class RunbookPlanner {
           new PoolSettings.EnvValue(pool.values().get(1).name(), Integer.toString(capacity.proposedMaxOverflow())));
     }
     return proposed;
+  }
+
+  /**
+   * Which proposed values the server's capacity held below the policy's factor, e.g. "DATABASE_POOL_SIZE capped at 7
+   * by the server's capacity (wanted 8)"; empty when none was.
+   */
+  static String capped(RunbookPolicy p, PoolSettings pool, List<PoolSettings.EnvValue> proposed) {
+    List<String> capped = new ArrayList<>();
+    for (int i = 0; i < proposed.size() && i < pool.values().size(); i++) {
+      String current = pool.values().get(i).value();
+      int wanted = PoolCapacity.increased(current == null ? 0 : Integer.parseInt(current.trim()), p.poolIncreaseFactor());
+      int got = Integer.parseInt(proposed.get(i).value());
+      if (got < wanted) {
+        capped.add(proposed.get(i).name() + " capped at " + got + " by the server's capacity (wanted " + wanted + ")");
+      }
+    }
+    return String.join("; ", capped);
   }
 
   private static String minutes(long seconds) {

@@ -642,6 +642,19 @@ class IncidentWorkflowTest {
     skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
     assertThat(world.poolChanges).hasSize(1);
     assertThat(world.restores).isEmpty();
+    // The plan says the capacity capped the policy's 5 + 2 × 1.5 = 8 + 3; status and show say when it is reverted.
+    IncidentStatus recovered = incident.status();
+    assertThat(recovered.plan().actions()).singleElement().satisfies(a -> assertThat(a.reason()).isEqualTo(
+        "temporary pool increase within the server's capacity (DATABASE_POOL_SIZE capped at "
+            + world.poolChanges.get(0).get(0).value() + " by the server's capacity (wanted 8)), reverted 120 min"
+            + " after recovery"));
+    assertThat(recovered.poolRevertTo().values()).containsExactly(
+        new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"), new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2"));
+    assertThat(recovered.poolRevertFinal()).isTrue();
+    java.time.Instant recoveredAt = java.time.Instant.parse(recovered.timeline().stream()
+        .filter(e -> e.event().startsWith("Recovered")).reduce((x, y) -> y).orElseThrow().at());
+    assertThat(java.time.Instant.parse(recovered.poolRevertAt()))
+        .isBetween(recoveredAt.plus(Duration.ofHours(2)).minusSeconds(5), recoveredAt.plus(Duration.ofHours(2)));
     incident.alert(RESOLVED);
     IncidentReport report = result();
 

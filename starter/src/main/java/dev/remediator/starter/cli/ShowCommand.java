@@ -3,6 +3,7 @@ package dev.remediator.starter.cli;
 import dev.remediator.incident.ConnectionSnapshot;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.Plan;
+import dev.remediator.incident.PoolSettings;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.starter.IncidentClient;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -75,6 +76,11 @@ public final class ShowCommand extends TemporalCommand {
       b.append("Awaiting   approval: remediator approve ").append(s.incidentId()).append(" --by NAME --plan ")
           .append(p.planId()).append('\n');
     }
+    if (s.poolRevertAt() != null && s.poolRevertTo() != null) {
+      b.append("Revert     temporary pool increase back to ").append(envLine(s.poolRevertTo())).append(" at ")
+          .append(s.poolRevertAt()).append(s.poolRevertFinal() ? "" : " at the earliest (it waits past recovery)")
+          .append('\n');
+    }
     ConnectionSnapshot snap = s.lastSnapshot();
     if (snap != null) {
       b.append("Snapshot   ").append(snap.utilizationPercent()).append(" of usable connections: ")
@@ -95,6 +101,12 @@ public final class ShowCommand extends TemporalCommand {
       }
     }
     return b.toString().stripTrailing();
+  }
+
+  private static String envLine(PoolSettings p) {
+    return p.values() == null ? "-" : p.values().stream()
+        .map(v -> v.name() + "=" + (v.value() == null ? "(unset)" : v.value()))
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static String nvl(String s) {
