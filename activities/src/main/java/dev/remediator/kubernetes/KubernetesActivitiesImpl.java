@@ -336,18 +336,25 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
           Deployment d = deployment(w);
           Container c = container(d, w);
           Map<String, String> setByUs = new LinkedHashMap<>(setByUs(d));
+          Map<String, String> annotations = nonNull(d.getMetadata().getAnnotations());
+          boolean outstanding = annotations.containsKey(POOL_PREVIOUS) || annotations.containsKey(POOL_SET);
           // Only a value that still holds what Remediator set is restored; one changed since (an operator's own
           // change) is left as it is. A value without a record of what was set (an older worker's change) is
-          // restored as before.
+          // restored as before; with no change of ours outstanding at all (a retry after the revert) nothing is.
           Map<String, String> restore = new LinkedHashMap<>();
           List<String> left = new ArrayList<>();
           for (Map.Entry<String, String> e : wanted.entrySet()) {
             String name = e.getKey();
             String current = literal(c, w, name); // refuses valueFrom before anything changes
-            if (setByUs.containsKey(name) && !Objects.equals(current, setByUs.get(name))
-                && !Objects.equals(current, e.getValue())) {
-              left.add("left " + name + "=" + (current == null ? "(unset)" : current)
-                  + ": changed by someone else since we set " + setByUs.get(name));
+            String shown = "left " + name + "=" + (current == null ? "(unset)" : current);
+            if (Objects.equals(current, e.getValue())) {
+              continue;
+            }
+            if (setByUs.containsKey(name) && !Objects.equals(current, setByUs.get(name))) {
+              left.add(shown + ": changed by someone else since we set " + setByUs.get(name));
+            } else if (!outstanding) {
+              left.add(shown + ": no change of ours is outstanding on the deployment (reverted already, or"
+                  + " changed by someone else)");
             } else {
               restore.put(name, e.getValue());
             }
@@ -355,9 +362,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
           Map<String, String> remembered = new LinkedHashMap<>(remembered(d));
           remembered.keySet().removeAll(wanted.keySet());
           setByUs.keySet().removeAll(wanted.keySet());
-          Map<String, String> annotations = nonNull(d.getMetadata().getAnnotations());
-          boolean annotationChanges = annotations.containsKey(POOL_PREVIOUS) || annotations.containsKey(POOL_SET);
-          if (!envMatches(c, restore) || annotationChanges) {
+          if (!envMatches(c, restore) || outstanding) {
             JsonPatch patch = new JsonPatch().resourceVersion(d.getMetadata().getResourceVersion());
             envPatch(d, c, w, restore, patch);
             putOrRemoveAnnotation(d, patch, POOL_PREVIOUS, remembered);

@@ -139,6 +139,12 @@ class RealPoolSizeTest {
     assertThat(after.getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
     assertThat(after.getMetadata().getAnnotations())
         .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+
+    // A retried revert (its first answer lost) has no record of ours left: it still leaves the operator's value.
+    PoolSettings retried = kube.restorePoolSettings(TARGET, previous);
+    assertThat(retried.notRestored()).startsWith("left DATABASE_POOL_SIZE=9: no change of ours is outstanding");
+    assertThat(get(NAME).getMetadata().getGeneration()).isEqualTo(after.getMetadata().getGeneration());
+    assertThat(poolOf(get(NAME))).isEqualTo("9");
   }
 
   @Test
