@@ -512,23 +512,17 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
   }
 
   private static Map<String, String> remembered(Deployment d) {
-    String value = nonNull(d.getMetadata().getAnnotations()).get(POOL_PREVIOUS);
-    if (value == null || value.isBlank()) {
-      return Map.of();
-    }
-    try {
-      return JSON.readValue(value, new TypeReference<LinkedHashMap<String, String>>() {});
-    } catch (JsonProcessingException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "annotation " + POOL_PREVIOUS + " on deployment " + d.getMetadata().getName()
-              + " is not a JSON object of strings; fix or remove it by hand",
-          INVALID_REQUEST);
-    }
+    return annotatedValues(d, POOL_PREVIOUS);
   }
 
   /** What Remediator's outstanding pool change set ({@link #POOL_SET}); empty when none is recorded. */
   private static Map<String, String> setByUs(Deployment d) {
-    String value = nonNull(d.getMetadata().getAnnotations()).get(POOL_SET);
+    return annotatedValues(d, POOL_SET);
+  }
+
+  /** The env values a pool annotation of ours records (a JSON object of strings); empty when it is absent. */
+  private static Map<String, String> annotatedValues(Deployment d, String annotation) {
+    String value = nonNull(d.getMetadata().getAnnotations()).get(annotation);
     if (value == null || value.isBlank()) {
       return Map.of();
     }
@@ -536,7 +530,7 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
       return JSON.readValue(value, new TypeReference<LinkedHashMap<String, String>>() {});
     } catch (JsonProcessingException e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "annotation " + POOL_SET + " on deployment " + d.getMetadata().getName()
+          "annotation " + annotation + " on deployment " + d.getMetadata().getName()
               + " is not a JSON object of strings; fix or remove it by hand",
           INVALID_REQUEST);
     }
