@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.incident.IncidentPhase;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +38,11 @@ class ReceiverOutageTest {
         // needs Temporal, so the delivery is refused and Alertmanager retries all of it
         .contains("Temporal did not accept alerts[1] for " + BILLING, "retry")
         .doesNotContainPattern(ReceiverUnderLoadTest.CLASS_NAME);
+    // the answer's shape: the error, then what was accepted before the failure (auth-service's, without a call)
+    assertThat(down.body()).matches(Pattern.quote("{\"error\":\"Temporal did not accept alerts[1] for " + BILLING + " (")
+        + ".*" + Pattern.quote("); nothing is lost, retry the delivery\",\"accepted\":[{\"index\":0,"
+            + "\"alertname\":\"DatabaseConnectionPoolCritical\",\"status\":\"firing\","
+            + "\"fingerprint\":\"98606b87143f2dc9\",\"incidentId\":\"" + AUTH + "\",\"outcome\":\"duplicate\"}]}"));
     assertThat(fx.metric("remediator_alerts_rejected_total{reason=\"temporal_unavailable\"}"))
         .isEqualTo(unavailable + 1);
 
