@@ -64,6 +64,7 @@ class WebhookAnswerTest {
     ObjectNode p = payload("firing-critical.json");
     ObjectNode noRunbook = ((ObjectNode) p.at("/alerts/0")).deepCopy();
     ((ObjectNode) noRunbook.get("labels")).put("alertname", "SomethingElse");
+    noRunbook.remove("fingerprint"); // optional in the payload: answered as null, not left out
     ((ObjectNode) p.at("/alerts/0/labels")).put("namespace", "staging");
     ((ArrayNode) p.get("alerts")).add(noRunbook);
 
@@ -73,7 +74,7 @@ class WebhookAnswerTest {
         + "{\"index\":0,\"alertname\":\"DatabaseConnectionPoolCritical\",\"status\":\"firing\","
         + "\"fingerprint\":\"98606b87143f2dc9\",\"reason\":\"")
         .contains("},{\"index\":1,\"alertname\":\"SomethingElse\",\"status\":\"firing\","
-            + "\"fingerprint\":\"98606b87143f2dc9\",\"reason\":\"no runbook for alert SomethingElse (handled: "
+            + "\"fingerprint\":null,\"reason\":\"no runbook for alert SomethingElse (handled: "
             + String.join(", ", AlertReceiver.RUNBOOK_ALERTS) + ")\"}]}")
         .doesNotContain("incidentId", "outcome");
     assertThat(json(fx.webhook(bytes(p))).at("/ignored/0/reason").asText()).contains("staging/auth-service/authdb");
