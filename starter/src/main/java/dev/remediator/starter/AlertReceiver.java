@@ -7,6 +7,8 @@ import dev.remediator.runbook.Runbook;
 import dev.remediator.runbook.Runbooks;
 import dev.remediator.incident.Alert;
 import dev.remediator.starter.AlertmanagerPayload.AlertmanagerAlert;
+import dev.remediator.starter.WebhookAnswer.AlertEntry;
+import dev.remediator.starter.WebhookAnswer.Outcome;
 import dev.remediator.config.EscalationCheck;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -18,6 +20,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -280,127 +283,158 @@ public final class AlertReceiver implements AutoCloseable {
   /** One incident's part of a delivery: its alerts (in delivery order) and their indexes in the payload. */
   private static final class Group {
     final TargetConfig target;
-    final java.time.Instant receivedAt;
+    final Instant receivedAt;
     final List<Integer> indexes = new ArrayList<>();
+    final List<AlertmanagerAlert> received = new ArrayList<>();
     final List<Alert> alerts = new ArrayList<>();
 
-    Group(TargetConfig target, java.time.Instant receivedAt) {
+    Group(TargetConfig target, Instant receivedAt) {
       this.target = target;
       this.receivedAt = receivedAt;
     }
+
+    void add(int index, AlertmanagerAlert a) {
+      indexes.add(index);
+      received.add(a);
+      alerts.add(toAlert(a));
+    }
   }
+
+  /** Where one alert of a delivery goes: to an incident for a configured target, or nowhere (and why). */
+  private sealed interface Route permits ToIncident, Ignored {}
+
+  private record ToIncident(String incidentId, TargetConfig target) implements Route {}
+
+  /** An ignored alert: the reason for the answer and the one for the metric. */
+  private record Ignored(String reason, String metric) implements Route {}
+
+  /** A delivery sorted by incident (in order of first appearance), and the alerts ignored on the way. */
+  private record Sorted(Map<String, Group> groups, List<AlertEntry> ignored) {}
 
   /** Groups the alerts per incident, makes at most one Temporal call per incident, answers; returns the log summary. */
   private String deliver(Context ctx, List<AlertmanagerAlert> alerts) {
-    long groupStart = System.nanoTime();
-    java.time.Instant receivedAt = java.time.Instant.now(); // a new incident's "opened" time
+    long started = System.nanoTime();
     metrics.received(alerts.size());
-    List<Map<String, Object>> accepted = new ArrayList<>();
-    List<Map<String, Object>> ignored = new ArrayList<>();
-    Map<String, Group> groups = new LinkedHashMap<>();
-    for (int i = 0; i < alerts.size(); i++) {
-      AlertmanagerAlert a = alerts.get(i);
-      String alertName = a.labels().get("alertname");
-      Optional<Runbook> runbook = Runbooks.forAlert(alertName);
-      // Each runbook says how its alerts name a target (and why none matched); the default, namespace/service/
-      // database, is this receiver's own map lookup.
-      Runbook.Targets naming = runbook.map(Runbook::targets).orElse(Runbook.BY_LABELS);
-      Optional<TargetConfig> target = naming == Runbook.BY_LABELS
-          ? targetFor(a.labels())
-          : naming.forLabels(config, a.labels());
-      if (target.isEmpty()) {
-        metrics.ignored(ReceiverMetrics.UNKNOWN_TARGET);
-        Map<String, Object> e = entry(i, a, null);
-        e.put("reason", naming.noTarget(runbook.map(Runbook::name).orElse(null), a.labels()));
-        ignored.add(e);
-        continue;
-      }
-      if (runbook.isEmpty()) {
-        // A configured target, but an alert no runbook of ours handles (e.g. a route that sends more than ours).
-        metrics.ignored(ReceiverMetrics.UNKNOWN_ALERT);
-        Map<String, Object> e = entry(i, a, null);
-        e.put("reason", "no runbook for alert " + alertName + " (handled: " + String.join(", ", RUNBOOK_ALERTS) + ")");
-        ignored.add(e);
-        continue;
-      }
-      Group g = groups.computeIfAbsent(runbook.get().incidentId(target.get().target()), id -> new Group(target.get(), receivedAt));
-      g.indexes.add(i);
-      g.alerts.add(toAlert(a));
-    }
+    Sorted sorted = sortByIncident(alerts, Instant.now()); // now: a new incident's "opened" time
     long grouped = System.nanoTime();
-    StringBuilder summary = new StringBuilder();
-    for (Map.Entry<String, Group> entry : groups.entrySet()) {
+    List<AlertEntry> accepted = new ArrayList<>();
+    List<AlertEntry> ignored = new ArrayList<>(sorted.ignored());
+    List<String> summary = new ArrayList<>();
+    for (Map.Entry<String, Group> entry : sorted.groups().entrySet()) {
       String incidentId = entry.getKey();
       Group g = entry.getValue();
-      String result;
       IncidentClient.Delivery d;
       try {
         d = deliverOnce(incidentId, g);
       } catch (RuntimeException e) {
-        // Temporal failed: what it accepted before may be gone too (an in-memory dev server restarted, a namespace
-        // recreated), so nothing is answered from memory until Temporal accepts it again.
-        acceptedAlerts.clear();
-        log.warn("Temporal did not accept {} alert(s) for {}: {}", g.alerts.size(), incidentId, describe(e));
-        metrics.rejected(ReceiverMetrics.TEMPORAL_UNAVAILABLE);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", "Temporal did not accept alerts" + g.indexes + " for " + incidentId + " (" + describe(e)
-            + "); nothing is lost, retry the delivery");
-        body.put("accepted", accepted);
-        ctx.status(503).header("Retry-After", "10").json(body);
-        return summary.append(summary.length() > 0 ? ", " : "").append(incidentId).append(": 503 Temporal unavailable")
-            .toString();
+        answerUnavailable(ctx, incidentId, g, e, accepted);
+        summary.add(incidentId + ": 503 Temporal unavailable");
+        return String.join(", ", summary);
       }
-      for (int k = 0; k < g.indexes.size(); k++) {
-        int i = g.indexes.get(k);
-        Map<String, Object> e = entry(i, alerts.get(i), incidentId);
-        switch (d) {
-          case STARTED -> {
-            e.put("outcome", k == 0 ? "started" : "signalled");
-            accepted.add(e);
-          }
-          case SIGNALLED -> {
-            e.put("outcome", "signalled");
-            accepted.add(e);
-          }
-          case DUPLICATE -> {
-            e.put("outcome", "duplicate");
-            accepted.add(e);
-          }
-          case NO_OPEN_INCIDENT -> {
-            metrics.ignored(ReceiverMetrics.RESOLVED_WITHOUT_INCIDENT);
-            e.put("reason", "resolved, and no incident is open for " + incidentId);
-            ignored.add(e);
-          }
-        }
-      }
-      if (d == IncidentClient.Delivery.STARTED) {
-        metrics.incidentStarted();
-      }
-      result = switch (d) {
-        case STARTED -> "started";
-        case SIGNALLED -> "signalled";
-        case DUPLICATE -> "duplicate (no Temporal call)";
-        case NO_OPEN_INCIDENT -> "no open incident";
-      };
-      if (summary.length() > 0) {
-        summary.append(", ");
-      }
-      summary.append(incidentId).append(": ").append(g.alerts.size()).append(" alert(s) ").append(result);
+      answerEach(incidentId, g, d, accepted, ignored);
+      summary.add(incidentId + ": " + g.alerts.size() + " alert(s) " + logged(d));
     }
     long delivered = System.nanoTime();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("received", alerts.size());
-    body.put("acceptedCount", accepted.size());
-    body.put("accepted", listed(accepted));
-    body.put("ignoredCount", ignored.size());
-    body.put("ignored", listed(ignored));
-    ctx.status(200).json(body);
-    String took = " [grouping " + (grouped - groupStart) / 1_000_000 + " ms, Temporal " + (delivered - grouped) / 1_000_000
-        + " ms, answer " + (System.nanoTime() - delivered) / 1_000_000 + " ms]";
+    ctx.status(200).json(WebhookAnswer.of(alerts.size(), accepted, ignored));
+    String took = " [grouping " + millis(grouped - started) + " ms, Temporal " + millis(delivered - grouped)
+        + " ms, answer " + millis(System.nanoTime() - delivered) + " ms]";
+    String line = String.join(", ", summary);
     if (!ignored.isEmpty()) {
-      summary.append(summary.length() > 0 ? "; " : "").append(ignored.size()).append(" ignored");
+      line += (line.isEmpty() ? "" : "; ") + ignored.size() + " ignored";
     }
-    return (summary.length() == 0 ? "nothing for a configured target" : summary.toString()) + took;
+    return (line.isEmpty() ? "nothing for a configured target" : line) + took;
+  }
+
+  /** Each alert to its incident's group, or to the ignored ones with the reason (counted). */
+  private Sorted sortByIncident(List<AlertmanagerAlert> alerts, Instant receivedAt) {
+    Map<String, Group> groups = new LinkedHashMap<>();
+    List<AlertEntry> ignored = new ArrayList<>();
+    for (int i = 0; i < alerts.size(); i++) {
+      AlertmanagerAlert a = alerts.get(i);
+      Route route = route(a);
+      if (route instanceof ToIncident to) {
+        groups.computeIfAbsent(to.incidentId(), id -> new Group(to.target(), receivedAt)).add(i, a);
+      } else if (route instanceof Ignored no) {
+        metrics.ignored(no.metric());
+        ignored.add(AlertEntry.ignored(i, a, null, no.reason()));
+      }
+    }
+    return new Sorted(groups, ignored);
+  }
+
+  /** The incident an alert belongs to: its runbook's, for the configured target its labels name. */
+  private Route route(AlertmanagerAlert a) {
+    String alertName = a.labels().get("alertname");
+    Optional<Runbook> runbook = Runbooks.forAlert(alertName);
+    // Each runbook says how its alerts name a target (and why none matched); the default, namespace/service/
+    // database, is this receiver's own map lookup.
+    Runbook.Targets naming = runbook.map(Runbook::targets).orElse(Runbook.BY_LABELS);
+    Optional<TargetConfig> target = naming == Runbook.BY_LABELS
+        ? targetFor(a.labels())
+        : naming.forLabels(config, a.labels());
+    if (target.isEmpty()) {
+      return new Ignored(naming.noTarget(runbook.map(Runbook::name).orElse(null), a.labels()),
+          ReceiverMetrics.UNKNOWN_TARGET);
+    }
+    if (runbook.isEmpty()) {
+      // A configured target, but an alert no runbook of ours handles (e.g. a route that sends more than ours).
+      return new Ignored("no runbook for alert " + alertName + " (handled: " + String.join(", ", RUNBOOK_ALERTS) + ")",
+          ReceiverMetrics.UNKNOWN_ALERT);
+    }
+    return new ToIncident(runbook.get().incidentId(target.get().target()), target.get());
+  }
+
+  /** Each alert of an incident's group as Temporal took it: accepted with an outcome, or ignored (no open incident). */
+  private void answerEach(
+      String incidentId, Group g, IncidentClient.Delivery d, List<AlertEntry> accepted, List<AlertEntry> ignored) {
+    for (int k = 0; k < g.indexes.size(); k++) {
+      int index = g.indexes.get(k);
+      AlertmanagerAlert a = g.received.get(k);
+      switch (d) {
+        // the group's first alert started the run; the others reached it
+        case STARTED ->
+            accepted.add(AlertEntry.accepted(index, a, incidentId, k == 0 ? Outcome.STARTED : Outcome.SIGNALLED));
+        case SIGNALLED -> accepted.add(AlertEntry.accepted(index, a, incidentId, Outcome.SIGNALLED));
+        case DUPLICATE -> accepted.add(AlertEntry.accepted(index, a, incidentId, Outcome.DUPLICATE));
+        case NO_OPEN_INCIDENT -> {
+          metrics.ignored(ReceiverMetrics.RESOLVED_WITHOUT_INCIDENT);
+          ignored.add(AlertEntry.ignored(index, a, incidentId, "resolved, and no incident is open for " + incidentId));
+        }
+      }
+    }
+    if (d == IncidentClient.Delivery.STARTED) {
+      metrics.incidentStarted();
+    }
+  }
+
+  /**
+   * Temporal failed: 503, and Alertmanager retries the whole delivery. What it accepted before may be gone too (an
+   * in-memory dev server restarted, a namespace recreated), so nothing is answered from memory until Temporal accepts
+   * it again.
+   */
+  private void answerUnavailable(
+      Context ctx, String incidentId, Group g, RuntimeException e, List<AlertEntry> acceptedBefore) {
+    acceptedAlerts.clear();
+    log.warn("Temporal did not accept {} alert(s) for {}: {}", g.alerts.size(), incidentId, describe(e));
+    metrics.rejected(ReceiverMetrics.TEMPORAL_UNAVAILABLE);
+    ctx.status(503).header("Retry-After", "10").json(new WebhookAnswer.Unavailable(
+        "Temporal did not accept alerts" + g.indexes + " for " + incidentId + " (" + describe(e)
+            + "); nothing is lost, retry the delivery",
+        acceptedBefore));
+  }
+
+  /** An incident's delivery in the log line. */
+  private static String logged(IncidentClient.Delivery d) {
+    return switch (d) {
+      case STARTED -> "started";
+      case SIGNALLED -> "signalled";
+      case DUPLICATE -> "duplicate (no Temporal call)";
+      case NO_OPEN_INCIDENT -> "no open incident";
+    };
+  }
+
+  private static long millis(long nanos) {
+    return nanos / 1_000_000;
   }
 
   /**
@@ -450,11 +484,6 @@ public final class AlertReceiver implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.ofNullable(targets.get(List.of(ns, svc, db)));
-  }
-
-  /** At most {@link #MAX_LISTED} entries of a list in an answer (the counts give the totals). */
-  private static List<Map<String, Object>> listed(List<Map<String, Object>> entries) {
-    return entries.size() <= MAX_LISTED ? entries : entries.subList(0, MAX_LISTED);
   }
 
   static Alert toAlert(AlertmanagerAlert a) {
@@ -562,18 +591,6 @@ public final class AlertReceiver implements AutoCloseable {
       }
     }
     return bytes + " bytes";
-  }
-
-  private static Map<String, Object> entry(int index, AlertmanagerAlert a, String incidentId) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("index", index);
-    m.put("alertname", a.labels().get("alertname"));
-    m.put("status", a.status());
-    m.put("fingerprint", a.fingerprint());
-    if (incidentId != null) {
-      m.put("incidentId", incidentId);
-    }
-    return m;
   }
 
   /**
