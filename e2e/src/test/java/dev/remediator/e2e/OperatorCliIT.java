@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.incident.IncidentSearchAttributes;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.temporal.TemporalConnection;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.SearchAttributes;
@@ -41,7 +42,7 @@ class OperatorCliIT extends Scenario {
     stack.serverOptions = List.of("--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=OFF");
     RemediatorProcess server = stack.startServer();
     try (TemporalConnection temporal = TemporalConnection.connect(stack.temporalAddress())) {
-      IncidentClient incidents = new IncidentClient(temporal.client(), null);
+      IncidentListing incidents = new IncidentListing(new IncidentStubs(temporal.client()));
       start(temporal, 0, 1);
       awaitVisible(temporal, 1);
       JsonNode one = timedListing(incidents, server, 1);
@@ -87,11 +88,11 @@ class OperatorCliIT extends Scenario {
   }
 
   /** {@code remediator incidents -o json} as an operator runs it (its own JVM), timed; and the listing in-process. */
-  private JsonNode timedListing(IncidentClient incidents, RemediatorProcess server, int expected) {
+  private JsonNode timedListing(IncidentListing incidents, RemediatorProcess server, int expected) {
     incidents.openIncidents(null, Duration.ofSeconds(10)); // warm: the first call of a JVM loads classes
     long cpu0 = cpuMillis(server.pid());
     long t0 = System.nanoTime();
-    IncidentClient.Listing inProcess = incidents.openIncidents(null, Duration.ofSeconds(10));
+    IncidentListing.Listing inProcess = incidents.openIncidents(null, Duration.ofSeconds(10));
     double listMs = (System.nanoTime() - t0) / 1e6;
     long serverCpuMs = cpuMillis(server.pid()) - cpu0;
     assertThat(inProcess.incidents()).hasSize(expected);
@@ -105,7 +106,7 @@ class OperatorCliIT extends Scenario {
     assertThat(newest.get("incidents")).hasSize(Math.min(25, expected));
     assertThat(newest.get("total").asLong()).isEqualTo(expected);
     assertThat(newest.get("awaitingApproval").asLong())
-        .isEqualTo(inProcess.incidents().stream().filter(IncidentClient.OpenIncident::awaitingApproval).count());
+        .isEqualTo(inProcess.incidents().stream().filter(IncidentListing.OpenIncident::awaitingApproval).count());
     long t2 = System.nanoTime();
     RemediatorProcess.Cli every = stack.cli("incidents", "--all", "-o", "json", "--timeout", "30");
     double allMs = (System.nanoTime() - t2) / 1e6;
@@ -167,7 +168,7 @@ class OperatorCliIT extends Scenario {
               .set(IncidentSearchAttributes.PHASE, PHASES[n % PHASES.length])
               .set(IncidentSearchAttributes.ALERT_NAME, "DatabaseConnectionPoolCritical")
               .build();
-          temporal.client().newUntypedWorkflowStub(IncidentClient.WORKFLOW_TYPE, WorkflowOptions.newBuilder()
+          temporal.client().newUntypedWorkflowStub(IncidentStubs.WORKFLOW_TYPE, WorkflowOptions.newBuilder()
                   .setWorkflowId(id(n)).setTaskQueue("remediator").setTypedSearchAttributes(sa).build())
               .start();
         }));
@@ -184,6 +185,6 @@ class OperatorCliIT extends Scenario {
   private static void awaitVisible(TemporalConnection temporal, long n) {
     await("visibility lists " + n + " open incidents").atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> temporal.client().countWorkflows(IncidentClient.OPEN_INCIDENTS_QUERY).getCount() == n);
+        .until(() -> temporal.client().countWorkflows(IncidentListing.OPEN_INCIDENTS_QUERY).getCount() == n);
   }
 }

@@ -3,9 +3,12 @@ package dev.remediator.launcher;
 import com.sun.net.httpserver.HttpServer;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incident.IncidentInput;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ReceiverMetrics;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.client.WorkflowNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -187,7 +191,7 @@ public final class Bench {
         String bigIncident = config.targets().get(sizes.targets()).target().incidentId();
         long signals;
         try {
-          signals = stack.incidents().alertCalls(bigIncident);
+          signals = alertCalls(stack.client(), bigIncident);
         } catch (RuntimeException e) {
           signals = 0; // no incident: the delivery was refused
         }
@@ -217,7 +221,7 @@ public final class Bench {
     // A receiver on the stack's Temporal with no per-client cap, so that every slow connection is in progress at
     // once (the default cap of 128 per address would refuse most of them at once with 429).
     try (AlertReceiver receiver =
-        new AlertReceiver(config, stack.incidents(), new ReceiverMetrics(),
+        new AlertReceiver(config, stack.delivery(), new ReceiverMetrics(),
             AlertReceiver.Limits.DEFAULT.withMaxRequestsPerClient(100_000))
             .start("127.0.0.1", 0)) {
       String url = "http://127.0.0.1:" + receiver.port() + AlertReceiver.WEBHOOK_PATH;
@@ -462,6 +466,19 @@ public final class Bench {
   // Temporal side
 
   /** [running incidents among the first {@code targets}]. */
+  /**
+   * The Temporal calls that brought the incident's current run alerts, from its history: its signals
+   * (signal-with-start's included), and its start if the input carried a delivery.
+   */
+  static long alertCalls(WorkflowClient client, String incidentId) {
+    DataConverter converter = client.getOptions().getDataConverter();
+    return client.fetchHistory(incidentId).getHistory().getEventsList().stream()
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || (e.hasWorkflowExecutionStartedEventAttributes()
+            && converter.fromPayloads(0, Optional.of(e.getWorkflowExecutionStartedEventAttributes().getInput()),
+                IncidentInput.class, IncidentInput.class).alerts() != null))
+        .count();
+  }
+
   private static int[] incidents(EmbeddedStack stack, int targets) {
     int running = 0;
     for (int t = 0; t < targets; t++) {

@@ -8,7 +8,7 @@ import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,7 +121,7 @@ public final class Demo {
             throw new IllegalStateException("the receiver refused the alert");
           }
 
-          IncidentClient incidents = stack.incidents();
+          IncidentControl incidents = stack.incidents();
           if (server.uiUrl() != null) {
             incidents.runningRunId(INCIDENT_ID).ifPresent(run -> step("The incident in the Web UI: "
                 + server.workflowUrl(stack.client().getOptions().getNamespace(), INCIDENT_ID, run)));
@@ -164,7 +164,7 @@ public final class Demo {
     }
   }
 
-  private IncidentStatus follow(IncidentClient incidents, java.util.function.Predicate<IncidentStatus> until)
+  private IncidentStatus follow(IncidentControl incidents, java.util.function.Predicate<IncidentStatus> until)
       throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {

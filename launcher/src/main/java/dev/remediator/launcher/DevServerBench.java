@@ -10,7 +10,9 @@ import dev.remediator.postgres.DatabaseActivitiesImpl;
 import dev.remediator.postgres.PostgresConnector;
 import dev.remediator.postgres.SnapshotQuery;
 import dev.remediator.starter.AlertReceiver;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.temporal.TemporalConnection;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -148,7 +150,8 @@ final class DevServerBench {
         FreePorts.next(), FreePorts.next(), Duration.ofSeconds(120))) {
       Process worker = startWorker(server.address(), configFile, home.resolve("worker.log"));
       try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
-        IncidentClient incidents = new IncidentClient(temporal.client(), config);
+        IncidentStubs incidents = new IncidentStubs(temporal.client());
+        IncidentControl control = new IncidentControl(incidents);
         WorkerFactory noop = WorkerFactory.newInstance(temporal.client());
         Worker w = noop.newWorker(NOOP_QUEUE);
         w.registerWorkflowImplementationTypes(NoopWorkflow.Impl.class);
@@ -168,7 +171,7 @@ final class DevServerBench {
           Map<Integer, Instant> sent = new ConcurrentHashMap<>();
           Map<Integer, IncidentStatus> isolated = new LinkedHashMap<>();
           fire(url, List.of(0), sent, Duration.ZERO);
-          isolated.putAll(awaitPlans(incidents, List.of(0), Duration.ofMinutes(2)));
+          isolated.putAll(awaitPlans(control, List.of(0), Duration.ofMinutes(2)));
           progress.accept("operator CLI: " + verbs.describe());
           Cli.Runs javaVersion = verbs.javaVersion(sizes.cliRuns());
           Cli.Runs help = verbs.plain(sizes.cliRuns(), "--help");
@@ -180,7 +183,7 @@ final class DevServerBench {
           progress.accept("alert -> plan, " + sizes.isolated() + " incidents one at a time");
           for (int t = 1; t < sizes.isolated(); t++) {
             fire(url, List.of(t), sent, Duration.ZERO);
-            isolated.putAll(awaitPlans(incidents, List.of(t), Duration.ofMinutes(2)));
+            isolated.putAll(awaitPlans(control, List.of(t), Duration.ofMinutes(2)));
           }
           overhead(temporal, incidents, sent, isolated);
 
@@ -189,7 +192,7 @@ final class DevServerBench {
               + " ms");
           List<Integer> measured = range(sizes.isolated(), sizes.isolated() + sizes.measured());
           fire(url, measured, sent, sizes.pace());
-          Map<Integer, IncidentStatus> planned = awaitPlans(incidents, measured, Duration.ofMinutes(10));
+          Map<Integer, IncidentStatus> planned = awaitPlans(control, measured, Duration.ofMinutes(10));
           alertToPlan(incidents, sent, planned, isolated);
 
           // The rest: the footprint with every incident waiting for a decision.
@@ -199,7 +202,7 @@ final class DevServerBench {
           Cli.Runs incidentsAtAll = verbs.user(sizes.cliRuns(), "incidents");
           Cli.Runs incidentsEvery = verbs.user(Math.max(1, sizes.cliRuns() / 2), "incidents", "--all");
           String loadAtAll = load();
-          Listing listing = listing(temporal, incidents, server);
+          Listing listing = listing(temporal, new IncidentListing(incidents), server);
 
           progress.accept("worker alone: " + sizes.idleWindow().toSeconds() + " s idle with " + sizes.incidents()
               + " incidents waiting, right after the opening");
@@ -289,9 +292,9 @@ final class DevServerBench {
    * The listing of {@code incidents}, in this (warm) JVM: the visibility call alone (what the server takes, with its
    * CPU), then the whole listing (call + decoding each row's search attributes); the best of three.
    */
-  private static Listing listing(TemporalConnection temporal, IncidentClient incidents, TemporalDevServer server) {
+  private static Listing listing(TemporalConnection temporal, IncidentListing incidents, TemporalDevServer server) {
     var request = io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest.newBuilder()
-        .setNamespace(temporal.namespace()).setQuery(IncidentClient.OPEN_INCIDENTS_QUERY).setPageSize(1000).build();
+        .setNamespace(temporal.namespace()).setQuery(IncidentListing.OPEN_INCIDENTS_QUERY).setPageSize(1000).build();
     double call = Double.MAX_VALUE;
     double total = Double.MAX_VALUE;
     long cpu = Long.MAX_VALUE;
@@ -319,7 +322,7 @@ final class DevServerBench {
         .toArray();
   }
 
-  private void alertToPlan(IncidentClient incidentsClient, Map<Integer, Instant> sent,
+  private void alertToPlan(IncidentStubs incidentsClient, Map<Integer, Instant> sent,
       Map<Integer, IncidentStatus> planned, Map<Integer, IncidentStatus> isolated) {
     double[] m = latencies(sent, planned);
     double[] one = latencies(sent, isolated);
@@ -339,7 +342,7 @@ final class DevServerBench {
   }
 
   /** Per incident, alert -> plan split by the events of its history; p50 and p99 of each part. */
-  private String breakdown(IncidentClient incidents, Map<Integer, Instant> sent,
+  private String breakdown(IncidentStubs incidents, Map<Integer, Instant> sent,
       Map<Integer, IncidentStatus> planned) {
     String[] parts = {
       "alert POSTed -> workflow started (receiver, signal-with-start)",
@@ -398,7 +401,7 @@ final class DevServerBench {
    * The incident's alert -> plan beside a minimal workflow that runs as many no-op activities as the incident ran
    * before its plan, one after the other, on the same server and client (its worker in this JVM).
    */
-  private void overhead(TemporalConnection temporal, IncidentClient incidents, Map<Integer, Instant> sent,
+  private void overhead(TemporalConnection temporal, IncidentStubs incidents, Map<Integer, Instant> sent,
       Map<Integer, IncidentStatus> planned) {
     List<HistoryEvent> events = incidents.workflowClient().fetchHistory(id(0)).getHistory().getEventsList();
     int activities = 0;
@@ -467,7 +470,7 @@ final class DevServerBench {
   }
 
   /** What a sample of the waiting incidents did during the window, from their histories. */
-  private String duringWindow(IncidentClient incidents, Usage window) {
+  private String duringWindow(IncidentStubs incidents, Usage window) {
     int sample = Math.min(50, sizes.incidents());
     Map<String, Integer> activities = new java.util.TreeMap<>();
     int timers = 0;
@@ -836,7 +839,7 @@ final class DevServerBench {
   }
 
   /** Waits until each incident awaits approval of a plan; returns their status. */
-  private Map<Integer, IncidentStatus> awaitPlans(IncidentClient incidents, List<Integer> targets, Duration atMost)
+  private Map<Integer, IncidentStatus> awaitPlans(IncidentControl incidents, List<Integer> targets, Duration atMost)
       throws InterruptedException {
     Map<Integer, IncidentStatus> planned = new LinkedHashMap<>();
     List<Integer> pending = new ArrayList<>(targets);
@@ -867,7 +870,7 @@ final class DevServerBench {
 
   /** Waits until visibility counts {@code n} open incidents with a pending plan. */
   private void awaitWaiting(TemporalConnection temporal, int n, Duration atMost) throws InterruptedException {
-    String query = IncidentClient.OPEN_INCIDENTS_QUERY + " AND RemediatorPendingPlan IS NOT NULL";
+    String query = IncidentListing.OPEN_INCIDENTS_QUERY + " AND RemediatorPendingPlan IS NOT NULL";
     long deadline = System.nanoTime() + atMost.toNanos();
     long count = -1;
     long lastReport = System.nanoTime();

@@ -1,8 +1,11 @@
 package dev.remediator.launcher;
 
 import dev.remediator.config.RemediatorConfig;
+import dev.remediator.starter.AlertDelivery;
 import dev.remediator.starter.AlertReceiver;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
+import dev.remediator.starter.ReceiverMetrics;
 import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.temporal.TemporalReachability;
 import dev.remediator.worker.PollsWaitForReady;
@@ -22,19 +25,21 @@ public final class EmbeddedStack implements AutoCloseable {
   private final TemporalConnection connection;
   private final WorkerFactory workers;
   private final AlertReceiver receiver;
-  private final IncidentClient incidents;
+  private final AlertDelivery delivery;
+  private final IncidentControl incidents;
 
   private EmbeddedStack(
       TemporalServer temporal,
       TemporalConnection connection,
       WorkerFactory workers,
       AlertReceiver receiver,
-      IncidentClient incidents) {
+      AlertDelivery delivery) {
     this.temporal = temporal;
     this.connection = connection;
     this.workers = workers;
     this.receiver = receiver;
-    this.incidents = incidents;
+    this.delivery = delivery;
+    this.incidents = new IncidentControl(delivery.stubs());
   }
 
   /** Starts everything; ports 0 pick free ones. */
@@ -68,9 +73,10 @@ public final class EmbeddedStack implements AutoCloseable {
               ? RemediatorWorker.create(connection.client(), config, temporal.embedded())
               : RemediatorWorker.create(connection.client(), config, temporal.embedded(), kubernetes);
       workers.start();
-      IncidentClient incidents = new IncidentClient(connection.client(), config);
-      AlertReceiver receiver = new AlertReceiver(config, incidents).start(host, receiverPort);
-      return new EmbeddedStack(temporal, connection, workers, receiver, incidents);
+      AlertDelivery delivery = new AlertDelivery(new IncidentStubs(connection.client()), config);
+      AlertReceiver receiver = new AlertReceiver(config, delivery, new ReceiverMetrics(), AlertReceiver.Limits.DEFAULT)
+          .start(host, receiverPort);
+      return new EmbeddedStack(temporal, connection, workers, receiver, delivery);
     } catch (RuntimeException e) {
       if (workers != null) {
         workers.shutdownNow();
@@ -104,8 +110,13 @@ public final class EmbeddedStack implements AutoCloseable {
     connection.service().getRawChannel().resetConnectBackoff();
   }
 
-  public IncidentClient incidents() {
+  public IncidentControl incidents() {
     return incidents;
+  }
+
+  /** The receiver's delivery (with the runs it saw), for another receiver on this stack. */
+  public AlertDelivery delivery() {
+    return delivery;
   }
 
   @Override

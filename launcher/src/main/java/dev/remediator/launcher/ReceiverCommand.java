@@ -4,7 +4,7 @@ import com.uber.m3.tally.Scope;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ClientTuning;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.starter.ReceiverMetrics;
 import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.temporal.TemporalReachability;
@@ -66,7 +66,7 @@ final class ReceiverCommand implements Callable<Integer> {
             TemporalConnection.connect(
                 null, ClientTuning.failFast(Duration.ofSeconds(temporalTimeoutSeconds), scope));
         AlertReceiver receiver =
-            new AlertReceiver(cfg, new IncidentClient(temporal.client(), cfg), metrics,
+            new AlertReceiver(cfg, new IncidentStubs(temporal.client()), metrics,
                     AlertReceiver.Limits.DEFAULT
                         .withBodyDeadline(Duration.ofSeconds(bodyDeadlineSeconds))
                         .withMaxRequestsPerClient(maxRequestsPerClient))

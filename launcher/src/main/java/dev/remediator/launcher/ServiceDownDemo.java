@@ -12,7 +12,7 @@ import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -83,7 +83,7 @@ public final class ServiceDownDemo {
         if (response.statusCode() != 200) {
           throw new IllegalStateException("the receiver refused the alert");
         }
-        IncidentClient incidents = stack.incidents();
+        IncidentControl incidents = stack.incidents();
         IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
         String plan = status.plan().planId();
         step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
@@ -126,7 +126,7 @@ public final class ServiceDownDemo {
     out.println(r.rolledBack() ? "Rolled back." : "NOT ROLLED BACK.");
   }
 
-  private IncidentStatus follow(IncidentClient incidents, Predicate<IncidentStatus> until)
+  private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
       throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {

@@ -20,8 +20,8 @@ final class StackProfile {
   enum Part {
     LOAD("the load generator (this bench's client)", "dev.remediator.launcher.LoadClient", "dev.remediator.launcher.Bench"),
     NEW_INCIDENT("receiver: a delivery's Temporal call (a new incident's start, else signal-with-start), client side",
-        "dev.remediator.starter.IncidentClient.start", "dev.remediator.starter.IncidentClient.signalWithStart",
-        "dev.remediator.starter.IncidentClient.deliver"),
+        "dev.remediator.starter.AlertDelivery.start", "dev.remediator.starter.AlertDelivery.signalWithStart",
+        "dev.remediator.starter.AlertDelivery.deliver"),
     TEST_SERVER("embedded Temporal server (the SDK's test server)", "io.temporal.internal.testservice"),
     WORKER("worker: workflow tasks and activities of the incidents", "io.temporal.internal.worker",
         "io.temporal.internal.sync", "io.temporal.internal.activity", "io.temporal.internal.replay",

@@ -14,7 +14,8 @@ import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.AlertReceiver;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.starter.ReceiverMetrics;
 import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.worker.MetricsServer;
@@ -120,8 +121,9 @@ class DashboardMetricsTest {
               Duration.ofMillis(500))) {
         WorkerFactory factory = RemediatorWorker.create(w.client(), config, true, cluster.client());
         factory.start();
-        IncidentClient incidents = new IncidentClient(r.client(), config);
-        AlertReceiver http = new AlertReceiver(config, incidents, receiverMetrics).start("127.0.0.1", 0);
+        IncidentStubs stubs = new IncidentStubs(r.client());
+        IncidentControl incidents = new IncidentControl(stubs);
+        AlertReceiver http = new AlertReceiver(config, stubs, receiverMetrics).start("127.0.0.1", 0);
         try {
           String webhook = "http://127.0.0.1:" + http.port() + AlertReceiver.WEBHOOK_PATH;
           while (db.youngestLeakSeconds() < Demo.TERMINATE_AFTER.toSeconds()) {

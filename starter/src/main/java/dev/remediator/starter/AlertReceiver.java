@@ -59,7 +59,8 @@ public final class AlertReceiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertReceiver.class);
 
   private final RemediatorConfig config;
-  private final IncidentClient incidents;
+  private final AlertDelivery delivery;
+  private final TemporalDiagnostics temporal;
   private final ReceiverMetrics metrics;
   private final byte[] webhookToken;
   private final Javalin app;
@@ -69,7 +70,7 @@ public final class AlertReceiver implements AutoCloseable {
   private final AcceptedAlerts acceptedAlerts;
   private final RequestGate gate;
   private final ScheduledExecutorService timer;
-  private final Map<BatchKey, CompletableFuture<IncidentClient.DeliveryResult>> inFlight = new ConcurrentHashMap<>();
+  private final Map<BatchKey, CompletableFuture<AlertDelivery.DeliveryResult>> inFlight = new ConcurrentHashMap<>();
 
   /** The identity of one incident's part of a delivery: identical ones arriving together are coalesced. */
   private record BatchKey(String incidentId, List<AcceptedAlerts.Key> alerts) {}
@@ -100,17 +101,24 @@ public final class AlertReceiver implements AutoCloseable {
     }
   }
 
-  public AlertReceiver(RemediatorConfig config, IncidentClient incidents) {
+  public AlertReceiver(RemediatorConfig config, IncidentStubs incidents) {
     this(config, incidents, new ReceiverMetrics());
   }
 
-  public AlertReceiver(RemediatorConfig config, IncidentClient incidents, ReceiverMetrics metrics) {
+  public AlertReceiver(RemediatorConfig config, IncidentStubs incidents, ReceiverMetrics metrics) {
     this(config, incidents, metrics, Limits.DEFAULT);
   }
 
-  public AlertReceiver(RemediatorConfig config, IncidentClient incidents, ReceiverMetrics metrics, Limits limits) {
+  public AlertReceiver(RemediatorConfig config, IncidentStubs incidents, ReceiverMetrics metrics, Limits limits) {
+    this(config, new AlertDelivery(incidents, config), metrics, limits);
+  }
+
+  /** A receiver delivering through {@code delivery}, which it may share with another (the runs it saw included). */
+  public AlertReceiver(RemediatorConfig config, AlertDelivery delivery, ReceiverMetrics metrics, Limits limits) {
+    IncidentStubs incidents = delivery.stubs();
     this.config = config;
-    this.incidents = incidents;
+    this.delivery = delivery;
+    this.temporal = new TemporalDiagnostics(incidents);
     this.metrics = metrics;
     this.limits = limits;
     for (TargetConfig t : config.targets()) {
@@ -142,7 +150,7 @@ public final class AlertReceiver implements AutoCloseable {
     if (webhookToken == null) {
       log.warn("receiver.authDisabled is set: webhooks are accepted without a token (local development only)");
     }
-    ApprovalApi approvals = new ApprovalApi(config, incidents, ApiTokens.resolve(receiver));
+    ApprovalApi approvals = new ApprovalApi(config, new IncidentControl(incidents), ApiTokens.resolve(receiver));
     this.app =
         Javalin.create(
             cfg -> {
@@ -245,7 +253,7 @@ public final class AlertReceiver implements AutoCloseable {
   }
 
   private void ready(Context ctx) {
-    if (incidents.temporalReachable(READY_DEADLINE)) {
+    if (temporal.temporalReachable(READY_DEADLINE)) {
       ctx.json(Map.of("status", "ready", "temporal", "reachable"));
     } else {
       error(ctx, 503, "Temporal is not reachable (GetSystemInfo failed within " + READY_DEADLINE.toSeconds() + " s)");
@@ -323,7 +331,7 @@ public final class AlertReceiver implements AutoCloseable {
     for (Map.Entry<String, Group> entry : sorted.groups().entrySet()) {
       String incidentId = entry.getKey();
       Group g = entry.getValue();
-      IncidentClient.Delivery d;
+      AlertDelivery.Delivery d;
       try {
         d = deliverOnce(incidentId, g);
       } catch (RuntimeException e) {
@@ -386,7 +394,7 @@ public final class AlertReceiver implements AutoCloseable {
 
   /** Each alert of an incident's group as Temporal took it: accepted with an outcome, or ignored (no open incident). */
   private void answerEach(
-      String incidentId, Group g, IncidentClient.Delivery d, List<AlertEntry> accepted, List<AlertEntry> ignored) {
+      String incidentId, Group g, AlertDelivery.Delivery d, List<AlertEntry> accepted, List<AlertEntry> ignored) {
     for (int k = 0; k < g.indexes.size(); k++) {
       int index = g.indexes.get(k);
       AlertmanagerAlert a = g.received.get(k);
@@ -402,7 +410,7 @@ public final class AlertReceiver implements AutoCloseable {
         }
       }
     }
-    if (d == IncidentClient.Delivery.STARTED) {
+    if (d == AlertDelivery.Delivery.STARTED) {
       metrics.incidentStarted();
     }
   }
@@ -424,7 +432,7 @@ public final class AlertReceiver implements AutoCloseable {
   }
 
   /** An incident's delivery in the log line. */
-  private static String logged(IncidentClient.Delivery d) {
+  private static String logged(AlertDelivery.Delivery d) {
     return switch (d) {
       case STARTED -> "started";
       case SIGNALLED -> "signalled";
@@ -442,25 +450,25 @@ public final class AlertReceiver implements AutoCloseable {
    * for the incident's run, none (DUPLICATE); otherwise the whole group in one signal. Identical groups in flight at
    * the same moment (an HA pair) share one call and its outcome.
    */
-  private IncidentClient.Delivery deliverOnce(String incidentId, Group g) {
+  private AlertDelivery.Delivery deliverOnce(String incidentId, Group g) {
     if (acceptedAlerts.unrecorded(incidentId, g.alerts).isEmpty()) {
       metrics.deduplicated(g.alerts.size());
-      return IncidentClient.Delivery.DUPLICATE;
+      return AlertDelivery.Delivery.DUPLICATE;
     }
     BatchKey key = new BatchKey(incidentId, g.alerts.stream().map(AcceptedAlerts.Key::of).toList());
-    CompletableFuture<IncidentClient.DeliveryResult> mine = new CompletableFuture<>();
-    CompletableFuture<IncidentClient.DeliveryResult> running = inFlight.putIfAbsent(key, mine);
+    CompletableFuture<AlertDelivery.DeliveryResult> mine = new CompletableFuture<>();
+    CompletableFuture<AlertDelivery.DeliveryResult> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
       try {
-        IncidentClient.Delivery d = running.join().outcome();
-        return d == IncidentClient.Delivery.STARTED ? IncidentClient.Delivery.SIGNALLED : d;
+        AlertDelivery.Delivery d = running.join().outcome();
+        return d == AlertDelivery.Delivery.STARTED ? AlertDelivery.Delivery.SIGNALLED : d;
       } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
     try {
-      IncidentClient.DeliveryResult d = incidents.deliver(g.target, g.alerts, g.receivedAt);
-      if (d.outcome() == IncidentClient.Delivery.NO_OPEN_INCIDENT) {
+      AlertDelivery.DeliveryResult d = delivery.deliver(g.target, g.alerts, g.receivedAt);
+      if (d.outcome() == AlertDelivery.Delivery.NO_OPEN_INCIDENT) {
         acceptedAlerts.invalidate(incidentId);
       } else {
         acceptedAlerts.accepted(incidentId, d.runId(), g.alerts);

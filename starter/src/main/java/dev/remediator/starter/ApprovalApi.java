@@ -48,10 +48,10 @@ final class ApprovalApi {
   }
 
   private final RemediatorConfig config;
-  private final IncidentClient incidents;
+  private final IncidentControl incidents;
   private final ApiTokens tokens;
 
-  ApprovalApi(RemediatorConfig config, IncidentClient incidents, ApiTokens tokens) {
+  ApprovalApi(RemediatorConfig config, IncidentControl incidents, ApiTokens tokens) {
     this.config = config;
     this.incidents = incidents;
     this.tokens = tokens;
@@ -105,7 +105,7 @@ final class ApprovalApi {
       try {
         result = incidents.decide(incidentId, new DecisionRequest(action.decision, planId, identity, reason),
             DECISION_WAIT);
-      } catch (IncidentClient.DecisionPendingException e) {
+      } catch (IncidentControl.DecisionPendingException e) {
         Map<String, Object> out = answer(incidentId, planId, identity, action);
         out.put("accepted", null);
         out.put("pending", true);

@@ -194,8 +194,8 @@ class AlertReceiverTest {
         "2026-12-06T01:00:00Z", null);
 
     // One receiver (new, as after a restart): the start's input carries both alerts, and no signal follows.
-    var started = new IncidentClient(fx.connection.client(), fx.config).deliver(target, List.of(high, critical));
-    assertThat(started.outcome()).isEqualTo(IncidentClient.Delivery.STARTED);
+    var started = new AlertDelivery(fx.temporal, fx.config).deliver(target, List.of(high, critical));
+    assertThat(started.outcome()).isEqualTo(AlertDelivery.Delivery.STARTED);
     assertThat(fx.signals(AUTH)).isEqualTo(1);
     assertThat(fx.connection.client().fetchHistory(AUTH).getHistory().getEventsList())
         .noneMatch(e -> e.hasWorkflowExecutionSignaledEventAttributes());
@@ -204,11 +204,11 @@ class AlertReceiverTest {
 
     // Another receiver (its own client, nothing seen yet) with a change: the start finds the run open, so the
     // delivery follows as a signal to that run; still one run.
-    var peer = new IncidentClient(fx.connection.client(), fx.config);
+    var peer = new AlertDelivery(fx.temporal, fx.config);
     var resolvedHigh = new dev.remediator.incident.Alert("DatabaseConnectionPoolHigh", "warning", "resolved", "fp-h",
         "2026-12-06T01:00:00Z", null);
     var signalled = peer.deliver(target, List.of(resolvedHigh, critical));
-    assertThat(signalled.outcome()).isEqualTo(IncidentClient.Delivery.SIGNALLED);
+    assertThat(signalled.outcome()).isEqualTo(AlertDelivery.Delivery.SIGNALLED);
     assertThat(signalled.runId()).isEqualTo(started.runId());
     // A signal that reaches a run while its workflow task is in flight is appended to the history when the task ends.
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(fx.signals(AUTH)).isEqualTo(2));
@@ -227,9 +227,9 @@ class AlertReceiverTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       CountDownLatch go = new CountDownLatch(1);
-      List<CompletableFuture<IncidentClient.DeliveryResult>> results = new ArrayList<>();
+      List<CompletableFuture<AlertDelivery.DeliveryResult>> results = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        var client = new IncidentClient(fx.connection.client(), fx.config); // four receivers
+        var client = new AlertDelivery(fx.temporal, fx.config); // four receivers
         results.add(CompletableFuture.supplyAsync(() -> {
           try {
             go.await();
@@ -240,12 +240,12 @@ class AlertReceiverTest {
         }, pool));
       }
       go.countDown();
-      List<IncidentClient.Delivery> outcomes = new ArrayList<>();
+      List<AlertDelivery.Delivery> outcomes = new ArrayList<>();
       for (var r : results) {
         outcomes.add(r.get().outcome());
       }
-      assertThat(outcomes).containsOnlyOnce(IncidentClient.Delivery.STARTED)
-          .containsOnly(IncidentClient.Delivery.STARTED, IncidentClient.Delivery.SIGNALLED);
+      assertThat(outcomes).containsOnlyOnce(AlertDelivery.Delivery.STARTED)
+          .containsOnly(AlertDelivery.Delivery.STARTED, AlertDelivery.Delivery.SIGNALLED);
       assertThat(results).extracting(r -> r.get().runId()).containsOnly(results.get(0).get().runId());
     } finally {
       pool.shutdownNow();

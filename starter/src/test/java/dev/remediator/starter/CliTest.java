@@ -236,10 +236,10 @@ class CliTest {
         .startsWith("no worker is polling task queue remediator: nobody can answer the status query of " + AUTH)
         .contains("Start one: remediator worker -c FILE");
     assertThat(show.noAnswer(AUTH, "remediator",
-            List.of(new IncidentClient.Poller("4242@gone", now.minusSeconds(300))), now))
+            List.of(new TemporalDiagnostics.Poller("4242@gone", now.minusSeconds(300))), now))
         .startsWith("no worker is polling task queue remediator").contains("the last poll was 300 s ago");
     assertThat(show.noAnswer(AUTH, "remediator",
-            List.of(new IncidentClient.Poller("4243@busy", now.minusSeconds(4))), now))
+            List.of(new TemporalDiagnostics.Poller("4243@busy", now.minusSeconds(4))), now))
         .startsWith("no worker answered the status query of " + AUTH + " within 3 s, though 1 polled task queue"
             + " remediator lately (4243@busy, 4 s ago)");
   }

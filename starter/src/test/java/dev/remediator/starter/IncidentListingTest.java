@@ -46,7 +46,7 @@ class IncidentListingTest {
     WorkflowExecutionInfo.Builder b =
         WorkflowExecutionInfo.newBuilder()
             .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).setRunId("run-" + id.hashCode()))
-            .setType(WorkflowType.newBuilder().setName(IncidentClient.WORKFLOW_TYPE))
+            .setType(WorkflowType.newBuilder().setName(IncidentStubs.WORKFLOW_TYPE))
             .setStatus(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)
             .setStartTime(Timestamp.newBuilder().setSeconds(started.getEpochSecond()));
     if (sa != null) {
@@ -64,10 +64,10 @@ class IncidentListingTest {
     }
   }
 
-  static IncidentClient client(WorkflowServiceGrpc.WorkflowServiceImplBase frontend) {
+  static IncidentListing client(WorkflowServiceGrpc.WorkflowServiceImplBase frontend) {
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newInstance(frontend, WorkflowServiceStubsOptions.newBuilder().build());
-    return new IncidentClient(WorkflowClient.newInstance(stubs), null);
+    return new IncidentListing(new IncidentStubs(WorkflowClient.newInstance(stubs)));
   }
 
   @Test
@@ -75,7 +75,7 @@ class IncidentListingTest {
     List<String> queries = new CopyOnWriteArrayList<>();
     Instant older = Instant.parse("2026-11-26T17:00:00Z");
     Instant newer = Instant.parse("2026-11-26T17:20:00Z");
-    IncidentClient incidents =
+    IncidentListing incidents =
         client(
             new Frontend() {
               @Override
@@ -92,12 +92,12 @@ class IncidentListingTest {
               }
             });
 
-    IncidentClient.Listing listing = incidents.openIncidents(null);
+    IncidentListing.Listing listing = incidents.openIncidents(null);
 
     assertThat(queries).containsExactly("ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL");
-    assertThat(listing.source()).isEqualTo(IncidentClient.ListingSource.VISIBILITY_QUERY);
-    assertThat(listing.incidents()).extracting(IncidentClient.OpenIncident::incidentId).containsExactly(BILLING, AUTH);
-    IncidentClient.OpenIncident billing = listing.incidents().get(0);
+    assertThat(listing.source()).isEqualTo(IncidentListing.ListingSource.VISIBILITY_QUERY);
+    assertThat(listing.incidents()).extracting(IncidentListing.OpenIncident::incidentId).containsExactly(BILLING, AUTH);
+    IncidentListing.OpenIncident billing = listing.incidents().get(0);
     assertThat(billing.service()).isEqualTo("billing-service");
     assertThat(billing.severity()).isEqualTo("warning");
     assertThat(billing.phase()).isEqualTo("AWAITING_APPROVAL");
@@ -109,7 +109,7 @@ class IncidentListingTest {
     List<String> counted = new CopyOnWriteArrayList<>();
     List<Integer> pageSizes = new CopyOnWriteArrayList<>();
     Instant t0 = Instant.parse("2026-11-26T17:00:00Z");
-    IncidentClient incidents =
+    IncidentListing incidents =
         client(
             new Frontend() {
               @Override
@@ -136,10 +136,10 @@ class IncidentListingTest {
               }
             });
 
-    IncidentClient.Listing listing = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
+    IncidentListing.Listing listing = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
 
     assertThat(pageSizes).as("one page of the limit, not the next").containsExactly(2);
-    assertThat(listing.incidents()).extracting(IncidentClient.OpenIncident::service).containsExactly("svc-0", "svc-1");
+    assertThat(listing.incidents()).extracting(IncidentListing.OpenIncident::service).containsExactly("svc-0", "svc-1");
     assertThat(counted).containsExactlyInAnyOrder(
         "ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL",
         "ExecutionStatus=\"Running\" AND RemediatorService IS NOT NULL AND RemediatorPhase=\"AWAITING_APPROVAL\"");
@@ -153,7 +153,7 @@ class IncidentListingTest {
   @Test
   void aServerThatListsButCannotCountGivesTheRowsWithTotalsUnknown() {
     Instant t0 = Instant.parse("2026-11-26T17:00:00Z");
-    IncidentClient incidents =
+    IncidentListing incidents =
         client(
             new Frontend() { // countWorkflowExecutions: UNIMPLEMENTED, the base class's answer
               @Override
@@ -169,10 +169,10 @@ class IncidentListingTest {
               }
             });
 
-    IncidentClient.Listing full = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
+    IncidentListing.Listing full = incidents.openIncidents(null, java.time.Duration.ofSeconds(10), 2);
 
     assertThat(full.incidents()).hasSize(2);
-    assertThat(full.total()).isEqualTo(IncidentClient.Listing.UNKNOWN);
+    assertThat(full.total()).isEqualTo(IncidentListing.Listing.UNKNOWN);
     assertThat(full.truncated()).isTrue();
     assertThat(dev.remediator.starter.cli.IncidentsCommandAccess.table(full))
         .contains("Newest 2 open incidents; this Temporal server cannot count them: --all lists every one.");
@@ -191,7 +191,7 @@ class IncidentListingTest {
   void withoutAnyListApiEachConfiguredTargetIsDescribed() {
     List<String> described = new CopyOnWriteArrayList<>();
     Instant started = Instant.parse("2026-11-26T17:27:15Z");
-    IncidentClient incidents =
+    IncidentListing incidents =
         client(
             new Frontend() {
               @Override
@@ -217,12 +217,12 @@ class IncidentListingTest {
                 .replaceAll("(?m)^    - identity.*\\n|^      tokenFile.*\\n", ""),
             "test");
 
-    IncidentClient.Listing listing = incidents.openIncidents(config);
+    IncidentListing.Listing listing = incidents.openIncidents(config);
 
-    assertThat(listing.source()).isEqualTo(IncidentClient.ListingSource.CONFIGURED_TARGETS);
+    assertThat(listing.source()).isEqualTo(IncidentListing.ListingSource.CONFIGURED_TARGETS);
     assertThat(described).contains(AUTH, BILLING, "dbpool:prod:orders-service:ordersdb");
     assertThat(listing.incidents()).hasSize(1);
-    IncidentClient.OpenIncident auth = listing.incidents().get(0);
+    IncidentListing.OpenIncident auth = listing.incidents().get(0);
     assertThat(auth.incidentId()).isEqualTo(AUTH);
     assertThat(auth.service()).isEqualTo("auth-service");
     assertThat(auth.startTime()).isEqualTo(started);

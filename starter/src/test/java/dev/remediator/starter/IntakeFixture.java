@@ -22,6 +22,7 @@ import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Diagnosis;
 import dev.remediator.incident.IncidentSearchAttributes;
+import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.RunbookPolicy;
@@ -95,7 +96,10 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
   private final Scope scope = metrics.temporalScope(Duration.ofMillis(100));
   private TestServer.PortBoundTestServer server;
   TemporalConnection connection;
-  IncidentClient incidents;
+  IncidentStubs temporal;
+  IncidentControl incidents;
+  /** The fixture's own delivery (as another receiver would), e.g. for the resolved alerts of a recovered incident. */
+  private AlertDelivery delivery;
   private WorkerFactory workers;
   final LeakingDatabase database = new LeakingDatabase();
   AlertReceiver receiver;
@@ -112,9 +116,11 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
     config = ConfigLoader.parse(configYaml(home), "test configuration");
     connection =
         TemporalConnection.connect(address(), ClientTuning.failFast(Duration.ofSeconds(2), scope));
-    incidents = new IncidentClient(connection.client(), config);
+    temporal = new IncidentStubs(connection.client());
+    incidents = new IncidentControl(temporal);
+    delivery = new AlertDelivery(temporal, config);
     startWorker();
-    receiver = new AlertReceiver(config, incidents, metrics).start("127.0.0.1", 0);
+    receiver = new AlertReceiver(config, temporal, metrics).start("127.0.0.1", 0);
   }
 
   static String configYaml(Path home) {
@@ -344,15 +350,23 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
         .orElseThrow();
     for (var a : status.alerts()) {
       if (a.firing()) {
-        incidents.deliver(target, new dev.remediator.incident.Alert(a.alertName(), a.severity().label(), "resolved",
+        delivery.deliver(target, new dev.remediator.incident.Alert(a.alertName(), a.severity().label(), "resolved",
             a.fingerprint(), a.startsAt(), null));
       }
     }
   }
 
-  /** Deliveries in the history of the incident's current run (as {@link IncidentClient#alertCalls}). */
+  /**
+   * The Temporal calls that brought the incident's current run alerts, from its history: its signals
+   * (signal-with-start's included), and its start if the input carried a delivery.
+   */
   long signals(String incidentId) {
-    return incidents.alertCalls(incidentId);
+    var converter = connection.client().getOptions().getDataConverter();
+    return connection.client().fetchHistory(incidentId).getHistory().getEventsList().stream()
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes() || (e.hasWorkflowExecutionStartedEventAttributes()
+            && converter.fromPayloads(0, Optional.of(e.getWorkflowExecutionStartedEventAttributes().getInput()),
+                IncidentInput.class, IncidentInput.class).alerts() != null))
+        .count();
   }
 
   /** Open runs of this workflow ID, as the server lists them. */

@@ -51,7 +51,7 @@ class ReceiverUnderLoadTest {
     ((Logger) LoggerFactory.getLogger(AlertReceiver.class)).addAppender(logs);
     logs.start();
     strict =
-        new AlertReceiver(fx.config, fx.incidents, new ReceiverMetrics(),
+        new AlertReceiver(fx.config, fx.temporal, new ReceiverMetrics(),
             AlertReceiver.Limits.DEFAULT.withBodyDeadline(Duration.ofSeconds(1)).withMaxRequestsPerClient(4))
             .start("127.0.0.1", 0);
   }
@@ -260,7 +260,7 @@ class ReceiverUnderLoadTest {
         fx.config.notifications(), fx.config.targets());
     byte[] body = resource("firing-critical.json");
     List<Socket> slow = new ArrayList<>();
-    try (AlertReceiver proxied = new AlertReceiver(config, fx.incidents, new ReceiverMetrics(),
+    try (AlertReceiver proxied = new AlertReceiver(config, fx.temporal, new ReceiverMetrics(),
         AlertReceiver.Limits.DEFAULT.withBodyDeadline(Duration.ofSeconds(1)).withMaxRequestsPerClient(4))
         .start("127.0.0.1", 0)) {
       for (int i = 0; i < 4; i++) {
@@ -383,7 +383,7 @@ class ReceiverUnderLoadTest {
         .hasSize(fx.config.targets().size())
         .allMatch(w -> w.contains("has no notification channel configured"));
     logs.list.clear();
-    new AlertReceiver(fx.config, fx.incidents).close();
+    new AlertReceiver(fx.config, fx.temporal).close();
     assertThat(logs.list.stream().map(ILoggingEvent::getFormattedMessage))
         .anyMatch(m -> m.contains("escalation for prod/auth-service/authdb has no notification channel"));
   }

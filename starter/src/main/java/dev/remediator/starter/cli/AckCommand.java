@@ -1,7 +1,7 @@
 package dev.remediator.starter.cli;
 
 import dev.remediator.incident.DecisionAction;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentStubs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,7 +26,7 @@ public final class AckCommand extends DecisionCommand {
   String note;
 
   @Override
-  protected int run(IncidentClient incidents) {
-    return decide(incidents, incidentId, DecisionAction.ACKNOWLEDGE, null, by, note);
+  protected int run(IncidentStubs temporal) {
+    return decide(temporal, incidentId, DecisionAction.ACKNOWLEDGE, null, by, note);
   }
 }

@@ -4,7 +4,8 @@ import dev.remediator.incident.DecisionAction;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,11 +16,12 @@ import java.util.Map;
 abstract class DecisionCommand extends TemporalCommand {
 
   int decide(
-      IncidentClient incidents, String incidentId, DecisionAction action, String planId, String by, String reason) {
+      IncidentStubs temporal, String incidentId, DecisionAction action, String planId, String by, String reason) {
+    IncidentControl incidents = new IncidentControl(temporal);
     String taskQueue = requireOpen(incidents, incidentId);
     String plan = planId;
     if (plan == null && (action == DecisionAction.APPROVE || action == DecisionAction.REJECT)) {
-      IncidentStatus status = queryStatus(incidents, incidentId, taskQueue);
+      IncidentStatus status = queryStatus(temporal, incidentId, taskQueue);
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,
             "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
@@ -37,8 +39,8 @@ abstract class DecisionCommand extends TemporalCommand {
     try {
       // What is left of --timeout: the answer "not confirmed" comes within it, not after it.
       result = incidents.decide(incidentId, new DecisionRequest(action, plan, by, reason), remaining());
-    } catch (IncidentClient.DecisionPendingException pending) {
-      IncidentClient.DecisionPendingException e = pending.within(timeoutSeconds);
+    } catch (IncidentControl.DecisionPendingException pending) {
+      IncidentControl.DecisionPendingException e = pending.within(timeoutSeconds);
       // Not applied yet, and not lost: say so, and exit non-zero, since nothing has happened yet.
       if (output.json()) {
         json.put("accepted", null);

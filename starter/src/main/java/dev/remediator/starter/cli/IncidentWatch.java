@@ -58,7 +58,7 @@ public final class IncidentWatch {
 
   /** {@code show --watch} against Temporal, on this process's terminal or not. */
   static int follow(
-      dev.remediator.starter.IncidentClient incidents, String incidentId, PrintWriter out, Duration interval) {
+      dev.remediator.starter.IncidentControl incidents, String incidentId, PrintWriter out, Duration interval) {
     Source source = () -> {
       var d = incidents.describe(incidentId);
       boolean running =

@@ -2,9 +2,10 @@ package dev.remediator.starter.cli;
 
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
-import dev.remediator.starter.IncidentClient;
-import dev.remediator.starter.IncidentClient.Listing;
-import dev.remediator.starter.IncidentClient.OpenIncident;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentListing.Listing;
+import dev.remediator.starter.IncidentListing.OpenIncident;
+import dev.remediator.starter.IncidentStubs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,14 +47,14 @@ public final class IncidentsCommand extends TemporalCommand {
   boolean all;
 
   @Override
-  protected int run(IncidentClient incidents) {
+  protected int run(IncidentStubs temporal) {
     if (!all && limit < 1) {
       throw new CliFailure(ExitCodes.USAGE, "--limit must be at least 1 (--all shows every open incident)");
     }
     RemediatorConfig targets = config == null ? null : ConfigLoader.load(config);
     Listing listing;
     try {
-      listing = incidents.openIncidents(targets, remaining(), all ? 0 : limit);
+      listing = new IncidentListing(temporal).openIncidents(targets, remaining(), all ? 0 : limit);
     } catch (UnsupportedOperationException e) {
       throw new CliFailure(ExitCodes.USAGE, e.getMessage());
     } catch (RuntimeException e) {

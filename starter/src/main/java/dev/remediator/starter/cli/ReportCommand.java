@@ -2,7 +2,8 @@ package dev.remediator.starter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.starter.ReportMarkdown;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,9 +33,9 @@ public final class ReportCommand extends TemporalCommand {
   Format format;
 
   @Override
-  protected int run(IncidentClient incidents) {
+  protected int run(IncidentStubs temporal) {
     JsonNode result =
-        incidents
+        new IncidentControl(temporal)
             .closedReport(incidentId, remaining())
             .orElseThrow(() -> new CliFailure(ExitCodes.REFUSED, "incident " + incidentId
                 + " is still open; its report is written when it closes (see: remediator show " + incidentId

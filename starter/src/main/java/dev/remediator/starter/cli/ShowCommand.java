@@ -5,7 +5,8 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.PoolSettings;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import java.util.LinkedHashMap;
@@ -39,13 +40,14 @@ public final class ShowCommand extends TemporalCommand {
   int intervalSeconds;
 
   @Override
-  protected int run(IncidentClient incidents) {
+  protected int run(IncidentStubs temporal) {
+    IncidentControl incidents = new IncidentControl(temporal);
     if (watch && !output.json()) {
       return IncidentWatch.follow(incidents, incidentId, output.out(), java.time.Duration.ofSeconds(
           Math.max(1, intervalSeconds)));
     }
     WorkflowExecutionDescription d = incidents.describe(incidentId);
-    IncidentStatus s = queryStatus(incidents, incidentId, d.getTaskQueue());
+    IncidentStatus s = queryStatus(temporal, incidentId, d.getTaskQueue());
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("execution", execution);

@@ -3,7 +3,9 @@ package dev.remediator.starter.cli;
 import dev.remediator.config.ConfigException;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.ClientTuning;
-import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentStubs;
+import dev.remediator.starter.TemporalDiagnostics;
 import dev.remediator.temporal.TemporalConnection;
 import io.grpc.Status;
 import io.temporal.client.WorkflowNotFoundException;
@@ -40,7 +42,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   static final Duration GRACE = Duration.ofSeconds(1);
 
   /** The verb itself; returns the exit code. Throw {@link CliFailure} for an expected failure. */
-  protected abstract int run(IncidentClient incidents);
+  protected abstract int run(IncidentStubs temporal);
 
   /** The deadline of the whole verb: {@code --timeout} from the start. */
   private long deadlineNanos;
@@ -139,7 +141,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
                 .setMaximumInterval(Duration.ofMillis(500))
                 .validateBuildWithDefaults())))) {
       try {
-        return run(new IncidentClient(temporal.client(), null));
+        return run(new IncidentStubs(temporal.client()));
       } finally {
         temporal.service().shutdownNow();
         temporal.service().awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
@@ -151,7 +153,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
     } catch (WorkflowNotFoundException e) {
       return output.fail(ExitCodes.NOT_FOUND, "no incident " + e.getExecution().getWorkflowId());
     } catch (RuntimeException e) {
-      Status.Code code = IncidentClient.grpcStatus(e).orElse(null);
+      Status.Code code = TemporalDiagnostics.grpcStatus(e).orElse(null);
       if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
         return output.fail(ExitCodes.ERROR, "Temporal is not reachable"
             + (address != null ? " at " + address : "") + " (" + code + ")");
@@ -178,17 +180,18 @@ public abstract class TemporalCommand implements Callable<Integer> {
    * this fails at once with "no worker is polling task queue X", told apart from "Temporal is not reachable" (the
    * describe before it failed) and from a worker seen lately that does not answer in time (the query's deadline).
    */
-  protected IncidentStatus queryStatus(IncidentClient incidents, String incidentId, String taskQueue) {
-    List<IncidentClient.Poller> pollers = null;
+  protected IncidentStatus queryStatus(IncidentStubs temporal, String incidentId, String taskQueue) {
+    TemporalDiagnostics diagnostics = new TemporalDiagnostics(temporal);
+    List<TemporalDiagnostics.Poller> pollers = null;
     try {
-      pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(Math.min(3000, remaining().toMillis())));
+      pollers = diagnostics.workflowPollers(taskQueue, Duration.ofMillis(Math.min(3000, remaining().toMillis())));
     } catch (RuntimeException describe) {
-      if (!IncidentClient.unimplemented(describe)) { // the embedded server cannot say who polls: just ask
+      if (!TemporalDiagnostics.unimplemented(describe)) { // the embedded server cannot say who polls: just ask
         throw describe;
       }
     }
     if (pollers != null && pollers.isEmpty()) {
-      pollers = awaitReconnectingWorker(incidents, taskQueue);
+      pollers = awaitReconnectingWorker(diagnostics, taskQueue);
     }
     Instant now = Instant.now();
     if (pollers != null && recent(pollers, now).isEmpty()) {
@@ -199,9 +202,9 @@ public abstract class TemporalCommand implements Callable<Integer> {
       forQuery = Duration.ofMillis(500);
     }
     try {
-      return incidents.status(incidentId, forQuery);
+      return new IncidentControl(temporal).status(incidentId, forQuery);
     } catch (RuntimeException e) {
-      Status.Code code = IncidentClient.grpcStatus(e).orElse(null);
+      Status.Code code = TemporalDiagnostics.grpcStatus(e).orElse(null);
       if (code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED) {
         throw e;
       }
@@ -222,7 +225,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
    * since it (re)started — just after a restart the worker is reconnecting. Says so on stderr, in one line, and asks
    * again until one polls, within --timeout less {@link #KEPT_FOR_QUERY}; returns the last answer.
    */
-  private List<IncidentClient.Poller> awaitReconnectingWorker(IncidentClient incidents, String taskQueue) {
+  private List<TemporalDiagnostics.Poller> awaitReconnectingWorker(TemporalDiagnostics diagnostics, String taskQueue) {
     Duration budget = remaining().minus(KEPT_FOR_QUERY);
     if (budget.isNegative() || budget.isZero()) {
       return List.of();
@@ -232,7 +235,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
         + " s)");
     output.err().flush();
     long deadline = System.nanoTime() + budget.toNanos();
-    List<IncidentClient.Poller> pollers = List.of();
+    List<TemporalDiagnostics.Poller> pollers = List.of();
     while (pollers.isEmpty() && System.nanoTime() - deadline < 0) {
       try {
         Thread.sleep(RECONNECT_POLL.toMillis());
@@ -244,9 +247,9 @@ public abstract class TemporalCommand implements Callable<Integer> {
       // left of the wait: a describe cut at its deadline would read as "Temporal is not reachable".
       long askMillis = Math.max(500, Math.min(3000, remaining().minus(KEPT_FOR_QUERY).toMillis()));
       try {
-        pollers = incidents.workflowPollers(taskQueue, Duration.ofMillis(askMillis));
+        pollers = diagnostics.workflowPollers(taskQueue, Duration.ofMillis(askMillis));
       } catch (RuntimeException e) {
-        if (IncidentClient.grpcStatus(e).orElse(null) != Status.Code.DEADLINE_EXCEEDED) {
+        if (TemporalDiagnostics.grpcStatus(e).orElse(null) != Status.Code.DEADLINE_EXCEEDED) {
           throw e;
         }
         break; // Temporal answered the first ask; a slow one now leaves the answer at "no poller"
@@ -255,19 +258,19 @@ public abstract class TemporalCommand implements Callable<Integer> {
     return pollers;
   }
 
-  private static List<IncidentClient.Poller> recent(List<IncidentClient.Poller> pollers, Instant now) {
+  private static List<TemporalDiagnostics.Poller> recent(List<TemporalDiagnostics.Poller> pollers, Instant now) {
     return pollers.stream()
         .filter(p -> p.lastAccess() == null || p.lastAccess().isAfter(now.minus(POLLER_GONE_AFTER)))
         .toList();
   }
 
   /** What {@link #queryStatus} says when no worker answered the query in time (public for tests). */
-  public String noAnswer(String incidentId, String taskQueue, List<IncidentClient.Poller> pollers, Instant now) {
-    List<IncidentClient.Poller> recent = recent(pollers, now);
+  public String noAnswer(String incidentId, String taskQueue, List<TemporalDiagnostics.Poller> pollers, Instant now) {
+    List<TemporalDiagnostics.Poller> recent = recent(pollers, now);
     if (recent.isEmpty()) {
       return "no worker is polling task queue " + taskQueue + ": nobody can answer the status query of "
           + incidentId + " (Temporal itself answers" + (pollers.isEmpty() ? "" : "; the last poll was "
-          + pollers.stream().map(IncidentClient.Poller::lastAccess).filter(java.util.Objects::nonNull)
+          + pollers.stream().map(TemporalDiagnostics.Poller::lastAccess).filter(java.util.Objects::nonNull)
               .max(Instant::compareTo).map(t -> Duration.between(t, now).toSeconds() + " s ago").orElse("long ago"))
           + "). Start one: remediator worker -c FILE";
     }
@@ -280,7 +283,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   }
 
   /** Fails with exit 4 unless the incident has a running run; returns its task queue. */
-  static String requireOpen(IncidentClient incidents, String incidentId) {
+  static String requireOpen(IncidentControl incidents, String incidentId) {
     try {
       var d = incidents.describe(incidentId);
       if (d.getStatus() == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
