@@ -1,10 +1,18 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.ActionResult;
+import dev.remediator.incident.ActionType;
+import dev.remediator.incident.IncidentState;
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.Reports;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.RunbookReport;
+import dev.remediator.incident.Target;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The pool runbook's part of the post-incident draft: utilization, sessions, its advice and follow-ups. */
-final class PoolReport {
+public final class PoolReport {
   private PoolReport() {}
 
   /** The runbook's "Post-Incident Actions", immediate and follow-up. */
@@ -35,7 +43,7 @@ final class PoolReport {
    * "94.6% as alerted → 12.0% sampled at close": the episode's peak (the highest of the alerted values and the
    * samples, saying which) and the sample taken at close, after the last change (else the last sample).
    */
-  static String utilization(IncidentState state) {
+  public static String utilization(IncidentState state) {
     double peak = state.peakUtilization();
     String before = peak == 0 && state.alertedPeak == null && state.firstSnapshot == null ? "unknown"
         : Reports.percent(peak) + (state.peakAsAlerted() ? " as alerted" : " sampled");

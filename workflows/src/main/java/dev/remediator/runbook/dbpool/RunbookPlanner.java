@@ -1,5 +1,9 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.ActionMode;
+import dev.remediator.incident.ActionType;
+import dev.remediator.incident.PlannedAction;
+import dev.remediator.incident.RunbookPolicy;
 import java.util.ArrayList;
 import java.util.List;
 

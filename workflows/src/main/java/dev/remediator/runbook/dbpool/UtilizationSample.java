@@ -1,4 +1,4 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 

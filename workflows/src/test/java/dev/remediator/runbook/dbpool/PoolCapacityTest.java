@@ -1,5 +1,6 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.RunbookPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
 /** The runbook's common causes of pool exhaustion. */
 public enum RootCause {

@@ -1,5 +1,6 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.RunbookPolicy;
 import java.util.Locale;
 
 /**

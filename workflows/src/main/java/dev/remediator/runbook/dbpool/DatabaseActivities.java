@@ -1,5 +1,8 @@
-package dev.remediator.incident;
+package dev.remediator.runbook.dbpool;
 
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.Target;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;
