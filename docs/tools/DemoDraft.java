@@ -3,7 +3,7 @@ import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.incident.UtilizationSample;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
