@@ -3,7 +3,7 @@ package dev.remediator.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;

@@ -1,12 +1,12 @@
 package dev.remediator.postgres;
 
-import dev.remediator.incident.BlockedSession;
-import dev.remediator.incident.ClientGroup;
-import dev.remediator.incident.ConnectionSnapshot;
-import dev.remediator.incident.Diagnosis;
-import dev.remediator.incident.RootCause;
+import dev.remediator.runbook.dbpool.BlockedSession;
+import dev.remediator.runbook.dbpool.ClientGroup;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
-import dev.remediator.incident.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;

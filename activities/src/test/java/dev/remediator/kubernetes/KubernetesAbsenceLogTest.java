@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.remediator.incident.ActivityStubs;
 import dev.remediator.incident.KubernetesActivities;
-import dev.remediator.incident.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.incident.Target;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ActivityFailure;

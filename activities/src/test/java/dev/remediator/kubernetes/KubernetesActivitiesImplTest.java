@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.incident.PoolSettings;
-import dev.remediator.incident.PoolSettings.EnvValue;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.RolloutRevision;
 import io.fabric8.kubernetes.api.model.EnvVar;

@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.ConfigLoader;
-import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.RunbookPolicy;
-import dev.remediator.incident.SessionInfo;
-import dev.remediator.incident.SessionOutcome;
+import dev.remediator.runbook.dbpool.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionOutcome;
 import dev.remediator.incident.Target;
-import dev.remediator.incident.TerminationResult;
+import dev.remediator.runbook.dbpool.TerminationResult;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.remediator.postgres;
 
-import dev.remediator.incident.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionInfo;
 
 /** Termination plan entries as a test writes them: the session's identity only, nothing claimed about it. */
 final class PlanEntries {

@@ -8,12 +8,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.ConfigLoader;
-import dev.remediator.incident.ConnectionSnapshot;
-import dev.remediator.incident.RootCause;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
-import dev.remediator.incident.SessionInfo;
-import dev.remediator.incident.SessionOutcome.Result;
-import dev.remediator.incident.TerminationResult;
+import dev.remediator.runbook.dbpool.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionOutcome.Result;
+import dev.remediator.runbook.dbpool.TerminationResult;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.TargetConfig;
-import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.RunbookPolicy;
 import io.temporal.common.converter.DefaultDataConverter;
 import java.io.IOException;

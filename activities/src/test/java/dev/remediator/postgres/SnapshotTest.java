@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.ConfigLoader;
-import dev.remediator.incident.BlockedSession;
-import dev.remediator.incident.ClientGroup;
-import dev.remediator.incident.ConnectionSnapshot;
-import dev.remediator.incident.RootCause;
+import dev.remediator.runbook.dbpool.BlockedSession;
+import dev.remediator.runbook.dbpool.ClientGroup;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
-import dev.remediator.incident.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionInfo;
 import io.temporal.common.converter.DefaultDataConverter;
 import java.sql.Connection;
 import java.sql.SQLException;

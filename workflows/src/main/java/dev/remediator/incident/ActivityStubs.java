@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.DatabaseActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
@@ -14,7 +15,7 @@ public final class ActivityStubs {
   private ActivityStubs() {}
 
   /** Snapshots: one statement each, retried a few times (53300 and missing privileges are not retried). */
-  static DatabaseActivities database(String summary) {
+  public static DatabaseActivities database(String summary) {
     return Workflow.newActivityStub(DatabaseActivities.class, options(summary, Duration.ofSeconds(30), 3));
   }
 
@@ -22,7 +23,7 @@ public final class ActivityStubs {
    * Terminations heartbeat after each session (progress survives a worker crash as heartbeat details), so a dead
    * worker is noticed after the heartbeat timeout while a slow backend exit may take longer than one statement.
    */
-  static DatabaseActivities terminator(String summary) {
+  public static DatabaseActivities terminator(String summary) {
     return Workflow.newActivityStub(
         DatabaseActivities.class,
         ActivityOptions.newBuilder()
@@ -39,7 +40,7 @@ public final class ActivityStubs {
         ProbeActivities.class, options("Check /health and /ready", Duration.ofSeconds(20), 2));
   }
 
-  static KubernetesActivities kubernetes(String summary) {
+  public static KubernetesActivities kubernetes(String summary) {
     return Workflow.newActivityStub(KubernetesActivities.class, options(summary, Duration.ofSeconds(60), 3));
   }
 
@@ -58,7 +59,7 @@ public final class ActivityStubs {
   }
 
   /** Reverting a pool increase matters more than anything else: more attempts, longer backoff. */
-  static KubernetesActivities restorer() {
+  public static KubernetesActivities restorer() {
     return Workflow.newActivityStub(
         KubernetesActivities.class,
         ActivityOptions.newBuilder()
@@ -75,7 +76,7 @@ public final class ActivityStubs {
             .build());
   }
 
-  static NotificationActivities notifications(String summary) {
+  public static NotificationActivities notifications(String summary) {
     return Workflow.newActivityStub(NotificationActivities.class, options(summary, Duration.ofSeconds(60), 2));
   }
 

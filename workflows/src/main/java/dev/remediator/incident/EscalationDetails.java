@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 

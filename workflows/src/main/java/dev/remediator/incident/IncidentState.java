@@ -1,5 +1,9 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,12 +84,12 @@ public final class IncidentState {
   public RunbookFindings findings;
 
   /** True for a continued run's state that came from before the alert model existed. */
-  boolean fromBeforeAlertModel() {
+  public boolean fromBeforeAlertModel() {
     return alerts.isEmpty() && lastAlert != null;
   }
 
   /** A firing alert's value raises the alerted peak (repeats of an episode carry the value re-evaluated). */
-  void alerted(Alert alert) {
+  public void alerted(Alert alert) {
     if (alert != null && alert.firing() && alert.value() != null) {
       alertedPeak = alertedPeak == null ? alert.value() : Math.max(alertedPeak, alert.value());
     }
@@ -95,27 +99,27 @@ public final class IncidentState {
    * The episode's peak utilization, the report's "before": the highest of the alerted values and the samples
    * (0 when neither is known).
    */
-  double peakUtilization() {
+  public double peakUtilization() {
     double sampled = Math.max(sampledPeak, firstSnapshot == null ? 0 : firstSnapshot.utilization());
     return Math.max(alertedPeak == null ? 0 : alertedPeak, sampled);
   }
 
   /** True when the peak is an alerted value above every sample. */
-  boolean peakAsAlerted() {
+  public boolean peakAsAlerted() {
     return alertedPeak != null && alertedPeak > Math.max(sampledPeak,
         firstSnapshot == null ? 0 : firstSnapshot.utilization());
   }
 
   /** The report's "after": the sample taken at close, else the last one (older runs, a failed sample at close). */
-  ConnectionSnapshot afterSnapshot() {
+  public ConnectionSnapshot afterSnapshot() {
     return closingSnapshot != null ? closingSnapshot : lastSnapshot;
   }
 
-  boolean escalated() {
+  public boolean escalated() {
     return escalationReason != null;
   }
 
-  boolean recovered() {
+  public boolean recovered() {
     return recoveredAtMillis > 0;
   }
 
@@ -123,7 +127,7 @@ public final class IncidentState {
    * When the outstanding temporary pool increase is reverted (0 when none is outstanding): its own time, and never
    * sooner than {@code revertAfter} past the recovery. Before a recovery, the earliest it may be.
    */
-  long poolRevertAtMillis(java.time.Duration revertAfter) {
+  public long poolRevertAtMillis(java.time.Duration revertAfter) {
     if (poolBefore == null) {
       return 0;
     }
@@ -131,7 +135,7 @@ public final class IncidentState {
   }
 
   /** Keeps the last {@code max} samples for the report chart (bounded state). */
-  void addSample(UtilizationSample sample, int max) {
+  public void addSample(UtilizationSample sample, int max) {
     samples.add(sample);
     if (samples.size() > max) {
       samples.subList(0, samples.size() - max).clear();

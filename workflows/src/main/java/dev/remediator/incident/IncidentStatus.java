@@ -1,5 +1,8 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolSettings;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolRunbook;
 import dev.remediator.runbook.Runbooks;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolSettings;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.SessionInfo;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

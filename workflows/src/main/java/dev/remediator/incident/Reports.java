@@ -1,5 +1,10 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.RootCause;
+import dev.remediator.runbook.dbpool.SessionOutcome;
+import dev.remediator.runbook.dbpool.TerminationResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,11 +17,11 @@ import java.util.stream.Collectors;
  * Deterministic text of the incident: timeline lines, the Temporal UI's current details, and the post-incident
  * report (JSON record + Markdown draft with the runbook's follow-up checklist and recommendations).
  */
-final class Reports {
+public final class Reports {
   private Reports() {}
 
   /** Writes the report from the incident's state as it closes, with the runbook's part. */
-  static IncidentReport report(String incidentId, IncidentState state, Target target, IncidentOutcome outcome,
+  public static IncidentReport report(String incidentId, IncidentState state, Target target, IncidentOutcome outcome,
       long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
     double before = state.peakUtilization();
     double after = state.afterSnapshot() == null ? before : state.afterSnapshot().utilization();
@@ -80,7 +85,7 @@ final class Reports {
    * Markdown for the Temporal UI's "current details": phase, severity, utilization, hint, and for a pending plan the
    * exact JSON to paste in the UI's signal dialog.
    */
-  static String currentDetails(Target target, IncidentState state, String measurement) {
+  public static String currentDetails(Target target, IncidentState state, String measurement) {
     StringBuilder md = new StringBuilder();
     md.append("**").append(state.phase).append("** · ").append(state.severity).append(" · ").append(target.id())
         .append("\n\n");
@@ -106,7 +111,7 @@ final class Reports {
   }
 
   /** The {@code status} query's answer. */
-  static IncidentStatus status(
+  public static IncidentStatus status(
       String incidentId, Target target, IncidentState state, String escalatedTo, RunbookPolicy policy) {
     long revertAt = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
     return new IncidentStatus(incidentId, target, state.severity, state.alertName, state.phase,
@@ -117,19 +122,19 @@ final class Reports {
   }
 
   /** The plan's actions in one line, each with its mode. */
-  static String describe(List<PlannedAction> actions) {
+  public static String describe(List<PlannedAction> actions) {
     return actions.stream()
         .map(a -> a.describe() + " [" + a.mode().name().toLowerCase(Locale.ROOT) + "]")
         .collect(Collectors.joining("; then "));
   }
 
   /** Each alert and its state, e.g. "…Critical resolved, …High firing (warning)". */
-  static String alerts(List<TrackedAlert> alerts) {
+  public static String alerts(List<TrackedAlert> alerts) {
     return alerts.isEmpty() ? "none" : alerts.stream().map(TrackedAlert::describe).collect(Collectors.joining(", "));
   }
 
   /** healthy / UNAVAILABLE / not probed (no probe configured or none answered yet). */
-  static String healthWord(ServiceHealth h) {
+  public static String healthWord(ServiceHealth h) {
     if (h == null || (h.health() == null && h.ready() == null)) {
       return "not probed";
     }
@@ -137,16 +142,16 @@ final class Reports {
   }
 
   /** The timeline's line for a probe whose word changed: "Service available: …", "… UNAVAILABLE: …", "… not probed: …". */
-  static String healthLine(ServiceHealth h) {
+  public static String healthLine(ServiceHealth h) {
     String word = healthWord(h);
     return "Service " + (word.equals("healthy") ? "available" : word) + ": " + health(h);
   }
 
-  static String actionLine(ActionOutcome o) {
+  public static String actionLine(ActionOutcome o) {
     return o.type().label() + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
   }
 
-  static String outcomes(TerminationResult r) {
+  public static String outcomes(TerminationResult r) {
     Map<SessionOutcome.Result, Long> byResult =
         r.outcomes().stream()
             .collect(Collectors.groupingBy(SessionOutcome::result, java.util.TreeMap::new, Collectors.counting()));
@@ -159,7 +164,7 @@ final class Reports {
         : counts;
   }
 
-  static String counts(LogSummary logs) {
+  public static String counts(LogSummary logs) {
     if (logs.counts() == null || logs.counts().isEmpty()) {
       return "no connection errors";
     }
@@ -168,7 +173,7 @@ final class Reports {
         .collect(Collectors.joining(", "));
   }
 
-  static String health(ServiceHealth h) {
+  public static String health(ServiceHealth h) {
     List<String> parts = new ArrayList<>();
     if (h.health() != null) {
       parts.add("/health " + probe(h.health()));
@@ -183,21 +188,21 @@ final class Reports {
     return (p.status() > 0 ? Integer.toString(p.status()) : p.error()) + " (" + p.latencyMillis() + " ms)";
   }
 
-  static String env(PoolSettings p) {
+  public static String env(PoolSettings p) {
     return p.values().stream()
         .map(v -> v.name() + "=" + (v.value() == null ? "(unset)" : v.value()))
         .collect(Collectors.joining(", "));
   }
 
-  static String evidence(Diagnosis d) {
+  public static String evidence(Diagnosis d) {
     return d.evidence() == null || d.evidence().isEmpty() ? "" : " — " + String.join("; ", d.evidence());
   }
 
-  static String percent(double fraction) {
+  public static String percent(double fraction) {
     return String.format(Locale.ROOT, "%.1f%%", fraction * 100);
   }
 
-  static String duration(Duration d) {
+  public static String duration(Duration d) {
     long s = d.getSeconds();
     if (s >= 3600 && s % 3600 == 0) {
       return s / 3600 + " h";
@@ -208,7 +213,7 @@ final class Reports {
     return s + " s";
   }
 
-  static String time(long millis) {
+  public static String time(long millis) {
     return Instant.ofEpochMilli(millis).toString();
   }
 }

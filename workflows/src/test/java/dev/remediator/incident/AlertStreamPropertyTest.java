@@ -1,5 +1,10 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.DatabaseActivities;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.SessionInfo;
+import dev.remediator.runbook.dbpool.TerminationResult;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 

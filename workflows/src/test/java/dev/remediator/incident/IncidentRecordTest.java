@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolReport;
 import static dev.remediator.incident.IncidentWorkflowTest.CRITICAL;
 import static dev.remediator.incident.IncidentWorkflowTest.HIGH;
 import static dev.remediator.incident.IncidentWorkflowTest.HIGH_RESOLVED;

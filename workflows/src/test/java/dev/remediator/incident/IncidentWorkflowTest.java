@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remediator.config.ConfigLoader;

@@ -1,5 +1,13 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.DatabaseActivities;
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.RootCause;
+import dev.remediator.runbook.dbpool.SessionInfo;
+import dev.remediator.runbook.dbpool.SessionOutcome;
+import dev.remediator.runbook.dbpool.TerminationResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.incident.UtilizationSample;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.incident.ConnectionSnapshot;
+import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.Plan;
-import dev.remediator.incident.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentStubs;

@@ -1,6 +1,5 @@
 package dev.remediator.runbook.dbpool;
 
-import dev.remediator.incident.PoolRunbook;
 import dev.remediator.runbook.Runbook;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.remediator.runbook.servicedown;
 
-import dev.remediator.incident.Diagnosis;
-import dev.remediator.incident.RootCause;
+import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookReport;
 import dev.remediator.incident.Target;
 import java.util.ArrayList;

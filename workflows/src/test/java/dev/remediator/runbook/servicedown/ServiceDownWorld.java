@@ -5,7 +5,7 @@ import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
-import dev.remediator.incident.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.incident.ProbeActivities;
 import dev.remediator.incident.ProbeResult;
 import dev.remediator.incident.RestartResult;

@@ -1,0 +1,37 @@
+package dev.remediator.runbook.dbpool;
+
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.Target;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.util.List;
+
+/**
+ * PostgreSQL side of the runbook. Every call opens one dedicated connection to the configured database of the
+ * target (never a pool: the pool is what is exhausted) with connect, statement and lock timeouts set.
+ */
+@ActivityInterface
+public interface DatabaseActivities {
+
+  /**
+   * Takes the runbook's connection snapshot of the target database: one read-only statement, one round trip. Lists
+   * everything; marks as {@link SessionInfo#terminable()} only the sessions a termination would accept now.
+   * Fails non-retryably with type {@code DatabaseRefusedConnection} when the server refuses the connection (SQLSTATE
+   * 53300: slots exhausted) and {@code DatabaseMissingPrivileges} when the role lacks {@code pg_read_all_stats}.
+   */
+  @ActivityMethod
+  ConnectionSnapshot snapshot(Target target, RunbookPolicy policy);
+
+  /**
+   * Terminates exactly the given sessions, each only if it is still the same backend and transaction, still idle in
+   * transaction past {@code policy.idleInTransactionTerminateAfter()}, on the target database and the target
+   * application's, and never superusers (unless configured), monitoring agents, Remediator itself or non-client
+   * backends. At most {@code policy.maxSessionsPerTermination()} sessions are terminated per action; the rest are
+   * {@code REFUSED}. Heartbeats after each session; safe to retry: sessions an interrupted attempt reported (heartbeat
+   * details) come back {@code TERMINATED} again, other sessions already gone come back {@code GONE}, and on a retry
+   * those count against the cap too. Plan only {@link ConnectionSnapshot#terminableIdleInTransaction()}.
+   */
+  @ActivityMethod
+  TerminationResult terminateIdleInTransaction(Target target, RunbookPolicy policy, List<SessionInfo> sessions);
+}

@@ -1,0 +1,474 @@
+package dev.remediator.runbook.dbpool;
+
+import dev.remediator.incident.ActionOutcome;
+import dev.remediator.incident.ActionResult;
+import dev.remediator.incident.ActionType;
+import dev.remediator.incident.EscalationDetails;
+import dev.remediator.incident.Failures;
+import dev.remediator.incident.IncidentOutcome;
+import dev.remediator.incident.IncidentState;
+import dev.remediator.incident.IncidentWorkflowImpl;
+import dev.remediator.incident.KubernetesActivities;
+import dev.remediator.incident.LogSummary;
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.PlannedAction;
+import dev.remediator.incident.Reports;
+import dev.remediator.incident.RestartResult;
+import dev.remediator.incident.RolloutRevision;
+import dev.remediator.incident.RolloutStatus;
+import dev.remediator.incident.RunbookContext;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.RunbookReport;
+import dev.remediator.incident.RunbookSteps;
+import dev.remediator.incident.ServiceHealth;
+import dev.remediator.incident.Severity;
+import dev.remediator.incident.Target;
+import dev.remediator.incident.Timeline;
+import dev.remediator.incident.Waits;
+import static dev.remediator.incident.ActivityStubs.database;
+import static dev.remediator.incident.ActivityStubs.kubernetes;
+import static dev.remediator.incident.ActivityStubs.probes;
+import static dev.remediator.incident.ActivityStubs.restorer;
+import static dev.remediator.incident.ActivityStubs.rollout;
+import static dev.remediator.incident.ActivityStubs.terminator;
+
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The connection-pool runbook's own steps ({@code database-connection-pool.md}): assess the impact, check the
+ * database, identify leaks, plan, act, and take the samples verification and watching need. The incident shell
+ * ({@link IncidentWorkflowImpl}) decides when each runs. Workflow code only: every effect is an activity.
+ */
+public final class PoolRunbook implements RunbookSteps {
+  private static final int SAMPLES_KEPT = 120;
+  /** Workflow change: the revert waits for its own rollout before the incident closes. */
+  static final String REVERT_AWAITS_ROLLOUT = "pool-revert-awaits-rollout";
+
+  private final IncidentState state;
+  private final Timeline timeline;
+  private final RunbookPolicy policy;
+  private final Target target;
+  private final Consumer<String> escalate;
+  private final Waits waits;
+  private boolean databaseFailing;
+  private boolean diagnosisFresh;
+  private int samplesThisRun;
+  private boolean actedSinceSample;
+  private boolean probesFailing;
+
+  public PoolRunbook(RunbookContext context) {
+    this.state = context.state();
+    this.waits = context.waits();
+    this.timeline = context.timeline();
+    this.policy = context.policy();
+    this.target = context.target();
+    this.escalate = context.escalate();
+  }
+
+  /** Immediate response: /health and /ready, pool settings, application-log errors. */
+  @Override
+  public void assess() {
+    assessCurrentImpact();
+  }
+
+  /** Immediate response 2 and 3: the pg_stat_activity summary, then the leak analysis and root-cause hint. */
+  @Override
+  public void diagnose() {
+    checkDatabaseConnections();
+    identifyConnectionLeaks();
+  }
+
+  /** Immediate response 1: /health and /ready, pool settings, connection errors in the application logs. */
+  private void assessCurrentImpact() {
+    checkServiceHealth();
+    try {
+      PoolSettings pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
+      state.kubernetesAvailable = pool.notConfigured() == null;
+      if (state.kubernetesAvailable) {
+        state.pool = pool;
+      } else {
+        timeline.note("Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
+      }
+    } catch (ActivityFailure e) {
+      state.kubernetesAvailable = false;
+      timeline.note("Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
+    }
+    if (state.kubernetesAvailable) {
+      try {
+        state.errorLogs = kubernetes("Count connection errors in application logs (30 min)")
+            .errorLogs(target, Duration.ofMinutes(30));
+        timeline.note("Application logs (30 min, " + state.errorLogs.pods() + " pods): "
+            + Reports.counts(state.errorLogs));
+      } catch (ActivityFailure e) {
+        timeline.note("Application logs unavailable: " + Failures.message(e));
+      }
+    }
+  }
+
+  /** Immediate response 2: the pg_stat_activity summary. */
+  private void checkDatabaseConnections() {
+    takeSnapshot("Check database connection status (pg_stat_activity)");
+    ConnectionSnapshot s = state.lastSnapshot;
+    if (s != null) {
+      timeline.note(String.format(Locale.ROOT,
+          "Connections to %s: %d total, %d active, %d idle, %d idle in transaction; longest query %.0f s",
+          target.database(), s.totalConnections(), s.active(), s.idle(), s.idleInTransaction(),
+          s.longestQuerySeconds()));
+    }
+  }
+
+  /** Immediate response 3: long-running, idle in transaction, blocked sessions → the root-cause hint. */
+  private void identifyConnectionLeaks() {
+    ConnectionSnapshot s = state.lastSnapshot;
+    if (s == null) {
+      state.diagnosis = new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined"));
+      return;
+    }
+    int leaked = RunbookPlanner.leakedSessions(policy, s).size();
+    state.sessionsFound = Math.max(state.sessionsFound, leaked);
+    timeline.note(s.longRunningQueries().size() + " long-running quer(ies) > "
+        + Reports.duration(policy.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
+        + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
+        + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
+        + " blocked by locks");
+    state.diagnosis = s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis();
+    timeline.note("Root-cause hint: " + state.diagnosis.cause() + Reports.evidence(state.diagnosis));
+    diagnosisFresh = true;
+  }
+
+  /** The actions for this round, from what the database shows now (diagnosed again unless just done). */
+  @Override
+  public List<PlannedAction> plan(int round) {
+    if (!diagnosisFresh) {
+      checkDatabaseConnections();
+      identifyConnectionLeaks();
+    }
+    diagnosisFresh = false;
+    return RunbookPlanner.plan(new RunbookPlanner.Situation(policy, state.lastSnapshot, state.diagnosis,
+        state.restarts, state.kubernetesAvailable, state.pool, state.poolBefore != null, round));
+  }
+
+  /** Below critical: terminating the leaked sessions the last sample shows (policy terminateLeaksAtWarning). */
+  @Override
+  public List<PlannedAction> planAtWarning() {
+    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(policy, state.lastSnapshot);
+  }
+
+  /**
+   * Why nothing is left to plan, for the escalation: what holds for now, not for good (the database may answer
+   * again, sessions may age past the threshold; a leak at warning gets its plan, a person can ask for one).
+   */
+  @Override
+  public String nothingLeft() {
+    if (state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0) {
+      return state.restarts + " restart(s) did not resolve it";
+    }
+    return databaseFailing || state.lastSnapshot == null
+        ? "nothing to plan while the database cannot be examined (replan once it answers)"
+        : "no remediation the policy allows for what the database shows now (replan if that changes)";
+  }
+
+  /** True while the last sample shows leaked sessions a new plan could act on. */
+  @Override
+  public boolean problemPersists() {
+    return state.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, state.lastSnapshot).isEmpty();
+  }
+
+  /** Remediation is warranted: a critical alert fires, or the pool measures critical. */
+  @Override
+  public boolean remediationWanted() {
+    return critical();
+  }
+
+  private boolean critical() {
+    return state.severity == Severity.CRITICAL
+        || (state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization());
+  }
+
+  /** Executes one approved (or automatic) action; EXECUTED means it changed something. */
+  @Override
+  public ActionOutcome execute(PlannedAction action, Plan plan) {
+    try {
+      return switch (action.type()) {
+        case TERMINATE_SESSIONS -> terminateSessions(action, plan);
+        case ROLLING_RESTART -> restartApplication(action, plan);
+        case POOL_INCREASE -> increasePoolTemporarily(action, plan);
+        default -> record(plan, action.type(), ActionResult.REFUSED, "not a connection-pool action");
+      };
+    } catch (ActivityFailure e) {
+      return record(plan, action.type(), ActionResult.FAILED, Failures.message(e));
+    }
+  }
+
+  private ActionOutcome terminateSessions(PlannedAction action, Plan plan) {
+    TerminationResult r = terminator("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
+        .terminateIdleInTransaction(target, policy, action.sessions());
+    long carriedGone = r.attempt() > 1 ? r.count(SessionOutcome.Result.GONE) : 0;
+    state.sessionsTerminated += (int) (r.terminated() + carriedGone);
+    boolean acted = r.terminated() > 0 || carriedGone > 0;
+    actedSinceSample |= acted;
+    return record(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, Reports.outcomes(r));
+  }
+
+  private ActionOutcome restartApplication(PlannedAction action, Plan plan) {
+    RestartResult r = kubernetes("kubectl rollout restart")
+        .rollingRestart(target, plan.planId() + "/restart", policy.restartCooldown());
+    if (!r.restarted()) {
+      return record(plan, action.type(), ActionResult.REFUSED, r.refusal());
+    }
+    state.restarts++;
+    actedSinceSample = true;
+    timeline.note("Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
+    return awaitRollout(action, plan);
+  }
+
+  private ActionOutcome increasePoolTemporarily(PlannedAction action, Plan plan) {
+    PoolSettings previous;
+    try {
+      previous = kubernetes("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+    } catch (ActivityFailure e) {
+      if (Failures.isType(e, KubernetesActivities.ROLLOUT_IN_PROGRESS)) {
+        // Another rollout is under way: the change would merge into it (and be credited with it). Nothing changed.
+        return record(plan, action.type(), ActionResult.REFUSED, Failures.message(e));
+      }
+      throw e;
+    }
+    if (state.poolBefore == null) {
+      state.poolBefore = previous;
+    }
+    actedSinceSample = true;
+    state.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
+    timeline.note("Pool settings changed from " + Reports.env(previous) + " to "
+        + Reports.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
+    return awaitRollout(action, plan);
+  }
+
+  private ActionOutcome awaitRollout(PlannedAction action, Plan plan) {
+    RolloutStatus rollout =
+        rollout("kubectl rollout status", policy.rolloutTimeout()).awaitRollout(target, policy.rolloutTimeout());
+    return record(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
+        rollout.message());
+  }
+
+  /** Verify: recovered = utilization below the warning threshold for N consecutive samples, service healthy. */
+  @Override
+  public boolean verify() {
+    int needed = policy.verifySamples();
+    boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
+    timeline.note(recovered
+        ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
+            + " sample(s), service " + Reports.healthWord(state.lastHealth)
+        : "Not recovered yet: utilization "
+            + (state.lastSnapshot == null ? "unknown" : state.lastSnapshot.utilizationPercent()));
+    return recovered;
+  }
+
+  /** One sample (probes + snapshot): true if below the warning threshold with the service available. */
+  @Override
+  public boolean sample() {
+    samplesThisRun++;
+    diagnosisFresh = false;
+    checkServiceHealth();
+    takeSnapshot("Sample pool utilization");
+    return state.lastSnapshot != null
+        && !databaseFailing
+        && state.lastSnapshot.utilization() < policy.warningUtilization()
+        && (state.lastHealth == null || state.lastHealth.available());
+  }
+
+  /** After recovery: a sample showing the pool critical again (a relapse). */
+  @Override
+  public boolean relapsed() {
+    return !sample() && state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization();
+  }
+
+  @Override
+  public String measurement() {
+    ConnectionSnapshot s = state.lastSnapshot;
+    return s == null ? "" : "utilization " + s.utilizationPercent() + " · " + s.idleInTransaction()
+        + " idle in transaction · " + s.active() + " active";
+  }
+
+  /**
+   * Before the report: the "after" utilization is a sample taken now, after the last action and after every alert
+   * resolved — never one from before the last change. Older runs sampled only if an action ran since the last one.
+   */
+  @Override
+  public void beforeReport() {
+    if (Workflow.getVersion(REPORT_SAMPLE_AT_CLOSE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      if (actedSinceSample) {
+        takeSnapshot("Utilization after the actions, for the report");
+      }
+      return;
+    }
+    takeSnapshot("Utilization at close, for the report", false);
+    state.closingSnapshot = databaseFailing ? null : state.lastSnapshot;
+  }
+
+  /** True after a sample that could not reach the database (the shell backs off). */
+  @Override
+  public boolean targetUnreachable() {
+    return databaseFailing;
+  }
+
+  @Override
+  public int samplesThisRun() {
+    return samplesThisRun;
+  }
+
+  /** Restores a temporary pool increase at its durable revert time (after recovery) — also when nothing recovered. */
+  @Override
+  public void restore() {
+    if (state.poolBefore == null) {
+      return;
+    }
+    state.revertAtMillis = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
+    waits.sleep("Revert the temporary pool increase", Waits.remaining(state.revertAtMillis));
+    try {
+      PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);
+      if (restored.notRestored() == null) {
+        timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
+        state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
+            Reports.env(restored), Timeline.now()));
+      } else {
+        // An operator changed a value after we set it: theirs stands, the revert says so.
+        String detail = restored.notRestored() + " (now " + Reports.env(restored) + ")";
+        timeline.note("Temporary pool increase not reverted: " + detail);
+        state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REFUSED, detail,
+            Timeline.now()));
+      }
+      state.poolBefore = null;
+    } catch (ActivityFailure e) {
+      timeline.note("Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
+          + Reports.env(state.poolBefore) + " by hand");
+      escalate.accept("could not revert the temporary pool increase");
+      return;
+    }
+    if (Workflow.getVersion(REVERT_AWAITS_ROLLOUT, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      awaitRevertRollout();
+    }
+  }
+
+  /** The revert rolls the deployment: the incident closes once that rollout completed (or says it did not). */
+  private void awaitRevertRollout() {
+    try {
+      RolloutStatus r = rollout("kubectl rollout status (after the revert)", policy.rolloutTimeout())
+          .awaitRollout(target, policy.rolloutTimeout());
+      if (r.complete()) {
+        timeline.note("Rollout after the revert complete: " + r.message());
+        return;
+      }
+      timeline.note("Rollout after the revert did not complete: " + r.message());
+    } catch (ActivityFailure e) {
+      timeline.note("Rollout after the revert not confirmed: " + Failures.message(e));
+    }
+    escalate.accept("the rollout after reverting the temporary pool increase did not complete");
+  }
+
+  /** The runbook's "information to provide" for a page: utilization, recent changes, DB metrics, error logs. */
+  @Override
+  public EscalationDetails escalationDetails(String reason) {
+    List<RolloutRevision> changes = List.of();
+    LogSummary logs = state.errorLogs;
+    if (state.kubernetesAvailable) {
+      try {
+        changes = kubernetes("Recent application changes (rollout history)").recentChanges(target, 5);
+        logs = kubernetes("Error logs for the escalation").errorLogs(target, Duration.ofMinutes(30));
+      } catch (ActivityFailure e) {
+        timeline.note("Escalation details incomplete: " + Failures.message(e));
+      }
+    }
+    double utilization = state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization();
+    return new EscalationDetails(reason, utilization, changes, state.lastSnapshot, logs, List.copyOf(state.timeline),
+        List.of("Current connection pool utilization: " + Reports.percent(utilization)));
+  }
+
+  @Override
+  public String criticalTooLong(Duration after) {
+    return "connection pool above " + Reports.percent(policy.criticalUtilization()) + " for more than "
+        + Reports.duration(after);
+  }
+
+  @Override
+  public RunbookReport report(IncidentOutcome outcome) {
+    return PoolReport.report(target, policy, state);
+  }
+
+  @Override
+  public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
+    ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
+    state.actions.add(o);
+    timeline.note(Reports.actionLine(o));
+    Workflow.getMetricsScope()
+        .tagged(java.util.Map.of("type", type.name(), "outcome", result.name()))
+        .counter("remediator_actions")
+        .inc(1);
+    return o;
+  }
+
+  private void checkServiceHealth() {
+    try {
+      ServiceHealth h = probes().probe(target);
+      boolean changed = h.changedFrom(state.lastHealth) || probesFailing;
+      state.lastHealth = h;
+      probesFailing = false;
+      if (changed) {
+        timeline.note(Reports.healthLine(h)); // "not probed" when no probe is configured, as the report says
+      }
+      if (!h.available() && critical()) {
+        escalate.accept("service unavailable");
+      }
+    } catch (ActivityFailure e) {
+      if (!probesFailing) {
+        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+      }
+      probesFailing = true;
+    }
+  }
+
+  private void takeSnapshot(String summary) {
+    takeSnapshot(summary, true);
+  }
+
+  /** One pg_stat_activity snapshot; a failure escalates when critical (not at close: the incident is over). */
+  private void takeSnapshot(String summary, boolean mayEscalate) {
+    try {
+      ConnectionSnapshot s = database(summary).snapshot(target, policy);
+      state.lastSnapshot = s;
+      actedSinceSample = false;
+      state.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
+      state.sampledPeak = Math.max(state.sampledPeak, s.utilization());
+      if (databaseFailing) {
+        databaseFailing = false;
+        timeline.note("Database reachable again");
+      }
+      if (s.utilization() >= policy.criticalUtilization()) {
+        state.criticalSinceMillis =
+            state.criticalSinceMillis == 0 ? Workflow.currentTimeMillis() : state.criticalSinceMillis;
+      } else {
+        state.criticalSinceMillis = 0;
+      }
+      if (state.firstSnapshot == null) {
+        // Once: later samples are the utilization series (report chart), not timeline lines.
+        state.firstSnapshot = s;
+        timeline.note("Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
+            + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
+      }
+    } catch (ActivityFailure e) {
+      if (!databaseFailing) {
+        databaseFailing = true;
+        timeline.note("Database check failed: " + Failures.message(e));
+      }
+      boolean refused = Failures.isType(e, "DatabaseRefusedConnection");
+      if (mayEscalate && (critical() || refused)) {
+        escalate.accept("database severely degraded: "
+            + (refused ? "it refuses connections (all slots taken)" : "it cannot be examined"));
+      }
+    }
+  }
+}
