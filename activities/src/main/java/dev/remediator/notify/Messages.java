@@ -106,7 +106,7 @@ final class Messages {
       payload.put("summary", cap(n.summary() == null ? headline(n) : n.summary(), PAGERDUTY_SUMMARY));
       payload.put("source", n.incidentId());
       payload.put("severity", severity(n));
-      payload.put("class", dev.remediator.runbook.Runbooks.forIncidentId(n.incidentId())
+      payload.put("class", dev.remediator.registry.Runbooks.forIncidentId(n.incidentId())
           .map(dev.remediator.runbook.Runbook::title).orElse("Remediator"));
       if (n.tier() != null) {
         payload.put("group", n.tier());

@@ -1,7 +1,7 @@
 package dev.remediator.launcher;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ReceiverMetrics;

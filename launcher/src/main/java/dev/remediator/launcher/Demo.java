@@ -1,6 +1,6 @@
 package dev.remediator.launcher;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;

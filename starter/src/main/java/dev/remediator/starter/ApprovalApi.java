@@ -72,7 +72,7 @@ final class ApprovalApi {
 
     TargetConfig target =
         config.targets().stream()
-            .filter(t -> dev.remediator.runbook.Runbooks.all().stream()
+            .filter(t -> dev.remediator.registry.Runbooks.all().stream()
                 .anyMatch(r -> r.incidentId(t.target()).equals(incidentId)))
             .findFirst()
             .orElseThrow(() -> new HttpProblem(404, "unknown", "unknown incident " + incidentId

@@ -10,7 +10,7 @@ import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentInput;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
@@ -746,7 +746,7 @@ public final class IncidentClient {
   private static OpenIncident fromIdOnly(String id, String runId, Instant started) {
     // <runbook>:<namespace>:<service>[:<database>] (Runbook.incidentId)
     String[] parts = id.split(":", 4);
-    boolean ours = parts.length >= 3 && dev.remediator.runbook.Runbooks.forIncidentId(id).isPresent();
+    boolean ours = parts.length >= 3 && dev.remediator.registry.Runbooks.forIncidentId(id).isPresent();
     return new OpenIncident(id, runId, started, ours ? parts[1] : null, ours ? parts[2] : null,
         ours && parts.length == 4 ? parts[3] : null, null, null, false, null);
   }
