@@ -3,6 +3,7 @@ package dev.remediator.launcher;
 import com.sun.net.httpserver.HttpServer;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ReceiverMetrics;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -184,7 +185,7 @@ public final class Bench {
 
         progress.accept("one delivery with " + sizes.bigAlerts() + " alerts for one target");
         Timed one = timeOne(url, big);
-        String bigIncident = config.targets().get(sizes.targets()).target().incidentId();
+        String bigIncident = Runbooks.fallback().incidentId(config.targets().get(sizes.targets()).target());
         long signals;
         try {
           signals = stack.incidents().alertCalls(bigIncident);

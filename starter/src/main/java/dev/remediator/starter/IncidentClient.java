@@ -178,7 +178,7 @@ public final class IncidentClient {
     for (Alert a : alerts) {
       if (a.firing()) {
         last = a;
-        if (a.critical()) {
+        if (a.critical(Runbooks.criticalAlerts())) {
           critical = a;
         }
       }
