@@ -3,7 +3,9 @@ package dev.remediator.launcher;
 import com.sun.net.httpserver.HttpServer;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incident.Target;
 import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ReceiverMetrics;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -466,8 +468,8 @@ public final class Bench {
   private static int[] incidents(EmbeddedStack stack, int targets) {
     int running = 0;
     for (int t = 0; t < targets; t++) {
-      String id = dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
-          new dev.remediator.incident.Target("bench", "svc-" + t, "db" + t));
+      String id = DbPoolRunbook.DEFINITION.incidentId(
+          new Target("bench", "svc-" + t, "db" + t));
       try {
         if (stack.incidents().describe(id).getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           running++;

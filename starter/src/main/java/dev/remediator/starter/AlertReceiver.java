@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertReceiver implements AutoCloseable {
   public static final String WEBHOOK_PATH = "/webhooks/alertmanager";
   /** The alerts Remediator has a runbook for; any other alert name is ignored (listed, counted), never started. */
-  public static final List<String> RUNBOOK_ALERTS = dev.remediator.registry.Runbooks.alertNames();
+  public static final List<String> RUNBOOK_ALERTS = Runbooks.alertNames();
   /** Alerts listed per answer under accepted and ignored; the counts give the totals. */
   static final int MAX_LISTED = 100;
   /** Largest accepted webhook body: 1 MiB. */

@@ -746,7 +746,7 @@ public final class IncidentClient {
   private static OpenIncident fromIdOnly(String id, String runId, Instant started) {
     // <runbook>:<namespace>:<service>[:<database>] (Runbook.incidentId)
     String[] parts = id.split(":", 4);
-    boolean ours = parts.length >= 3 && dev.remediator.registry.Runbooks.forIncidentId(id).isPresent();
+    boolean ours = parts.length >= 3 && Runbooks.forIncidentId(id).isPresent();
     return new OpenIncident(id, runId, started, ours ? parts[1] : null, ours ? parts[2] : null,
         ours && parts.length == 4 ? parts[3] : null, null, null, false, null);
   }

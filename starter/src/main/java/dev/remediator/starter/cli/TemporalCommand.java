@@ -4,6 +4,7 @@ import dev.remediator.config.ConfigException;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentClient;
+import dev.remediator.starter.UserMessages;
 import dev.remediator.temporal.TemporalConnection;
 import io.grpc.Status;
 import io.temporal.client.WorkflowNotFoundException;
@@ -166,7 +167,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   }
 
   static String rootMessage(Throwable e) {
-    return dev.remediator.starter.UserMessages.of(e);
+    return UserMessages.of(e);
   }
 
   /** A stopped worker's long polls stay listed for minutes; an idle live worker polls again within about a minute. */
