@@ -1,9 +1,9 @@
+import dev.remediator.demo.Demo;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.incident.UtilizationSample;
-import dev.remediator.launcher.Demo;
 import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * Runs {@code ./remediator demo} in-process (its progress goes to stderr) and prints the incident's Markdown
  * post-incident draft on stdout, with the Mermaid pictures of {@link ReportDiagrams}. Used by render-report.sh:
  *
- * <pre>java -cp launcher/target/remediator.jar docs/tools/DemoDraft.java &gt; draft.md</pre>
+ * <pre>java -cp demo/target/remediator-demo.jar docs/tools/DemoDraft.java &gt; draft.md</pre>
  *
  * <p>When the workflow's own draft already carries the pictures it is printed as is. Otherwise they are inserted
  * before its "## Timeline" table, drawn from the timeline and from the utilization readings the timeline records.

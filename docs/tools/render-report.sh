@@ -19,9 +19,9 @@ browser="$(command -v chromium || command -v chromium-browser || true)"
 command -v npm >/dev/null || { echo "render-report: npm is not installed" >&2; exit 1; }
 
 if [ -z "$draft" ]; then
-  "$root/remediator" --version >/dev/null # builds the jar when needed
+  "$root/remediator" demo --help >/dev/null # builds the demo jar when needed
   echo "render-report: running the demo" >&2
-  java -cp "$root/launcher/target/remediator.jar" "$root/docs/tools/DemoDraft.java" >"$work/draft.md" 2>"$work/demo.log" \
+  java -cp "$root/demo/target/remediator-demo.jar" "$root/docs/tools/DemoDraft.java" >"$work/draft.md" 2>"$work/demo.log" \
     || { tail -n 30 "$work/demo.log" >&2; exit 1; }
   draft="$work/draft.md"
 fi

@@ -1,5 +1,6 @@
 package dev.remediator.e2e;
 
+import static dev.remediator.e2e.DurabilityReport.note;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInfo;
@@ -132,6 +134,43 @@ abstract class Scenario {
     RemediatorProcess worker = stack.startWorker("worker-1");
     receiver.get();
     return worker;
+  }
+
+  /** What happens between a kill and the replacement process. */
+  @FunctionalInterface
+  interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * {@code kill -9} of the worker inside the step the scenario holds open, noted in the durability report
+   * ({@code killedIn} is read after the kill); {@code release} lets the world go on; then a second worker takes the
+   * incident over.
+   */
+  void killAndReplace(RemediatorProcess worker, Supplier<String> killedIn, Step release) throws Exception {
+    worker.kill();
+    note(killedIn.get());
+    release.run();
+    stack.startWorker("worker-2");
+  }
+
+  /** {@code kill -9} of the Temporal server ({@code temporal server start-dev}), noted with where it landed. */
+  void killServer(RemediatorProcess server, String where) {
+    server.kill();
+    note("server " + where);
+  }
+
+  /** The server again on the same SQLite database, its restart time noted. */
+  void restartServer() throws Exception {
+    long t0 = System.nanoTime();
+    stack.restartServer();
+    note("server restarted in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+  }
+
+  /** The worker rode out the server's death: still alive, and it started polling once, never again. */
+  void assertWorkerOutlivedTheServer(RemediatorProcess worker) {
+    assertThat(worker.alive()).as("the worker outlived the server").isTrue();
+    assertThat(worker.count("worker polling task queue")).as("the worker never restarted").isEqualTo(1);
   }
 
   /** The pending plan's ID, once the incident awaits approval. */

@@ -1,6 +1,5 @@
 package dev.remediator.e2e;
 
-import static dev.remediator.e2e.DurabilityReport.note;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,10 +45,8 @@ class ServiceDownCrashIT extends Scenario {
         .equals(deployment().getMetadata().getAnnotations().get("remediator.dev/rollback-request")));
     assertThat(stack.phase()).isEqualTo(ACTING);
 
-    worker.kill();
-    note("killed in ACTING inside kubectl rollout status, after the rollback");
-    stack.cluster.holdRollouts(false);
-    stack.startWorker("worker-2");
+    killAndReplace(worker, () -> "killed in ACTING inside kubectl rollout status, after the rollback",
+        () -> stack.cluster.holdRollouts(false));
 
     stack.awaitPhase("RECOVERED", AFTER_CRASH);
     HttpResponse<String> resolved = stack.webhook(receiverPort, Stack.payload("service-down-resolved.json"));

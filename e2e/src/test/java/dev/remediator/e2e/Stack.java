@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.demo.SimulatedCluster;
 import dev.remediator.launcher.FreePorts;
-import dev.remediator.launcher.SimulatedCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

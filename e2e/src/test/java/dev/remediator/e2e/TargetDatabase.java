@@ -1,6 +1,6 @@
 package dev.remediator.e2e;
 
-import dev.remediator.launcher.DemoDatabase;
+import dev.remediator.demo.DemoDatabase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;

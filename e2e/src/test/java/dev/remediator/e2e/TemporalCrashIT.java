@@ -32,13 +32,11 @@ class TemporalCrashIT extends Scenario {
     RemediatorProcess server = stack.processes().get(0);
     fire();
     String plan = awaitPlan();
-    server.kill();
+    killServer(server, "killed while awaiting approval");
     RemediatorProcess.Cli down = stack.cli("show", Stack.INCIDENT, "--timeout", "2");
     assertThat(down.exitCode()).as(down.stderr()).isEqualTo(1);
     assertThat(down.stderr()).contains("Temporal is not reachable");
-    long t0 = System.nanoTime();
-    stack.restartServer();
-    note("server restarted in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    restartServer();
     JsonNode status = stack.awaitPhase("AWAITING_APPROVAL", PHASE);
     assertThat(status.at("/plan/planId").asText()).as("the same plan, still pending").isEqualTo(plan);
     assertThat(db.leakedLeft()).as("nothing done before the approval").isEqualTo(LEAKED);
@@ -46,8 +44,7 @@ class TemporalCrashIT extends Scenario {
     JsonNode report = recoverAndClose(PHASE);
     assertTerminatedExactlyOnce(report, 0);
     assertClusterUntouched();
-    assertThat(worker.alive()).as("the worker outlived the server").isTrue();
-    assertThat(worker.count("worker polling task queue")).as("the worker never restarted").isEqualTo(1);
+    assertWorkerOutlivedTheServer(worker);
     assertThat(report.get("timeline").findValuesAsText("event"))
         .filteredOn(e -> e.contains("opened the incident")).as("one incident, not a new one").hasSize(1);
     assertShowAndReportWorkAfterClose();
@@ -72,8 +69,7 @@ class TemporalCrashIT extends Scenario {
       await("12 sessions terminated, the 13th pending").atMost(PHASE).pollInterval(Duration.ofMillis(20))
           .until(() -> db.leakedLeft() <= LEAKED - 12);
       assertThat(stack.phase()).isEqualTo(ACTING);
-      server.kill();
-      note("server killed inside the termination: " + (LEAKED - db.leakedLeft()) + " of " + LEAKED
+      killServer(server, "killed inside the termination: " + (LEAKED - db.leakedLeft()) + " of " + LEAKED
           + " terminated");
     } finally {
       TargetDatabase.signal(stuck, "CONT"); // it takes the pending SIGTERM and exits; the activity goes on
@@ -82,7 +78,7 @@ class TemporalCrashIT extends Scenario {
     await("the worker finishes the termination while the server is down").atMost(PHASE)
         .pollInterval(Duration.ofMillis(100)).until(() -> db.leakedLeft() == 0);
     assertThat(db.healthyLeft()).isEqualTo(HEALTHY);
-    stack.restartServer();
+    restartServer();
     JsonNode report = recoverAndClose(AFTER_CRASH);
     assertThat(db.leakedLeft()).as("leaked sessions left").isZero();
     assertThat(db.healthyLeft()).as("healthy sessions left").isEqualTo(HEALTHY);
@@ -94,8 +90,7 @@ class TemporalCrashIT extends Scenario {
     // gone (counted from the first attempt's heartbeats: at least its first).
     assertThat(counted).as("sessions terminated per the report").isBetween(LEAKED - 12, LEAKED);
     assertClusterUntouched();
-    assertThat(worker.alive()).as("the worker outlived the server").isTrue();
-    assertThat(worker.count("worker polling task queue")).as("the worker never restarted").isEqualTo(1);
+    assertWorkerOutlivedTheServer(worker);
     assertShowAndReportWorkAfterClose();
     assertNoNonDeterminism();
   }

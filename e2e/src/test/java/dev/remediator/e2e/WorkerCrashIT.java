@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -239,23 +238,6 @@ class WorkerCrashIT extends Scenario {
     assertThat(timelineHas(report, "Plan " + plan + " approved")).isTrue();
     assertShowAndReportWorkAfterClose();
     assertNoNonDeterminism();
-  }
-
-  /** What happens between the kill and the second worker. */
-  @FunctionalInterface
-  private interface Step {
-    void run() throws Exception;
-  }
-
-  /**
-   * {@code kill -9} of the worker inside the step the scenario holds open, noted in the report ({@code killedIn} is
-   * read after the kill); {@code release} lets the world go on; then a second worker takes the incident over.
-   */
-  private void killAndReplace(RemediatorProcess worker, Supplier<String> killedIn, Step release) throws Exception {
-    worker.kill();
-    note(killedIn.get());
-    release.run();
-    stack.startWorker("worker-2");
   }
 
   /** PagerDuty triggers / Slack messages delivered (answered 2xx) on a channel. */

@@ -10,17 +10,33 @@ import dev.remediator.starter.cli.RejectCommand;
 import dev.remediator.starter.cli.ReplanCommand;
 import dev.remediator.starter.cli.ReportCommand;
 import dev.remediator.starter.cli.ShowCommand;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** {@code ./remediator}: one entry point for the demo, the services and the operator CLI. */
+/**
+ * {@code ./remediator}: one entry point for the services and the operator CLI, and for {@code demo} and {@code bench}
+ * where their modules are on the class path ({@link ModuleCommand}).
+ */
 @Command(
     name = "remediator",
     mixinStandardHelpOptions = true,
     version = "remediator 0.1.0",
     description = "Runbooks as durable Temporal workflows: the PostgreSQL connection-pool runbook.",
-    subcommands = {
-      DemoCommand.class,
+    exitCodeListHeading = "%nExit codes (operator verbs):%n",
+    exitCodeList = {
+      "0:done / accepted",
+      "1:error (Temporal or receiver unreachable, unexpected failure)",
+      "2:usage or configuration error",
+      "3:refused or stale (not an approver, stale plan, nothing pending, still open)",
+      "4:not found (unknown incident or target)"
+    })
+public final class Remediator implements Runnable {
+  /** The product's commands, in the order {@code --help} lists them: after {@code demo}, before {@code bench}. */
+  private static final List<Class<?>> PRODUCT = List.of(
       DevCommand.class,
       ServerCommand.class,
       WorkerCommand.class,
@@ -35,22 +51,13 @@ import picocli.CommandLine.Command;
       FireCommand.class,
       DiagnoseCommand.class,
       InitCommand.class,
-      CompletionCommand.class,
-      BenchCommand.class
-    },
-    exitCodeListHeading = "%nExit codes (operator verbs):%n",
-    exitCodeList = {
-      "0:done / accepted",
-      "1:error (Temporal or receiver unreachable, unexpected failure)",
-      "2:usage or configuration error",
-      "3:refused or stale (not an approver, stale plan, nothing pending, still open)",
-      "4:not found (unknown incident or target)"
-    })
-public final class Remediator implements Runnable {
+      CompletionCommand.class);
+
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(System.out);
   }
 
   public static void main(String[] args) {
@@ -62,8 +69,22 @@ public final class Remediator implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
-    return handleConfigErrors(new CommandLine(new Remediator()));
+  /**
+   * Every command: the product's, and {@code demo} first and {@code bench} last as before, each from its module when
+   * that is on the class path, else a stand-in that says how to get it.
+   */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Remediator());
+    Map<String, ModuleCommand> modules = ModuleCommand.found();
+    add(cli, ModuleCommand.Known.DEMO, modules);
+    PRODUCT.forEach(cli::addSubcommand);
+    add(cli, ModuleCommand.Known.BENCH, modules);
+    return handleConfigErrors(cli);
+  }
+
+  private static void add(CommandLine cli, ModuleCommand.Known known, Map<String, ModuleCommand> modules) {
+    ModuleCommand command = modules.get(known.name);
+    cli.addSubcommand(known.name, command != null ? new CommandLine(command) : known.absent());
   }
 
   /**

@@ -149,7 +149,7 @@ public final class TemporalDevServer implements TemporalServer {
    * As {@link #start(Path, Path, int, int, Duration)}, with the server's Prometheus counters on {@code metricsPort}
    * ({@code -1}: wherever the CLI puts them, not known here).
    */
-  static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, int metricsPort, Duration timeout)
+  public static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, int metricsPort, Duration timeout)
       throws IOException {
     Files.createDirectories(stateDir);
     FileChannel lockFile =
@@ -272,12 +272,12 @@ public final class TemporalDevServer implements TemporalServer {
   }
 
   /** The server's process tree (a small watcher script and the CLI's server under it): for CPU accounting. */
-  ProcessHandle processHandle() {
+  public ProcessHandle processHandle() {
     return process.toHandle();
   }
 
   /** The server's Prometheus endpoint ({@code --metrics-port}, on 127.0.0.1), if it was started with one. */
-  String metricsUrl() {
+  public String metricsUrl() {
     if (metricsPort < 0) {
       throw new IllegalStateException("this dev server was started without a known metrics port");
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** Which Temporal server {@code dev} and {@code demo} run on ({@code --temporal=auto|cli|embedded}). */
-enum TemporalMode {
+public enum TemporalMode {
   /** The CLI's dev server if a {@code temporal} CLI is found, else the embedded one. */
   AUTO,
   /** The CLI's dev server ({@code temporal server start-dev}); an error without the CLI. */
@@ -23,7 +23,7 @@ enum TemporalMode {
    * why) when {@code CLI} was asked for and there is none. Ports: those given, else 7233 and the UI on the port +
    * 1000 if free, else free ones.
    */
-  static TemporalServer startServer(
+  public static TemporalServer startServer(
       TemporalMode mode, PrintStream out, PrintStream err, Path stateDir, Integer temporalPort, Integer uiPort)
       throws IOException {
     Optional<Path> cli = mode == EMBEDDED ? Optional.empty() : TemporalDevServer.findCli(System.getenv());
@@ -48,7 +48,7 @@ enum TemporalMode {
   }
 
   /** Parses {@code auto}, {@code cli}, {@code embedded} in any case. */
-  static final class Converter implements ITypeConverter<TemporalMode> {
+  public static final class Converter implements ITypeConverter<TemporalMode> {
     @Override
     public TemporalMode convert(String value) {
       try {

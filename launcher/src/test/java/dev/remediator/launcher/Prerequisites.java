@@ -14,14 +14,14 @@ import org.junit.jupiter.api.Assumptions;
  * for them ({@code -Dremediator.requireRealTemporal=true}, {@code -Dremediator.requireBrowser=true}, or
  * {@code REMEDIATOR_REQUIRE_REAL_TEMPORAL=true}, {@code REMEDIATOR_REQUIRE_BROWSER=true}; CI sets them).
  */
-final class Prerequisites {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+public final class Prerequisites {
+  public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
   private Prerequisites() {}
 
   /** The {@code temporal} CLI (TEMPORAL_CLI, else PATH). */
-  static Path temporalCli() {
+  public static Path temporalCli() {
     Optional<Path> cli = TemporalDevServer.findCli(System.getenv());
     if (cli.isEmpty()) {
       missing("remediator.requireRealTemporal", "no `temporal` CLI (TEMPORAL_CLI, PATH): "
@@ -31,7 +31,7 @@ final class Prerequisites {
   }
 
   /** Debian's chromium and chromedriver. */
-  static void browser() {
+  public static void browser() {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
       missing("remediator.requireBrowser", "no " + CHROMIUM + " and " + CHROMEDRIVER
           + ": run scripts/install-chromium.sh (apt-get install chromium chromium-driver)");

@@ -1,0 +1,65 @@
+package dev.remediator.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The Temporal server's own counters (its Prometheus endpoint), summed per metric and {@code operation}: what the
+ * server did between two scrapes, where no profiler reaches it (the dev server is a stripped Go binary).
+ */
+final class ServerCounters {
+  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? ([-+0-9.eE]+|NaN)$");
+  private static final Pattern OPERATION = Pattern.compile("(?:^|,)operation=\"([^\"]*)\"");
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private ServerCounters() {}
+
+  /** Every counter, as {@code name{operation}} (or {@code name}) to its value summed over the other labels. */
+  static Map<String, Double> scrape(String url) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    Set<String> counters = new HashSet<>();
+    Map<String, Double> values = new HashMap<>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        String[] f = line.split(" ");
+        if (f.length >= 4 && f[3].equals("counter")) {
+          counters.add(f[2]);
+        }
+        continue;
+      }
+      Matcher m = SAMPLE.matcher(line);
+      if (!m.matches() || !counters.contains(m.group(1)) || m.group(4).equals("NaN")) {
+        continue;
+      }
+      Matcher op = OPERATION.matcher(m.group(3) == null ? "" : m.group(3));
+      String key = op.find() ? m.group(1) + "{" + op.group(1) + "}" : m.group(1);
+      values.merge(key, Double.parseDouble(m.group(4)), Double::sum);
+    }
+    return values;
+  }
+
+  /** The {@code top} counters that grew most from {@code before} to {@code after}, per second of {@code window}. */
+  static List<String> grown(Map<String, Double> before, Map<String, Double> after, Duration window, int top) {
+    double seconds = Math.max(1, window.toMillis()) / 1000.0;
+    return after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(top)
+        .map(e -> String.format(Locale.ROOT, "%.0f `%s` (%.1f/s)", e.getValue(), e.getKey(), e.getValue() / seconds))
+        .collect(Collectors.toList());
+  }
+}

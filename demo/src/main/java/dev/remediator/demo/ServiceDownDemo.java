@@ -1,0 +1,234 @@
+package dev.remediator.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incident.ActionResult;
+import dev.remediator.incident.ActionType;
+import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.IncidentOutcome;
+import dev.remediator.incident.IncidentPhase;
+import dev.remediator.incident.IncidentReport;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.TimelineEntry;
+import dev.remediator.launcher.EmbeddedStack;
+import dev.remediator.launcher.TemporalMode;
+import dev.remediator.launcher.TemporalServer;
+import dev.remediator.starter.IncidentClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * {@code ./remediator demo service-down}: the Service Down runbook end to end on the embedded stack. The SIMULATED
+ * cluster rolls out an image that crashes at start, every pod crash-loops and the service's probes fail; a real
+ * {@code ServiceDown} webhook opens the incident; the runbook diagnoses a bad rollout, plans the rollback, an approver
+ * approves it, the rollout back to the previous revision completes, the probes recover and the report is printed.
+ */
+public final class ServiceDownDemo {
+  static final String INCIDENT_ID = "servicedown:prod:auth-service:authdb";
+  static final String BAD_IMAGE = "registry.example/auth-service:2.5.0";
+  static final String GOOD_IMAGE = "registry.example/auth-service:2.4.1";
+
+  /** What the demo observed: the incident's report and the cluster after it. */
+  public record Result(IncidentReport report, String imageAfter, int servingAfter, int crashingAfter) {
+    public boolean rolledBack() {
+      return report.outcome() == IncidentOutcome.MITIGATED
+          && report.actions().stream()
+              .anyMatch(a -> a.type() == ActionType.ROLLBACK && a.result() == ActionResult.EXECUTED)
+          && GOOD_IMAGE.equals(imageAfter)
+          && servingAfter == SimulatedCluster.REPLICAS
+          && crashingAfter == 0;
+    }
+  }
+
+  private final PrintStream out;
+  private int printed;
+
+  public ServiceDownDemo(PrintStream out) {
+    this.out = out;
+  }
+
+  public Result run() throws IOException, InterruptedException {
+    long started = System.nanoTime();
+    Path home = Files.createTempDirectory("remediator-demo-");
+    try (SimulatedCluster cluster = SimulatedCluster.start();
+        NotificationSink sink = NotificationSink.start(out);
+        Probes probes = Probes.start(cluster)) {
+      step("SIMULATED cluster (fabric8 mock API server) at " + cluster.apiUrl() + ": deployment prod/auth-service, "
+          + SimulatedCluster.REPLICAS + " replicas of " + cluster.image());
+      step("Rolling out " + BAD_IMAGE + " (an image that crashes at start)");
+      cluster.rollOutBrokenImage(BAD_IMAGE, "release 2.5.0: new token module (#1301)");
+      await("every pod crash-loops", () -> cluster.crashingPods() == SimulatedCluster.REPLICAS
+          && cluster.servingPods() == 0);
+      step("Every pod crash-loops; /health and /ready at " + probes.url("") + " answer 503");
+
+      String token = UUID.randomUUID().toString();
+      Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
+      RemediatorConfig config = ConfigLoader.parse(
+          config(tokenFile, probes) + sink.configYaml(home.resolve("secrets")), "demo configuration");
+      step("Starting embedded Temporal server, worker and Alertmanager receiver");
+      TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
+      try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, cluster.client())) {
+        step("POST " + stack.webhookUrl() + "  (ServiceDown, prod/auth-service)");
+        HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-firing.json");
+        step("Receiver answered " + response.statusCode() + " " + response.body());
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("the receiver refused the alert");
+        }
+        IncidentClient incidents = stack.incidents();
+        IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
+        String plan = status.plan().planId();
+        step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
+        out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
+            + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'bad image'");
+        incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "bad image"));
+
+        follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
+        step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+        HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-resolved.json");
+        if (resolved.statusCode() != 200) {
+          throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
+        }
+        IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
+        printTimeline(report.timeline());
+        Result result = new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods());
+        report(result, (System.nanoTime() - started) / 1_000_000_000.0);
+        return result;
+      }
+    } finally {
+      Demo.deleteTree(home);
+    }
+  }
+
+  private void report(Result r, double seconds) {
+    IncidentReport rep = r.report();
+    out.println();
+    out.println("Incident report " + rep.incidentId());
+    out.printf(Locale.ROOT, "  outcome        %s%n", rep.outcome());
+    out.printf(Locale.ROOT, "  actions        %s%n", String.join("; ", rep.actions().stream()
+        .map(a -> a.type() + " " + a.result()).toList()));
+    out.printf(Locale.ROOT, "  image now      %s (%d serving, %d crash-looping)%n", r.imageAfter(),
+        r.servingAfter(), r.crashingAfter());
+    out.printf(Locale.ROOT, "  duration       %d s (workflow time); demo took %.1f s%n", rep.durationSeconds(),
+        seconds);
+    out.println();
+    out.println("Post-incident draft (Markdown, also in the workflow result):");
+    rep.markdown().lines().limit(16).forEach(l -> out.println("  | " + l));
+    out.println("  | ...");
+    out.println(r.rolledBack() ? "Rolled back." : "NOT ROLLED BACK.");
+  }
+
+  private IncidentStatus follow(IncidentClient incidents, Predicate<IncidentStatus> until)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      IncidentStatus s = incidents.status(INCIDENT_ID);
+      printTimeline(s.timeline());
+      if (until.test(s)) {
+        return s;
+      }
+      if (s.phase() == IncidentPhase.CLOSED) {
+        throw new IllegalStateException("incident closed before the expected step");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private void printTimeline(List<TimelineEntry> timeline) {
+    for (; printed < timeline.size(); printed++) {
+      TimelineEntry e = timeline.get(printed);
+      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
+    }
+  }
+
+  private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the simulated cluster did not reach: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private void step(String text) {
+    out.println("==> " + text);
+  }
+
+  static String config(Path tokenFile, Probes probes) {
+    return """
+        receiver:
+          tokenFile: %s
+        defaults:
+          escalation:
+            - {name: platform, channels: [%s, %s], ackTimeout: 15m}
+            - {name: development, channels: [%s], ackTimeout: 15m}
+          approvers: [%s]
+          verifySamples: 2
+          verifyInterval: 1s
+          rolloutTimeout: 1m
+          quietPeriod: 1m
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres:
+              url: jdbc:postgresql://127.0.0.1:1/authdb
+              user: remediator
+              applicationRoles: [auth_service]
+            %s
+            endpoints:
+              health: %s
+              ready: %s
+        """.formatted(tokenFile, NotificationSink.SLACK_CHANNEL, NotificationSink.PAGER_CHANNEL,
+        NotificationSink.WEBHOOK_CHANNEL, Demo.APPROVER, SimulatedCluster.TARGET_YAML, probes.url("/health"),
+        probes.url("/ready"));
+  }
+
+  /** The service's /health and /ready: 200 while a pod serves, 503 while every pod crash-loops. */
+  static final class Probes implements AutoCloseable {
+    private final HttpServer http;
+
+    private Probes(HttpServer http) {
+      this.http = http;
+    }
+
+    static Probes start(SimulatedCluster cluster) throws IOException {
+      HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      http.createContext("/", x -> answer(x, cluster.servingPods() > 0));
+      http.start();
+      return new Probes(http);
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + http.getAddress().getPort() + path;
+    }
+
+    private static void answer(HttpExchange x, boolean serving) throws IOException {
+      try (x) {
+        byte[] body = (serving ? "ok" : "no pod serves: every container crash-loops").getBytes(StandardCharsets.UTF_8);
+        x.sendResponseHeaders(serving ? 200 : 503, body.length);
+        x.getResponseBody().write(body);
+      }
+    }
+
+    @Override
+    public void close() {
+      http.stop(0);
+    }
+  }
+}
