@@ -1,8 +1,8 @@
 import dev.remediator.demo.Demo;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.ReportDiagrams;
-import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.TimelineEntry;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ public class DemoDraft {
           samples.add(new UtilizationSample(e.at(), Double.parseDouble(m.group(1)) / 100));
         }
       }
-      String pictures = ReportDiagrams.markdown(report.timeline(), samples, RunbookPolicy.runbookDefaults());
+      String pictures = ReportDiagrams.markdown(report.timeline(), samples, Runbooks.defaultPolicy());
       int at = md.indexOf("\n## Timeline");
       md = at < 0 ? md + "\n" + pictures : md.substring(0, at + 1) + pictures + "\n" + md.substring(at + 1);
     }

@@ -9,6 +9,8 @@ import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.TimelineEntry;
+import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.Runbook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -106,8 +108,8 @@ final class Messages {
       payload.put("summary", cap(n.summary() == null ? headline(n) : n.summary(), PAGERDUTY_SUMMARY));
       payload.put("source", n.incidentId());
       payload.put("severity", severity(n));
-      payload.put("class", dev.remediator.runbook.Runbooks.forIncidentId(n.incidentId())
-          .map(dev.remediator.runbook.Runbook::title).orElse("Remediator"));
+      payload.put("class", Runbooks.forIncidentId(n.incidentId())
+          .map(Runbook::title).orElse("Remediator"));
       if (n.tier() != null) {
         payload.put("group", n.tier());
       }

@@ -1,7 +1,7 @@
 package dev.remediator.kubernetes;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.Target;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodBuilder;

@@ -1,6 +1,6 @@
 package dev.remediator.postgres;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.Target;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

@@ -2,13 +2,14 @@ package dev.remediator.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.Diagnosis;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The root-cause hint on snapshots shaped like each of the runbook's common causes. */
 class RootCauseHintTest {
-  static final RunbookPolicy POLICY = RunbookPolicy.runbookDefaults(); // report after 30 s, long after 60 s
+  static final RunbookPolicy POLICY = Runbooks.defaultPolicy(); // report after 30 s, long after 60 s
 
   static SessionInfo session(int pid, String state, double stateSeconds, double querySeconds, boolean terminable) {
     return new SessionInfo(pid, "auth_service", "auth-service", "10.0.0.7", state, "2026-11-26T17:00:00.000000Z",

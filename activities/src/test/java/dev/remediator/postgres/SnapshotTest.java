@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;

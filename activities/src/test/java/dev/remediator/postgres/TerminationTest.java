@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ProbeResult;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Target;

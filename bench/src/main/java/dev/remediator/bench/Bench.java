@@ -1,12 +1,15 @@
 package dev.remediator.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.demo.Demo;
 import dev.remediator.incident.IncidentInput;
+import dev.remediator.incident.Target;
 import dev.remediator.launcher.EmbeddedStack;
 import dev.remediator.launcher.FreePorts;
+import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.ReceiverMetrics;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -191,7 +194,7 @@ public final class Bench {
 
         progress.accept("one delivery with " + sizes.bigAlerts() + " alerts for one target");
         Timed one = timeOne(url, big);
-        String bigIncident = config.targets().get(sizes.targets()).target().incidentId();
+        String bigIncident = Runbooks.fallback().incidentId(config.targets().get(sizes.targets()).target());
         long signals;
         try {
           signals = alertCalls(stack.client(), bigIncident);
@@ -485,8 +488,8 @@ public final class Bench {
   private static int[] incidents(EmbeddedStack stack, int targets) {
     int running = 0;
     for (int t = 0; t < targets; t++) {
-      String id = dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
-          new dev.remediator.incident.Target("bench", "svc-" + t, "db" + t));
+      String id = DbPoolRunbook.DEFINITION.incidentId(
+          new Target("bench", "svc-" + t, "db" + t));
       try {
         if (stack.incidents().describe(id).getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           running++;

@@ -2,17 +2,19 @@ package dev.remediator.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.demo.Demo;
 import dev.remediator.demo.DemoDatabase;
 import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.Target;
 import dev.remediator.launcher.FreePorts;
 import dev.remediator.launcher.TemporalDevServer;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
 import dev.remediator.postgres.PostgresConnector;
 import dev.remediator.postgres.SnapshotQuery;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.AlertReceiver;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentListing;
@@ -787,8 +789,8 @@ final class DevServerBench {
   // Alerts and incidents
 
   static String id(int i) {
-    return dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
-        new dev.remediator.incident.Target("bench", "svc-" + i, DemoDatabase.DATABASE));
+    return DbPoolRunbook.DEFINITION.incidentId(
+        new Target("bench", "svc-" + i, DemoDatabase.DATABASE));
   }
 
   private static List<Integer> range(int from, int to) {

@@ -1,16 +1,19 @@
 package dev.remediator.demo;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;
+import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.launcher.EmbeddedStack;
 import dev.remediator.launcher.TemporalMode;
 import dev.remediator.launcher.TemporalServer;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.IncidentControl;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,8 +41,8 @@ import java.util.stream.Stream;
  */
 public final class Demo {
   static final String INCIDENT_ID =
-      dev.remediator.runbook.dbpool.DbPoolRunbook.DEFINITION.incidentId(
-          new dev.remediator.incident.Target("prod", "auth-service", "authdb"));
+      DbPoolRunbook.DEFINITION.incidentId(
+          new Target("prod", "auth-service", "authdb"));
   static final String APPROVER = "demo-approver";
   static final String ON_CALL = "dba-on-call";
   static final int LEAKED = 25;
@@ -56,7 +59,7 @@ public final class Demo {
       int rollouts,
       int notifications) {
     public boolean leakCleared() {
-      return report.outcome() == dev.remediator.incident.IncidentOutcome.MITIGATED
+      return report.outcome() == IncidentOutcome.MITIGATED
           && report.sessionsTerminated() == leaked
           && idleInTransactionAfter == 0
           && healthyAfter == healthyBefore;

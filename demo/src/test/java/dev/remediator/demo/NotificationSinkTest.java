@@ -2,7 +2,7 @@ package dev.remediator.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;

@@ -1,7 +1,7 @@
 package dev.remediator.launcher;
 
 import dev.remediator.config.ConfigException;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

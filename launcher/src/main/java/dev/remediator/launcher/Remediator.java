@@ -7,6 +7,7 @@ import dev.remediator.starter.cli.ExitCodes;
 import dev.remediator.starter.cli.FireCommand;
 import dev.remediator.starter.cli.IncidentsCommand;
 import dev.remediator.starter.cli.RejectCommand;
+import dev.remediator.starter.cli.ReplanCommand;
 import dev.remediator.starter.cli.ReportCommand;
 import dev.remediator.starter.cli.ShowCommand;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class Remediator implements Runnable {
       ApproveCommand.class,
       RejectCommand.class,
       AckCommand.class,
-      dev.remediator.starter.cli.ReplanCommand.class,
+      ReplanCommand.class,
       ReportCommand.class,
       FireCommand.class,
       DiagnoseCommand.class,
@@ -98,7 +99,7 @@ public final class Remediator implements Runnable {
       case "approve" -> new ApproveCommand();
       case "reject" -> new RejectCommand();
       case "ack" -> new AckCommand();
-      case "replan" -> new dev.remediator.starter.cli.ReplanCommand();
+      case "replan" -> new ReplanCommand();
       case "report" -> new ReportCommand();
       default -> null;
     };

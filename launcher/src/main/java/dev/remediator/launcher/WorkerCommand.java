@@ -6,6 +6,7 @@ import dev.remediator.temporal.TemporalConnection;
 import dev.remediator.temporal.TemporalReachability;
 import dev.remediator.worker.PollsWaitForReady;
 import dev.remediator.worker.MetricsServer;
+import dev.remediator.worker.OpenIncidentsGauge;
 import dev.remediator.worker.RemediatorWorker;
 import dev.remediator.worker.WorkerMetrics;
 import dev.remediator.worker.WorkerTuning;
@@ -107,8 +108,8 @@ final class WorkerCommand implements Callable<Integer> {
       boolean embedded = embeddedServer || RemediatorWorker.isEmbeddedTestServer(temporal.service());
       WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embedded, tuning);
       factory.start();
-      dev.remediator.worker.OpenIncidentsGauge open =
-          dev.remediator.worker.OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));
+      OpenIncidentsGauge open =
+          OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
           + temporal.namespace() + (embedded ? " (embedded test server: sticky execution off)" : "")
           + (http != null ? "; metrics on " + metricsHost + ":" + http.port() + "/metrics" : ""));

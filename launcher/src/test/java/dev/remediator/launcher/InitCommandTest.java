@@ -2,12 +2,12 @@ package dev.remediator.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.ConfigTemplate;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.starter.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -53,7 +53,7 @@ class InitCommandTest {
     assertThat(config.receiverOrDefault().portOrDefault()).isEqualTo(8080);
     assertThat(config.targets()).hasSize(1);
     // The values it shows as defaults are the defaults.
-    assertThat(config.targets().get(0).policy()).isEqualTo(RunbookPolicy.runbookDefaults());
+    assertThat(config.targets().get(0).policy()).isEqualTo(Runbooks.defaultPolicy());
     assertThat(config.targets().get(0).postgres().connectTimeoutOrDefault())
         .isEqualTo(config.targets().get(0).postgres().connectTimeout());
     assertThat(config.targets().get(0).kubernetes().poolEnvOrDefault())

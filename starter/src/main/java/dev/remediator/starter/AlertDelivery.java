@@ -7,7 +7,7 @@ import dev.remediator.incident.AlertBatch;
 import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentWorkflow;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import io.grpc.Status;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
@@ -141,7 +141,7 @@ public final class AlertDelivery {
     for (Alert a : alerts) {
       if (a.firing()) {
         last = a;
-        if (a.critical()) {
+        if (a.critical(Runbooks.criticalAlerts())) {
           critical = a;
         }
       }

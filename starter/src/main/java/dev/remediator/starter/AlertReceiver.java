@@ -4,7 +4,7 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.Secrets;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.incident.Alert;
 import dev.remediator.starter.AlertmanagerPayload.AlertmanagerAlert;
 import dev.remediator.starter.WebhookAnswer.AlertEntry;
@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertReceiver implements AutoCloseable {
   public static final String WEBHOOK_PATH = "/webhooks/alertmanager";
   /** The alerts Remediator has a runbook for; any other alert name is ignored (listed, counted), never started. */
-  public static final List<String> RUNBOOK_ALERTS = dev.remediator.runbook.Runbooks.alertNames();
+  public static final List<String> RUNBOOK_ALERTS = Runbooks.alertNames();
   /** Alerts listed per answer under accepted and ignored; the counts give the totals. */
   static final int MAX_LISTED = 100;
   /** Largest accepted webhook body: 1 MiB. */

@@ -11,6 +11,7 @@ import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.RefusedDecision;
+import dev.remediator.registry.Runbooks;
 import io.javalin.http.Context;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowUpdateException;
@@ -72,7 +73,7 @@ final class ApprovalApi {
 
     TargetConfig target =
         config.targets().stream()
-            .filter(t -> dev.remediator.runbook.Runbooks.all().stream()
+            .filter(t -> Runbooks.all().stream()
                 .anyMatch(r -> r.incidentId(t.target()).equals(incidentId)))
             .findFirst()
             .orElseThrow(() -> new HttpProblem(404, "unknown", "unknown incident " + incidentId

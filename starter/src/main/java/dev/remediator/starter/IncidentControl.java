@@ -6,6 +6,7 @@ import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.RefusedDecision;
+import io.grpc.Context;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -154,8 +155,8 @@ public final class IncidentControl {
    * it fails (DEADLINE_EXCEEDED) after {@code deadline} instead of after the client's query timeout.
    */
   public IncidentStatus status(String incidentId, Duration deadline) {
-    io.grpc.Context.CancellableContext context =
-        io.grpc.Context.current().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS, DEADLINES);
+    Context.CancellableContext context =
+        Context.current().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS, DEADLINES);
     try {
       return context.call(() -> status(incidentId));
     } catch (RuntimeException e) {

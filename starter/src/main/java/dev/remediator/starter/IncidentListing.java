@@ -1,12 +1,13 @@
 package dev.remediator.starter;
 
+import com.google.protobuf.ByteString;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import io.grpc.Status;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.filter.v1.WorkflowTypeFilter;
@@ -25,8 +26,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The open incidents, newest first, from the visibility store (or what the server offers instead). */
 public final class IncidentListing {
@@ -185,14 +190,14 @@ public final class IncidentListing {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while counting open incidents", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       if (TemporalDiagnostics.grpcStatus(e.getCause()).filter(c -> c == Status.Code.UNIMPLEMENTED || c == Status.Code.INVALID_ARGUMENT)
           .isPresent()) {
         // A visibility store that lists but cannot count (or not with this query): the rows, totals unknown.
         return new Listing(ListingSource.VISIBILITY_QUERY, rows, Listing.UNKNOWN, Listing.UNKNOWN);
       }
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw Status.DEADLINE_EXCEEDED.withDescription("counting open incidents").asRuntimeException();
     }
   }
@@ -203,7 +208,7 @@ public final class IncidentListing {
    */
   private List<OpenIncident> newestOpen(long deadline, int limit) {
     List<OpenIncident> rows = new ArrayList<>();
-    com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
+    ByteString page = ByteString.EMPTY;
     do {
       ListWorkflowExecutionsResponse response =
           temporal.blocking(remaining(deadline))
@@ -263,7 +268,7 @@ public final class IncidentListing {
 
   private List<OpenIncident> listOpenByType(long deadline) {
     List<OpenIncident> rows = new ArrayList<>();
-    com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
+    ByteString page = ByteString.EMPTY;
     do {
       ListOpenWorkflowExecutionsResponse response =
           temporal
@@ -286,7 +291,7 @@ public final class IncidentListing {
 
   private List<OpenIncident> fromConfiguredTargets(RemediatorConfig targets) {
     List<OpenIncident> rows = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (TargetConfig t : targets.targets()) {
       for (Runbook r : Runbooks.all()) {
         String id = r.incidentId(t.target());

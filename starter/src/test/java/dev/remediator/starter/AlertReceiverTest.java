@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.remediator.registry.Runbooks;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -186,7 +187,7 @@ class AlertReceiverTest {
 
   @Test
   void aNewIncidentIsOneStartCarryingTheDeliveryAndAnotherReceiversFirstDeliveryIsSignalled() {
-    var target = fx.config.targets().stream().filter(t -> t.target().incidentId().equals(AUTH)).findFirst()
+    var target = fx.config.targets().stream().filter(t -> Runbooks.fallback().incidentId(t.target()).equals(AUTH)).findFirst()
         .orElseThrow();
     var critical = new dev.remediator.incident.Alert("DatabaseConnectionPoolCritical", "critical", "firing", "fp-c",
         "2026-12-06T01:00:00Z", null);
@@ -220,7 +221,7 @@ class AlertReceiverTest {
 
   @Test
   void twoReceiversRacingOnANewIncidentStartItOnce() throws Exception {
-    var target = fx.config.targets().stream().filter(t -> t.target().incidentId().equals(AUTH)).findFirst()
+    var target = fx.config.targets().stream().filter(t -> Runbooks.fallback().incidentId(t.target()).equals(AUTH)).findFirst()
         .orElseThrow();
     var critical = new dev.remediator.incident.Alert("DatabaseConnectionPoolCritical", "critical", "firing", "fp-c",
         "2026-12-06T01:00:00Z", null);

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.starter.cli.AckCommand;
 import dev.remediator.starter.cli.ApproveCommand;
 import dev.remediator.starter.cli.ExitCodes;
@@ -161,7 +162,7 @@ class CliTest {
     assertThat(reject.exit()).as(reject.err()).isEqualTo(ExitCodes.OK);
     // Rejected: nothing is done; the incident is watched until Alertmanager resolves it.
     var billing =
-        fx.config.targets().stream().filter(t -> t.target().incidentId().equals(BILLING)).findFirst().orElseThrow();
+        fx.config.targets().stream().filter(t -> Runbooks.fallback().incidentId(t.target()).equals(BILLING)).findFirst().orElseThrow();
     fx.resolveAll(BILLING, fx.incidents.status(BILLING));
     await()
         .atMost(Duration.ofSeconds(10))

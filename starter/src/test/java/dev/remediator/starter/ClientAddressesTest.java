@@ -44,7 +44,7 @@ class ClientAddressesTest {
 
   @Test
   void readFromTheConfigurationFile() {
-    var config = dev.remediator.config.ConfigLoader.parse("""
+    var config = dev.remediator.config.loader.ConfigLoader.parse("""
         receiver:
           trustedProxies: [10.0.0.0/8, "fd00::/8"]
         targets:

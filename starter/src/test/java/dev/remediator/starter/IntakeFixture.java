@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.uber.m3.tally.Scope;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
@@ -29,6 +29,7 @@ import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;
 import dev.remediator.incident.Target;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.runbook.dbpool.TerminationResult;
 import dev.remediator.temporal.TemporalConnection;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -211,7 +212,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
         workers.newWorker(
             config.taskQueueOrDefault(),
             WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
-    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
+    Runbooks.registerWorkflows(worker);
     // Activities of the workflow, scripted: a leaking database; no Kubernetes, probes or channels configured.
     worker.registerActivitiesImplementations(database, new NothingElseConfigured());
     workers.start();
@@ -309,7 +310,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
   /** Terminates every open incident of the configured targets, so each test starts from none. */
   void closeAllIncidents() {
     for (TargetConfig t : config.targets()) {
-      String id = t.target().incidentId();
+      String id = Runbooks.fallback().incidentId(t.target());
       if (incidents.runningRunId(id).isPresent()) {
         incidents.untyped(id).terminate("test cleanup");
       }
@@ -346,7 +347,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
 
   /** Signals a resolved copy of every alert of the incident that still fires. */
   void resolveAll(String incidentId, IncidentStatus status) {
-    var target = config.targets().stream().filter(t -> t.target().incidentId().equals(incidentId)).findFirst()
+    var target = config.targets().stream().filter(t -> Runbooks.fallback().incidentId(t.target()).equals(incidentId)).findFirst()
         .orElseThrow();
     for (var a : status.alerts()) {
       if (a.firing()) {

@@ -3,7 +3,7 @@ package dev.remediator.worker;
 import dev.remediator.activities.RunbookActivities;
 import dev.remediator.config.EscalationCheck;
 import dev.remediator.config.RemediatorConfig;
-import dev.remediator.incident.IncidentWorkflowImpl;
+import dev.remediator.registry.Runbooks;
 import dev.remediator.kubernetes.KubernetesClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
@@ -77,7 +77,7 @@ public final class RemediatorWorker {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }
     Worker worker = factory.newWorker(config.taskQueueOrDefault(), options.build());
-    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
+    Runbooks.registerWorkflows(worker);
     worker.registerActivitiesImplementations(RunbookActivities.all(config, kubernetes));
     return factory;
   }

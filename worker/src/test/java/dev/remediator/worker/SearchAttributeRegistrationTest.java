@@ -2,7 +2,7 @@ package dev.remediator.worker;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.temporal.TemporalConnection;
 import io.temporal.testserver.TestServer;

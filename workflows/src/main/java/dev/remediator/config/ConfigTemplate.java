@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The commented starting configuration {@code ./remediator init} writes: every key with its default, the runbook
- * step it belongs to, and secrets by environment variable or file. It loads with {@link ConfigLoader} as written.
+ * step it belongs to, and secrets by environment variable or file. It loads with {@code ConfigLoader} as written.
  */
 public final class ConfigTemplate {
   private static final String RESOURCE = "remediator.template.yaml";

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * The whole configuration file: which targets exist and how the worker and receiver behave.
- * Read with {@link ConfigLoader}; every target's policy is already merged over the defaults.
+ * Read with {@code config.loader.ConfigLoader}; every target's policy is already merged over the defaults.
  *
  * @param taskQueue the Temporal task queue of the worker (default {@code remediator})
  * @param receiver the Alertmanager receiver and approval API

@@ -3,6 +3,7 @@ package dev.remediator.incident;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -63,10 +64,11 @@ public record Alert(
     return "firing".equals(status);
   }
 
-  /** Severity {@code critical}, or an alert its runbook counts as critical whatever the label says. */
-  public boolean critical() {
-    return "critical".equals(severity)
-        || dev.remediator.runbook.Runbooks.forAlert(alertName).map(r -> r.criticalAlerts().contains(alertName))
-            .orElse(false);
+  /**
+   * Severity {@code critical}, or an alert its runbook counts as critical whatever the label says: one of
+   * {@code criticalAlerts}, the names the runbook registry gives ({@link RunbookCatalog#criticalAlerts()}).
+   */
+  public boolean critical(Set<String> criticalAlerts) {
+    return "critical".equals(severity) || criticalAlerts.contains(alertName);
   }
 }

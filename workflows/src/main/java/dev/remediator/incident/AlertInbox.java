@@ -3,6 +3,7 @@ package dev.remediator.incident;
 import io.temporal.workflow.Workflow;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Set;
 
 /**
  * The incident's alerts by (alertname, fingerprint), as Alertmanager reports them: repeats, HA copies and stale
@@ -27,14 +28,17 @@ final class AlertInbox {
 
   private final IncidentState state;
   private final Timeline timeline;
+  /** Alert names critical whatever their severity label says (the runbook registry's). */
+  private final Set<String> criticalAlerts;
   /** The opening alert: signal-with-start delivers it again as a signal, which is not a repeat. */
   private Alert opening;
   /** Whether this run ignores a stale resolved copy (null until the first one): see {@link #staleResolvedIgnored}. */
   private Boolean staleResolvedIgnored;
 
-  AlertInbox(IncidentState state, Timeline timeline) {
+  AlertInbox(IncidentState state, Timeline timeline, Set<String> criticalAlerts) {
     this.state = state;
     this.timeline = timeline;
+    this.criticalAlerts = criticalAlerts;
   }
 
   /** The opening alert, or the state of a run from before the alert model: seeds the set. */
@@ -46,7 +50,7 @@ final class AlertInbox {
       opening = alert;
       track(alert, null);
       if (recordIt) {
-        timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " (" + Severity.of(alert)
+        timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " (" + Severity.of(alert, criticalAlerts)
             + ") opened the incident" + (alert.summary() == null ? "" : ": " + alert.summary()));
       }
     }
@@ -71,7 +75,7 @@ final class AlertInbox {
         return Change.NONE;
       }
       track(alert, null);
-      timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " firing (" + Severity.of(alert) + ")");
+      timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " firing (" + Severity.of(alert, criticalAlerts) + ")");
       return afterChange(before, wasResolved);
     }
     // A copy older than the episode we know (an HA peer or a retry behind the other) is stale: a firing one, or a
@@ -143,7 +147,7 @@ final class AlertInbox {
   private TrackedAlert track(Alert a, TrackedAlert known) {
     String now = Timeline.now();
     TrackedAlert t =
-        new TrackedAlert(a.alertName(), a.fingerprint(), a.firing(), Severity.of(a), a.startsAt(), a.endsAt(),
+        new TrackedAlert(a.alertName(), a.fingerprint(), a.firing(), Severity.of(a, criticalAlerts), a.startsAt(), a.endsAt(),
             a.summary(), known == null ? now : known.firstSeenAt(), now, known == null ? 1 : known.received() + 1);
     if (known == null) {
       state.alerts.add(t);

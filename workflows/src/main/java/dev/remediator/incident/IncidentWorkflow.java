@@ -8,8 +8,8 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One incident of one target (workflow ID {@link Target#incidentId()}), run as its runbook says: assess, diagnose,
- * plan, ask for approval, act, verify, report. Every handler only records what arrived; refusals are recorded too.
+ * One incident of one target (workflow ID {@code Runbook.incidentId(target)}), run as its runbook says: assess,
+ * diagnose, plan, ask for approval, act, verify, report. Every handler only records what arrived; refusals are recorded too.
  */
 @WorkflowInterface
 public interface IncidentWorkflow {

@@ -1,16 +1,14 @@
 package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.PoolRunbook;
-import dev.remediator.runbook.Runbooks;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
-import io.temporal.workflow.WorkflowInit;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * The incident shell, one run per incident of one target, around the runbook its ID names ({@link Runbooks}; the
+ * The incident shell, one run per incident of one target, around the runbook its ID names ({@code Runbooks}; the
  * connection-pool runbook is {@link PoolRunbook}). {@link #run} reads like a runbook: immediate response (assess,
  * diagnose), then remediate — plan, approve, act, verify — until the target has recovered and every alert is
  * resolved, escalating on the runbook's triggers; then report. The parts stand alone: {@link AlertInbox},
@@ -35,17 +33,20 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
   private IncidentMetadata metadata;
   private boolean legacy;
 
-  /** Runs before any signal or update: alerts that arrive before the first workflow task are applied in order. */
-  @WorkflowInit
-  public IncidentWorkflowImpl(IncidentInput input) {
+  /**
+   * Runs before any signal or update: alerts that arrive before the first workflow task are applied in order. The
+   * worker makes it through the registry's factory ({@code Runbooks.registerWorkflows}), which passes the input as
+   * {@code @WorkflowInit} would and the runbooks the shell may run.
+   */
+  public IncidentWorkflowImpl(IncidentInput input, RunbookCatalog runbooks) {
     this.input = input;
     this.policy = input.policy();
     this.state = input.carried() == null ? new IncidentState() : input.carried();
     this.timeline = new Timeline(state);
-    this.inbox = new AlertInbox(state, timeline);
+    this.inbox = new AlertInbox(state, timeline, runbooks.criticalAlerts());
     this.gate = new ApprovalGate(state, timeline, input, waits);
     String alertName = input.alert() == null ? null : input.alert().alertName();
-    var definition = Runbooks.forIncident(Workflow.getInfo().getWorkflowId(), alertName);
+    var definition = runbooks.forIncident(Workflow.getInfo().getWorkflowId(), alertName);
     this.incidentId = definition.incidentId(input.target());
     EscalationLadder[] ladderRef = new EscalationLadder[1];
     this.runbook = definition.steps().create(

@@ -92,8 +92,12 @@ public record RunbookPolicy(
     return java.util.Collections.unmodifiableMap(copy);
   }
 
-  /** The runbooks' own numbers (each registered runbook's section too); configuration overrides them key by key. */
-  public static RunbookPolicy runbookDefaults() {
+  /**
+   * The runbooks' own numbers, with each registered runbook's section at its defaults ({@code runbookSections}, by
+   * runbook name: the registry's {@code Runbooks.defaultPolicy()} passes them); configuration overrides them key by
+   * key.
+   */
+  public static RunbookPolicy runbookDefaults(Map<String, JsonNode> runbookSections) {
     Duration ack = Duration.ofMinutes(15);
     return new RunbookPolicy(
         0.70,
@@ -124,7 +128,7 @@ public record RunbookPolicy(
             new EscalationTier("development", List.of(), ack),
             new EscalationTier("management", List.of(), ack)),
         500,
-        dev.remediator.runbook.Runbooks.policyDefaults(),
+        runbookSections,
         Map.of());
   }
 

@@ -7,7 +7,7 @@ import java.util.List;
  * (assess, diagnose, then plan → approve → act → verify until recovered, watching and escalating in between), the
  * alerts, approvals, escalation ladder, timeline and report; the runbook owns what each step looks at and does.
  * Workflow code only: every effect is an activity. One instance per workflow run, made by the runbook's
- * {@link Factory} (registered in {@code dev.remediator.runbook.Runbooks}).
+ * {@link Factory} (registered in {@code dev.remediator.registry.Runbooks}).
  */
 public interface RunbookSteps {
 

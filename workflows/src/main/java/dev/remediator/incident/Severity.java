@@ -3,6 +3,7 @@ package dev.remediator.incident;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
+import java.util.Set;
 
 /** Severity of an incident: the highest of its firing alerts (JSON {@code warning} / {@code critical}). */
 public enum Severity {
@@ -23,8 +24,9 @@ public enum Severity {
     return "critical".equalsIgnoreCase(label.trim()) ? CRITICAL : WARNING;
   }
 
-  public static Severity of(Alert alert) {
-    return alert.critical() ? CRITICAL : WARNING;
+  /** The alert's severity: critical by its label or by name ({@code criticalAlerts}: see {@link Alert#critical}). */
+  public static Severity of(Alert alert, Set<String> criticalAlerts) {
+    return alert.critical(criticalAlerts) ? CRITICAL : WARNING;
   }
 
   public static Severity max(Severity a, Severity b) {

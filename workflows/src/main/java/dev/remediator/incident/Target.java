@@ -14,14 +14,6 @@ public record Target(String namespace, String service, String database) {
     return database == null ? namespace + "/" + service : namespace + "/" + service + "/" + database;
   }
 
-  /**
-   * The workflow ID of this target's incident of the registry's fallback runbook ({@code Runbooks.fallback()}); a
-   * runbook's own is {@code Runbook.incidentId(target)}.
-   */
-  public String incidentId() {
-    return dev.remediator.runbook.Runbooks.fallback().incidentId(this);
-  }
-
   @Override
   public String toString() {
     return id();

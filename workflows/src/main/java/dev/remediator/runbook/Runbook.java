@@ -2,6 +2,7 @@ package dev.remediator.runbook;
 
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
+import dev.remediator.incident.RunbookCatalog;
 import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.Target;
 import java.util.List;
@@ -33,7 +34,7 @@ public record Runbook(
     List<String> requiredTargetKeys,
     RunbookSteps.Factory steps,
     Targets targets,
-    PolicySection<?> policy) {
+    PolicySection<?> policy) implements RunbookCatalog.Entry {
 
   /** Finds the configured target an alert's labels name; never a partial or fuzzy match of another target. */
   @FunctionalInterface
@@ -71,6 +72,7 @@ public record Runbook(
    * The one workflow ID for this runbook's incidents of a target: {@code name:namespace:service:database}, or
    * {@code name:namespace:service} for a target without a database.
    */
+  @Override
   public String incidentId(Target target) {
     String id = name + ":" + target.namespace() + ":" + target.service();
     return target.database() == null ? id : id + ":" + target.database();

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -63,8 +65,7 @@ class AlertStreamOnDevServerTest extends AlertStreamPropertyTest {
     // A cache of two workflows while four run: most workflow tasks start from a replay, on the real server too.
     factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2).build());
     Worker worker = factory.newWorker(TASK_QUEUE, workerOptions());
-    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new WorldsByTarget(worlds));
+    RunbookWorkflows.register(worker, new WorldsByTarget(worlds));
     factory.start();
   }
 
@@ -122,12 +123,12 @@ class AlertStreamOnDevServerTest extends AlertStreamPropertyTest {
     Target target = new Target("prop", "svc-pending-plan", "db");
     worlds.put(target.id(), SimulatedTarget.leaking(25));
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, io.temporal.client.WorkflowOptions
-        .newBuilder().setWorkflowId(target.incidentId()).setTaskQueue(TASK_QUEUE).build());
+        .newBuilder().setWorkflowId(Runbooks.fallback().incidentId(target)).setTaskQueue(TASK_QUEUE).build());
     Alert critical = new Alert(dev.remediator.runbook.dbpool.DbPoolRunbook.CRITICAL, "critical", "firing",
         "c-pending", "2026-11-26T17:27:15.08Z", null);
     WorkflowClient.start(incident::run, new IncidentInput(target,
-        dev.remediator.config.ConfigLoader.parsePolicy(policy(scale())), critical, "alertmanager", null));
-    String one = "WorkflowId = '" + target.incidentId() + "'";
+        dev.remediator.config.loader.ConfigLoader.parsePolicy(policy(scale())), critical, "alertmanager", null));
+    String one = "WorkflowId = '" + Runbooks.fallback().incidentId(target) + "'";
     String awaiting = one + " AND RemediatorPendingPlan IS NOT NULL";
 
     String plan = Awaitility.await().atMost(Duration.ofSeconds(60)).until(

@@ -8,15 +8,15 @@ import dev.remediator.runbook.dbpool.TerminationResult;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
-import io.temporal.api.enums.v1.IndexedValueType;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.time.Duration;
@@ -76,17 +76,14 @@ class AlertStreamPropertyTest {
     env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
         .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2).build())
         .build());
-    IncidentSearchAttributes.ALL.forEach(
-        k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    RunbookWorkflows.searchAttributes(env);
     // 2 loaded cores: a replayed task may not yield within the SDK's 1 s deadlock detector; that is not a deadlock.
     // As the worker runs on the embedded server (RemediatorWorker): the test server never moves a workflow task from
     // a sticky queue to the normal one, so a task for a workflow the 2-slot cache evicted could wait forever.
     Worker worker = env.newWorker(TASK_QUEUE,
         io.temporal.worker.WorkerOptions.newBuilder(workerOptions())
             .setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
-    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new WorldsByTarget(worlds));
-    env.start();
+    RunbookWorkflows.start(env, worker, new WorldsByTarget(worlds));
     client = env.getWorkflowClient();
   }
 
@@ -179,7 +176,7 @@ class AlertStreamPropertyTest {
         Alert opening = random.nextBoolean() ? critical(true) : high(true);
         firing.put(opening.alertName(), true);
         incident = client.newWorkflowStub(IncidentWorkflow.class, WorkflowOptions.newBuilder()
-            .setWorkflowId(target.incidentId()).setTaskQueue(TASK_QUEUE).build());
+            .setWorkflowId(Runbooks.fallback().incidentId(target)).setTaskQueue(TASK_QUEUE).build());
         WorkflowClient.start(incident::run,
             new IncidentInput(target, ConfigLoader.parsePolicy(policy(scale())), opening, "alertmanager", null));
         steps.add("open " + opening.alertName());
@@ -229,13 +226,13 @@ class AlertStreamPropertyTest {
     /** Workflow tasks that failed in this batch's incidents (one stuck task holds the test server's clock). */
     private String failedTasks() {
       StringBuilder b = new StringBuilder();
-      var events = client.fetchHistory(target.incidentId()).getEvents();
+      var events = client.fetchHistory(Runbooks.fallback().incidentId(target)).getEvents();
       events.subList(Math.max(0, events.size() - 30), events.size()).forEach(e -> b.append("\nEV ")
           .append(e.getEventId()).append(' ').append(e.getEventType()).append(' ')
           .append(e.hasTimerStartedEventAttributes() ? e.getTimerStartedEventAttributes().getStartToFireTimeout() : "")
           .append(java.time.Instant.ofEpochSecond(e.getEventTime().getSeconds())));
       for (Sequence other : batch) {
-        client.fetchHistory(other.target.incidentId()).getEvents().stream()
+        client.fetchHistory(Runbooks.fallback().incidentId(other.target)).getEvents().stream()
             .filter(io.temporal.api.history.v1.HistoryEvent::hasWorkflowTaskFailedEventAttributes)
             .reduce((first, second) -> second)
             .ifPresent(e -> b.append("\nworkflow task failed in seed ").append(other.seed).append(": ")
@@ -316,7 +313,7 @@ class AlertStreamPropertyTest {
     /** A signal; a copy that arrives after the incident closed finds none (the receiver answers "no open incident"). */
     private void signal(Runnable send) {
       try {
-        beforeSignal(target.incidentId());
+        beforeSignal(Runbooks.fallback().incidentId(target));
         send.run();
       } catch (io.temporal.client.WorkflowNotFoundException e) {
         assertThat(closed()).as("only a closed incident is not found").isTrue();
@@ -406,9 +403,9 @@ class AlertStreamPropertyTest {
     }
 
     private void replay() {
-      WorkflowExecutionHistory history = client.fetchHistory(target.incidentId());
+      WorkflowExecutionHistory history = client.fetchHistory(Runbooks.fallback().incidentId(target));
       try {
-        WorkflowReplayer.replayWorkflowExecution(history, IncidentWorkflowImpl.class);
+        RunbookWorkflows.replay(history);
       } catch (Exception e) {
         throw new AssertionError("replay failed: " + e.getMessage(), e);
       }

@@ -3,8 +3,9 @@ package dev.remediator.incident;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
-import io.temporal.api.enums.v1.IndexedValueType;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -68,26 +69,23 @@ class HistoryRecorder {
       String name, SimulatedTarget world, String policy, BiConsumer<IncidentWorkflow, TestWorkflowEnvironment> drive)
       throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      IncidentSearchAttributes.ALL.forEach(
-          k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      RunbookWorkflows.searchAttributes(env);
       Worker worker = env.newWorker("incidents");
-      worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-      worker.registerActivitiesImplementations(world);
-      env.start();
+      RunbookWorkflows.start(env, worker, world);
       WorkflowClient client = env.getWorkflowClient();
       Target target = IncidentWorkflowTest.TARGET;
       IncidentWorkflow incident =
           client.newWorkflowStub(
               IncidentWorkflow.class,
-              WorkflowOptions.newBuilder().setWorkflowId(target.incidentId()).setTaskQueue("incidents").build());
+              WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(target)).setTaskQueue("incidents").build());
       WorkflowClient.start(
           incident::run,
           new IncidentInput(target, ConfigLoader.parsePolicy(policy), IncidentWorkflowTest.CRITICAL));
       drive.accept(incident, env);
-      IncidentReport report = client.newUntypedWorkflowStub(target.incidentId()).getResult(IncidentReport.class);
+      IncidentReport report = client.newUntypedWorkflowStub(Runbooks.fallback().incidentId(target)).getResult(IncidentReport.class);
       assertThat(report.outcome()).isNotNull();
       Files.createDirectories(DIR);
-      Files.writeString(DIR.resolve(name + ".json"), client.fetchHistory(target.incidentId()).toJson(true));
+      Files.writeString(DIR.resolve(name + ".json"), client.fetchHistory(Runbooks.fallback().incidentId(target)).toJson(true));
     }
   }
 }

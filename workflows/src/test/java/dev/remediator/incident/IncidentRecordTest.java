@@ -10,7 +10,9 @@ import static dev.remediator.incident.IncidentWorkflowTest.TARGET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -36,13 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IncidentRecordTest {
 
   @RegisterExtension
-  static final TestWorkflowExtension testWorkflow = IncidentWorkflowTest.registerSearchAttributes(
-          TestWorkflowExtension.newBuilder()
-              .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
-              .setWorkerOptions(io.temporal.worker.WorkerOptions.newBuilder()
-                  .setDefaultDeadlockDetectionTimeout(15_000).build())
-              .setDoNotStart(true))
-      .build();
+  static final TestWorkflowExtension testWorkflow = RunbookWorkflows.extension();
 
   /** The captured critical alert with the rule's {@code value} annotation: 94.6 % as alerted. */
   static final Alert CRITICAL_946 = new Alert(CRITICAL.alertName(), CRITICAL.severity(), CRITICAL.status(),
@@ -60,22 +56,20 @@ class IncidentRecordTest {
   @AfterEach
   void replaysItsOwnHistory() throws Exception {
     if (client != null) {
-      io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(
-          client.fetchHistory(TARGET.incidentId()), IncidentWorkflowImpl.class);
+      RunbookWorkflows.replay(client.fetchHistory(Runbooks.fallback().incidentId(TARGET)));
     }
   }
 
   private IncidentWorkflow stub(Worker worker) {
     return client.newWorkflowStub(IncidentWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
+        WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(TARGET)).setTaskQueue(worker.getTaskQueue()).build());
   }
 
   private IncidentWorkflow start(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, Alert alert) {
     this.env = env;
     this.client = client;
-    worker.registerActivitiesImplementations(world);
-    env.start();
+    RunbookWorkflows.start(env, worker, world);
     IncidentWorkflow incident = stub(worker);
     WorkflowClient.start(incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), alert));
     return incident;
@@ -87,7 +81,7 @@ class IncidentRecordTest {
   }
 
   private IncidentReport result() {
-    return client.newUntypedWorkflowStub(TARGET.incidentId()).getResult(IncidentReport.class);
+    return client.newUntypedWorkflowStub(Runbooks.fallback().incidentId(TARGET)).getResult(IncidentReport.class);
   }
 
   private static List<String> events(IncidentReport r) {
@@ -159,8 +153,7 @@ class IncidentRecordTest {
     this.client = client;
     SimulatedTarget world = new SimulatedTarget();
     world.load = 22;
-    worker.registerActivitiesImplementations(world);
-    env.start();
+    RunbookWorkflows.start(env, worker, world);
     // The receiver got the alert 2 min 44 s before a worker first ran the incident (none was up).
     Instant received = Instant.ofEpochMilli(env.currentTimeMillis()).minusSeconds(164);
     IncidentWorkflow incident = stub(worker);

@@ -2,7 +2,7 @@ package dev.remediator.incident;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.temporal.testing.WorkflowReplayer;
+import dev.remediator.registry.RunbookWorkflows;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -39,6 +39,6 @@ class IncidentReplayTest {
   @ParameterizedTest
   @MethodSource("histories")
   void replaysWithoutNonDeterminism(String history) throws Exception {
-    WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, IncidentWorkflowImpl.class);
+    RunbookWorkflows.replayResource("histories/" + history);
   }
 }

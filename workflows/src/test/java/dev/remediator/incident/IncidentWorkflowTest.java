@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
-import io.temporal.api.enums.v1.IndexedValueType;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
@@ -30,19 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IncidentWorkflowTest {
 
   @RegisterExtension
-  static final TestWorkflowExtension testWorkflow = registerSearchAttributes(
-          TestWorkflowExtension.newBuilder()
-              .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
-              .setWorkerOptions(io.temporal.worker.WorkerOptions.newBuilder()
-                  .setDefaultDeadlockDetectionTimeout(15_000).build())
-              .setDoNotStart(true))
-      .build();
+  static final TestWorkflowExtension testWorkflow = RunbookWorkflows.extension();
 
-  static TestWorkflowExtension.Builder registerSearchAttributes(TestWorkflowExtension.Builder b) {
-    IncidentSearchAttributes.ALL.forEach(
-        k -> b.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-    return b;
-  }
 
   static final Target TARGET = new Target("prod", "auth-service", "authdb");
   static final String LADDER =
@@ -75,8 +65,7 @@ class IncidentWorkflowTest {
   @org.junit.jupiter.api.AfterEach
   void replaysItsOwnHistory() throws Exception {
     if (client != null) {
-      io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(
-          client.fetchHistory(TARGET.incidentId()), IncidentWorkflowImpl.class);
+      RunbookWorkflows.replay(client.fetchHistory(Runbooks.fallback().incidentId(TARGET)));
     }
   }
 
@@ -91,13 +80,12 @@ class IncidentWorkflowTest {
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, SimulatedTarget world, IncidentInput input) {
     this.env = env;
     this.client = client;
-    worker.registerActivitiesImplementations(world);
-    env.start();
+    RunbookWorkflows.start(env, worker, world);
     IncidentWorkflow incident =
         client.newWorkflowStub(
             IncidentWorkflow.class,
             WorkflowOptions.newBuilder()
-                .setWorkflowId(TARGET.incidentId())
+                .setWorkflowId(Runbooks.fallback().incidentId(TARGET))
                 .setTaskQueue(worker.getTaskQueue())
                 .build());
     WorkflowClient.start(incident::run, input);
@@ -124,7 +112,7 @@ class IncidentWorkflowTest {
   }
 
   private IncidentReport result() {
-    return client.newUntypedWorkflowStub(TARGET.incidentId()).getResult(IncidentReport.class);
+    return client.newUntypedWorkflowStub(Runbooks.fallback().incidentId(TARGET)).getResult(IncidentReport.class);
   }
 
   private static List<String> events(IncidentReport r) {
@@ -140,10 +128,9 @@ class IncidentWorkflowTest {
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     this.env = env;
     this.client = client;
-    worker.registerActivitiesImplementations(SimulatedTarget.leaking(25));
-    env.start();
+    RunbookWorkflows.start(env, worker, SimulatedTarget.leaking(25));
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(worker.getTaskQueue()).build());
+        WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(TARGET)).setTaskQueue(worker.getTaskQueue()).build());
     // The receiver's one call for a new incident: the opening alert, and the whole delivery (High and Critical).
     WorkflowClient.start(incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER), CRITICAL,
         "alertmanager", null, new AlertBatch(List.of(HIGH, CRITICAL))));
@@ -388,7 +375,7 @@ class IncidentWorkflowTest {
     assertThat(page.details().database()).isNotNull();
     assertThat(page.details().errorLogs().counts()).containsKey("Connection pool exhausted");
     assertThat(page.details().timeline()).isNotEmpty();
-    assertThat(page.howToRespond()).anyMatch(h -> h.contains("./remediator ack " + TARGET.incidentId()));
+    assertThat(page.howToRespond()).anyMatch(h -> h.contains("./remediator ack " + Runbooks.fallback().incidentId(TARGET)));
     assertThat(escalated.phase()).isEqualTo(IncidentPhase.WATCHING);
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
@@ -789,7 +776,7 @@ class IncidentWorkflowTest {
                 DescribeWorkflowExecutionRequest.newBuilder()
                     .setNamespace(env.getNamespace())
                     .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
-                        .setWorkflowId(TARGET.incidentId()).setRunId(firstRun))
+                        .setWorkflowId(Runbooks.fallback().incidentId(TARGET)).setRunId(firstRun))
                     .build());
     assertThat(first.getWorkflowExecutionInfo().getStatus())
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);

@@ -3,8 +3,9 @@ package dev.remediator.incident;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
-import io.temporal.api.enums.v1.IndexedValueType;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -12,7 +13,6 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.time.Duration;
@@ -48,8 +48,7 @@ class NoWorkerDecisionTest {
         .setWorkflowHostLocalTaskQueueScheduleToStartTimeout(Duration.ZERO).build());
     var worker = factory.newWorker(QUEUE,
         io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(15_000).build());
-    worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-    worker.registerActivitiesImplementations(world);
+    RunbookWorkflows.register(worker, world);
     factory.start();
     return factory;
   }
@@ -57,13 +56,12 @@ class NoWorkerDecisionTest {
   @Test
   void approvalAndAlertsWhileNoWorkerRunsAreAppliedOnceAndReplay() throws Exception {
     env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    IncidentSearchAttributes.ALL.forEach(
-        k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    RunbookWorkflows.searchAttributes(env);
     SimulatedTarget world = SimulatedTarget.leaking(25);
     WorkerFactory first = startWorker(world);
     WorkflowClient client = env.getWorkflowClient();
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(TARGET.incidentId()).setTaskQueue(QUEUE).build());
+        WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(TARGET)).setTaskQueue(QUEUE).build());
     WorkflowClient.start(incident::run, new IncidentInput(TARGET,
         ConfigLoader.parsePolicy("approvers: [alice]\nverifySamples: 2\nverifyInterval: 1s\nquietPeriod: 1s\n"),
         IncidentWorkflowTest.CRITICAL));
@@ -96,7 +94,7 @@ class NoWorkerDecisionTest {
       assertThat(report.severity()).isEqualTo(Severity.CRITICAL);
       assertThat(report.timeline().stream().filter(e -> e.event().contains("DatabaseConnectionPoolHigh firing")))
           .hasSize(1);
-      WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(TARGET.incidentId()), IncidentWorkflowImpl.class);
+      RunbookWorkflows.replay(client.fetchHistory(Runbooks.fallback().incidentId(TARGET)));
     } finally {
       second.shutdownNow();
     }

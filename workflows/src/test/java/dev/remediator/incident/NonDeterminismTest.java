@@ -2,7 +2,11 @@ package dev.remediator.incident;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.remediator.registry.Runbooks;
+import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkflowImplementationOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,9 +25,8 @@ class NonDeterminismTest {
 
   /** The incident workflow with its first step changed: waits a minute before anything else. */
   public static class ReorderedIncidentWorkflow extends IncidentWorkflowImpl {
-    @io.temporal.workflow.WorkflowInit
     public ReorderedIncidentWorkflow(IncidentInput input) {
-      super(input);
+      super(input, Runbooks.CATALOG);
     }
 
     @Override
@@ -35,8 +38,14 @@ class NonDeterminismTest {
 
   @Test
   void aChangedStepOrderFailsTheReplay() {
-    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(
-            "histories/approved-termination.json", ReorderedIncidentWorkflow.class))
-        .hasMessageContaining("TMPRL1100");
+    assertThatThrownBy(() -> {
+      try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+        Worker worker = env.newWorker("replay");
+        worker.registerWorkflowImplementationFactory(IncidentWorkflow.class,
+            input -> new ReorderedIncidentWorkflow(input.get(0, IncidentInput.class)),
+            WorkflowImplementationOptions.getDefaultInstance());
+        WorkflowReplayer.replayWorkflowExecutionFromResource("histories/approved-termination.json", worker);
+      }
+    }).hasMessageContaining("TMPRL1100");
   }
 }

@@ -4,8 +4,9 @@ import dev.remediator.runbook.dbpool.Diagnosis;
 import dev.remediator.runbook.dbpool.UtilizationSample;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ReportDiagrams.Stage;
+import dev.remediator.registry.Runbooks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +155,7 @@ class ReportDiagramsTest {
     for (int i = 0; i < values.length; i++) {
       samples.add(new UtilizationSample(T0.plusSeconds(i * 20L + (i > 2 ? 100 : 0)).toString(), values[i]));
     }
-    String md = ReportDiagrams.utilizationChart(samples, RunbookPolicy.runbookDefaults());
+    String md = ReportDiagrams.utilizationChart(samples, Runbooks.defaultPolicy());
     XyChart chart = XyChart.parse(md);
 
     assertThat(chart.title()).isEqualTo("Pool utilization (% of usable connections)");

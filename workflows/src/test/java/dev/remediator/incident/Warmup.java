@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
 import io.temporal.common.converter.GlobalDataConverter;
 import java.util.List;
 
@@ -20,15 +22,14 @@ final class Warmup {
     var converter = GlobalDataConverter.get();
     IncidentState state = new IncidentState();
     state.alerts.add(new TrackedAlert("a", "f", true, Severity.CRITICAL, null, null, null, null, null, 1));
-    IncidentInput input = new IncidentInput(new Target("n", "s", "d"), RunbookPolicy.runbookDefaults(),
+    IncidentInput input = new IncidentInput(new Target("n", "s", "d"), Runbooks.defaultPolicy(),
         new Alert("a", "critical", "firing", "f", null, null), "x", state);
     for (Object o : List.of(input, state)) {
       converter.fromPayload(converter.toPayload(o).orElseThrow(), o.getClass(), o.getClass());
     }
     try {
       // The first replay in a JVM also generates lambda forms and loads the SDK's classes in the workflow thread.
-      io.temporal.testing.WorkflowReplayer.replayWorkflowExecutionFromResource(
-          "histories/escalated-acknowledged.json", IncidentWorkflowImpl.class);
+      RunbookWorkflows.replayResource("histories/escalated-acknowledged.json");
     } catch (Exception | AssertionError e) {
       // a warm-up only: the replay tests themselves report failures
     }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15's "done when": adding a runbook touches no generic class beyond registering it. No main source outside a
  * runbook's own package ({@code dev/remediator/runbook/<name>/}, in any module) and its activity implementations
- * names a runbook's identifiers; the registries ({@link Runbooks}, {@code ActionType},
+ * names a runbook's identifiers; the registries ({@code registry.Runbooks}, {@code ActionType},
  * {@code RunbookActivities}) are where registering them is allowed. Reads the sources of the modules beside this
  * one (workflows, activities, worker, starter); launcher assembles the runbooks' demos and is not a seam.
  */
@@ -37,7 +37,7 @@ class RunbookSeamTest {
 
   /** The catalogues: registering a runbook, its action kinds, its activities. */
   static final List<String> REGISTRIES = List.of(
-      "workflows/src/main/java/dev/remediator/runbook/Runbooks.java",
+      "workflows/src/main/java/dev/remediator/registry/Runbooks.java",
       "workflows/src/main/java/dev/remediator/incident/ActionType.java",
       "activities/src/main/java/dev/remediator/activities/RunbookActivities.java");
 

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;

@@ -5,6 +5,7 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.runbook.dbpool.UtilizationSample;
+import dev.remediator.starter.IncidentControl;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public final class IncidentWatch {
 
   /** {@code show --watch} against Temporal, on this process's terminal or not. */
   static int follow(
-      dev.remediator.starter.IncidentControl incidents, String incidentId, PrintWriter out, Duration interval) {
+      IncidentControl incidents, String incidentId, PrintWriter out, Duration interval) {
     Source source = () -> {
       var d = incidents.describe(incidentId);
       boolean running =

@@ -1,6 +1,6 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.starter.IncidentListing;
 import dev.remediator.starter.IncidentListing.Listing;

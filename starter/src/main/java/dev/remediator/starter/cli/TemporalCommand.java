@@ -6,6 +6,7 @@ import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentStubs;
 import dev.remediator.starter.TemporalDiagnostics;
+import dev.remediator.starter.UserMessages;
 import dev.remediator.temporal.TemporalConnection;
 import io.grpc.Status;
 import io.temporal.client.WorkflowNotFoundException;
@@ -168,7 +169,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   }
 
   static String rootMessage(Throwable e) {
-    return dev.remediator.starter.UserMessages.of(e);
+    return UserMessages.of(e);
   }
 
   /** A stopped worker's long polls stay listed for minutes; an idle live worker polls again within about a minute. */

@@ -13,6 +13,7 @@ import dev.remediator.incident.IncidentState;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.PlannedAction;
+import dev.remediator.incident.ProbeResult;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RolloutStatus;
@@ -531,7 +532,7 @@ public final class ServiceDownSteps implements RunbookSteps {
     return parts.isEmpty() ? "no known error pattern" : String.join(", ", parts);
   }
 
-  private static String probe(dev.remediator.incident.ProbeResult r) {
+  private static String probe(ProbeResult r) {
     return r == null ? "not probed" : (r.ok() ? "ok" : "failing") + (r.status() > 0 ? " (" + r.status() + ")" : "");
   }
 

@@ -1,6 +1,7 @@
 package dev.remediator.runbook.dbpool;
 
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.registry.Runbooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** Capacity math for the temporary pool increase: the server must never be exhaustible by the proposal. */
 class PoolCapacityTest {
-  static final RunbookPolicy POLICY = RunbookPolicy.runbookDefaults(); // critical 0.90, factor 1.5
+  static final RunbookPolicy POLICY = Runbooks.defaultPolicy(); // critical 0.90, factor 1.5
 
   /** A 500-slot server (3 reserved) with 12 connections of other clients. */
   static ConnectionSnapshot server(int maxConnections, int otherConnections) {

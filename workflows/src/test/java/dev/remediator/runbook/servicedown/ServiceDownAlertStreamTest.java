@@ -2,27 +2,22 @@ package dev.remediator.runbook.servicedown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
 import dev.remediator.incident.Alert;
 import dev.remediator.incident.IncidentInput;
-import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentSearchAttributes;
-import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
-import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.TimerCollisions;
 import dev.remediator.incident.TrackedAlert;
+import dev.remediator.registry.RunbookWorkflows;
 import dev.remediator.runbook.servicedown.ServiceDownWorld.Scenario;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,12 +62,9 @@ class ServiceDownAlertStreamTest {
             .setWorkerFactoryOptions(io.temporal.worker.WorkerFactoryOptions.newBuilder()
                 .setWorkflowCacheSize(1).build())
             .build())) {
-      IncidentSearchAttributes.ALL.forEach(
-          k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      RunbookWorkflows.searchAttributes(env);
       Worker worker = env.newWorker("incidents");
-      worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-      worker.registerActivitiesImplementations(world);
-      env.start();
+      RunbookWorkflows.start(env, worker, world);
       WorkflowClient client = env.getWorkflowClient();
       IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
           WorkflowOptions.newBuilder().setWorkflowId(ServiceDownWorkflowTest.ID).setTaskQueue("incidents").build());
@@ -126,8 +118,7 @@ class ServiceDownAlertStreamTest {
       assertThat(report.alerts()).as(why).extracting(TrackedAlert::alertName).contains(opening.alertName());
       assertThat(report.actions().stream().filter(a -> a.result() == ActionResult.EXECUTED).count()).as(why)
           .isLessThanOrEqualTo(2);
-      WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(ServiceDownWorkflowTest.ID),
-          IncidentWorkflowImpl.class);
+      RunbookWorkflows.replay(client.fetchHistory(ServiceDownWorkflowTest.ID));
     }
   }
 

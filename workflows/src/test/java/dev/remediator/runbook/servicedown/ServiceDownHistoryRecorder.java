@@ -3,18 +3,16 @@ package dev.remediator.runbook.servicedown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.DecisionAction;
 import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
-import dev.remediator.incident.IncidentWorkflowImpl;
-import io.temporal.api.enums.v1.IndexedValueType;
+import dev.remediator.registry.RunbookWorkflows;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -37,12 +35,9 @@ class ServiceDownHistoryRecorder {
   @Test
   void badRolloutRolledBack() throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      IncidentSearchAttributes.ALL.forEach(
-          k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      RunbookWorkflows.searchAttributes(env);
       Worker worker = env.newWorker("incidents");
-      worker.registerWorkflowImplementationTypes(IncidentWorkflowImpl.class);
-      worker.registerActivitiesImplementations(new ServiceDownWorld(ServiceDownWorld.Scenario.BAD_ROLLOUT));
-      env.start();
+      RunbookWorkflows.start(env, worker, new ServiceDownWorld(ServiceDownWorld.Scenario.BAD_ROLLOUT));
       WorkflowClient client = env.getWorkflowClient();
       String id = ServiceDownWorkflowTest.ID;
       IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.remediator.config.ConfigException;
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ActionMode;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.registry.Runbooks;
 import io.temporal.common.converter.DefaultDataConverter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class ServiceDownPolicyTest {
 
   /** A policy as inputs recorded before runbook sections carried it. */
   private static ObjectNode recordedBeforeTheSection() throws Exception {
-    ObjectNode json = (ObjectNode) new ObjectMapper().readTree(converterJson(RunbookPolicy.runbookDefaults()));
+    ObjectNode json = (ObjectNode) new ObjectMapper().readTree(converterJson(Runbooks.defaultPolicy()));
     json.remove("runbooks");
     return json;
   }

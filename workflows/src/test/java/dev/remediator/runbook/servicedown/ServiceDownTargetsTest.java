@@ -2,7 +2,7 @@ package dev.remediator.runbook.servicedown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.remediator.runbook.servicedown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.remediator.config.ConfigLoader;
+import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
 import dev.remediator.incident.Alert;
@@ -13,19 +13,16 @@ import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
-import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
+import dev.remediator.registry.RunbookWorkflows;
 import dev.remediator.runbook.servicedown.ServiceDownWorld.Scenario;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
@@ -43,18 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ServiceDownWorkflowTest {
 
   @RegisterExtension
-  static final TestWorkflowExtension testWorkflow = searchAttributes(TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(IncidentWorkflowImpl.class)
-          .setWorkerOptions(io.temporal.worker.WorkerOptions.newBuilder()
-              .setDefaultDeadlockDetectionTimeout(15_000).build())
-          .setDoNotStart(true))
-      .build();
+  static final TestWorkflowExtension testWorkflow = RunbookWorkflows.extension();
 
-  static TestWorkflowExtension.Builder searchAttributes(TestWorkflowExtension.Builder b) {
-    IncidentSearchAttributes.ALL.forEach(
-        k -> b.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-    return b;
-  }
 
   static final Target TARGET = new Target("prod", "auth-service", "authdb");
   static final String ID = ServiceDownRunbook.DEFINITION.incidentId(TARGET);
@@ -77,7 +64,7 @@ class ServiceDownWorkflowTest {
   @AfterEach
   void replaysItsOwnHistory() throws Exception {
     if (client != null) {
-      WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(ID), IncidentWorkflowImpl.class);
+      RunbookWorkflows.replay(client.fetchHistory(ID));
     }
   }
 
@@ -85,8 +72,7 @@ class ServiceDownWorkflowTest {
       ServiceDownWorld world, String policy, Alert alert) {
     this.env = env;
     this.client = client;
-    worker.registerActivitiesImplementations(world);
-    env.start();
+    RunbookWorkflows.start(env, worker, world);
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(ID).setTaskQueue(worker.getTaskQueue()).build());
     WorkflowClient.start(incident::run, new IncidentInput(TARGET, ConfigLoader.parsePolicy(LADDER + policy), alert));

@@ -1,8 +1,8 @@
-package dev.remediator.config;
+package dev.remediator.config.loader;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.runbook.Runbook;
-import dev.remediator.runbook.Runbooks;
+import dev.remediator.registry.Runbooks;
 import java.util.ArrayList;
 import java.util.List;
 

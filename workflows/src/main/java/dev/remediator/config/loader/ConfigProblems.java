@@ -1,4 +1,4 @@
-package dev.remediator.config;
+package dev.remediator.config.loader;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.remediator.config.ConfigException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.remediator.config;
+package dev.remediator.config.loader;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,9 +12,15 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.remediator.config.ConfigException;
+import dev.remediator.config.Durations;
+import dev.remediator.config.NotificationsConfig;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.ActionMode;
 import dev.remediator.incident.EscalationTier;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.registry.Runbooks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +99,7 @@ public final class ConfigLoader {
    * form (durations such as {@code 2h}, which the payload form of {@link RunbookPolicy#runbookDefaults} is not).
    */
   private static ObjectNode policyDefaults() {
-    ObjectNode defaults = (ObjectNode) YAML.valueToTree(RunbookPolicy.runbookDefaults());
+    ObjectNode defaults = (ObjectNode) YAML.valueToTree(Runbooks.defaultPolicy());
     defaults.set("runbooks", RunbookSections.defaults(YAML));
     return defaults;
   }

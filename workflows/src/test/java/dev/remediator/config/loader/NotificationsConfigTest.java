@@ -1,8 +1,11 @@
-package dev.remediator.config;
+package dev.remediator.config.loader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.remediator.config.ConfigException;
+import dev.remediator.config.NotificationsConfig;
+import dev.remediator.config.RemediatorConfig;
 import org.junit.jupiter.api.Test;
 
 class NotificationsConfigTest {

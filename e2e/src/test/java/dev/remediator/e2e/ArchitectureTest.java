@@ -1,0 +1,75 @@
+package dev.remediator.e2e;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layout README's Architecture section draws, checked on the compiled main classes of every module (this module
+ * sees them all): packages form a strict order, and only the registry reaches into a runbook's own package from
+ * the generic side. Fails when a package cycle or a generic class naming a runbook's type comes back.
+ */
+class ArchitectureTest {
+  static final String DBPOOL = "dev.remediator.runbook.dbpool..";
+  static final String SERVICEDOWN = "dev.remediator.runbook.servicedown..";
+
+  static JavaClasses main;
+
+  @BeforeAll
+  static void importMainClasses() {
+    main = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS) // the reactor's modules: target/classes
+        .importPackages("dev.remediator");
+    // Guard against a vacuous pass: the shell, the registry and a module above them must all be here.
+    assertThat(main.containPackage("dev.remediator.incident")).isTrue();
+    assertThat(main.containPackage("dev.remediator.registry")).isTrue();
+    assertThat(main.containPackage("dev.remediator.starter")).isTrue();
+  }
+
+  /** Each package is a slice: no two packages, in any module, depend on each other through any path. */
+  @Test
+  void packagesAreFreeOfCycles() {
+    slices().matching("dev.remediator.(**)").should().beFreeOfCycles().check(main);
+  }
+
+  /**
+   * Generic code names no runbook's type: only the registry does (and one runbook's package another's). The activity
+   * adapters ({@code kubernetes}, {@code postgres}) implement a runbook's activity contracts, and launcher, demo and bench
+   * assemble the runbooks' demos: they sit on the runbooks' side of the seam.
+   */
+  @Test
+  void onlyTheRegistryNamesARunbook() {
+    noClasses().that()
+        .resideOutsideOfPackages(DBPOOL, SERVICEDOWN, "dev.remediator.registry..", "dev.remediator.kubernetes..",
+            "dev.remediator.postgres..", "dev.remediator.launcher..", "dev.remediator.demo..", "dev.remediator.bench..")
+        .should().dependOnClassesThat().resideInAnyPackage(DBPOOL, SERVICEDOWN)
+        .because("a runbook is registered in dev.remediator.registry.Runbooks, never named by generic code")
+        .check(main);
+  }
+
+  /** The workflows module's order, bottom to top; each layer may use only the layers below it. */
+  @Test
+  void workflowsPackagesKeepTheirOrder() {
+    layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("incident").definedBy("dev.remediator.incident..")
+        .layer("config").definedBy("dev.remediator.config")
+        .layer("runbook").definedBy("dev.remediator.runbook")
+        .layer("runbooks").definedBy(DBPOOL, SERVICEDOWN)
+        .layer("registry").definedBy("dev.remediator.registry..")
+        .layer("loader").definedBy("dev.remediator.config.loader..")
+        .whereLayer("incident").mayNotAccessAnyLayer()
+        .whereLayer("config").mayOnlyAccessLayers("incident")
+        .whereLayer("runbook").mayOnlyAccessLayers("incident", "config")
+        .whereLayer("runbooks").mayOnlyAccessLayers("incident", "config", "runbook")
+        .whereLayer("registry").mayOnlyAccessLayers("incident", "config", "runbook", "runbooks")
+        .check(main);
+  }
+}
