@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 
 /**
  * The incident's record, one line per change of state (workflow time, actor, what, and its {@link Kind}, chosen by
- * the caller: reports and diagrams read the kind, never the words). Workflow code only.
+ * the caller: the report's diagram reads the kind, not the words). Workflow code only.
  */
 public final class Timeline {
   public static final String REMEDIATOR = "remediator";
