@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.runbook.dbpool.PoolRunbook;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
@@ -64,7 +65,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       }
     } else {
       inbox.open(null, false);
-      timeline.note("Continued as new run (history bounded); state carried over");
+      timeline.note(Kind.NOTE, "Continued as new run (history bounded); state carried over");
     }
   }
 
@@ -156,7 +157,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     state.plan = plan;
     state.plans++;
     state.planDeclined = false;
-    timeline.note("Plan " + plan.planId() + ": " + Reports.describe(planned));
+    timeline.note(Kind.PLAN, "Plan " + plan.planId() + ": " + Reports.describe(planned));
     if (atWarning) {
       ladder.announce("at warning: " + Reports.describe(planned) + " — plan " + plan.planId()
           + (!plan.executable() ? " is a dry run" : plan.needsApproval() ? " awaits approval" : " runs now"));
@@ -242,7 +243,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       runbook.beforeReport(); // the report's "after" is what the target shows now, not a stale sample
     }
     enter(IncidentPhase.CLOSED);
-    timeline.note("Closed: " + outcome);
+    timeline.note(Kind.CLOSE, "Closed: " + outcome);
     ladder.close(outcome);
     Workflow.getMetricsScope().tagged(Map.of("outcome", outcome.name())).counter("remediator_incidents_closed")
         .inc(1);

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.runbook.dbpool.Diagnosis;
 import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.time.Duration;
@@ -56,34 +57,49 @@ public final class ReportDiagrams {
     }
   }
 
-  /** What a line is, before its place in the incident decides between diagnosis and verification. */
-  private enum Kind {
-    ALERT(Stage.ALERT, 1),
-    CHECK(null, 3), // probes, utilization samples, logs: diagnosis before the first action, verification after
-    DIAGNOSIS(Stage.DIAGNOSIS, 2),
-    PLAN(Stage.PLAN, 0),
-    DECISION(Stage.DECISION, 0),
-    ACTION(Stage.ACTION, 0),
-    VERIFY(Stage.VERIFY, 2),
-    ESCALATION(Stage.ESCALATION, 1),
-    CLOSE(Stage.CLOSE, 0),
-    OTHER(Stage.OTHER, 3);
-
-    final Stage stage;
-    /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
-    final int dropRank;
-
-    Kind(Stage stage, int dropRank) {
-      this.stage = stage;
-      this.dropRank = dropRank;
-    }
+  /** The stage a kind is drawn under; {@link Kind#CHECK} has none of its own (diagnosis, or verification). */
+  private static Stage stageOf(Kind k) {
+    return switch (k) {
+      case ALERT -> Stage.ALERT;
+      case CHECK, DIAGNOSIS -> Stage.DIAGNOSIS;
+      case PLAN -> Stage.PLAN;
+      case DECISION -> Stage.DECISION;
+      case ACTION -> Stage.ACTION;
+      case VERIFY -> Stage.VERIFY;
+      case ESCALATION -> Stage.ESCALATION;
+      case RESOLVED, CLOSE -> Stage.CLOSE;
+      case NOTE -> Stage.OTHER;
+    };
   }
 
+  /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
+  private static int dropRank(Kind k) {
+    return switch (k) {
+      case PLAN, DECISION, ACTION, RESOLVED, CLOSE -> 0;
+      case ALERT, ESCALATION -> 1;
+      case DIAGNOSIS, VERIFY -> 2;
+      case CHECK, NOTE -> 3;
+    };
+  }
+
+  /** A line's kind: the one its writer set; for a line recorded before kinds existed, read from its words. */
   private static Kind kind(TimelineEntry e) {
+    return e.kind() != null ? e.kind() : kindFromWords(e);
+  }
+
+  /**
+   * For lines recorded before kinds existed only (carried state of continued runs, old reports, replayed
+   * histories): the kind guessed from the words the connection-pool runbook and the shell wrote then. Lines written
+   * now carry their kind; never extend this for new wording.
+   */
+  private static Kind kindFromWords(TimelineEntry e) {
     String actor = e.actor() == null ? "" : e.actor();
     String lower = (e.event() == null ? "" : e.event()).toLowerCase(Locale.ROOT);
-    if (lower.startsWith("closed") || (actor.equals("alertmanager") && lower.endsWith(" resolved"))) {
+    if (lower.startsWith("closed")) {
       return Kind.CLOSE;
+    }
+    if (actor.equals("alertmanager") && lower.endsWith(" resolved")) {
+      return Kind.RESOLVED;
     }
     if (actor.equals("alertmanager") || lower.startsWith("alert ") || lower.startsWith("severity is now")
         || lower.startsWith("relapse")) {
@@ -115,13 +131,12 @@ public final class ReportDiagrams {
         || lower.startsWith("database ") || lower.startsWith("kubernetes")) {
       return Kind.CHECK;
     }
-    return Kind.OTHER;
+    return Kind.NOTE;
   }
 
   /** The runbook stage of one line on its own: checks (probes, utilization, logs) count as diagnosis. */
   public static Stage stage(TimelineEntry e) {
-    Kind k = kind(e);
-    return k == Kind.CHECK ? Stage.DIAGNOSIS : k.stage;
+    return stageOf(kind(e));
   }
 
   /**
@@ -134,7 +149,7 @@ public final class ReportDiagrams {
     for (TimelineEntry e : entries) {
       Kind k = kind(e);
       acted |= k == Kind.ACTION;
-      out.add(k == Kind.CHECK ? (acted ? Stage.VERIFY : Stage.DIAGNOSIS) : k.stage);
+      out.add(k == Kind.CHECK && acted ? Stage.VERIFY : stageOf(k));
     }
     return out;
   }
@@ -319,7 +334,7 @@ public final class ReportDiagrams {
     if (n > MAX_TIMELINE_ENTRIES) {
       IntStream.range(1, n - 1)
           .boxed()
-          .sorted(Comparator.<Integer>comparingInt(i -> -kind(entries.get(i)).dropRank)
+          .sorted(Comparator.<Integer>comparingInt(i -> -dropRank(kind(entries.get(i))))
               .thenComparing(Comparator.<Integer>reverseOrder()))
           .limit(n - MAX_TIMELINE_ENTRIES)
           .forEach(i -> dropped[i] = true);

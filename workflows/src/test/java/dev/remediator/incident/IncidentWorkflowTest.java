@@ -119,6 +119,24 @@ class IncidentWorkflowTest {
     return r.timeline().stream().map(TimelineEntry::event).toList();
   }
 
+  /**
+   * Every line carries the kind its writer set, none is drawn under "Other", and each line the words alone placed
+   * (the classification of lines from before kinds) is drawn under the same stage: the pool's picture is unchanged.
+   */
+  private static void assertDrawnByKind(IncidentReport r) {
+    assertThat(r.timeline()).allSatisfy(e -> assertThat(e.kind()).as(e.event()).isNotNull());
+    List<ReportDiagrams.Stage> byKind = ReportDiagrams.stages(r.timeline());
+    List<ReportDiagrams.Stage> byWords = ReportDiagrams.stages(
+        r.timeline().stream().map(e -> new TimelineEntry(e.at(), e.actor(), e.event())).toList());
+    assertThat(byKind).doesNotContain(ReportDiagrams.Stage.OTHER);
+    for (int i = 0; i < byKind.size(); i++) {
+      if (byWords.get(i) != ReportDiagrams.Stage.OTHER) {
+        assertThat(byKind.get(i)).as(r.timeline().get(i).event()).isEqualTo(byWords.get(i));
+      }
+    }
+    assertThat(r.markdown()).contains("## Timeline at a glance").doesNotContain(" · Other");
+  }
+
   private static List<String> results(IncidentReport r, ActionType type) {
     return r.actions().stream().filter(a -> a.type() == type).map(a -> a.result().name()).toList();
   }
@@ -287,6 +305,7 @@ class IncidentWorkflowTest {
         .contains("- [ ] Conduct root cause analysis")
         .contains("idle_in_transaction_session_timeout");
     assertThat(report.followUps()).hasSize(8);
+    assertDrawnByKind(report);
   }
 
   @Test
@@ -382,6 +401,7 @@ class IncidentWorkflowTest {
 
     incident.alert(RESOLVED);
     IncidentReport report = result();
+    assertDrawnByKind(report);
     assertThat(report.escalated()).isTrue();
     assertThat(world.notifications).anyMatch(n -> "resolve".equals(n.event()));
   }
@@ -646,6 +666,7 @@ class IncidentWorkflowTest {
         .isBetween(recoveredAt.plus(Duration.ofHours(2)).minusSeconds(5), recoveredAt.plus(Duration.ofHours(2)));
     incident.alert(RESOLVED);
     IncidentReport report = result();
+    assertDrawnByKind(report);
 
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.restores).singleElement().satisfies(p -> assertThat(p.values())

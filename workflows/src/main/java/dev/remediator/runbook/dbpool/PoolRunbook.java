@@ -24,6 +24,7 @@ import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Severity;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
+import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
 import static dev.remediator.incident.ActivityStubs.database;
 import static dev.remediator.incident.ActivityStubs.kubernetes;
@@ -92,20 +93,20 @@ public final class PoolRunbook implements RunbookSteps {
       if (state.kubernetesAvailable) {
         state.pool = pool;
       } else {
-        timeline.note("Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
+        timeline.note(Kind.CHECK, "Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
       }
     } catch (ActivityFailure e) {
       state.kubernetesAvailable = false;
-      timeline.note("Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
+      timeline.note(Kind.CHECK, "Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
     }
     if (state.kubernetesAvailable) {
       try {
         state.errorLogs = kubernetes("Count connection errors in application logs (30 min)")
             .errorLogs(target, Duration.ofMinutes(30));
-        timeline.note("Application logs (30 min, " + state.errorLogs.pods() + " pods): "
+        timeline.note(Kind.CHECK, "Application logs (30 min, " + state.errorLogs.pods() + " pods): "
             + Reports.counts(state.errorLogs));
       } catch (ActivityFailure e) {
-        timeline.note("Application logs unavailable: " + Failures.message(e));
+        timeline.note(Kind.CHECK, "Application logs unavailable: " + Failures.message(e));
       }
     }
   }
@@ -115,7 +116,7 @@ public final class PoolRunbook implements RunbookSteps {
     takeSnapshot("Check database connection status (pg_stat_activity)");
     ConnectionSnapshot s = state.lastSnapshot;
     if (s != null) {
-      timeline.note(String.format(Locale.ROOT,
+      timeline.note(Kind.DIAGNOSIS, String.format(Locale.ROOT,
           "Connections to %s: %d total, %d active, %d idle, %d idle in transaction; longest query %.0f s",
           target.database(), s.totalConnections(), s.active(), s.idle(), s.idleInTransaction(),
           s.longestQuerySeconds()));
@@ -131,13 +132,13 @@ public final class PoolRunbook implements RunbookSteps {
     }
     int leaked = RunbookPlanner.leakedSessions(policy, s).size();
     state.sessionsFound = Math.max(state.sessionsFound, leaked);
-    timeline.note(s.longRunningQueries().size() + " long-running quer(ies) > "
+    timeline.note(Kind.DIAGNOSIS, s.longRunningQueries().size() + " long-running quer(ies) > "
         + Reports.duration(policy.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
         + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
         + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
         + " blocked by locks");
     state.diagnosis = s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis();
-    timeline.note("Root-cause hint: " + state.diagnosis.cause() + Reports.evidence(state.diagnosis));
+    timeline.note(Kind.DIAGNOSIS, "Root-cause hint: " + state.diagnosis.cause() + Reports.evidence(state.diagnosis));
     diagnosisFresh = true;
   }
 
@@ -223,7 +224,8 @@ public final class PoolRunbook implements RunbookSteps {
     }
     state.restarts++;
     actedSinceSample = true;
-    timeline.note("Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
+    timeline.note(Kind.ACTION,
+        "Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
     return awaitRollout(action, plan);
   }
 
@@ -243,7 +245,7 @@ public final class PoolRunbook implements RunbookSteps {
     }
     actedSinceSample = true;
     state.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
-    timeline.note("Pool settings changed from " + Reports.env(previous) + " to "
+    timeline.note(Kind.ACTION, "Pool settings changed from " + Reports.env(previous) + " to "
         + Reports.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
     return awaitRollout(action, plan);
   }
@@ -260,7 +262,7 @@ public final class PoolRunbook implements RunbookSteps {
   public boolean verify() {
     int needed = policy.verifySamples();
     boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
-    timeline.note(recovered
+    timeline.note(Kind.VERIFY, recovered
         ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
             + " sample(s), service " + Reports.healthWord(state.lastHealth)
         : "Not recovered yet: utilization "
@@ -332,19 +334,19 @@ public final class PoolRunbook implements RunbookSteps {
     try {
       PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);
       if (restored.notRestored() == null) {
-        timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
+        timeline.note(Kind.ACTION, "Temporary pool increase reverted to " + Reports.env(restored));
         state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
             Reports.env(restored), Timeline.now()));
       } else {
         // An operator changed a value after we set it: theirs stands, the revert says so.
         String detail = restored.notRestored() + " (now " + Reports.env(restored) + ")";
-        timeline.note("Temporary pool increase not reverted: " + detail);
+        timeline.note(Kind.ACTION, "Temporary pool increase not reverted: " + detail);
         state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REFUSED, detail,
             Timeline.now()));
       }
       state.poolBefore = null;
     } catch (ActivityFailure e) {
-      timeline.note("Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
+      timeline.note(Kind.ACTION, "Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
           + Reports.env(state.poolBefore) + " by hand");
       escalate.accept("could not revert the temporary pool increase");
       return;
@@ -360,12 +362,12 @@ public final class PoolRunbook implements RunbookSteps {
       RolloutStatus r = rollout("kubectl rollout status (after the revert)", policy.rolloutTimeout())
           .awaitRollout(target, policy.rolloutTimeout());
       if (r.complete()) {
-        timeline.note("Rollout after the revert complete: " + r.message());
+        timeline.note(Kind.ACTION, "Rollout after the revert complete: " + r.message());
         return;
       }
-      timeline.note("Rollout after the revert did not complete: " + r.message());
+      timeline.note(Kind.ACTION, "Rollout after the revert did not complete: " + r.message());
     } catch (ActivityFailure e) {
-      timeline.note("Rollout after the revert not confirmed: " + Failures.message(e));
+      timeline.note(Kind.ACTION, "Rollout after the revert not confirmed: " + Failures.message(e));
     }
     escalate.accept("the rollout after reverting the temporary pool increase did not complete");
   }
@@ -380,7 +382,7 @@ public final class PoolRunbook implements RunbookSteps {
         changes = kubernetes("Recent application changes (rollout history)").recentChanges(target, 5);
         logs = kubernetes("Error logs for the escalation").errorLogs(target, Duration.ofMinutes(30));
       } catch (ActivityFailure e) {
-        timeline.note("Escalation details incomplete: " + Failures.message(e));
+        timeline.note(Kind.ESCALATION, "Escalation details incomplete: " + Failures.message(e));
       }
     }
     double utilization = state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization();
@@ -403,7 +405,7 @@ public final class PoolRunbook implements RunbookSteps {
   public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
-    timeline.note(Reports.actionLine(o));
+    timeline.note(Kind.ACTION, Reports.actionLine(o));
     Workflow.getMetricsScope()
         .tagged(java.util.Map.of("type", type.name(), "outcome", result.name()))
         .counter("remediator_actions")
@@ -418,14 +420,15 @@ public final class PoolRunbook implements RunbookSteps {
       state.lastHealth = h;
       probesFailing = false;
       if (changed) {
-        timeline.note(Reports.healthLine(h)); // "not probed" when no probe is configured, as the report says
+        // "not probed" when no probe is configured, as the report says
+        timeline.note(Kind.CHECK, Reports.healthLine(h));
       }
       if (!h.available() && critical()) {
         escalate.accept("service unavailable");
       }
     } catch (ActivityFailure e) {
       if (!probesFailing) {
-        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+        timeline.note(Kind.CHECK, "Service probes failed: " + Failures.message(e)); // once, not at every sample
       }
       probesFailing = true;
     }
@@ -445,7 +448,7 @@ public final class PoolRunbook implements RunbookSteps {
       state.sampledPeak = Math.max(state.sampledPeak, s.utilization());
       if (databaseFailing) {
         databaseFailing = false;
-        timeline.note("Database reachable again");
+        timeline.note(Kind.CHECK, "Database reachable again");
       }
       if (s.utilization() >= policy.criticalUtilization()) {
         state.criticalSinceMillis =
@@ -456,13 +459,13 @@ public final class PoolRunbook implements RunbookSteps {
       if (state.firstSnapshot == null) {
         // Once: later samples are the utilization series (report chart), not timeline lines.
         state.firstSnapshot = s;
-        timeline.note("Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
+        timeline.note(Kind.CHECK, "Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
             + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
       }
     } catch (ActivityFailure e) {
       if (!databaseFailing) {
         databaseFailing = true;
-        timeline.note("Database check failed: " + Failures.message(e));
+        timeline.note(Kind.CHECK, "Database check failed: " + Failures.message(e));
       }
       boolean refused = Failures.isType(e, "DatabaseRefusedConnection");
       if (mayEscalate && (critical() || refused)) {
