@@ -1,5 +1,6 @@
 package dev.remediator.launcher;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import dev.remediator.config.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
@@ -54,7 +55,7 @@ public final class Demo {
       int notifications) {
     public boolean leakCleared() {
       return report.outcome() == dev.remediator.incident.IncidentOutcome.MITIGATED
-          && report.sessionsTerminated() == leaked
+          && PoolReportSection.of(report).sessionsTerminated() == leaked
           && idleInTransactionAfter == 0
           && healthyAfter == healthyBefore;
     }
@@ -196,11 +197,11 @@ public final class Demo {
     out.println();
     out.println("Incident report " + rep.incidentId());
     out.printf(Locale.ROOT, "  outcome              %s%n", rep.outcome());
-    out.printf(Locale.ROOT, "  utilization          %.1f%% -> %.1f%%%n", rep.utilizationBefore() * 100,
-        rep.utilizationAfter() * 100);
-    out.printf(Locale.ROOT, "  sessions found       %d idle in transaction (leaked: %d)%n", rep.sessionsFound(),
+    out.printf(Locale.ROOT, "  utilization          %.1f%% -> %.1f%%%n", PoolReportSection.of(rep).utilizationBefore() * 100,
+        PoolReportSection.of(rep).utilizationAfter() * 100);
+    out.printf(Locale.ROOT, "  sessions found       %d idle in transaction (leaked: %d)%n", PoolReportSection.of(rep).sessionsFound(),
         r.leaked());
-    out.printf(Locale.ROOT, "  sessions terminated  %d%n", rep.sessionsTerminated());
+    out.printf(Locale.ROOT, "  sessions terminated  %d%n", PoolReportSection.of(rep).sessionsTerminated());
     out.printf(Locale.ROOT, "  healthy sessions     %d before, %d after%n", r.healthyBefore(), r.healthyAfter());
     out.printf(Locale.ROOT, "  restarts / rollouts  %d (terminating the leak was enough)%n", r.rollouts());
     out.printf(Locale.ROOT, "  escalation           %s%s; %d notification(s) delivered%n",

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A runbook's own findings, kept in {@link IncidentState#findings} and carried across continue-as-new with the rest
- * of the state. The JSON names the findings by a logical name (e.g. {@code "dbpool"}), never by Java class, so a
+ * of the state. The JSON names the findings by a logical name its runbook registers, never by Java class, so a
  * class can move or be renamed without breaking a running incident: each runbook registers its names with a
  * {@link Names} provider (a {@code java.util.ServiceLoader} service, so this package names no runbook). The property
  * keeps the name {@code @class} that histories recorded before carry, with a class name as the value; a provider

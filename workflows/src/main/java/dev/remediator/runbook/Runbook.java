@@ -82,6 +82,6 @@ public record Runbook(
   }
 
   public boolean handles(String alertName) {
-    return alertNames.contains(alertName);
+    return alertName != null && alertNames.contains(alertName);
   }
 }

@@ -278,7 +278,7 @@ class IncidentWorkflowTest {
         .extracting(PlannedAction::type)
         .containsExactly(ActionType.TERMINATE_SESSIONS, ActionType.ROLLING_RESTART);
     assertThat(pending.plan().actions().get(0).sessions()).hasSize(25);
-    assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK);
+    assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK.name());
     assertThat(world.terminations).isEmpty();
 
     DecisionResult decision =

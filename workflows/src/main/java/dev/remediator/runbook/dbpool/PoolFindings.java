@@ -65,8 +65,8 @@ public final class PoolFindings implements RunbookFindings {
       }
     }
     if (!earlier.isEmpty()) {
-      findings = PAYLOAD.convertValue(((ObjectNode) PAYLOAD.valueToTree(findings)).setAll(earlier),
-          PoolFindings.class);
+      ObjectNode node = ((ObjectNode) PAYLOAD.valueToTree(findings)).setAll(earlier);
+      findings = PAYLOAD.convertValue(node.put("@class", NAME), PoolFindings.class);
       EARLIER_STATE_FIELDS.forEach(state.earlier()::remove);
     }
     if (state.diagnosis != null) {

@@ -37,7 +37,14 @@ public record PoolStatusSection(
     if (status.runbook() != null || status.earlier().isEmpty()) {
       return null;
     }
-    return PAYLOAD.convertValue(status.earlier(), PoolStatusSection.class);
+    var earlier = status.earlier();
+    return new PoolStatusSection(
+        earlier.containsKey("lastSnapshot") ? PAYLOAD.convertValue(earlier.get("lastSnapshot"), ConnectionSnapshot.class)
+            : null,
+        earlier.containsKey("poolRevertTo") ? PAYLOAD.convertValue(earlier.get("poolRevertTo"), PoolSettings.class)
+            : null,
+        earlier.containsKey("poolRevertAt") ? earlier.get("poolRevertAt").asText(null) : null,
+        earlier.containsKey("poolRevertFinal") && earlier.get("poolRevertFinal").asBoolean());
   }
 
   @Override

@@ -68,7 +68,7 @@ class EarlierPayloadsTest {
     PoolFindings findings = PoolFindings.of(carried);
 
     assertThat(findings.sampledPeak).isEqualTo(27 / 37.0);
-    assertThat(findings.samples).hasSize(13).allMatch(s -> s.utilization() > 0.7);
+    assertThat(findings.samples).hasSize(13).anyMatch(s -> s.utilization() == 27 / 37.0);
     assertThat(findings.firstSnapshot.totalConnections()).isEqualTo(27);
     assertThat(findings.pool).isNotNull();
     assertThat(findings.kubernetesAvailable).isTrue();
@@ -100,7 +100,7 @@ class EarlierPayloadsTest {
 
   @Test
   void aReportWrittenBeforeTheMoveStillReads() throws Exception {
-    WorkflowExecutionHistory h = history("approved-termination.json");
+    WorkflowExecutionHistory h = history("report-sampled-at-close.json");
     Payloads result = h.getEvents().stream()
         .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED).findFirst().orElseThrow()
         .getWorkflowExecutionCompletedEventAttributes().getResult();
