@@ -20,6 +20,7 @@ final class FindingsNames extends TypeIdResolverBase {
   private static final class Registry {
     static final Map<String, Class<?>> BY_ID;
     static final Map<Class<?>, String> NAMES;
+    static final Map<String, java.util.List<String>> EARLIER = new TreeMap<>();
 
     static {
       Map<String, Class<?>> byId = new TreeMap<>();
@@ -36,6 +37,7 @@ final class FindingsNames extends TypeIdResolverBase {
           byId.putIfAbsent(type.getName(), type);
         });
         provider.formerIds().forEach(byId::putIfAbsent);
+        EARLIER.putAll(provider.earlierSections());
       }
       BY_ID = Collections.unmodifiableMap(byId);
       NAMES = Collections.unmodifiableMap(names);
@@ -56,6 +58,25 @@ final class FindingsNames extends TypeIdResolverBase {
   static Class<?> typeOf(String id) {
     return Registry.BY_ID.get(id);
   }
+
+  /**
+   * The runbook section of a payload of an earlier layout, read from its top-level fields ({@code earlier}) as the
+   * runbook that registered them says; null when none matches.
+   */
+  static RunbookSection earlierSection(Map<String, com.fasterxml.jackson.databind.JsonNode> earlier) {
+    for (var e : Registry.EARLIER.entrySet()) {
+      if (e.getValue().stream().anyMatch(earlier::containsKey)) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = PAYLOAD.createObjectNode();
+        earlier.forEach(node::set);
+        node.put("@type", e.getKey());
+        return PAYLOAD.convertValue(node, RunbookSection.class);
+      }
+    }
+    return null;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper PAYLOAD =
+      io.temporal.common.converter.JacksonJsonPayloadConverter.newDefaultObjectMapper();
 
   @Override
   public String idFromValue(Object value) {

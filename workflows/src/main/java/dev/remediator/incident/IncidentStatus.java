@@ -51,4 +51,9 @@ public record IncidentStatus(
   public IncidentStatus {
     earlier = earlier == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(earlier));
   }
+
+  /** The runbook's section: {@link #runbook}, else read from the fields an earlier layout carried at the top. */
+  public RunbookSection section() {
+    return runbook != null ? runbook : FindingsNames.earlierSection(earlier);
+  }
 }

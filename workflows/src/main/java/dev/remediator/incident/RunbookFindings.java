@@ -28,6 +28,14 @@ public interface RunbookFindings {
      */
     Map<String, Class<?>> byName();
 
+    /**
+     * For a {@link RunbookSection} whose fields a payload of an earlier layout carried at its own top level: its
+     * name and the fields that identify such a payload (any one present). Empty, the default: none.
+     */
+    default Map<String, java.util.List<String>> earlierSections() {
+      return Map.of();
+    }
+
     /** Ids recorded before (Java class names of earlier layouts) and the type each reads as now. */
     default Map<String, Class<?>> formerIds() {
       return Map.of();

@@ -74,10 +74,10 @@ public final class ShowCommand extends TemporalCommand {
       b.append("Awaiting   approval: remediator approve ").append(s.incidentId()).append(" --by NAME --plan ")
           .append(p.planId()).append('\n');
     }
-    if (s.runbook() != null) {
-      s.runbook().lines().forEach(line -> b.append(line).append('\n'));
+    if (s.section() != null) {
+      s.section().lines().forEach(line -> b.append(line).append('\n'));
     }
-    if (s.diagnosis() != null && (s.runbook() != null || s.earlier().containsKey("lastSnapshot"))) {
+    if (s.diagnosis() != null && s.section() != null) {
       b.append("Diagnosis  ").append(s.diagnosis().cause()).append('\n');
       for (String e : s.diagnosis().evidence()) {
         b.append("           - ").append(e).append('\n');

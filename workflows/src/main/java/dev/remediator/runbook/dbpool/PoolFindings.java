@@ -128,5 +128,11 @@ public final class PoolFindings implements RunbookFindings {
       return Map.of(NAME, PoolFindings.class, PoolReportSection.NAME, PoolReportSection.class,
           PoolStatusSection.NAME, PoolStatusSection.class);
     }
+
+    @Override
+    public Map<String, List<String>> earlierSections() {
+      return Map.of(PoolReportSection.NAME, List.of("utilizationBefore", "sessionsTerminated"),
+          PoolStatusSection.NAME, List.of("lastSnapshot", "poolRevertTo"));
+    }
   }
 }

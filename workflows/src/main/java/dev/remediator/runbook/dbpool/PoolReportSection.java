@@ -2,12 +2,10 @@ package dev.remediator.runbook.dbpool;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonTypeName;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.RunbookSection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The pool runbook's part of the incident report ({@code IncidentReport.runbook}). Reports written before it
@@ -30,20 +28,7 @@ public record PoolReportSection(
 
   /** The pool section of a report, also of one written before the section existed; null for another runbook's. */
   public static PoolReportSection of(IncidentReport report) {
-    if (report.runbook() instanceof PoolReportSection s) {
-      return s;
-    }
-    Map<String, JsonNode> earlier = report.earlier();
-    if (report.runbook() != null || !earlier.containsKey("utilizationBefore")) {
-      return null;
-    }
-    return new PoolReportSection(number(earlier, "utilizationBefore"), number(earlier, "utilizationAfter"),
-        (int) number(earlier, "sessionsFound"), (int) number(earlier, "sessionsTerminated"));
-  }
-
-  private static double number(Map<String, JsonNode> m, String key) {
-    JsonNode v = m.get(key);
-    return v == null ? 0 : v.asDouble();
+    return report.section() instanceof PoolReportSection s ? s : null;
   }
 
   @Override

@@ -26,25 +26,9 @@ public record PoolStatusSection(
   /** The section's logical name in payloads: never changes. */
   public static final String NAME = "dbpool-status";
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper PAYLOAD =
-      io.temporal.common.converter.JacksonJsonPayloadConverter.newDefaultObjectMapper();
-
   /** The pool section of a status, also of one a worker from before the section answered; null otherwise. */
   public static PoolStatusSection of(IncidentStatus status) {
-    if (status.runbook() instanceof PoolStatusSection s) {
-      return s;
-    }
-    if (status.runbook() != null || status.earlier().isEmpty()) {
-      return null;
-    }
-    var earlier = status.earlier();
-    return new PoolStatusSection(
-        earlier.containsKey("lastSnapshot") ? PAYLOAD.convertValue(earlier.get("lastSnapshot"), ConnectionSnapshot.class)
-            : null,
-        earlier.containsKey("poolRevertTo") ? PAYLOAD.convertValue(earlier.get("poolRevertTo"), PoolSettings.class)
-            : null,
-        earlier.containsKey("poolRevertAt") ? earlier.get("poolRevertAt").asText(null) : null,
-        earlier.containsKey("poolRevertFinal") && earlier.get("poolRevertFinal").asBoolean());
+    return status.section() instanceof PoolStatusSection s ? s : null;
   }
 
   @Override
