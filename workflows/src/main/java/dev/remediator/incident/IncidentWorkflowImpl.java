@@ -1,7 +1,6 @@
 package dev.remediator.incident;
 
 import dev.remediator.incident.TimelineEntry.Kind;
-import dev.remediator.runbook.dbpool.PoolRunbook;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import java.util.List;
@@ -9,8 +8,8 @@ import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * The incident shell, one run per incident of one target, around the runbook its ID names ({@code Runbooks}; the
- * connection-pool runbook is {@link PoolRunbook}). {@link #run} reads like a runbook: immediate response (assess,
+ * The incident shell, one run per incident of one target, around the runbook its ID names ({@code Runbooks}; each
+ * runbook's steps are its {@link RunbookSteps}). {@link #run} reads like a runbook: immediate response (assess,
  * diagnose), then remediate — plan, approve, act, verify — until the target has recovered and every alert is
  * resolved, escalating on the runbook's triggers; then report. The parts stand alone: {@link AlertInbox},
  * {@link ApprovalGate}, {@link EscalationLadder}, {@link Watch}, {@link Timeline}, the runbook's
@@ -333,6 +332,6 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   @Override
   public IncidentStatus status() {
-    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo(), policy);
+    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo(), runbook);
   }
 }

@@ -1,8 +1,6 @@
 package dev.remediator.incident;
 
 import dev.remediator.incident.TimelineEntry.Kind;
-import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.UtilizationSample;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -155,12 +153,12 @@ public final class ReportDiagrams {
   }
 
   /** Both pictures, each under its own heading; empty when there is nothing to draw. */
-  public static String markdown(List<TimelineEntry> timeline, List<UtilizationSample> samples) {
+  public static String markdown(List<TimelineEntry> timeline, List<Measurement> samples) {
     return markdown(timeline, samples, null);
   }
 
   /** As {@link #markdown(List, List)}, with the policy's warning and critical thresholds drawn on the chart. */
-  public static String markdown(List<TimelineEntry> timeline, List<UtilizationSample> samples, RunbookPolicy policy) {
+  public static String markdown(List<TimelineEntry> timeline, List<Measurement> samples, RunbookPolicy policy) {
     StringBuilder md = new StringBuilder();
     String t = timeline(timeline);
     if (!t.isEmpty()) {
@@ -230,16 +228,16 @@ public final class ReportDiagrams {
    * A fenced Mermaid {@code xychart-beta}: utilization in percent per sample, with the policy's warning and
    * critical thresholds as flat lines, followed by a one-line Unicode sparkline. Empty without samples.
    */
-  public static String utilizationChart(List<UtilizationSample> samples) {
+  public static String utilizationChart(List<Measurement> samples) {
     return utilizationChart(samples, null);
   }
 
   /** As {@link #utilizationChart(List)}, with the policy's thresholds (null: none). */
-  public static String utilizationChart(List<UtilizationSample> samples, RunbookPolicy policy) {
+  public static String utilizationChart(List<Measurement> samples, RunbookPolicy policy) {
     if (samples == null || samples.isEmpty()) {
       return "";
     }
-    List<UtilizationSample> points = thin(samples);
+    List<Measurement> points = thin(samples);
     Instant start = instant(samples.get(0).at());
     double max = points.stream().mapToDouble(ReportDiagrams::percent).max().orElse(0);
     int top = (int) Math.max(100, Math.ceil(max / 10) * 10);
@@ -277,13 +275,13 @@ public final class ReportDiagrams {
   }
 
   /** One block character per (thinned) sample, scaled 0..100 %: {@code ▁} empty to {@code █} full. */
-  public static String sparkline(List<UtilizationSample> samples) {
+  public static String sparkline(List<Measurement> samples) {
     if (samples == null || samples.isEmpty()) {
       return "";
     }
     StringBuilder b = new StringBuilder();
-    for (UtilizationSample s : thin(samples)) {
-      double u = Math.max(0, Math.min(1, s.utilization()));
+    for (Measurement s : thin(samples)) {
+      double u = Math.max(0, Math.min(1, s.value()));
       b.append(SPARKS.charAt((int) Math.min(SPARKS.length() - 1, Math.floor(u * SPARKS.length()))));
     }
     return b.toString();
@@ -348,11 +346,11 @@ public final class ReportDiagrams {
     return kept;
   }
 
-  private static List<UtilizationSample> thin(List<UtilizationSample> samples) {
+  private static List<Measurement> thin(List<Measurement> samples) {
     if (samples.size() <= MAX_CHART_POINTS) {
       return samples;
     }
-    List<UtilizationSample> out = new ArrayList<>(MAX_CHART_POINTS);
+    List<Measurement> out = new ArrayList<>(MAX_CHART_POINTS);
     for (int i = 0; i < MAX_CHART_POINTS; i++) {
       out.add(samples.get((int) Math.round(i * (samples.size() - 1) / (double) (MAX_CHART_POINTS - 1))));
     }
@@ -368,8 +366,8 @@ public final class ReportDiagrams {
     b.append("]\n");
   }
 
-  private static double percent(UtilizationSample s) {
-    return Math.max(0, s.utilization()) * 100;
+  private static double percent(Measurement s) {
+    return Math.max(0, s.value()) * 100;
   }
 
   /** One decimal, no exponent, no locale: {@code 91.9}, {@code 70}. */

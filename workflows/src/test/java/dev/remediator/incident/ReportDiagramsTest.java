@@ -1,7 +1,6 @@
 package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.UtilizationSample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -241,10 +240,10 @@ class ReportDiagramsTest {
 
   @Test
   void theUtilizationChartIsAValidXyChartWithThresholds() {
-    List<UtilizationSample> samples = new ArrayList<>();
+    List<Measurement> samples = new ArrayList<>();
     double[] values = {0.9189, 0.9189, 0.95, 0.243, 0.243};
     for (int i = 0; i < values.length; i++) {
-      samples.add(new UtilizationSample(T0.plusSeconds(i * 20L + (i > 2 ? 100 : 0)).toString(), values[i]));
+      samples.add(new Measurement(T0.plusSeconds(i * 20L + (i > 2 ? 100 : 0)).toString(), values[i]));
     }
     String md = ReportDiagrams.utilizationChart(samples, Runbooks.defaultPolicy());
     XyChart chart = XyChart.parse(md);
@@ -262,9 +261,9 @@ class ReportDiagramsTest {
 
   @Test
   void manySamplesAreThinnedKeepingTheFirstAndTheLast() {
-    List<UtilizationSample> samples = new ArrayList<>();
+    List<Measurement> samples = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      samples.add(new UtilizationSample(T0.plusSeconds(i * 20L).toString(), i == 999 ? 0.1 : 0.5 + (i % 10) / 100.0));
+      samples.add(new Measurement(T0.plusSeconds(i * 20L).toString(), i == 999 ? 0.1 : 0.5 + (i % 10) / 100.0));
     }
     XyChart chart = XyChart.parse(ReportDiagrams.utilizationChart(samples));
     assertThat(chart.lines()).hasSize(1);
@@ -276,7 +275,7 @@ class ReportDiagramsTest {
   @Test
   void overOneHundredPercentWidensTheAxisAndNothingIsDrawnFromNothing() {
     XyChart chart = XyChart.parse(ReportDiagrams.utilizationChart(
-        List.of(new UtilizationSample(T0.toString(), 1.234), new UtilizationSample("not a time", 0.0))));
+        List.of(new Measurement(T0.toString(), 1.234), new Measurement("not a time", 0.0))));
     assertThat(chart.yMax()).isEqualTo(130);
     assertThat(chart.xLabels()).containsExactly("+0s", "+?");
     assertThat(ReportDiagrams.timeline(List.of())).isEmpty();
@@ -286,8 +285,8 @@ class ReportDiagramsTest {
 
   @Test
   void theMarkdownIsDeterministicAndHasBothPictures() {
-    List<UtilizationSample> samples = List.of(new UtilizationSample(T0.toString(), 0.92),
-        new UtilizationSample(T0.plusSeconds(20).toString(), 0.24));
+    List<Measurement> samples = List.of(new Measurement(T0.toString(), 0.92),
+        new Measurement(T0.plusSeconds(20).toString(), 0.24));
     RunbookPolicy policy = ConfigLoader.parsePolicy("warningUtilization: 0.6");
     String a = ReportDiagrams.markdown(demoTimeline(), samples, policy);
     assertThat(a).isEqualTo(ReportDiagrams.markdown(new ArrayList<>(demoTimeline()), List.copyOf(samples), policy));
