@@ -1,6 +1,7 @@
 package dev.remediator.demo;
 
 import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.DecisionRequest;
@@ -60,7 +61,7 @@ public final class Demo {
       int notifications) {
     public boolean leakCleared() {
       return report.outcome() == IncidentOutcome.MITIGATED
-          && report.sessionsTerminated() == leaked
+          && PoolReportSection.of(report).sessionsTerminated() == leaked
           && idleInTransactionAfter == 0
           && healthyAfter == healthyBefore;
     }
@@ -202,11 +203,11 @@ public final class Demo {
     out.println();
     out.println("Incident report " + rep.incidentId());
     out.printf(Locale.ROOT, "  outcome              %s%n", rep.outcome());
-    out.printf(Locale.ROOT, "  utilization          %.1f%% -> %.1f%%%n", rep.utilizationBefore() * 100,
-        rep.utilizationAfter() * 100);
-    out.printf(Locale.ROOT, "  sessions found       %d idle in transaction (leaked: %d)%n", rep.sessionsFound(),
+    out.printf(Locale.ROOT, "  utilization          %.1f%% -> %.1f%%%n", PoolReportSection.of(rep).utilizationBefore() * 100,
+        PoolReportSection.of(rep).utilizationAfter() * 100);
+    out.printf(Locale.ROOT, "  sessions found       %d idle in transaction (leaked: %d)%n", PoolReportSection.of(rep).sessionsFound(),
         r.leaked());
-    out.printf(Locale.ROOT, "  sessions terminated  %d%n", rep.sessionsTerminated());
+    out.printf(Locale.ROOT, "  sessions terminated  %d%n", PoolReportSection.of(rep).sessionsTerminated());
     out.printf(Locale.ROOT, "  healthy sessions     %d before, %d after%n", r.healthyBefore(), r.healthyAfter());
     out.printf(Locale.ROOT, "  restarts / rollouts  %d (terminating the leak was enough)%n", r.rollouts());
     out.printf(Locale.ROOT, "  escalation           %s%s; %d notification(s) delivered%n",

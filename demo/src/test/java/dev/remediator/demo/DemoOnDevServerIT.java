@@ -1,5 +1,6 @@
 package dev.remediator.demo;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remediator.launcher.Prerequisites;
@@ -22,7 +23,7 @@ class DemoOnDevServerIT {
 
     String output = buffer.toString(StandardCharsets.UTF_8);
     assertThat(result.leakCleared()).as(output).isTrue();
-    assertThat(result.report().sessionsTerminated()).isEqualTo(Demo.LEAKED);
+    assertThat(PoolReportSection.of(result.report()).sessionsTerminated()).isEqualTo(Demo.LEAKED);
     assertThat(output)
         .contains("Starting the Temporal dev server")
         .containsPattern("Temporal Web UI at http://127\\.0\\.0\\.1:\\d+")

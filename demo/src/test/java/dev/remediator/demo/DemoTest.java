@@ -1,5 +1,6 @@
 package dev.remediator.demo;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -22,12 +23,12 @@ class DemoTest {
 
     String output = buffer.toString(StandardCharsets.UTF_8);
     assertThat(result.leakCleared()).as(output).isTrue();
-    assertThat(result.report().sessionsFound()).isEqualTo(Demo.LEAKED);
-    assertThat(result.report().sessionsTerminated()).isEqualTo(Demo.LEAKED);
+    assertThat(PoolReportSection.of(result.report()).sessionsFound()).isEqualTo(Demo.LEAKED);
+    assertThat(PoolReportSection.of(result.report()).sessionsTerminated()).isEqualTo(Demo.LEAKED);
     assertThat(result.idleInTransactionAfter()).isZero();
     assertThat(result.healthyAfter()).isEqualTo(Demo.HEALTHY);
-    assertThat(result.report().utilizationBefore()).isGreaterThan(0.9);
-    assertThat(result.report().utilizationAfter()).isLessThan(0.7);
+    assertThat(PoolReportSection.of(result.report()).utilizationBefore()).isGreaterThan(0.9);
+    assertThat(PoolReportSection.of(result.report()).utilizationAfter()).isLessThan(0.7);
     assertThat(output)
         .contains("./remediator approve " + Demo.INCIDENT_ID)
         .contains("temporal workflow signal")

@@ -1,5 +1,6 @@
 package dev.remediator.demo;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -184,7 +185,7 @@ class WebUiIT {
     assertThat(resolved.statusCode()).as(resolved.body()).isEqualTo(200);
     IncidentReport report = stack.incidents().result(Demo.INCIDENT_ID, IncidentReport.class);
     assertThat(report.outcome()).hasToString("MITIGATED");
-    assertThat(report.sessionsTerminated()).isEqualTo(Demo.LEAKED);
+    assertThat(PoolReportSection.of(report).sessionsTerminated()).isEqualTo(Demo.LEAKED);
     assertThat(db.idleNow()).as("healthy sessions left").isEqualTo(Demo.HEALTHY);
     assertThat(report.timeline())
         .as("the approval came from the UI's signal")

@@ -16,10 +16,14 @@ public final class ReportMarkdown {
       b.append("| Target | ").append(r.target().id()).append(" |\n");
     }
     b.append("| Outcome | ").append(r.outcome()).append(" |\n");
-    b.append(String.format(Locale.ROOT, "| Utilization | %.1f%% peak, %.1f%% after |%n",
-        r.utilizationBefore() * 100, r.utilizationAfter() * 100));
-    b.append("| Sessions | ").append(r.sessionsFound()).append(" found idle in transaction, ")
-        .append(r.sessionsTerminated()).append(" terminated |\n");
+    if (r.facts() != null && !r.facts().isEmpty()) {
+      r.facts().forEach(f -> b.append("| ").append(f.name()).append(" | ").append(f.value()).append(" |\n"));
+    } else if (r.earlier().containsKey("utilizationBefore")) { // a report written before the runbook's facts
+      b.append(String.format(Locale.ROOT, "| Utilization | %.1f%% peak, %.1f%% after |%n",
+          number(r, "utilizationBefore") * 100, number(r, "utilizationAfter") * 100));
+      b.append("| Sessions | ").append((long) number(r, "sessionsFound")).append(" found idle in transaction, ")
+          .append((long) number(r, "sessionsTerminated")).append(" terminated |\n");
+    }
     b.append("| Duration | ").append(r.durationSeconds()).append(" s |\n");
     if (r.timeline() != null && !r.timeline().isEmpty()) {
       b.append("\n## Timeline\n\n");
@@ -29,5 +33,10 @@ public final class ReportMarkdown {
       }
     }
     return b.toString().stripTrailing() + "\n";
+  }
+
+  private static double number(IncidentReport r, String key) {
+    var v = r.earlier().get(key);
+    return v == null ? 0 : v.asDouble();
   }
 }

@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static dev.remediator.starter.IntakeFixture.AUTH;
 import static dev.remediator.starter.IntakeFixture.BILLING;
 import static dev.remediator.starter.IntakeFixture.ORDERS;
@@ -110,7 +111,7 @@ class AlertReceiverTest {
     // Resolved before anyone approved the plan: the incident closes and nothing was done.
     var report = fx.incidents.result(AUTH, dev.remediator.incident.IncidentReport.class);
     assertThat(report.outcome()).isEqualTo(dev.remediator.incident.IncidentOutcome.RESOLVED);
-    assertThat(report.sessionsTerminated()).isZero();
+    assertThat(PoolReportSection.of(report).sessionsTerminated()).isZero();
     assertThat(report.timeline()).anyMatch(e -> e.event().contains("resolved"));
     assertThat(fx.openRuns(AUTH)).isZero();
   }

@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static dev.remediator.starter.IntakeFixture.ALICE_TOKEN;
 import static dev.remediator.starter.IntakeFixture.AUTH;
 import static dev.remediator.starter.IntakeFixture.BILLING;
@@ -153,7 +154,7 @@ class ApprovalApiTest {
     assertThat(fx.webhook(resolvedFor("billing-service", "billingdb")).statusCode()).isEqualTo(200);
     IncidentReport report = fx.incidents.result(BILLING, IncidentReport.class);
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.RESOLVED);
-    assertThat(report.sessionsTerminated()).isZero();
+    assertThat(PoolReportSection.of(report).sessionsTerminated()).isZero();
   }
 
   @Test

@@ -142,7 +142,7 @@ class CliTest {
         "| alice | Plan");
     assertThat(json.exit()).isEqualTo(ExitCodes.OK);
     assertThat(json.json().get("outcome").asText()).isEqualTo("MITIGATED");
-    assertThat(json.json().get("sessionsTerminated").asInt()).isEqualTo(25);
+    assertThat(json.json().get("runbook").get("sessionsTerminated").asInt()).isEqualTo(25);
   }
 
   @Test
@@ -170,7 +170,7 @@ class CliTest {
     Run report = temporal(new ReportCommand(), BILLING, "--format", "json");
     assertThat(report.json().get("outcome").asText()).isEqualTo("RESOLVED");
     assertThat(report.json().get("actions").get(0).get("result").asText()).isEqualTo("SKIPPED");
-    assertThat(report.json().get("sessionsTerminated").asInt()).isZero();
+    assertThat(report.json().get("runbook").get("sessionsTerminated").asInt()).isZero();
   }
 
   @Test

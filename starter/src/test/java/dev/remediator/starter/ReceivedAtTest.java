@@ -1,5 +1,6 @@
 package dev.remediator.starter;
 
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import static dev.remediator.starter.IntakeFixture.AUTH;
 import static dev.remediator.starter.IntakeFixture.resource;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +44,7 @@ class ReceivedAtTest {
     assertThat(fx.webhook(resource("resolved.json")).statusCode()).isEqualTo(200);
     IncidentReport report = fx.incidents.result(AUTH, IncidentReport.class);
     assertThat(report.openedAt()).isEqualTo(input.receivedAt()); // not when the worker first ran it
-    assertThat(report.utilizationBefore()).isEqualTo(0.946); // the samples saw 91.9 %
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isEqualTo(0.946); // the samples saw 91.9 %
     assertThat(report.markdown()).contains("94.6% as alerted");
   }
 

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.workflow.Workflow;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -50,7 +51,8 @@ final class AlertInbox {
       opening = alert;
       track(alert, null);
       if (recordIt) {
-        timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " (" + Severity.of(alert, criticalAlerts)
+        timeline.record(Timeline.ALERTMANAGER, Kind.ALERT, "Alert " + alert.alertName() + " ("
+            + Severity.of(alert, criticalAlerts)
             + ") opened the incident" + (alert.summary() == null ? "" : ": " + alert.summary()));
       }
     }
@@ -75,7 +77,8 @@ final class AlertInbox {
         return Change.NONE;
       }
       track(alert, null);
-      timeline.record(Timeline.ALERTMANAGER, "Alert " + alert.alertName() + " firing (" + Severity.of(alert, criticalAlerts) + ")");
+      timeline.record(Timeline.ALERTMANAGER, Kind.ALERT,
+          "Alert " + alert.alertName() + " firing (" + Severity.of(alert, criticalAlerts) + ")");
       return afterChange(before, wasResolved);
     }
     // A copy older than the episode we know (an HA peer or a retry behind the other) is stale: a firing one, or a
@@ -92,7 +95,8 @@ final class AlertInbox {
     boolean wasResolved = state.resolved;
     Severity before = state.severity;
     TrackedAlert changed = track(alert, known);
-    timeline.record(Timeline.ALERTMANAGER, "Alert " + changed.describe());
+    timeline.record(Timeline.ALERTMANAGER, changed.firing() ? Kind.ALERT : Kind.RESOLVED,
+        "Alert " + changed.describe());
     return afterChange(before, wasResolved);
   }
 
@@ -112,17 +116,17 @@ final class AlertInbox {
     updateSeverity();
     if (state.resolved && !wasResolved) {
       state.allResolvedAtMillis = Workflow.currentTimeMillis();
-      timeline.note("Every alert of the incident is resolved");
+      timeline.note(Kind.RESOLVED, "Every alert of the incident is resolved");
       return Change.ALL_RESOLVED;
     }
     if (!state.resolved && wasResolved) {
       state.allResolvedAtMillis = 0;
-      timeline.note("Firing again: severity " + state.severity);
+      timeline.note(Kind.ALERT, "Firing again: severity " + state.severity);
       return Change.REOPENED;
     }
     if (state.severity != before) {
       boolean raised = before == null || state.severity.compareTo(before) > 0;
-      timeline.note("Severity " + (before == null ? "" : before + " → ") + state.severity
+      timeline.note(Kind.ALERT, "Severity " + (before == null ? "" : before + " → ") + state.severity
           + (raised ? "" : " (" + state.alertName + " still firing)"));
       return raised ? Change.SEVERITY_RAISED : Change.SEVERITY_LOWERED;
     }

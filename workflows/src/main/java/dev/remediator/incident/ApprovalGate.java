@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Map;
@@ -104,18 +105,18 @@ final class ApprovalGate {
       case REJECT -> rejection = decision;
       default -> {
         replanRequestedBy = who;
-        timeline.record(who, "Asked for a new plan" + reason);
+        timeline.record(who, Kind.DECISION, "Asked for a new plan" + reason);
         return new DecisionResult(true, "a new plan will be made from what the database shows now");
       }
     }
     String what = "plan " + state.plan.planId() + (action == DecisionAction.APPROVE ? " approved" : " rejected");
-    timeline.record(who, Character.toUpperCase(what.charAt(0)) + what.substring(1) + reason);
+    timeline.record(who, Kind.DECISION, Character.toUpperCase(what.charAt(0)) + what.substring(1) + reason);
     return new DecisionResult(true, what);
   }
 
   /** Who asked for what and why it was refused, counted and bounded: {@link Timeline#refusal}. */
   void recordRefusal(String who, DecisionAction action, String why) {
-    timeline.refusal(String.valueOf(who), "Refused " + action, why);
+    timeline.refusal(String.valueOf(who), Kind.DECISION, "Refused " + action, why);
   }
 
   private String refusal(DecisionAction action, ApprovalDecision decision, String who) {

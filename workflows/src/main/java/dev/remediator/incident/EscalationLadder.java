@@ -2,6 +2,7 @@ package dev.remediator.incident;
 
 import static dev.remediator.incident.ActivityStubs.notifications;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
@@ -49,13 +50,13 @@ final class EscalationLadder {
     }
     state.escalationTriggers.add(reason);
     if (state.escalated()) {
-      timeline.note("Further escalation trigger: " + reason);
+      timeline.note(Kind.ESCALATION, "Further escalation trigger: " + reason);
       return;
     }
     state.escalationReason = reason;
     state.escalationTier = firstTier();
     state.tierDeadlineMillis = 0;
-    timeline.note("Escalating: " + reason);
+    timeline.note(Kind.ESCALATION, "Escalating: " + reason);
   }
 
   /** The tier the runbook names for its escalation, if the policy's ladder has it; else the first. */
@@ -68,7 +69,8 @@ final class EscalationLadder {
       }
     }
     if (named != null && !tiers.isEmpty()) {
-      timeline.note("The runbook sends this to the " + named + " team, which the escalation policy does not list:"
+      timeline.note(Kind.ESCALATION,
+          "The runbook sends this to the " + named + " team, which the escalation policy does not list:"
           + " paging from its first tier");
     }
     return 0;
@@ -80,14 +82,14 @@ final class EscalationLadder {
       return new DecisionResult(false, "an acknowledgement needs a name");
     }
     if (!state.escalated()) {
-      timeline.refusal(who, "Refused acknowledge", "the incident is not escalated");
+      timeline.refusal(who, Kind.ESCALATION, "Refused acknowledge", "the incident is not escalated");
       return new DecisionResult(false, "the incident is not escalated");
     }
     if (state.acknowledgedBy != null) {
       return new DecisionResult(true, "already acknowledged by " + state.acknowledgedBy);
     }
     state.acknowledgedBy = who;
-    timeline.record(who, "Acknowledged the escalation" + (note == null ? "" : ": " + note));
+    timeline.record(who, Kind.ESCALATION, "Acknowledged the escalation" + (note == null ? "" : ": " + note));
     if (!state.pagedChannels.isEmpty()) {
       List<String> channels = List.copyOf(state.pagedChannels);
       Async.procedure(() -> send(new Notification(incidentId, "acknowledge", "info", null, channels,
@@ -115,7 +117,8 @@ final class EscalationLadder {
       List<String> first = policy.escalation().get(firstTier()).channels();
       channels = first == null ? List.of() : first;
     }
-    timeline.note("Told " + (channels.isEmpty() ? "no one (no channel configured)" : String.join(", ", channels))
+    timeline.note(Kind.ESCALATION,
+        "Told " + (channels.isEmpty() ? "no one (no channel configured)" : String.join(", ", channels))
         + ": " + summary);
     if (!channels.isEmpty()) {
       send(new Notification(incidentId, "trigger", "warning", null, channels, "[" + target.id() + "] " + summary,
@@ -170,13 +173,13 @@ final class EscalationLadder {
       state.tierDeadlineMillis = 0;
     }
     if (state.escalationTier >= tiers.size() && state.acknowledgedBy == null && !closed) {
-      timeline.note("Escalation ladder exhausted without acknowledgement");
+      timeline.note(Kind.ESCALATION, "Escalation ladder exhausted without acknowledgement");
     }
   }
 
   private void page(EscalationTier tier) {
     List<String> channels = tier.channels() == null ? List.of() : tier.channels();
-    timeline.note("Escalated to the " + tier.name() + " team"
+    timeline.note(Kind.ESCALATION, "Escalated to the " + tier.name() + " team"
         + (channels.isEmpty() ? " (no channel configured)" : " via " + String.join(", ", channels)));
     if (channels.isEmpty()) {
       return;
@@ -206,11 +209,11 @@ final class EscalationLadder {
       NotificationResult r = notifications("Notify " + String.join(", ", n.channels())).send(n);
       for (NotificationResult.Delivery d : r.deliveries()) {
         if (!d.delivered()) {
-          timeline.note("Notification to " + d.channel() + " failed: " + d.error());
+          timeline.note(Kind.ESCALATION, "Notification to " + d.channel() + " failed: " + d.error());
         }
       }
     } catch (ActivityFailure e) {
-      timeline.note("Notification failed: " + Failures.message(e));
+      timeline.note(Kind.ESCALATION, "Notification failed: " + Failures.message(e));
     }
   }
 }

@@ -1,17 +1,19 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.ConnectionSnapshot;
-import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.PoolSettings;
-import dev.remediator.runbook.dbpool.UtilizationSample;
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything an incident knows, in one object: the shell's parts (alert inbox, approval gate, escalation ladder,
  * timeline) and the runbook read and write it, and continue-as-new carries it whole to the next run. Workflow code
- * only; field names are its JSON (older runs' carried state still reads: unknown and missing fields are tolerated).
+ * only; field names are its JSON (older runs' carried state still reads: unknown and missing fields are tolerated,
+ * and fields a runbook's findings once kept here are kept in {@link #earlier} until that runbook moves them).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public final class IncidentState {
@@ -40,19 +42,11 @@ public final class IncidentState {
   public long mitigatedAtMillis;
   public long criticalSinceMillis;
 
-  // What the runbook found
-  public ConnectionSnapshot firstSnapshot;
-  public ConnectionSnapshot lastSnapshot;
-  /** The highest utilization sampled in the incident (0 before any sample). */
-  public double sampledPeak;
-  /** The sample taken as the incident closed (the report's "after"); null if it failed or in older runs. */
-  public ConnectionSnapshot closingSnapshot;
+  // What the runbook found (its own findings: {@link #findings})
   public ServiceHealth lastHealth;
   public LogSummary errorLogs;
-  public Diagnosis diagnosis = Diagnosis.unknown();
-  public boolean kubernetesAvailable;
-  public PoolSettings pool;
-  public List<UtilizationSample> samples = new ArrayList<>();
+  /** The runbook's root-cause hint and evidence, in its own words (null before its diagnosis). */
+  public DiagnosisSummary diagnosis;
 
   // Plans and actions (ApprovalGate, runbook)
   public Plan plan;
@@ -65,10 +59,6 @@ public final class IncidentState {
   public boolean planDeclined;
   public List<ActionOutcome> actions = new ArrayList<>();
   public int restarts;
-  public int sessionsFound;
-  public int sessionsTerminated;
-  public PoolSettings poolBefore;
-  public long revertAtMillis;
 
   // Escalation (EscalationLadder)
   public String escalationReason;
@@ -80,8 +70,26 @@ public final class IncidentState {
 
   public List<TimelineEntry> timeline = new ArrayList<>();
 
-  /** A runbook's own findings (the pool runbook's predate this and are the fields above). */
+  /** A runbook's own findings (JSON by logical name: {@link RunbookFindings}). */
   public RunbookFindings findings;
+
+  /**
+   * Fields of a state carried by a run of an earlier layout that this class no longer has (e.g. the pool runbook's
+   * snapshots, once at the top level): kept by name, in key order, until the runbook that owns them moves them into
+   * its findings; written back as they came.
+   */
+  private final Map<String, JsonNode> earlier = new TreeMap<>();
+
+  @JsonAnySetter
+  void earlier(String name, JsonNode value) {
+    earlier.put(name, value);
+  }
+
+  /** The fields of {@link #earlier}; a runbook removes those it took over. */
+  @JsonAnyGetter
+  public Map<String, JsonNode> earlier() {
+    return earlier;
+  }
 
   /** True for a continued run's state that came from before the alert model existed. */
   public boolean fromBeforeAlertModel() {
@@ -95,50 +103,11 @@ public final class IncidentState {
     }
   }
 
-  /**
-   * The episode's peak utilization, the report's "before": the highest of the alerted values and the samples
-   * (0 when neither is known).
-   */
-  public double peakUtilization() {
-    double sampled = Math.max(sampledPeak, firstSnapshot == null ? 0 : firstSnapshot.utilization());
-    return Math.max(alertedPeak == null ? 0 : alertedPeak, sampled);
-  }
-
-  /** True when the peak is an alerted value above every sample. */
-  public boolean peakAsAlerted() {
-    return alertedPeak != null && alertedPeak > Math.max(sampledPeak,
-        firstSnapshot == null ? 0 : firstSnapshot.utilization());
-  }
-
-  /** The report's "after": the sample taken at close, else the last one (older runs, a failed sample at close). */
-  public ConnectionSnapshot afterSnapshot() {
-    return closingSnapshot != null ? closingSnapshot : lastSnapshot;
-  }
-
   public boolean escalated() {
     return escalationReason != null;
   }
 
   public boolean recovered() {
     return recoveredAtMillis > 0;
-  }
-
-  /**
-   * When the outstanding temporary pool increase is reverted (0 when none is outstanding): its own time, and never
-   * sooner than {@code revertAfter} past the recovery. Before a recovery, the earliest it may be.
-   */
-  public long poolRevertAtMillis(java.time.Duration revertAfter) {
-    if (poolBefore == null) {
-      return 0;
-    }
-    return recovered() ? Math.max(revertAtMillis, recoveredAtMillis + revertAfter.toMillis()) : revertAtMillis;
-  }
-
-  /** Keeps the last {@code max} samples for the report chart (bounded state). */
-  public void addSample(UtilizationSample sample, int max) {
-    samples.add(sample);
-    if (samples.size() > max) {
-      samples.subList(0, samples.size() - max).clear();
-    }
   }
 }

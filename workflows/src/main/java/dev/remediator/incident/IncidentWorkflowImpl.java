@@ -1,6 +1,6 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.PoolRunbook;
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import java.util.List;
@@ -8,8 +8,8 @@ import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * The incident shell, one run per incident of one target, around the runbook its ID names ({@code Runbooks}; the
- * connection-pool runbook is {@link PoolRunbook}). {@link #run} reads like a runbook: immediate response (assess,
+ * The incident shell, one run per incident of one target, around the runbook its ID names ({@code Runbooks}; each
+ * runbook's steps are its {@link RunbookSteps}). {@link #run} reads like a runbook: immediate response (assess,
  * diagnose), then remediate — plan, approve, act, verify — until the target has recovered and every alert is
  * resolved, escalating on the runbook's triggers; then report. The parts stand alone: {@link AlertInbox},
  * {@link ApprovalGate}, {@link EscalationLadder}, {@link Watch}, {@link Timeline}, the runbook's
@@ -64,7 +64,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       }
     } else {
       inbox.open(null, false);
-      timeline.note("Continued as new run (history bounded); state carried over");
+      timeline.note(Kind.NOTE, "Continued as new run (history bounded); state carried over");
     }
   }
 
@@ -156,7 +156,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     state.plan = plan;
     state.plans++;
     state.planDeclined = false;
-    timeline.note("Plan " + plan.planId() + ": " + Reports.describe(planned));
+    timeline.note(Kind.PLAN, "Plan " + plan.planId() + ": " + Reports.describe(planned));
     if (atWarning) {
       ladder.announce("at warning: " + Reports.describe(planned) + " — plan " + plan.planId()
           + (!plan.executable() ? " is a dry run" : plan.needsApproval() ? " awaits approval" : " runs now"));
@@ -242,7 +242,7 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
       runbook.beforeReport(); // the report's "after" is what the target shows now, not a stale sample
     }
     enter(IncidentPhase.CLOSED);
-    timeline.note("Closed: " + outcome);
+    timeline.note(Kind.CLOSE, "Closed: " + outcome);
     ladder.close(outcome);
     Workflow.getMetricsScope().tagged(Map.of("outcome", outcome.name())).counter("remediator_incidents_closed")
         .inc(1);
@@ -332,6 +332,6 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
 
   @Override
   public IncidentStatus status() {
-    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo(), policy);
+    return Reports.status(incidentId, input.target(), state, ladder.escalatedTo(), runbook);
   }
 }

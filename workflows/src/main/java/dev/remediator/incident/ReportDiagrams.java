@@ -1,7 +1,6 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.UtilizationSample;
+import dev.remediator.incident.TimelineEntry.Kind;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -56,34 +55,49 @@ public final class ReportDiagrams {
     }
   }
 
-  /** What a line is, before its place in the incident decides between diagnosis and verification. */
-  private enum Kind {
-    ALERT(Stage.ALERT, 1),
-    CHECK(null, 3), // probes, utilization samples, logs: diagnosis before the first action, verification after
-    DIAGNOSIS(Stage.DIAGNOSIS, 2),
-    PLAN(Stage.PLAN, 0),
-    DECISION(Stage.DECISION, 0),
-    ACTION(Stage.ACTION, 0),
-    VERIFY(Stage.VERIFY, 2),
-    ESCALATION(Stage.ESCALATION, 1),
-    CLOSE(Stage.CLOSE, 0),
-    OTHER(Stage.OTHER, 3);
-
-    final Stage stage;
-    /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
-    final int dropRank;
-
-    Kind(Stage stage, int dropRank) {
-      this.stage = stage;
-      this.dropRank = dropRank;
-    }
+  /** The stage a kind is drawn under; {@link Kind#CHECK} has none of its own (diagnosis, or verification). */
+  private static Stage stageOf(Kind k) {
+    return switch (k) {
+      case ALERT -> Stage.ALERT;
+      case CHECK, DIAGNOSIS -> Stage.DIAGNOSIS;
+      case PLAN -> Stage.PLAN;
+      case DECISION -> Stage.DECISION;
+      case ACTION -> Stage.ACTION;
+      case VERIFY -> Stage.VERIFY;
+      case ESCALATION -> Stage.ESCALATION;
+      case RESOLVED, CLOSE -> Stage.CLOSE;
+      case NOTE -> Stage.OTHER;
+    };
   }
 
+  /** 0 = always kept when the timeline is capped; higher numbers are dropped first. */
+  private static int dropRank(Kind k) {
+    return switch (k) {
+      case PLAN, DECISION, ACTION, RESOLVED, CLOSE -> 0;
+      case ALERT, ESCALATION -> 1;
+      case DIAGNOSIS, VERIFY -> 2;
+      case CHECK, NOTE -> 3;
+    };
+  }
+
+  /** A line's kind: the one its writer set; for a line recorded before kinds existed, read from its words. */
   private static Kind kind(TimelineEntry e) {
+    return e.kind() != null ? e.kind() : kindFromWords(e);
+  }
+
+  /**
+   * For lines recorded before kinds existed only (carried state of continued runs, old reports, replayed
+   * histories): the kind guessed from the words the connection-pool runbook and the shell wrote then. Lines written
+   * now carry their kind; never extend this for new wording.
+   */
+  private static Kind kindFromWords(TimelineEntry e) {
     String actor = e.actor() == null ? "" : e.actor();
     String lower = (e.event() == null ? "" : e.event()).toLowerCase(Locale.ROOT);
-    if (lower.startsWith("closed") || (actor.equals("alertmanager") && lower.endsWith(" resolved"))) {
+    if (lower.startsWith("closed")) {
       return Kind.CLOSE;
+    }
+    if (actor.equals("alertmanager") && lower.endsWith(" resolved")) {
+      return Kind.RESOLVED;
     }
     if (actor.equals("alertmanager") || lower.startsWith("alert ") || lower.startsWith("severity is now")
         || lower.startsWith("relapse")) {
@@ -115,13 +129,12 @@ public final class ReportDiagrams {
         || lower.startsWith("database ") || lower.startsWith("kubernetes")) {
       return Kind.CHECK;
     }
-    return Kind.OTHER;
+    return Kind.NOTE;
   }
 
   /** The runbook stage of one line on its own: checks (probes, utilization, logs) count as diagnosis. */
   public static Stage stage(TimelineEntry e) {
-    Kind k = kind(e);
-    return k == Kind.CHECK ? Stage.DIAGNOSIS : k.stage;
+    return stageOf(kind(e));
   }
 
   /**
@@ -134,18 +147,18 @@ public final class ReportDiagrams {
     for (TimelineEntry e : entries) {
       Kind k = kind(e);
       acted |= k == Kind.ACTION;
-      out.add(k == Kind.CHECK ? (acted ? Stage.VERIFY : Stage.DIAGNOSIS) : k.stage);
+      out.add(k == Kind.CHECK && acted ? Stage.VERIFY : stageOf(k));
     }
     return out;
   }
 
   /** Both pictures, each under its own heading; empty when there is nothing to draw. */
-  public static String markdown(List<TimelineEntry> timeline, List<UtilizationSample> samples) {
+  public static String markdown(List<TimelineEntry> timeline, List<Measurement> samples) {
     return markdown(timeline, samples, null);
   }
 
   /** As {@link #markdown(List, List)}, with the policy's warning and critical thresholds drawn on the chart. */
-  public static String markdown(List<TimelineEntry> timeline, List<UtilizationSample> samples, RunbookPolicy policy) {
+  public static String markdown(List<TimelineEntry> timeline, List<Measurement> samples, RunbookPolicy policy) {
     StringBuilder md = new StringBuilder();
     String t = timeline(timeline);
     if (!t.isEmpty()) {
@@ -215,16 +228,16 @@ public final class ReportDiagrams {
    * A fenced Mermaid {@code xychart-beta}: utilization in percent per sample, with the policy's warning and
    * critical thresholds as flat lines, followed by a one-line Unicode sparkline. Empty without samples.
    */
-  public static String utilizationChart(List<UtilizationSample> samples) {
+  public static String utilizationChart(List<Measurement> samples) {
     return utilizationChart(samples, null);
   }
 
   /** As {@link #utilizationChart(List)}, with the policy's thresholds (null: none). */
-  public static String utilizationChart(List<UtilizationSample> samples, RunbookPolicy policy) {
+  public static String utilizationChart(List<Measurement> samples, RunbookPolicy policy) {
     if (samples == null || samples.isEmpty()) {
       return "";
     }
-    List<UtilizationSample> points = thin(samples);
+    List<Measurement> points = thin(samples);
     Instant start = instant(samples.get(0).at());
     double max = points.stream().mapToDouble(ReportDiagrams::percent).max().orElse(0);
     int top = (int) Math.max(100, Math.ceil(max / 10) * 10);
@@ -262,13 +275,13 @@ public final class ReportDiagrams {
   }
 
   /** One block character per (thinned) sample, scaled 0..100 %: {@code ▁} empty to {@code █} full. */
-  public static String sparkline(List<UtilizationSample> samples) {
+  public static String sparkline(List<Measurement> samples) {
     if (samples == null || samples.isEmpty()) {
       return "";
     }
     StringBuilder b = new StringBuilder();
-    for (UtilizationSample s : thin(samples)) {
-      double u = Math.max(0, Math.min(1, s.utilization()));
+    for (Measurement s : thin(samples)) {
+      double u = Math.max(0, Math.min(1, s.value()));
       b.append(SPARKS.charAt((int) Math.min(SPARKS.length() - 1, Math.floor(u * SPARKS.length()))));
     }
     return b.toString();
@@ -319,7 +332,7 @@ public final class ReportDiagrams {
     if (n > MAX_TIMELINE_ENTRIES) {
       IntStream.range(1, n - 1)
           .boxed()
-          .sorted(Comparator.<Integer>comparingInt(i -> -kind(entries.get(i)).dropRank)
+          .sorted(Comparator.<Integer>comparingInt(i -> -dropRank(kind(entries.get(i))))
               .thenComparing(Comparator.<Integer>reverseOrder()))
           .limit(n - MAX_TIMELINE_ENTRIES)
           .forEach(i -> dropped[i] = true);
@@ -333,11 +346,11 @@ public final class ReportDiagrams {
     return kept;
   }
 
-  private static List<UtilizationSample> thin(List<UtilizationSample> samples) {
+  private static List<Measurement> thin(List<Measurement> samples) {
     if (samples.size() <= MAX_CHART_POINTS) {
       return samples;
     }
-    List<UtilizationSample> out = new ArrayList<>(MAX_CHART_POINTS);
+    List<Measurement> out = new ArrayList<>(MAX_CHART_POINTS);
     for (int i = 0; i < MAX_CHART_POINTS; i++) {
       out.add(samples.get((int) Math.round(i * (samples.size() - 1) / (double) (MAX_CHART_POINTS - 1))));
     }
@@ -353,8 +366,8 @@ public final class ReportDiagrams {
     b.append("]\n");
   }
 
-  private static double percent(UtilizationSample s) {
-    return Math.max(0, s.utilization()) * 100;
+  private static double percent(Measurement s) {
+    return Math.max(0, s.value()) * 100;
   }
 
   /** One decimal, no exponent, no locale: {@code 91.9}, {@code 70}. */

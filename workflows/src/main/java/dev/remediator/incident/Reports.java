@@ -1,10 +1,5 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.PoolSettings;
-import dev.remediator.runbook.dbpool.RootCause;
-import dev.remediator.runbook.dbpool.SessionOutcome;
-import dev.remediator.runbook.dbpool.TerminationResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,21 +18,19 @@ public final class Reports {
   /** Writes the report from the incident's state as it closes, with the runbook's part. */
   public static IncidentReport report(String incidentId, IncidentState state, Target target, IncidentOutcome outcome,
       long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
-    double before = state.peakUtilization();
-    double after = state.afterSnapshot() == null ? before : state.afterSnapshot().utilization();
-    Diagnosis diagnosis = state.diagnosis == null ? Diagnosis.unknown() : state.diagnosis;
+    DiagnosisSummary diagnosis = state.diagnosis == null
+        ? new DiagnosisSummary(DiagnosisSummary.UNKNOWN, List.of()) : state.diagnosis;
     Severity severity = state.peakSeverity != null ? state.peakSeverity : state.severity;
-    return new IncidentReport(incidentId, target, outcome, before, after, state.sessionsFound,
-        state.sessionsTerminated, (closedAtMillis - state.openedAtMillis) / 1000, List.copyOf(state.timeline),
-        severity, time(state.openedAtMillis), time(closedAtMillis), diagnosis, List.copyOf(state.actions),
-        state.escalationReason != null, state.escalationReason, state.acknowledgedBy, part.followUps(),
-        part.recommendations(),
+    return new IncidentReport(incidentId, target, outcome, (closedAtMillis - state.openedAtMillis) / 1000,
+        List.copyOf(state.timeline), severity, time(state.openedAtMillis), time(closedAtMillis), diagnosis,
+        List.copyOf(state.actions), state.escalationReason != null, state.escalationReason, state.acknowledgedBy,
+        part.followUps(), part.recommendations(),
         markdown(incidentId, state, outcome, severity, diagnosis, closedAtMillis, part, policy),
-        List.copyOf(state.samples), List.copyOf(state.alerts));
+        List.copyOf(part.series()), List.copyOf(state.alerts), List.copyOf(part.facts()), part.section(), Map.of());
   }
 
   private static String markdown(String incidentId, IncidentState state, IncidentOutcome outcome, Severity severity,
-      Diagnosis diagnosis, long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
+      DiagnosisSummary diagnosis, long closedAtMillis, RunbookReport part, RunbookPolicy policy) {
     StringBuilder md = new StringBuilder();
     md.append("# Post-incident draft: ").append(part.title()).append("\n\n");
     md.append("| | |\n|---|---|\n");
@@ -53,8 +46,7 @@ public final class Reports {
           + (state.acknowledgedBy == null ? "" : "; acknowledged by " + state.acknowledgedBy));
     }
     md.append("\n## Diagnosis\n\n");
-    // RootCause is the pool runbook's vocabulary: a runbook with its own findings states its cause in its evidence.
-    if (diagnosis.cause() != RootCause.UNKNOWN || state.findings == null) {
+    if (diagnosis.cause() != null) {
       md.append("Root-cause hint: **").append(diagnosis.cause()).append("**\n\n");
     }
     diagnosis.evidence().forEach(e -> md.append("- ").append(e).append('\n'));
@@ -64,7 +56,7 @@ public final class Reports {
       md.append("None.\n");
     }
     state.actions.forEach(a -> md.append("- ").append(a.at()).append(" ").append(actionLine(a)).append('\n'));
-    md.append("\n").append(ReportDiagrams.markdown(state.timeline, state.samples, policy));
+    md.append("\n").append(ReportDiagrams.markdown(state.timeline, part.series(), policy));
     md.append("\n## Timeline\n\n| time (UTC) | actor | event |\n|---|---|---|\n");
     for (TimelineEntry e : state.timeline) {
       md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
@@ -93,8 +85,8 @@ public final class Reports {
     if (!measurement.isEmpty()) {
       md.append(Character.toUpperCase(measurement.charAt(0))).append(measurement.substring(1)).append("\n\n");
     }
-    Diagnosis d = state.diagnosis;
-    if (d != null && d.cause() != RootCause.UNKNOWN) {
+    DiagnosisSummary d = state.diagnosis;
+    if (d != null && d.causeKnown()) {
       md.append("Root-cause hint: ").append(d.cause()).append("\n\n");
     }
     Plan plan = state.plan;
@@ -112,13 +104,12 @@ public final class Reports {
 
   /** The {@code status} query's answer. */
   public static IncidentStatus status(
-      String incidentId, Target target, IncidentState state, String escalatedTo, RunbookPolicy policy) {
-    long revertAt = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
+      String incidentId, Target target, IncidentState state, String escalatedTo, RunbookSteps runbook) {
     return new IncidentStatus(incidentId, target, state.severity, state.alertName, state.phase,
-        time(state.openedAtMillis), state.plan, state.phase == IncidentPhase.AWAITING_APPROVAL, state.lastSnapshot,
-        state.lastHealth, state.diagnosis, List.copyOf(state.actions), escalatedTo, state.acknowledgedBy,
-        List.copyOf(state.timeline), List.copyOf(state.alerts), state.repeatedAlerts,
-        revertAt == 0 ? null : state.poolBefore, revertAt == 0 ? null : time(revertAt), state.recovered());
+        time(state.openedAtMillis), state.plan, state.phase == IncidentPhase.AWAITING_APPROVAL, state.lastHealth,
+        state.diagnosis, List.copyOf(state.actions), escalatedTo, state.acknowledgedBy, List.copyOf(state.timeline),
+        List.copyOf(state.alerts), state.repeatedAlerts, runbook.measurement(), runbook.latest(), runbook.status(),
+        Map.of());
   }
 
   /** The plan's actions in one line, each with its mode. */
@@ -151,19 +142,6 @@ public final class Reports {
     return o.type().label() + ": " + o.result() + (o.detail() == null || o.detail().isEmpty() ? "" : " — " + o.detail());
   }
 
-  public static String outcomes(TerminationResult r) {
-    Map<SessionOutcome.Result, Long> byResult =
-        r.outcomes().stream()
-            .collect(Collectors.groupingBy(SessionOutcome::result, java.util.TreeMap::new, Collectors.counting()));
-    String counts =
-        byResult.entrySet().stream()
-            .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
-            .collect(Collectors.joining(", "));
-    return r.attempt() > 1
-        ? counts + " (attempt " + r.attempt() + ", after an interrupted one: sessions gone may be ones it terminated)"
-        : counts;
-  }
-
   public static String counts(LogSummary logs) {
     if (logs.counts() == null || logs.counts().isEmpty()) {
       return "no connection errors";
@@ -186,16 +164,6 @@ public final class Reports {
 
   private static String probe(ProbeResult p) {
     return (p.status() > 0 ? Integer.toString(p.status()) : p.error()) + " (" + p.latencyMillis() + " ms)";
-  }
-
-  public static String env(PoolSettings p) {
-    return p.values().stream()
-        .map(v -> v.name() + "=" + (v.value() == null ? "(unset)" : v.value()))
-        .collect(Collectors.joining(", "));
-  }
-
-  public static String evidence(Diagnosis d) {
-    return d.evidence() == null || d.evidence().isEmpty() ? "" : " — " + String.join("; ", d.evidence());
   }
 
   public static String percent(double fraction) {

@@ -11,9 +11,17 @@ import java.util.List;
  * @param findings lines under the diagnosis, after its evidence
  * @param recommendations the runbook's advice for this incident
  * @param followUps the runbook's post-incident checklist
+ * @param series the runbook's measurement series for the chart (empty: none)
+ * @param section the runbook's own typed section of the report (null: none)
  */
 public record RunbookReport(
-    String title, List<Fact> facts, List<String> findings, List<String> recommendations, List<String> followUps) {
+    String title, List<Fact> facts, List<String> findings, List<String> recommendations, List<String> followUps,
+    List<Measurement> series, RunbookSection section) {
+
+  public RunbookReport(
+      String title, List<Fact> facts, List<String> findings, List<String> recommendations, List<String> followUps) {
+    this(title, facts, findings, recommendations, followUps, List.of(), null);
+  }
 
   /** One row of the summary table. */
   public record Fact(String name, String value) {}

@@ -20,7 +20,7 @@ public interface RunbookSteps {
   /** Immediate response: how badly the target is affected (probes, the target's own measurements). */
   void assess();
 
-  /** Investigation: evidence and the root-cause hint in {@link IncidentState#diagnosis}. */
+  /** Investigation: evidence and the root-cause hint, summed up in {@link IncidentState#diagnosis}. */
   void diagnose();
 
   /** True when the runbook acts now; otherwise the shell watches (samples) until it does, recovers or resolves. */
@@ -66,6 +66,16 @@ public interface RunbookSteps {
 
   /** The one-line measurement people look at first, e.g. "utilization 24.3 %"; empty when unknown. */
   String measurement();
+
+  /** The runbook's own section of the {@code status} answer (e.g. its last reading); null, the default: none. */
+  default RunbookSection status() {
+    return null;
+  }
+
+  /** The latest reading of the runbook's measurement series; null, the default: none yet or no series. */
+  default Measurement latest() {
+    return null;
+  }
 
   /** Change ID: {@link #beforeReport} samples at close, whatever happened since the last sample. */
   String REPORT_SAMPLE_AT_CLOSE = "report-sample-at-close";

@@ -1,11 +1,15 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** The incident's record, one line per change of state (workflow time, actor, what). Workflow code only. */
+/**
+ * The incident's record, one line per change of state (workflow time, actor, what, and its {@link Kind}, chosen by
+ * the caller: the report's diagram reads the kind, not the words). Workflow code only.
+ */
 public final class Timeline {
   public static final String REMEDIATOR = "remediator";
   static final String ALERTMANAGER = "alertmanager";
@@ -19,8 +23,8 @@ public final class Timeline {
     this.state = state;
   }
 
-  public void record(String actor, String event) {
-    TimelineEntry entry = new TimelineEntry(now(), actor, event);
+  public void record(String actor, Kind kind, String event) {
+    TimelineEntry entry = new TimelineEntry(now(), actor, event, kind);
     if (holding && heldDuringAction != null) {
       heldDuringAction.add(entry);
     } else {
@@ -42,7 +46,7 @@ public final class Timeline {
       List<TimelineEntry> held = heldDuringAction;
       heldDuringAction = null;
       String now = now();
-      held.forEach(e -> state.timeline.add(new TimelineEntry(now, e.actor(), e.event())));
+      held.forEach(e -> state.timeline.add(new TimelineEntry(now, e.actor(), e.event(), e.kind())));
     }
   }
 
@@ -56,8 +60,9 @@ public final class Timeline {
     }
   }
 
-  public void note(String event) {
-    record(REMEDIATOR, event);
+  /** A line of the remediator's own. */
+  public void note(Kind kind, String event) {
+    record(REMEDIATOR, kind, event);
   }
 
   /**
@@ -66,9 +71,11 @@ public final class Timeline {
    * line, so a refusal storm cannot grow the incident's record (or its continue-as-new input) without bound. Actor
    * and reason are clipped to 200 characters. State only, no commands.
    *
+   * @param kind the refused request's: {@link Kind#DECISION} for a plan's, {@link Kind#ESCALATION} for an
+   *     acknowledgement's (the line past the limit is a {@link Kind#DECISION})
    * @param what e.g. {@code Refused approve}
    */
-  public void refusal(String actor, String what, String why) {
+  public void refusal(String actor, Kind kind, String what, String why) {
     String who = clip(actor);
     String tail = ": " + clip(why == null ? "no reason given" : why);
     List<TimelineEntry> entries = state.timeline;
@@ -85,7 +92,7 @@ public final class Timeline {
       }
     }
     if (lines < MAX_REFUSAL_LINES) {
-      record(who, what + tail);
+      record(who, kind, what + tail);
       return;
     }
     String more = ": further refusals are not itemised (the workflow history has each)";
@@ -97,7 +104,7 @@ public final class Timeline {
         return;
       }
     }
-    note(MORE_REFUSALS + more);
+    note(Kind.DECISION, MORE_REFUSALS + more);
   }
 
   static final int MAX_REFUSAL_LINES = 50;
@@ -118,7 +125,7 @@ public final class Timeline {
   }
 
   private static TimelineEntry counted(TimelineEntry e, String head, String tail, int times) {
-    return new TimelineEntry(e.at(), e.actor(), head + " ×" + times + tail);
+    return new TimelineEntry(e.at(), e.actor(), head + " ×" + times + tail, e.kind());
   }
 
   private static String clip(String text) {

@@ -1,5 +1,6 @@
 package dev.remediator.incident;
 
+import dev.remediator.incident.TimelineEntry.Kind;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -77,13 +78,13 @@ final class Watch {
         return Stage.REMEDIATE;
       }
       if (warningOnly && runbook.remediationWanted()) {
-        timeline.note("Severity is now critical: remediation starts");
+        timeline.note(Kind.ALERT, "Severity is now critical: remediation starts");
         return Stage.REMEDIATE;
       }
       continueAsNewIfSuggested.run();
       good = runbook.sample() ? good + 1 : 0;
       if (good >= policy.verifySamples()) {
-        timeline.note("Recovered without action: " + runbook.measurement());
+        timeline.note(Kind.VERIFY, "Recovered without action: " + runbook.measurement());
         state.recoveredAtMillis = Workflow.currentTimeMillis();
         return Stage.RECOVERED;
       }
@@ -92,7 +93,8 @@ final class Watch {
       }
       if (automaticReplanDue(warningOnly)) {
         state.automaticReplans++;
-        timeline.note("The problem is still there after plan " + state.plan.planId() + ": a new plan (automatic, "
+        timeline.note(Kind.VERIFY,
+            "The problem is still there after plan " + state.plan.planId() + ": a new plan (automatic, "
             + state.automaticReplans + " of " + MAX_AUTOMATIC_REPLANS + ")");
         return Stage.REMEDIATE;
       }
@@ -137,7 +139,8 @@ final class Watch {
         break;
       }
       if (raisedSinceRecovery || runbook.relapsed()) {
-        timeline.note("Relapse: " + (raisedSinceRecovery ? "a more severe alert fires" : runbook.measurement()));
+        timeline.note(Kind.ALERT,
+            "Relapse: " + (raisedSinceRecovery ? "a more severe alert fires" : runbook.measurement()));
         state.recoveredAtMillis = 0;
         raisedSinceRecovery = false;
         return Stage.REMEDIATE;

@@ -84,6 +84,6 @@ public record Runbook(
   }
 
   public boolean handles(String alertName) {
-    return alertNames.contains(alertName);
+    return alertName != null && alertNames.contains(alertName);
   }
 }

@@ -65,9 +65,31 @@ class HistoryRecorder {
     });
   }
 
+  /**
+   * Recorded before the pool runbook's state moved into its findings (issue 23): the last run of an incident that
+   * continued as new, whose carried state has the pool runbook's fields at its top level; replayed after the move.
+   */
+  @Test
+  void continuedWithEarlierState() throws Exception {
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 22; // High for a long time: watched, sampled, continued as new every 4 samples
+    world.recoversAfterSnapshots = 12;
+    record("continued-earlier-state", world, "maxSamplesPerRun: 4", IncidentWorkflowTest.HIGH, (incident, env) -> {
+      for (int i = 0; i < 200 && incident.status().phase() != IncidentPhase.RECOVERED; i++) {
+        env.sleep(Duration.ofSeconds(10));
+      }
+      incident.alert(IncidentWorkflowTest.HIGH_RESOLVED);
+    });
+  }
+
   private static void record(
       String name, SimulatedTarget world, String policy, BiConsumer<IncidentWorkflow, TestWorkflowEnvironment> drive)
       throws Exception {
+    record(name, world, policy, IncidentWorkflowTest.CRITICAL, drive);
+  }
+
+  private static void record(String name, SimulatedTarget world, String policy, Alert alert,
+      BiConsumer<IncidentWorkflow, TestWorkflowEnvironment> drive) throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       RunbookWorkflows.searchAttributes(env);
       Worker worker = env.newWorker("incidents");
@@ -80,7 +102,7 @@ class HistoryRecorder {
               WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(target)).setTaskQueue("incidents").build());
       WorkflowClient.start(
           incident::run,
-          new IncidentInput(target, ConfigLoader.parsePolicy(policy), IncidentWorkflowTest.CRITICAL));
+          new IncidentInput(target, ConfigLoader.parsePolicy(policy), alert));
       drive.accept(incident, env);
       IncidentReport report = client.newUntypedWorkflowStub(Runbooks.fallback().incidentId(target)).getResult(IncidentReport.class);
       assertThat(report.outcome()).isNotNull();

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolFindings;
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import dev.remediator.runbook.dbpool.PoolReport;
 import static dev.remediator.incident.IncidentWorkflowTest.CRITICAL;
 import static dev.remediator.incident.IncidentWorkflowTest.HIGH;
@@ -126,8 +128,8 @@ class IncidentRecordTest {
     IncidentReport report = result();
 
     assertThat(report.actions()).allMatch(a -> a.result() != ActionResult.EXECUTED);
-    assertThat(report.utilizationBefore()).isEqualTo(0.946);
-    assertThat(report.utilizationAfter()).isEqualTo(world.utilization()); // 9 of 37, not the diagnosis' 91.9 %
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isEqualTo(0.946);
+    assertThat(PoolReportSection.of(report).utilizationAfter()).isEqualTo(world.utilization()); // 9 of 37, not the diagnosis' 91.9 %
     assertThat(report.markdown()).contains("| Utilization (peak → after) | 94.6% as alerted → 24.3% sampled at close |");
   }
 
@@ -142,7 +144,7 @@ class IncidentRecordTest {
     incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.utilizationBefore()).isEqualTo(34 / 37.0);
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isEqualTo(34 / 37.0);
     assertThat(report.markdown()).contains("| Utilization (peak → after) | 91.9% sampled → 91.9% sampled at close |");
   }
 
@@ -217,14 +219,14 @@ class IncidentRecordTest {
     IncidentState state = new IncidentState();
     assertThat(PoolReport.utilization(state)).isEqualTo("unknown → unknown");
     SimulatedTarget world = SimulatedTarget.leaking(25);
-    state.firstSnapshot = world.snapshot(TARGET, null); // a run from before the peak and the sample at close
-    state.lastSnapshot = state.firstSnapshot;
+    PoolFindings.of(state).firstSnapshot = world.snapshot(TARGET, null); // a run from before the peak and the sample at close
+    PoolFindings.of(state).lastSnapshot = PoolFindings.of(state).firstSnapshot;
     assertThat(PoolReport.utilization(state)).isEqualTo("91.9% sampled → 91.9% last sample");
     state.alerted(CRITICAL_946);
     state.alerted(new Alert(CRITICAL.alertName(), CRITICAL.severity(), "resolved", CRITICAL.fingerprint(),
         CRITICAL.startsAt(), null, null, Map.of(), 0.99)); // a resolved alert's value is not the episode's
     world.leaked = 0;
-    state.closingSnapshot = world.snapshot(TARGET, null);
+    PoolFindings.of(state).closingSnapshot = world.snapshot(TARGET, null);
     assertThat(PoolReport.utilization(state)).isEqualTo("94.6% as alerted → 24.3% sampled at close");
   }
 

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolStatusSection;
+import dev.remediator.runbook.dbpool.PoolReportSection;
 import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
@@ -119,6 +121,24 @@ class IncidentWorkflowTest {
     return r.timeline().stream().map(TimelineEntry::event).toList();
   }
 
+  /**
+   * Every line carries the kind its writer set, none is drawn under "Other", and each line the words alone placed
+   * (the classification of lines from before kinds) is drawn under the same stage: the pool's picture is unchanged.
+   */
+  private static void assertDrawnByKind(IncidentReport r) {
+    assertThat(r.timeline()).allSatisfy(e -> assertThat(e.kind()).as(e.event()).isNotNull());
+    List<ReportDiagrams.Stage> byKind = ReportDiagrams.stages(r.timeline());
+    List<ReportDiagrams.Stage> byWords = ReportDiagrams.stages(
+        r.timeline().stream().map(e -> new TimelineEntry(e.at(), e.actor(), e.event())).toList());
+    assertThat(byKind).doesNotContain(ReportDiagrams.Stage.OTHER);
+    for (int i = 0; i < byKind.size(); i++) {
+      if (byWords.get(i) != ReportDiagrams.Stage.OTHER) {
+        assertThat(byKind.get(i)).as(r.timeline().get(i).event()).isEqualTo(byWords.get(i));
+      }
+    }
+    assertThat(r.markdown()).contains("## Timeline at a glance").doesNotContain(" · Other");
+  }
+
   private static List<String> results(IncidentReport r, ActionType type) {
     return r.actions().stream().filter(a -> a.type() == type).map(a -> a.result().name()).toList();
   }
@@ -167,7 +187,7 @@ class IncidentWorkflowTest {
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
     assertThat(world.poolChanges).isEmpty();
-    assertThat(report.utilizationBefore()).isGreaterThan(0.7).isLessThan(0.9);
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isGreaterThan(0.7).isLessThan(0.9);
     assertThat(report.escalated()).isFalse();
     assertThat(events(report)).anyMatch(e -> e.startsWith("Recovered without action"));
   }
@@ -263,7 +283,7 @@ class IncidentWorkflowTest {
         .extracting(PlannedAction::type)
         .containsExactly(ActionType.TERMINATE_SESSIONS, ActionType.ROLLING_RESTART);
     assertThat(pending.plan().actions().get(0).sessions()).hasSize(25);
-    assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK);
+    assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK.name());
     assertThat(world.terminations).isEmpty();
 
     DecisionResult decision =
@@ -274,12 +294,12 @@ class IncidentWorkflowTest {
     IncidentReport report = result();
 
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
-    assertThat(report.sessionsFound()).isEqualTo(25);
-    assertThat(report.sessionsTerminated()).isEqualTo(25);
+    assertThat(PoolReportSection.of(report).sessionsFound()).isEqualTo(25);
+    assertThat(PoolReportSection.of(report).sessionsTerminated()).isEqualTo(25);
     assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
     assertThat(world.restarts).as("recovered after the first action: no restart").isEmpty();
-    assertThat(report.utilizationBefore()).isGreaterThan(0.9);
-    assertThat(report.utilizationAfter()).isLessThan(0.7);
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isGreaterThan(0.9);
+    assertThat(PoolReportSection.of(report).utilizationAfter()).isLessThan(0.7);
     assertThat(report.timeline()).anyMatch(e -> e.actor().equals("alice") && e.event().contains("approved"));
     assertThat(report.markdown())
         .contains("# Post-incident draft: auth-service")
@@ -287,6 +307,7 @@ class IncidentWorkflowTest {
         .contains("- [ ] Conduct root cause analysis")
         .contains("idle_in_transaction_session_timeout");
     assertThat(report.followUps()).hasSize(8);
+    assertDrawnByKind(report);
   }
 
   @Test
@@ -317,11 +338,11 @@ class IncidentWorkflowTest {
 
     IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
     assertThat(pending.plan().actions()).extracting(PlannedAction::type).containsExactly(ActionType.ROLLING_RESTART);
-    assertThat(pending.lastSnapshot().idleInTransactionSessions()).hasSize(25);
+    assertThat(PoolStatusSection.of(pending).lastSnapshot().idleInTransactionSessions()).hasSize(25);
     incident.alert(RESOLVED);
     IncidentReport report = result();
 
-    assertThat(report.sessionsFound()).isZero();
+    assertThat(PoolReportSection.of(report).sessionsFound()).isZero();
     assertThat(world.terminations).isEmpty();
     assertThat(world.restarts).isEmpty();
   }
@@ -382,6 +403,7 @@ class IncidentWorkflowTest {
 
     incident.alert(RESOLVED);
     IncidentReport report = result();
+    assertDrawnByKind(report);
     assertThat(report.escalated()).isTrue();
     assertThat(world.notifications).anyMatch(n -> "resolve".equals(n.event()));
   }
@@ -637,15 +659,16 @@ class IncidentWorkflowTest {
         "temporary pool increase within the server's capacity (DATABASE_POOL_SIZE capped at "
             + world.poolChanges.get(0).get(0).value() + " by the server's capacity (wanted 8)), reverted 120 min"
             + " after recovery"));
-    assertThat(recovered.poolRevertTo().values()).containsExactly(
+    assertThat(PoolStatusSection.of(recovered).poolRevertTo().values()).containsExactly(
         new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "5"), new PoolSettings.EnvValue("DATABASE_MAX_OVERFLOW", "2"));
-    assertThat(recovered.poolRevertFinal()).isTrue();
+    assertThat(PoolStatusSection.of(recovered).poolRevertFinal()).isTrue();
     java.time.Instant recoveredAt = java.time.Instant.parse(recovered.timeline().stream()
         .filter(e -> e.event().startsWith("Recovered")).reduce((x, y) -> y).orElseThrow().at());
-    assertThat(java.time.Instant.parse(recovered.poolRevertAt()))
+    assertThat(java.time.Instant.parse(PoolStatusSection.of(recovered).poolRevertAt()))
         .isBetween(recoveredAt.plus(Duration.ofHours(2)).minusSeconds(5), recoveredAt.plus(Duration.ofHours(2)));
     incident.alert(RESOLVED);
     IncidentReport report = result();
+    assertDrawnByKind(report);
 
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(world.restores).singleElement().satisfies(p -> assertThat(p.values())
@@ -769,7 +792,7 @@ class IncidentWorkflowTest {
     assertThat(events(report).stream().filter(e -> e.startsWith("Continued as new"))).hasSizeGreaterThanOrEqualTo(2);
     assertThat(events(report).get(0)).contains("opened the incident");
     assertThat(events(report).stream().filter(e -> e.contains("firing (warning)"))).isEmpty();
-    assertThat(report.utilizationBefore()).isGreaterThan(0.7);
+    assertThat(PoolReportSection.of(report).utilizationBefore()).isGreaterThan(0.7);
     var first =
         env.getWorkflowClient().getWorkflowServiceStubs().blockingStub()
             .describeWorkflowExecution(

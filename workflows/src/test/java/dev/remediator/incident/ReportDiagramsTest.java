@@ -1,11 +1,15 @@
 package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.UtilizationSample;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ReportDiagrams.Stage;
+import dev.remediator.incident.TimelineEntry.Kind;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import dev.remediator.registry.Runbooks;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,6 +103,92 @@ class ReportDiagramsTest {
         .isEqualTo(Stage.OTHER);
   }
 
+  /** A Service Down incident as its runbook and the shell write it: every line with the kind its writer set. */
+  static List<TimelineEntry> serviceDownTimeline() {
+    List<TimelineEntry> t = new ArrayList<>();
+    add(t, 0, "alertmanager", Kind.ALERT, "Alert ServiceDown (critical) opened the incident: Service prod/auth-service"
+        + " is down");
+    add(t, 1, "remediator", Kind.CHECK, "Service UNAVAILABLE: /health failing (503), /ready failing (503)");
+    add(t, 1, "remediator", Kind.CHECK, "Deployment auth-service: 3 desired, 3 updated, 1 ready, 1 available");
+    add(t, 1, "remediator", Kind.CHECK, "Newest revision 2, 10 min old: image auth-service: 2.4.1 -> 2.5.0");
+    add(t, 2, "remediator", Kind.DIAGNOSIS, "Previous logs (2 container(s)): exception or fatal error 2");
+    add(t, 2, "remediator", Kind.DIAGNOSIS, "Cause: bad rollout — failures began with revision 2, rolled out 10 min"
+        + " ago");
+    add(t, 2, "remediator", Kind.PLAN, "Plan plan-1: roll back the deployment to its previous revision [approve]");
+    add(t, 3, "alice", Kind.DECISION, "Plan plan-1 approved: bad image");
+    add(t, 4, "remediator", Kind.ACTION, "Rolled back from revision 2 to revision 1's template (now revision 3);"
+        + " waiting for the rollout");
+    add(t, 5, "remediator", Kind.ACTION, "Rollback: EXECUTED — deployment \"auth-service\" successfully rolled out");
+    add(t, 6, "remediator", Kind.CHECK, "Service available: /health ok (200), /ready ok (200)");
+    add(t, 7, "remediator", Kind.VERIFY, "Recovered: ready 3/3 · available 3/3 · probes ok for 3 sample(s)");
+    add(t, 8, "alertmanager", Kind.RESOLVED, "Alert ServiceDown resolved");
+    add(t, 8, "remediator", Kind.ALERT, "Severity critical → warning (KubePodCrashLooping still firing)");
+    add(t, 8, "remediator", Kind.RESOLVED, "Every alert of the incident is resolved");
+    add(t, 8, "remediator", Kind.CLOSE, "Closed: MITIGATED");
+    return t;
+  }
+
+  private static void add(List<TimelineEntry> t, long seconds, String actor, Kind kind, String event) {
+    t.add(new TimelineEntry(T0.plusSeconds(seconds).toString(), actor, event, kind));
+  }
+
+  @Test
+  void linesWithAKindAreDrawnByTheirKindNotTheirWords() {
+    List<TimelineEntry> entries = serviceDownTimeline();
+
+    assertThat(ReportDiagrams.stages(entries))
+        .containsExactly(Stage.ALERT, Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.DIAGNOSIS, Stage.DIAGNOSIS,
+            Stage.DIAGNOSIS, Stage.PLAN, Stage.DECISION, Stage.ACTION, Stage.ACTION, Stage.VERIFY, Stage.VERIFY,
+            Stage.CLOSE, Stage.ALERT, Stage.CLOSE, Stage.CLOSE);
+    assertThat(Timeline.parse(ReportDiagrams.timeline(entries)).sections())
+        .containsExactly("1 · Alert", "2 · Diagnosis", "3 · Plan", "4 · Decision", "5 · Action", "6 · Verify",
+            "7 · Close", "8 · Alert", "9 · Close");
+    // The kind decides, whatever the words say.
+    assertThat(ReportDiagrams.stage(new TimelineEntry("x", "remediator", "Closed: words of a close", Kind.NOTE)))
+        .isEqualTo(Stage.OTHER);
+    assertThat(ReportDiagrams.stage(new TimelineEntry("x", "remediator", "Something new", Kind.ACTION)))
+        .isEqualTo(Stage.ACTION);
+  }
+
+  @Test
+  void linesRecordedBeforeKindsAreReadFromTheirWordsAsBefore() {
+    // What the words alone made of the Service Down lines: their cause and rollback under "Other".
+    List<TimelineEntry> words = serviceDownTimeline().stream()
+        .map(e -> new TimelineEntry(e.at(), e.actor(), e.event()))
+        .toList();
+    assertThat(ReportDiagrams.stages(words))
+        .containsExactly(Stage.ALERT, Stage.DIAGNOSIS, Stage.OTHER, Stage.OTHER, Stage.OTHER, Stage.OTHER,
+            Stage.PLAN, Stage.DECISION, Stage.OTHER, Stage.OTHER, Stage.DIAGNOSIS, Stage.VERIFY, Stage.CLOSE,
+            Stage.OTHER, Stage.OTHER, Stage.CLOSE);
+
+    // A continued run's timeline: lines carried over from before kinds (as the payload converter reads them from an
+    // old history or report, without "kind"), then lines of this run with their kinds.
+    DataConverter converter = DefaultDataConverter.STANDARD_INSTANCE;
+    List<TimelineEntry> mixed = new ArrayList<>();
+    for (String[] old : new String[][] {
+        {"alertmanager", "Alert DatabaseConnectionPoolCritical (critical) opened the incident"},
+        {"remediator", "Pool utilization 91.9% (34 of 37 usable connections)"},
+        {"remediator", "Continued as new run (history bounded); state carried over"},
+        {"remediator", "Terminate idle-in-transaction sessions: EXECUTED — 25 terminated"}}) {
+      String json = "{\"at\":\"" + T0 + "\",\"actor\":\"" + old[0] + "\",\"event\":\"" + old[1] + "\"}";
+      TimelineEntry e = converter.fromPayload(Payload.newBuilder()
+              .putMetadata("encoding", ByteString.copyFromUtf8("json/plain"))
+              .setData(ByteString.copyFromUtf8(json)).build(),
+          TimelineEntry.class, TimelineEntry.class);
+      assertThat(e.kind()).isNull();
+      mixed.add(e);
+    }
+    add(mixed, 60, "remediator", Kind.CHECK, "Pool utilization 24.3% (9 of 37 usable connections)");
+    add(mixed, 61, "remediator", Kind.VERIFY, "Recovered: utilization 24.3% for 2 sample(s), service healthy");
+    assertThat(ReportDiagrams.stages(mixed))
+        .containsExactly(Stage.ALERT, Stage.DIAGNOSIS, Stage.OTHER, Stage.ACTION, Stage.VERIFY, Stage.VERIFY);
+
+    // A line with its kind keeps it through the payload converter (histories, queries, reports read by the CLI).
+    TimelineEntry written = serviceDownTimeline().get(5);
+    assertThat(converter.fromPayload(converter.toPayload(written).orElseThrow(), TimelineEntry.class,
+        TimelineEntry.class)).isEqualTo(written);
+  }
+
   @Test
   void aLongIncidentIsCappedKeepingItsMilestones() {
     List<TimelineEntry> t = new ArrayList<>();
@@ -150,10 +240,10 @@ class ReportDiagramsTest {
 
   @Test
   void theUtilizationChartIsAValidXyChartWithThresholds() {
-    List<UtilizationSample> samples = new ArrayList<>();
+    List<Measurement> samples = new ArrayList<>();
     double[] values = {0.9189, 0.9189, 0.95, 0.243, 0.243};
     for (int i = 0; i < values.length; i++) {
-      samples.add(new UtilizationSample(T0.plusSeconds(i * 20L + (i > 2 ? 100 : 0)).toString(), values[i]));
+      samples.add(new Measurement(T0.plusSeconds(i * 20L + (i > 2 ? 100 : 0)).toString(), values[i]));
     }
     String md = ReportDiagrams.utilizationChart(samples, Runbooks.defaultPolicy());
     XyChart chart = XyChart.parse(md);
@@ -171,9 +261,9 @@ class ReportDiagramsTest {
 
   @Test
   void manySamplesAreThinnedKeepingTheFirstAndTheLast() {
-    List<UtilizationSample> samples = new ArrayList<>();
+    List<Measurement> samples = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      samples.add(new UtilizationSample(T0.plusSeconds(i * 20L).toString(), i == 999 ? 0.1 : 0.5 + (i % 10) / 100.0));
+      samples.add(new Measurement(T0.plusSeconds(i * 20L).toString(), i == 999 ? 0.1 : 0.5 + (i % 10) / 100.0));
     }
     XyChart chart = XyChart.parse(ReportDiagrams.utilizationChart(samples));
     assertThat(chart.lines()).hasSize(1);
@@ -185,7 +275,7 @@ class ReportDiagramsTest {
   @Test
   void overOneHundredPercentWidensTheAxisAndNothingIsDrawnFromNothing() {
     XyChart chart = XyChart.parse(ReportDiagrams.utilizationChart(
-        List.of(new UtilizationSample(T0.toString(), 1.234), new UtilizationSample("not a time", 0.0))));
+        List.of(new Measurement(T0.toString(), 1.234), new Measurement("not a time", 0.0))));
     assertThat(chart.yMax()).isEqualTo(130);
     assertThat(chart.xLabels()).containsExactly("+0s", "+?");
     assertThat(ReportDiagrams.timeline(List.of())).isEmpty();
@@ -195,8 +285,8 @@ class ReportDiagramsTest {
 
   @Test
   void theMarkdownIsDeterministicAndHasBothPictures() {
-    List<UtilizationSample> samples = List.of(new UtilizationSample(T0.toString(), 0.92),
-        new UtilizationSample(T0.plusSeconds(20).toString(), 0.24));
+    List<Measurement> samples = List.of(new Measurement(T0.toString(), 0.92),
+        new Measurement(T0.plusSeconds(20).toString(), 0.24));
     RunbookPolicy policy = ConfigLoader.parsePolicy("warningUtilization: 0.6");
     String a = ReportDiagrams.markdown(demoTimeline(), samples, policy);
     assertThat(a).isEqualTo(ReportDiagrams.markdown(new ArrayList<>(demoTimeline()), List.copyOf(samples), policy));

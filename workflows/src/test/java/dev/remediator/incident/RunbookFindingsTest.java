@@ -11,6 +11,14 @@ import org.junit.jupiter.api.Test;
 /** A runbook's own findings travel with the state through Temporal's data converter (continue-as-new, queries). */
 class RunbookFindingsTest {
 
+  /** Registers {@link Findings} under a logical name (this module's test services). */
+  public static final class Names implements RunbookFindings.Names {
+    @Override
+    public java.util.Map<String, Class<?>> byName() {
+      return java.util.Map.of("test-findings", Findings.class);
+    }
+  }
+
   /** What some runbook keeps: mutable, JSON-friendly. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static final class Findings implements RunbookFindings {

@@ -1,10 +1,9 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.TimelineEntry;
-import dev.remediator.runbook.dbpool.UtilizationSample;
+import dev.remediator.incident.Measurement;
 import dev.remediator.starter.IncidentControl;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -43,7 +42,7 @@ public final class IncidentWatch {
   private final Duration interval;
   private final Sleeper sleeper;
 
-  private final List<UtilizationSample> samples = new ArrayList<>();
+  private final List<Measurement> samples = new ArrayList<>();
   private TimelineEntry lastPrinted;
   private int printedCount;
   private String phase;
@@ -102,7 +101,7 @@ public final class IncidentWatch {
     while (true) {
       Poll p = source.poll();
       if (p.status() != null) {
-        remember(p.status().lastSnapshot());
+        remember(latest(p.status()));
       }
       if (terminal) {
         redraw(p);
@@ -122,11 +121,20 @@ public final class IncidentWatch {
     }
   }
 
-  private void remember(ConnectionSnapshot s) {
-    if (s == null) {
+  /** The status' latest reading; from a worker before it had one, its last snapshot's utilization. */
+  static Measurement latest(IncidentStatus s) {
+    if (s.latest() != null) {
+      return s.latest();
+    }
+    com.fasterxml.jackson.databind.JsonNode snap = s.earlier().get("lastSnapshot");
+    return snap == null || !snap.has("utilization") ? null
+        : new Measurement(snap.path("takenAt").asText(null), snap.path("utilization").asDouble());
+  }
+
+  private void remember(Measurement sample) {
+    if (sample == null) {
       return;
     }
-    UtilizationSample sample = new UtilizationSample(s.takenAt(), s.utilization());
     if (samples.isEmpty() || !Objects.equals(samples.get(samples.size() - 1).at(), sample.at())) {
       samples.add(sample);
       if (samples.size() > SAMPLES_SHOWN) {
@@ -155,7 +163,7 @@ public final class IncidentWatch {
     StringBuilder b = new StringBuilder("Samples    ").append(ReportDiagrams.sparkline(samples)).append(' ');
     for (int i = 0; i < samples.size(); i++) {
       b.append(i == 0 ? "" : " ")
-          .append(String.format(java.util.Locale.ROOT, "%.1f%%", samples.get(i).utilization() * 100));
+          .append(String.format(java.util.Locale.ROOT, "%.1f%%", samples.get(i).value() * 100));
     }
     return b.toString();
   }
@@ -170,7 +178,8 @@ public final class IncidentWatch {
     String newSeverity = s.severity() == null ? "-" : Output.mapper().convertValue(s.severity(), String.class);
     if (phase == null) {
       out.println("-- watching " + s.incidentId() + ": phase " + newPhase + ", severity " + newSeverity
-          + (s.lastSnapshot() == null ? "" : ", utilization " + s.lastSnapshot().utilizationPercent()));
+          + (latest(s) == null ? "" : ", utilization "
+              + String.format(java.util.Locale.ROOT, "%.1f%%", latest(s).value() * 100)));
     } else {
       if (!newPhase.equals(phase)) {
         out.println("-- phase " + phase + " -> " + newPhase);

@@ -1,9 +1,7 @@
 package dev.remediator.starter.cli;
 
-import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.Plan;
-import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentStubs;
@@ -78,22 +76,13 @@ public final class ShowCommand extends TemporalCommand {
       b.append("Awaiting   approval: remediator approve ").append(s.incidentId()).append(" --by NAME --plan ")
           .append(p.planId()).append('\n');
     }
-    if (s.poolRevertAt() != null && s.poolRevertTo() != null) {
-      b.append("Revert     temporary pool increase back to ").append(envLine(s.poolRevertTo())).append(" at ")
-          .append(s.poolRevertAt()).append(s.poolRevertFinal() ? "" : " at the earliest (it waits past recovery)")
-          .append('\n');
+    if (s.section() != null) {
+      s.section().lines().forEach(line -> b.append(line).append('\n'));
     }
-    ConnectionSnapshot snap = s.lastSnapshot();
-    if (snap != null) {
-      b.append("Snapshot   ").append(snap.utilizationPercent()).append(" of usable connections: ")
-          .append(snap.totalConnections()).append(" connections, ").append(snap.active()).append(" active, ")
-          .append(snap.idleInTransaction()).append(" idle in transaction (taken ").append(snap.takenAt())
-          .append(")\n");
-      if (snap.diagnosis() != null) {
-        b.append("Diagnosis  ").append(snap.diagnosis().cause()).append('\n');
-        for (String e : snap.diagnosis().evidence()) {
-          b.append("           - ").append(e).append('\n');
-        }
+    if (s.diagnosis() != null && s.section() != null) {
+      b.append("Diagnosis  ").append(s.diagnosis().cause()).append('\n');
+      for (String e : s.diagnosis().evidence()) {
+        b.append("           - ").append(e).append('\n');
       }
     }
     if (s.timeline() != null && !s.timeline().isEmpty()) {
@@ -103,12 +92,6 @@ public final class ShowCommand extends TemporalCommand {
       }
     }
     return b.toString().stripTrailing();
-  }
-
-  private static String envLine(PoolSettings p) {
-    return p.values() == null ? "-" : p.values().stream()
-        .map(v -> v.name() + "=" + (v.value() == null ? "(unset)" : v.value()))
-        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static String nvl(String s) {

@@ -1,6 +1,7 @@
 package dev.remediator.runbook.dbpool;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.remediator.incident.DiagnosisSummary;
 import java.util.List;
 
 /**
@@ -13,5 +14,21 @@ import java.util.List;
 public record Diagnosis(RootCause cause, List<String> evidence) {
   public static Diagnosis unknown() {
     return new Diagnosis(RootCause.UNKNOWN, List.of());
+  }
+
+  /** As the shell shows it. */
+  public DiagnosisSummary summary() {
+    return new DiagnosisSummary(cause == null ? RootCause.UNKNOWN.name() : cause.name(), evidence);
+  }
+
+  /** The shell's summary read back (a state carried before the findings existed); an unknown word is UNKNOWN. */
+  static Diagnosis of(DiagnosisSummary summary) {
+    RootCause cause = RootCause.UNKNOWN;
+    for (RootCause c : RootCause.values()) {
+      if (c.name().equals(summary.cause())) {
+        cause = c;
+      }
+    }
+    return new Diagnosis(cause, summary.evidence());
   }
 }

@@ -3,6 +3,7 @@ package dev.remediator.runbook.dbpool;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
 import dev.remediator.incident.IncidentState;
+import dev.remediator.incident.Measurement;
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.Reports;
 import dev.remediator.incident.RunbookPolicy;
@@ -28,15 +29,24 @@ public final class PoolReport {
           "Update runbooks based on learnings");
 
   static RunbookReport report(Target target, RunbookPolicy policy, IncidentState state) {
+    PoolFindings f = PoolFindings.of(state);
     List<RunbookReport.Fact> facts = List.of(
         new RunbookReport.Fact("Utilization (peak → after)", utilization(state)),
         new RunbookReport.Fact("Sessions idle in transaction (found / terminated)",
-            state.sessionsFound + " / " + state.sessionsTerminated),
+            f.sessionsFound + " / " + f.sessionsTerminated),
         new RunbookReport.Fact("Service (last probe)", Reports.healthWord(state.lastHealth)));
     List<String> findings = state.errorLogs == null ? List.of()
         : List.of("Application logs (30 min): " + Reports.counts(state.errorLogs));
+    double before = f.peakUtilization(state.alertedPeak);
+    double after = f.afterSnapshot() == null ? before : f.afterSnapshot().utilization();
     return new RunbookReport(target.service() + " connection pool (" + target.database() + ")", facts, findings,
-        recommendations(policy, state), FOLLOW_UPS);
+        recommendations(policy, state, f), FOLLOW_UPS, series(f),
+        new PoolReportSection(before, after, f.sessionsFound, f.sessionsTerminated));
+  }
+
+  /** The utilization samples as the report's measurement series. */
+  static List<Measurement> series(PoolFindings f) {
+    return f.samples.stream().map(s -> new Measurement(s.at(), s.utilization())).toList();
   }
 
   /**
@@ -44,20 +54,21 @@ public final class PoolReport {
    * samples, saying which) and the sample taken at close, after the last change (else the last sample).
    */
   public static String utilization(IncidentState state) {
-    double peak = state.peakUtilization();
-    String before = peak == 0 && state.alertedPeak == null && state.firstSnapshot == null ? "unknown"
-        : Reports.percent(peak) + (state.peakAsAlerted() ? " as alerted" : " sampled");
-    ConnectionSnapshot after = state.afterSnapshot();
+    PoolFindings f = PoolFindings.of(state);
+    double peak = f.peakUtilization(state.alertedPeak);
+    String before = peak == 0 && state.alertedPeak == null && f.firstSnapshot == null ? "unknown"
+        : Reports.percent(peak) + (f.peakAsAlerted(state.alertedPeak) ? " as alerted" : " sampled");
+    ConnectionSnapshot after = f.afterSnapshot();
     return before + " → " + (after == null ? "unknown"
-        : Reports.percent(after.utilization()) + (state.closingSnapshot != null ? " sampled at close" : " last sample"));
+        : Reports.percent(after.utilization()) + (f.closingSnapshot != null ? " sampled at close" : " last sample"));
   }
 
-  static List<String> recommendations(RunbookPolicy policy, IncidentState state) {
+  static List<String> recommendations(RunbookPolicy policy, IncidentState state, PoolFindings f) {
     List<String> r = new ArrayList<>();
-    RootCause cause = state.diagnosis == null ? RootCause.UNKNOWN : state.diagnosis.cause();
+    RootCause cause = f.diagnosis == null ? RootCause.UNKNOWN : f.diagnosis.cause();
     switch (cause) {
       case LEAK -> {
-        r.add("Find the code path that leaves transactions open (" + state.sessionsFound
+        r.add("Find the code path that leaves transactions open (" + f.sessionsFound
             + " sessions idle in transaction): close connections in error handlers, use context managers");
         r.add("Set idle_in_transaction_session_timeout for the application role (e.g. ALTER ROLE ... SET"
             + " idle_in_transaction_session_timeout = '"

@@ -7,6 +7,8 @@ import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.Failures;
 import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentState;
+import dev.remediator.incident.Measurement;
+import dev.remediator.incident.RunbookSection;
 import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.LogSummary;
@@ -24,6 +26,7 @@ import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Severity;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
+import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
 import static dev.remediator.incident.ActivityStubs.database;
 import static dev.remediator.incident.ActivityStubs.kubernetes;
@@ -50,6 +53,7 @@ public final class PoolRunbook implements RunbookSteps {
   static final String REVERT_AWAITS_ROLLOUT = "pool-revert-awaits-rollout";
 
   private final IncidentState state;
+  private final PoolFindings findings;
   private final Timeline timeline;
   private final RunbookPolicy policy;
   private final Target target;
@@ -63,6 +67,7 @@ public final class PoolRunbook implements RunbookSteps {
 
   public PoolRunbook(RunbookContext context) {
     this.state = context.state();
+    this.findings = PoolFindings.of(state);
     this.waits = context.waits();
     this.timeline = context.timeline();
     this.policy = context.policy();
@@ -88,24 +93,24 @@ public final class PoolRunbook implements RunbookSteps {
     checkServiceHealth();
     try {
       PoolSettings pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
-      state.kubernetesAvailable = pool.notConfigured() == null;
-      if (state.kubernetesAvailable) {
-        state.pool = pool;
+      findings.kubernetesAvailable = pool.notConfigured() == null;
+      if (findings.kubernetesAvailable) {
+        findings.pool = pool;
       } else {
-        timeline.note("Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
+        timeline.note(Kind.CHECK, "Kubernetes: " + pool.notConfigured() + " (restart and pool changes unavailable)");
       }
     } catch (ActivityFailure e) {
-      state.kubernetesAvailable = false;
-      timeline.note("Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
+      findings.kubernetesAvailable = false;
+      timeline.note(Kind.CHECK, "Kubernetes: " + Failures.message(e) + " (restart and pool changes unavailable)");
     }
-    if (state.kubernetesAvailable) {
+    if (findings.kubernetesAvailable) {
       try {
         state.errorLogs = kubernetes("Count connection errors in application logs (30 min)")
             .errorLogs(target, Duration.ofMinutes(30));
-        timeline.note("Application logs (30 min, " + state.errorLogs.pods() + " pods): "
+        timeline.note(Kind.CHECK, "Application logs (30 min, " + state.errorLogs.pods() + " pods): "
             + Reports.counts(state.errorLogs));
       } catch (ActivityFailure e) {
-        timeline.note("Application logs unavailable: " + Failures.message(e));
+        timeline.note(Kind.CHECK, "Application logs unavailable: " + Failures.message(e));
       }
     }
   }
@@ -113,9 +118,9 @@ public final class PoolRunbook implements RunbookSteps {
   /** Immediate response 2: the pg_stat_activity summary. */
   private void checkDatabaseConnections() {
     takeSnapshot("Check database connection status (pg_stat_activity)");
-    ConnectionSnapshot s = state.lastSnapshot;
+    ConnectionSnapshot s = findings.lastSnapshot;
     if (s != null) {
-      timeline.note(String.format(Locale.ROOT,
+      timeline.note(Kind.DIAGNOSIS, String.format(Locale.ROOT,
           "Connections to %s: %d total, %d active, %d idle, %d idle in transaction; longest query %.0f s",
           target.database(), s.totalConnections(), s.active(), s.idle(), s.idleInTransaction(),
           s.longestQuerySeconds()));
@@ -124,20 +129,20 @@ public final class PoolRunbook implements RunbookSteps {
 
   /** Immediate response 3: long-running, idle in transaction, blocked sessions → the root-cause hint. */
   private void identifyConnectionLeaks() {
-    ConnectionSnapshot s = state.lastSnapshot;
+    ConnectionSnapshot s = findings.lastSnapshot;
     if (s == null) {
-      state.diagnosis = new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined"));
+      diagnosed(new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined")));
       return;
     }
     int leaked = RunbookPlanner.leakedSessions(policy, s).size();
-    state.sessionsFound = Math.max(state.sessionsFound, leaked);
-    timeline.note(s.longRunningQueries().size() + " long-running quer(ies) > "
+    findings.sessionsFound = Math.max(findings.sessionsFound, leaked);
+    timeline.note(Kind.DIAGNOSIS, s.longRunningQueries().size() + " long-running quer(ies) > "
         + Reports.duration(policy.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
         + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
         + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
         + " blocked by locks");
-    state.diagnosis = s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis();
-    timeline.note("Root-cause hint: " + state.diagnosis.cause() + Reports.evidence(state.diagnosis));
+    diagnosed(s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis());
+    timeline.note(Kind.DIAGNOSIS, "Root-cause hint: " + findings.diagnosis.cause() + PoolText.evidence(findings.diagnosis));
     diagnosisFresh = true;
   }
 
@@ -149,14 +154,14 @@ public final class PoolRunbook implements RunbookSteps {
       identifyConnectionLeaks();
     }
     diagnosisFresh = false;
-    return RunbookPlanner.plan(new RunbookPlanner.Situation(policy, state.lastSnapshot, state.diagnosis,
-        state.restarts, state.kubernetesAvailable, state.pool, state.poolBefore != null, round));
+    return RunbookPlanner.plan(new RunbookPlanner.Situation(policy, findings.lastSnapshot, findings.diagnosis,
+        state.restarts, findings.kubernetesAvailable, findings.pool, findings.poolBefore != null, round));
   }
 
   /** Below critical: terminating the leaked sessions the last sample shows (policy terminateLeaksAtWarning). */
   @Override
   public List<PlannedAction> planAtWarning() {
-    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(policy, state.lastSnapshot);
+    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(policy, findings.lastSnapshot);
   }
 
   /**
@@ -168,7 +173,7 @@ public final class PoolRunbook implements RunbookSteps {
     if (state.restarts >= policy.maxRestarts() && policy.maxRestarts() > 0) {
       return state.restarts + " restart(s) did not resolve it";
     }
-    return databaseFailing || state.lastSnapshot == null
+    return databaseFailing || findings.lastSnapshot == null
         ? "nothing to plan while the database cannot be examined (replan once it answers)"
         : "no remediation the policy allows for what the database shows now (replan if that changes)";
   }
@@ -176,7 +181,7 @@ public final class PoolRunbook implements RunbookSteps {
   /** True while the last sample shows leaked sessions a new plan could act on. */
   @Override
   public boolean problemPersists() {
-    return state.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, state.lastSnapshot).isEmpty();
+    return findings.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, findings.lastSnapshot).isEmpty();
   }
 
   /** Remediation is warranted: a critical alert fires, or the pool measures critical. */
@@ -187,7 +192,7 @@ public final class PoolRunbook implements RunbookSteps {
 
   private boolean critical() {
     return state.severity == Severity.CRITICAL
-        || (state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization());
+        || (findings.lastSnapshot != null && findings.lastSnapshot.utilization() >= policy.criticalUtilization());
   }
 
   /** Executes one approved (or automatic) action; EXECUTED means it changed something. */
@@ -209,10 +214,10 @@ public final class PoolRunbook implements RunbookSteps {
     TerminationResult r = terminator("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
         .terminateIdleInTransaction(target, policy, action.sessions());
     long carriedGone = r.attempt() > 1 ? r.count(SessionOutcome.Result.GONE) : 0;
-    state.sessionsTerminated += (int) (r.terminated() + carriedGone);
+    findings.sessionsTerminated += (int) (r.terminated() + carriedGone);
     boolean acted = r.terminated() > 0 || carriedGone > 0;
     actedSinceSample |= acted;
-    return record(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, Reports.outcomes(r));
+    return record(plan, action.type(), acted ? ActionResult.EXECUTED : ActionResult.REFUSED, PoolText.outcomes(r));
   }
 
   private ActionOutcome restartApplication(PlannedAction action, Plan plan) {
@@ -223,7 +228,8 @@ public final class PoolRunbook implements RunbookSteps {
     }
     state.restarts++;
     actedSinceSample = true;
-    timeline.note("Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
+    timeline.note(Kind.ACTION,
+        "Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
     return awaitRollout(action, plan);
   }
 
@@ -238,13 +244,13 @@ public final class PoolRunbook implements RunbookSteps {
       }
       throw e;
     }
-    if (state.poolBefore == null) {
-      state.poolBefore = previous;
+    if (findings.poolBefore == null) {
+      findings.poolBefore = previous;
     }
     actedSinceSample = true;
-    state.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
-    timeline.note("Pool settings changed from " + Reports.env(previous) + " to "
-        + Reports.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
+    findings.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
+    timeline.note(Kind.ACTION, "Pool settings changed from " + PoolText.env(previous) + " to "
+        + PoolText.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
     return awaitRollout(action, plan);
   }
 
@@ -260,11 +266,11 @@ public final class PoolRunbook implements RunbookSteps {
   public boolean verify() {
     int needed = policy.verifySamples();
     boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
-    timeline.note(recovered
-        ? "Recovered: utilization " + state.lastSnapshot.utilizationPercent() + " for " + needed
+    timeline.note(Kind.VERIFY, recovered
+        ? "Recovered: utilization " + findings.lastSnapshot.utilizationPercent() + " for " + needed
             + " sample(s), service " + Reports.healthWord(state.lastHealth)
         : "Not recovered yet: utilization "
-            + (state.lastSnapshot == null ? "unknown" : state.lastSnapshot.utilizationPercent()));
+            + (findings.lastSnapshot == null ? "unknown" : findings.lastSnapshot.utilizationPercent()));
     return recovered;
   }
 
@@ -275,21 +281,21 @@ public final class PoolRunbook implements RunbookSteps {
     diagnosisFresh = false;
     checkServiceHealth();
     takeSnapshot("Sample pool utilization");
-    return state.lastSnapshot != null
+    return findings.lastSnapshot != null
         && !databaseFailing
-        && state.lastSnapshot.utilization() < policy.warningUtilization()
+        && findings.lastSnapshot.utilization() < policy.warningUtilization()
         && (state.lastHealth == null || state.lastHealth.available());
   }
 
   /** After recovery: a sample showing the pool critical again (a relapse). */
   @Override
   public boolean relapsed() {
-    return !sample() && state.lastSnapshot != null && state.lastSnapshot.utilization() >= policy.criticalUtilization();
+    return !sample() && findings.lastSnapshot != null && findings.lastSnapshot.utilization() >= policy.criticalUtilization();
   }
 
   @Override
   public String measurement() {
-    ConnectionSnapshot s = state.lastSnapshot;
+    ConnectionSnapshot s = findings.lastSnapshot;
     return s == null ? "" : "utilization " + s.utilizationPercent() + " · " + s.idleInTransaction()
         + " idle in transaction · " + s.active() + " active";
   }
@@ -307,7 +313,7 @@ public final class PoolRunbook implements RunbookSteps {
       return;
     }
     takeSnapshot("Utilization at close, for the report", false);
-    state.closingSnapshot = databaseFailing ? null : state.lastSnapshot;
+    findings.closingSnapshot = databaseFailing ? null : findings.lastSnapshot;
   }
 
   /** True after a sample that could not reach the database (the shell backs off). */
@@ -324,28 +330,28 @@ public final class PoolRunbook implements RunbookSteps {
   /** Restores a temporary pool increase at its durable revert time (after recovery) — also when nothing recovered. */
   @Override
   public void restore() {
-    if (state.poolBefore == null) {
+    if (findings.poolBefore == null) {
       return;
     }
-    state.revertAtMillis = state.poolRevertAtMillis(policy.poolIncreaseRevertAfter());
-    waits.sleep("Revert the temporary pool increase", Waits.remaining(state.revertAtMillis));
+    findings.revertAtMillis = findings.poolRevertAtMillis(state.recoveredAtMillis, policy.poolIncreaseRevertAfter());
+    waits.sleep("Revert the temporary pool increase", Waits.remaining(findings.revertAtMillis));
     try {
-      PoolSettings restored = restorer().restorePoolSettings(target, state.poolBefore);
+      PoolSettings restored = restorer().restorePoolSettings(target, findings.poolBefore);
       if (restored.notRestored() == null) {
-        timeline.note("Temporary pool increase reverted to " + Reports.env(restored));
+        timeline.note(Kind.ACTION, "Temporary pool increase reverted to " + PoolText.env(restored));
         state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REVERTED,
-            Reports.env(restored), Timeline.now()));
+            PoolText.env(restored), Timeline.now()));
       } else {
         // An operator changed a value after we set it: theirs stands, the revert says so.
-        String detail = restored.notRestored() + " (now " + Reports.env(restored) + ")";
-        timeline.note("Temporary pool increase not reverted: " + detail);
+        String detail = restored.notRestored() + " (now " + PoolText.env(restored) + ")";
+        timeline.note(Kind.ACTION, "Temporary pool increase not reverted: " + detail);
         state.actions.add(new ActionOutcome(null, ActionType.POOL_INCREASE, ActionResult.REFUSED, detail,
             Timeline.now()));
       }
-      state.poolBefore = null;
+      findings.poolBefore = null;
     } catch (ActivityFailure e) {
-      timeline.note("Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
-          + Reports.env(state.poolBefore) + " by hand");
+      timeline.note(Kind.ACTION, "Reverting the pool increase FAILED: " + Failures.message(e) + " — restore "
+          + PoolText.env(findings.poolBefore) + " by hand");
       escalate.accept("could not revert the temporary pool increase");
       return;
     }
@@ -360,12 +366,12 @@ public final class PoolRunbook implements RunbookSteps {
       RolloutStatus r = rollout("kubectl rollout status (after the revert)", policy.rolloutTimeout())
           .awaitRollout(target, policy.rolloutTimeout());
       if (r.complete()) {
-        timeline.note("Rollout after the revert complete: " + r.message());
+        timeline.note(Kind.ACTION, "Rollout after the revert complete: " + r.message());
         return;
       }
-      timeline.note("Rollout after the revert did not complete: " + r.message());
+      timeline.note(Kind.ACTION, "Rollout after the revert did not complete: " + r.message());
     } catch (ActivityFailure e) {
-      timeline.note("Rollout after the revert not confirmed: " + Failures.message(e));
+      timeline.note(Kind.ACTION, "Rollout after the revert not confirmed: " + Failures.message(e));
     }
     escalate.accept("the rollout after reverting the temporary pool increase did not complete");
   }
@@ -375,16 +381,16 @@ public final class PoolRunbook implements RunbookSteps {
   public EscalationDetails escalationDetails(String reason) {
     List<RolloutRevision> changes = List.of();
     LogSummary logs = state.errorLogs;
-    if (state.kubernetesAvailable) {
+    if (findings.kubernetesAvailable) {
       try {
         changes = kubernetes("Recent application changes (rollout history)").recentChanges(target, 5);
         logs = kubernetes("Error logs for the escalation").errorLogs(target, Duration.ofMinutes(30));
       } catch (ActivityFailure e) {
-        timeline.note("Escalation details incomplete: " + Failures.message(e));
+        timeline.note(Kind.ESCALATION, "Escalation details incomplete: " + Failures.message(e));
       }
     }
-    double utilization = state.lastSnapshot == null ? 0 : state.lastSnapshot.utilization();
-    return new EscalationDetails(reason, utilization, changes, state.lastSnapshot, logs, List.copyOf(state.timeline),
+    double utilization = findings.lastSnapshot == null ? 0 : findings.lastSnapshot.utilization();
+    return new EscalationDetails(reason, utilization, changes, findings.lastSnapshot, logs, List.copyOf(state.timeline),
         List.of("Current connection pool utilization: " + Reports.percent(utilization)));
   }
 
@@ -399,11 +405,25 @@ public final class PoolRunbook implements RunbookSteps {
     return PoolReport.report(target, policy, state);
   }
 
+  /** The status answer's pool part: the last snapshot and the outstanding revert. */
+  @Override
+  public RunbookSection status() {
+    long revertAt = findings.poolRevertAtMillis(state.recoveredAtMillis, policy.poolIncreaseRevertAfter());
+    return new PoolStatusSection(findings.lastSnapshot, revertAt == 0 ? null : findings.poolBefore,
+        revertAt == 0 ? null : Reports.time(revertAt), state.recovered());
+  }
+
+  @Override
+  public Measurement latest() {
+    ConnectionSnapshot s = findings.lastSnapshot;
+    return s == null ? null : new Measurement(s.takenAt(), s.utilization());
+  }
+
   @Override
   public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
-    timeline.note(Reports.actionLine(o));
+    timeline.note(Kind.ACTION, Reports.actionLine(o));
     Workflow.getMetricsScope()
         .tagged(java.util.Map.of("type", type.name(), "outcome", result.name()))
         .counter("remediator_actions")
@@ -418,14 +438,15 @@ public final class PoolRunbook implements RunbookSteps {
       state.lastHealth = h;
       probesFailing = false;
       if (changed) {
-        timeline.note(Reports.healthLine(h)); // "not probed" when no probe is configured, as the report says
+        // "not probed" when no probe is configured, as the report says
+        timeline.note(Kind.CHECK, Reports.healthLine(h));
       }
       if (!h.available() && critical()) {
         escalate.accept("service unavailable");
       }
     } catch (ActivityFailure e) {
       if (!probesFailing) {
-        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+        timeline.note(Kind.CHECK, "Service probes failed: " + Failures.message(e)); // once, not at every sample
       }
       probesFailing = true;
     }
@@ -435,17 +456,23 @@ public final class PoolRunbook implements RunbookSteps {
     takeSnapshot(summary, true);
   }
 
+  /** The runbook's diagnosis, and the shell's summary of it. */
+  private void diagnosed(Diagnosis diagnosis) {
+    findings.diagnosis = diagnosis;
+    state.diagnosis = diagnosis.summary();
+  }
+
   /** One pg_stat_activity snapshot; a failure escalates when critical (not at close: the incident is over). */
   private void takeSnapshot(String summary, boolean mayEscalate) {
     try {
       ConnectionSnapshot s = database(summary).snapshot(target, policy);
-      state.lastSnapshot = s;
+      findings.lastSnapshot = s;
       actedSinceSample = false;
-      state.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
-      state.sampledPeak = Math.max(state.sampledPeak, s.utilization());
+      findings.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
+      findings.sampledPeak = Math.max(findings.sampledPeak, s.utilization());
       if (databaseFailing) {
         databaseFailing = false;
-        timeline.note("Database reachable again");
+        timeline.note(Kind.CHECK, "Database reachable again");
       }
       if (s.utilization() >= policy.criticalUtilization()) {
         state.criticalSinceMillis =
@@ -453,16 +480,16 @@ public final class PoolRunbook implements RunbookSteps {
       } else {
         state.criticalSinceMillis = 0;
       }
-      if (state.firstSnapshot == null) {
+      if (findings.firstSnapshot == null) {
         // Once: later samples are the utilization series (report chart), not timeline lines.
-        state.firstSnapshot = s;
-        timeline.note("Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
+        findings.firstSnapshot = s;
+        timeline.note(Kind.CHECK, "Pool utilization " + s.utilizationPercent() + " (" + s.totalConnections() + " of "
             + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
       }
     } catch (ActivityFailure e) {
       if (!databaseFailing) {
         databaseFailing = true;
-        timeline.note("Database check failed: " + Failures.message(e));
+        timeline.note(Kind.CHECK, "Database check failed: " + Failures.message(e));
       }
       boolean refused = Failures.isType(e, "DatabaseRefusedConnection");
       if (mayEscalate && (critical() || refused)) {

@@ -1,7 +1,6 @@
 package dev.remediator.runbook.servicedown;
 
-import dev.remediator.runbook.dbpool.Diagnosis;
-import dev.remediator.runbook.dbpool.RootCause;
+import dev.remediator.incident.DiagnosisSummary;
 import dev.remediator.incident.RunbookReport;
 import dev.remediator.incident.Target;
 import java.util.ArrayList;
@@ -22,12 +21,12 @@ final class ServiceDownReport {
 
   private ServiceDownReport() {}
 
-  /** The shell's diagnosis: the pool runbook's cause enum has no word for these, so the cause leads the evidence. */
-  static Diagnosis diagnosis(ServiceDownFindings f) {
+  /** The shell's diagnosis: the runbook's own cause, its words leading the evidence. */
+  static DiagnosisSummary diagnosis(ServiceDownFindings f) {
     List<String> evidence = new ArrayList<>();
     evidence.add("cause: " + f.cause.words());
     evidence.addAll(f.evidence);
-    return new Diagnosis(RootCause.UNKNOWN, evidence);
+    return new DiagnosisSummary(f.cause.name(), evidence);
   }
 
   static RunbookReport report(Target target, ServiceDownFindings f, String measurement) {

@@ -24,6 +24,7 @@ import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
+import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import io.temporal.failure.ActivityFailure;
@@ -90,15 +91,16 @@ public final class ServiceDownSteps implements RunbookSteps {
       return;
     }
     findings.first = s;
-    timeline.note("Deployment " + s.deployment() + ": " + replicas(s) + "; " + s.rollout().message());
-    timeline.note("Pods: " + pods(s));
+    timeline.note(Kind.CHECK, "Deployment " + s.deployment() + ": " + replicas(s) + "; " + s.rollout().message());
+    timeline.note(Kind.CHECK, "Pods: " + pods(s));
     if (!s.events().isEmpty()) {
-      timeline.note("Recent events: " + events(s));
+      timeline.note(Kind.CHECK, "Recent events: " + events(s));
     }
     if (!s.history().isEmpty()) {
       WorkloadStatus.Revision newest = s.history().get(0);
-      timeline.note("Newest revision " + newest.revision() + ", " + ServiceDownDiagnosis.age(newest.ageSeconds())
-          + " old" + (newest.changes().isEmpty() ? "" : ": " + String.join("; ", newest.changes())));
+      timeline.note(Kind.CHECK, "Newest revision " + newest.revision() + ", "
+          + ServiceDownDiagnosis.age(newest.ageSeconds()) + " old"
+          + (newest.changes().isEmpty() ? "" : ": " + String.join("; ", newest.changes())));
     }
   }
 
@@ -115,14 +117,14 @@ public final class ServiceDownSteps implements RunbookSteps {
       PodOwner owner = Stubs.workload("Which Deployment owns pod " + pod + "? (ownerReferences)")
           .resolvePod(target, pod);
       if (owner.ofTarget()) {
-        timeline.note("Pod " + pod + " is Deployment " + owner.deployment() + "'s (ReplicaSet " + owner.replicaSet()
-            + ")");
+        timeline.note(Kind.DIAGNOSIS, "Pod " + pod + " is Deployment " + owner.deployment() + "'s (ReplicaSet "
+            + owner.replicaSet() + ")");
       } else {
         findings.foreignPod = owner.reason() == null ? "pod " + pod + " is not the target's" : owner.reason();
-        timeline.note("Not acting on the alert's pod: " + findings.foreignPod);
+        timeline.note(Kind.DIAGNOSIS, "Not acting on the alert's pod: " + findings.foreignPod);
       }
     } catch (ActivityFailure e) {
-      timeline.note("Could not confirm pod " + pod + "'s Deployment: " + Failures.message(e));
+      timeline.note(Kind.DIAGNOSIS, "Could not confirm pod " + pod + "'s Deployment: " + Failures.message(e));
     }
   }
 
@@ -134,21 +136,22 @@ public final class ServiceDownSteps implements RunbookSteps {
       try {
         findings.crashLogs = Stubs.workload("kubectl logs --previous of the crashed containers")
             .crashLogs(target, MAX_LOG_CONTAINERS);
-        timeline.note("Previous logs (" + findings.crashLogs.containers() + " container(s)): "
+        timeline.note(Kind.DIAGNOSIS, "Previous logs (" + findings.crashLogs.containers() + " container(s)): "
             + counts(findings.crashLogs) + (findings.crashLogs.unavailable() == null ? ""
                 : "; " + findings.crashLogs.unavailable()));
       } catch (ActivityFailure e) {
-        timeline.note("Previous logs unavailable: " + Failures.message(e));
+        timeline.note(Kind.DIAGNOSIS, "Previous logs unavailable: " + Failures.message(e));
       }
     }
     try {
       findings.poolIncident = Stubs.workload("Is a connection-pool incident open for this service?")
           .relatedIncident(DbPoolRunbook.DEFINITION.incidentId(target));
       if (findings.poolIncident.open()) {
-        timeline.note("Linked: connection-pool incident " + findings.poolIncident.incidentId() + " is open");
+        timeline.note(Kind.DIAGNOSIS,
+            "Linked: connection-pool incident " + findings.poolIncident.incidentId() + " is open");
       }
     } catch (ActivityFailure e) {
-      timeline.note("Could not look up the connection-pool incident: " + Failures.message(e));
+      timeline.note(Kind.DIAGNOSIS, "Could not look up the connection-pool incident: " + Failures.message(e));
     }
     decide();
   }
@@ -166,7 +169,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       findings.badRevision = f.badRevision();
     }
     publishDiagnosis();
-    timeline.note("Cause: " + findings.cause.words() + (findings.evidence.isEmpty() ? ""
+    timeline.note(Kind.DIAGNOSIS, "Cause: " + findings.cause.words() + (findings.evidence.isEmpty() ? ""
         : " — " + String.join("; ", findings.evidence)));
     diagnosisFresh = true;
   }
@@ -273,8 +276,8 @@ public final class ServiceDownSteps implements RunbookSteps {
     findings.rollbacks++;
     findings.rollback = r;
     actedSinceSample = true;
-    timeline.note((r.patched() ? "Rolled back" : "Already rolled back") + " from revision " + r.fromRevision()
-        + " to revision " + r.toRevision() + (r.revisionAfter() > 0 ? "'s template (now revision "
+    timeline.note(Kind.ACTION, (r.patched() ? "Rolled back" : "Already rolled back") + " from revision "
+        + r.fromRevision() + " to revision " + r.toRevision() + (r.revisionAfter() > 0 ? "'s template (now revision "
             + r.revisionAfter() + ")" : "") + (r.changes().isEmpty() ? "" : ": " + String.join("; ", r.changes()))
         + "; waiting for the rollout");
     return awaitRollout(action, plan);
@@ -289,7 +292,8 @@ public final class ServiceDownSteps implements RunbookSteps {
     findings.restarts++;
     state.restarts++;
     actedSinceSample = true;
-    timeline.note("Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
+    timeline.note(Kind.ACTION,
+        "Rolling restart started (restartedAt " + r.restartedAt() + "); waiting for the rollout");
     return awaitRollout(action, plan);
   }
 
@@ -304,7 +308,8 @@ public final class ServiceDownSteps implements RunbookSteps {
   public ActionOutcome record(Plan plan, ActionType type, ActionResult result, String detail) {
     ActionOutcome o = new ActionOutcome(plan == null ? null : plan.planId(), type, result, detail, Timeline.now());
     state.actions.add(o);
-    timeline.note(type.label() + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
+    timeline.note(Kind.ACTION,
+        type.label() + ": " + result + (detail == null || detail.isBlank() ? "" : " — " + detail));
     Workflow.getMetricsScope()
         .tagged(Map.of("type", type.name(), "outcome", result.name()))
         .counter("remediator_actions")
@@ -319,7 +324,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   public boolean verify() {
     int needed = policy.verifySamples();
     boolean recovered = waits.consecutive(needed, policy.verifyInterval(), this::sample);
-    timeline.note((recovered ? "Recovered: " : "Not recovered yet: ") + measurement()
+    timeline.note(Kind.VERIFY, (recovered ? "Recovered: " : "Not recovered yet: ") + measurement()
         + (recovered ? " for " + needed + " sample(s)" : ""));
     return recovered;
   }
@@ -350,7 +355,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       RelatedIncident now = Stubs.workload("Is the linked connection-pool incident still open?")
           .relatedIncident(findings.poolIncident.incidentId());
       if (!now.open()) {
-        timeline.note("Linked connection-pool incident " + now.incidentId() + " is " + now.status()
+        timeline.note(Kind.DIAGNOSIS, "Linked connection-pool incident " + now.incidentId() + " is " + now.status()
             + ": deciding the cause again");
         diagnose();
       }
@@ -444,12 +449,13 @@ public final class ServiceDownSteps implements RunbookSteps {
       state.lastHealth = h;
       probesFailing = false;
       if (changed) {
-        timeline.note("Service " + (!h.probed() ? "not probed" : h.available() ? "available" : "UNAVAILABLE")
-            + ": /health " + probe(h.health()) + ", /ready " + probe(h.ready()));
+        timeline.note(Kind.CHECK,
+            "Service " + (!h.probed() ? "not probed" : h.available() ? "available" : "UNAVAILABLE") + ": /health "
+                + probe(h.health()) + ", /ready " + probe(h.ready()));
       }
     } catch (ActivityFailure e) {
       if (!probesFailing) {
-        timeline.note("Service probes failed: " + Failures.message(e)); // once, not at every sample
+        timeline.note(Kind.CHECK, "Service probes failed: " + Failures.message(e)); // once, not at every sample
       }
       probesFailing = true;
     }
@@ -463,13 +469,13 @@ public final class ServiceDownSteps implements RunbookSteps {
       actedSinceSample = false;
       if (unreachable) {
         unreachable = false;
-        timeline.note("Kubernetes API reachable again");
+        timeline.note(Kind.CHECK, "Kubernetes API reachable again");
       }
       return s;
     } catch (ActivityFailure e) {
       if (!unreachable) {
         unreachable = true;
-        timeline.note("Kubernetes: " + Failures.message(e));
+        timeline.note(Kind.CHECK, "Kubernetes: " + Failures.message(e));
       }
       findings.kubernetesAvailable = false;
       return null;

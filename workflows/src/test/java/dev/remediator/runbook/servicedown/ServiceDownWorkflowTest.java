@@ -15,6 +15,8 @@ import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
+import dev.remediator.incident.ReportDiagrams;
+import dev.remediator.incident.ReportDiagrams.Stage;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.registry.RunbookWorkflows;
@@ -103,6 +105,26 @@ class ServiceDownWorkflowTest {
     return r.timeline().stream().map(TimelineEntry::event).toList();
   }
 
+  /**
+   * Every line carries the kind its writer set and the diagram draws none under "Other": the cause under
+   * Diagnosis, the actions (a rollback, a restart) and their outcomes under Action.
+   */
+  private static void assertDrawnByKind(IncidentReport r) {
+    assertThat(r.timeline()).allSatisfy(e -> assertThat(e.kind()).as(e.event()).isNotNull());
+    List<Stage> stages = ReportDiagrams.stages(r.timeline());
+    assertThat(stages).doesNotContain(Stage.OTHER);
+    for (int i = 0; i < stages.size(); i++) {
+      String event = r.timeline().get(i).event();
+      if (event.startsWith("Cause: ")) {
+        assertThat(stages.get(i)).as(event).isEqualTo(Stage.DIAGNOSIS);
+      }
+      if (event.startsWith("Rolled back ") || event.startsWith("Rollback: ") || event.startsWith("Rolling restart")) {
+        assertThat(stages.get(i)).as(event).isEqualTo(Stage.ACTION);
+      }
+    }
+    assertThat(r.markdown()).contains(" · Diagnosis", " · Action").doesNotContain(" · Other");
+  }
+
   private static List<String> results(IncidentReport r, ActionType type) {
     return r.actions().stream().filter(a -> a.type() == type).map(a -> a.result().name()).toList();
   }
@@ -141,6 +163,9 @@ class ServiceDownWorkflowTest {
             + " 3): image auth-service: "));
     assertThat(report.markdown()).contains("service down: prod/auth-service")
         .contains("revision 2 → 1's template (now revision 3)");
+    assertThat(events(report)).filteredOn(e -> e.startsWith("Cause: ") || e.startsWith("Rollback: ")
+        || e.startsWith("Rolled back ")).hasSize(3);
+    assertDrawnByKind(report);
   }
 
   @Test
@@ -198,6 +223,7 @@ class ServiceDownWorkflowTest {
     assertThat(world.notifications.get(0).tier()).isEqualTo("development");
     assertThat(report.escalationReason()).contains("action failed");
     assertThat(world.calls).filteredOn("rollingRestart"::equals).hasSize(1);
+    assertDrawnByKind(report);
   }
 
   @Test
