@@ -9,12 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * JSON merge patch would replace or append to the containers list), and carrying the resourceVersion read makes
  * the API server refuse it with 409 if the object changed in between.
  */
-final class JsonPatch {
+public final class JsonPatch {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ArrayNode ops = JSON.createArrayNode();
 
   /** {@code /a/b~1c} from the segments {@code a}, {@code b/c} (RFC 6901 escaping). */
-  static String pointer(Object... segments) {
+  public static String pointer(Object... segments) {
     StringBuilder b = new StringBuilder();
     for (Object s : segments) {
       b.append('/').append(String.valueOf(s).replace("~", "~0").replace("/", "~1"));
@@ -22,31 +22,31 @@ final class JsonPatch {
     return b.toString();
   }
 
-  JsonPatch add(String path, Object value) {
+  public JsonPatch add(String path, Object value) {
     op("add", path).set("value", JSON.valueToTree(value));
     return this;
   }
 
-  JsonPatch replace(String path, Object value) {
+  public JsonPatch replace(String path, Object value) {
     op("replace", path).set("value", JSON.valueToTree(value));
     return this;
   }
 
-  JsonPatch remove(String path) {
+  public JsonPatch remove(String path) {
     op("remove", path);
     return this;
   }
 
   /** Optimistic lock: the patch applies only to the version that was read. */
-  JsonPatch resourceVersion(String resourceVersion) {
+  public JsonPatch resourceVersion(String resourceVersion) {
     return replace("/metadata/resourceVersion", resourceVersion);
   }
 
-  int size() {
+  public int size() {
     return ops.size();
   }
 
-  String toJson() {
+  public String toJson() {
     return ops.toString();
   }
 

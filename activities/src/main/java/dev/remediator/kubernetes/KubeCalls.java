@@ -8,18 +8,18 @@ import java.util.function.Supplier;
  * One Kubernetes API call, its failure mapped the way the workflow should retry it: 401/403 and 404 are
  * permanent and say which RBAC verb or object is missing; timeouts, throttling, conflicts and 5xx are retried.
  */
-final class KubeCalls {
-  static final String UNAUTHORIZED = "KubernetesUnauthorized";
-  static final String FORBIDDEN = "KubernetesForbidden";
-  static final String NOT_FOUND = "KubernetesNotFound";
-  static final String CONFLICT = "KubernetesConflict";
-  static final String UNAVAILABLE = "KubernetesUnavailable";
-  static final String REJECTED = "KubernetesRequestRejected";
+public final class KubeCalls {
+  public static final String UNAUTHORIZED = "KubernetesUnauthorized";
+  public static final String FORBIDDEN = "KubernetesForbidden";
+  public static final String NOT_FOUND = "KubernetesNotFound";
+  public static final String CONFLICT = "KubernetesConflict";
+  public static final String UNAVAILABLE = "KubernetesUnavailable";
+  public static final String REJECTED = "KubernetesRequestRejected";
 
-  static final String DEPLOYMENTS = "deployments.apps";
-  static final String REPLICA_SETS = "replicasets.apps";
-  static final String PODS = "pods";
-  static final String POD_LOGS = "pods/log";
+  public static final String DEPLOYMENTS = "deployments.apps";
+  public static final String REPLICA_SETS = "replicasets.apps";
+  public static final String PODS = "pods";
+  public static final String POD_LOGS = "pods/log";
 
   private KubeCalls() {}
 
@@ -28,7 +28,7 @@ final class KubeCalls {
    * @param resource the RBAC resource, e.g. {@code deployments.apps}
    * @param name the object's name, or null for a list
    */
-  static <T> T call(String verb, String resource, String namespace, String name, Supplier<T> call) {
+  public static <T> T call(String verb, String resource, String namespace, String name, Supplier<T> call) {
     try {
       return call.get();
     } catch (KubernetesClientException e) {
@@ -36,14 +36,14 @@ final class KubeCalls {
     }
   }
 
-  static ApplicationFailure notFound(String resource, String namespace, String name) {
+  public static ApplicationFailure notFound(String resource, String namespace, String name) {
     return ApplicationFailure.newNonRetryableFailure(
         "not found: " + resource + " " + name + " in namespace " + namespace
             + " (404); check targets[].kubernetes in the configuration",
         NOT_FOUND);
   }
 
-  static ApplicationFailure failure(
+  public static ApplicationFailure failure(
       KubernetesClientException e, String verb, String resource, String namespace, String name) {
     int code = e.getCode();
     String object = resource + (name == null ? "" : " " + name) + " in namespace " + namespace;

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * keeps a few redacted, length-capped samples: the latest line of each specific pattern, then the latest generic
  * ones.
  */
-final class LogScan {
+public final class LogScan {
   static final String POOL_EXHAUSTED = "Connection pool exhausted";
   static final String CONNECTION_TIMEOUT = "Connection timeout";
   static final String TOO_MANY_CONNECTIONS = "Too many connections";
@@ -85,7 +85,7 @@ final class LogScan {
     return new LogSummary(pods, lines, new TreeMap<>(counts), List.copyOf(samples));
   }
 
-  static String sample(String line) {
+  public static String sample(String line) {
     String redacted = Redaction.redact(line.strip());
     return redacted.length() <= MAX_SAMPLE_CHARS ? redacted : redacted.substring(0, MAX_SAMPLE_CHARS - 1) + "…";
   }

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 
 /** A deployment's rollout judged exactly as {@code kubectl rollout status} judges it (same order, same words). */
-final class Rollouts {
+public final class Rollouts {
   /** The Progressing condition's reason once {@code progressDeadlineSeconds} has passed without progress. */
   static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
@@ -15,7 +15,7 @@ final class Rollouts {
 
   private Rollouts() {}
 
-  static RolloutStatus judge(Deployment d) {
+  public static RolloutStatus judge(Deployment d) {
     String name = d.getMetadata().getName();
     int desired = d.getSpec() == null || d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
     DeploymentStatus s = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
@@ -65,7 +65,7 @@ final class Rollouts {
    * although {@code kubectl rollout status} would wait on it. Without a Progressing condition (a controller that
    * writes none) unavailable updated replicas count as in progress, as kubectl counts them.
    */
-  static String inProgress(Deployment d) {
+  public static String inProgress(Deployment d) {
     RolloutStatus status = judge(d);
     int desired = status.desiredReplicas();
     DeploymentStatus s = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();

@@ -2,10 +2,10 @@ package dev.remediator.probe;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
-import dev.remediator.incident.ProbeActivities;
 import dev.remediator.incident.ProbeResult;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Target;
+import dev.remediator.runbook.ProbeActivities;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

@@ -3,6 +3,7 @@ package dev.remediator.kubernetes;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.Target;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -78,6 +79,10 @@ final class KubeFixture implements AutoCloseable {
                 request.bodyString()));
           }
         })));
+  }
+
+  PoolSizeActivitiesImpl poolSize() {
+    return new PoolSizeActivitiesImpl(targets, () -> client);
   }
 
   KubernetesActivitiesImpl activities() {

@@ -7,9 +7,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.remediator.incident.ActivityStubs;
-import dev.remediator.incident.KubernetesActivities;
-import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.incident.Target;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.testing.TestEnvironmentOptions;
@@ -42,7 +42,7 @@ class KubernetesAbsenceLogTest {
   public static class ReadPoolImpl implements ReadPool {
     @Override
     public String read(Target target) {
-      KubernetesActivities k8s = Workflow.newActivityStub(KubernetesActivities.class,
+      PoolSizeActivities k8s = Workflow.newActivityStub(PoolSizeActivities.class,
           ActivityStubs.options("Read deployment replicas and pool settings", Duration.ofSeconds(60), 3));
       try {
         PoolSettings pool = k8s.poolSettings(target);
@@ -70,7 +70,7 @@ class KubernetesAbsenceLogTest {
   void aTargetWithoutKubernetesIsOneInfoLineNoWarnNoStackTraceNoRetry() {
     Worker worker = env.newWorker("q");
     worker.registerWorkflowImplementationTypes(ReadPoolImpl.class);
-    worker.registerActivitiesImplementations(k8s.activities());
+    worker.registerActivitiesImplementations(k8s.poolSize());
     env.start();
     logs.start();
     root.addAppender(logs);

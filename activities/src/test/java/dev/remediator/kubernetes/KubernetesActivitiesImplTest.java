@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.remediator.activities.TargetDirectory;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;
 import dev.remediator.incident.RestartResult;
@@ -38,6 +39,7 @@ class KubernetesActivitiesImplTest {
 
   final KubeFixture k8s = new KubeFixture();
   final KubernetesActivitiesImpl activities = k8s.activities();
+  final PoolSizeActivitiesImpl poolSize = k8s.poolSize();
 
   @AfterEach
   void close() {
@@ -199,12 +201,12 @@ class KubernetesActivitiesImplTest {
     ApplicationFailure unknown = catchThrowableOfType(ApplicationFailure.class,
         () -> activities.rollingRestart(KubeFixture.UNCONFIGURED, "req-1", COOLDOWN));
     ApplicationFailure noKubernetes = catchThrowableOfType(ApplicationFailure.class,
-        () -> activities.setPoolSettings(KubeFixture.WITHOUT_KUBERNETES,
+        () -> poolSize.setPoolSettings(KubeFixture.WITHOUT_KUBERNETES,
             List.of(new EnvValue("DATABASE_POOL_SIZE", "100"))));
 
     assertThat(unknown.getType()).isEqualTo(TargetDirectory.UNKNOWN_TARGET);
     assertThat(unknown.isNonRetryable()).isTrue();
-    assertThat(noKubernetes.getType()).isEqualTo(KubernetesActivitiesImpl.NOT_CONFIGURED);
+    assertThat(noKubernetes.getType()).isEqualTo(Deployments.NOT_CONFIGURED);
     assertThat(noKubernetes.getOriginalMessage())
         .isEqualTo("target prod/billing/billingdb has no kubernetes.deployment configured; refusing to act on the"
             + " cluster");
@@ -217,10 +219,10 @@ class KubernetesActivitiesImplTest {
   void poolIncreaseAndRevertRoundTripRestoresTheContainerExactly() {
     Deployment before = standard();
 
-    assertThat(activities.poolSettings(TARGET)).isEqualTo(new PoolSettings(3, List.of(
+    assertThat(poolSize.poolSettings(TARGET)).isEqualTo(new PoolSettings(3, List.of(
         new EnvValue("DATABASE_POOL_SIZE", "20"), new EnvValue("DATABASE_MAX_OVERFLOW", "10"))));
 
-    PoolSettings previous = activities.setPoolSettings(TARGET, List.of(
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(
         new EnvValue("DATABASE_POOL_SIZE", "100"), new EnvValue("DATABASE_MAX_OVERFLOW", "150")));
 
     assertThat(previous).isEqualTo(new PoolSettings(3, List.of(
@@ -233,17 +235,17 @@ class KubernetesActivitiesImplTest {
         .containsExactly("istio-proxy", NAME);
     assertThat(k8s.get().getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration() + 1);
 
-    PoolSettings restored = activities.restorePoolSettings(TARGET, previous);
+    PoolSettings restored = poolSize.restorePoolSettings(TARGET, previous);
 
     assertThat(restored).isEqualTo(previous);
     Deployment after = k8s.get();
     assertThat(after.getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
-    assertThat(after.getMetadata().getAnnotations()).doesNotContainKey(KubernetesActivitiesImpl.POOL_PREVIOUS);
+    assertThat(after.getMetadata().getAnnotations()).doesNotContainKey(PoolSizeActivitiesImpl.POOL_PREVIOUS);
 
     // Idempotent: restoring again changes nothing and sends no patch.
     String version = after.getMetadata().getResourceVersion();
     k8s.requests();
-    assertThat(activities.restorePoolSettings(TARGET, previous)).isEqualTo(previous);
+    assertThat(poolSize.restorePoolSettings(TARGET, previous)).isEqualTo(previous);
     assertThat(k8s.patches()).isEmpty();
     assertThat(k8s.get().getMetadata().getResourceVersion()).isEqualTo(version);
   }
@@ -252,7 +254,7 @@ class KubernetesActivitiesImplTest {
   void aVarThatWasAbsentIsRemovedAgainOnRevert() {
     Deployment before = k8s.create(deployment(env("DATABASE_POOL_SIZE", "20", "LOG_LEVEL", "info")).build());
 
-    PoolSettings previous = activities.setPoolSettings(TARGET, List.of(
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(
         new EnvValue("DATABASE_MAX_OVERFLOW", "40"), new EnvValue("DATABASE_POOL_SIZE", "30")));
 
     assertThat(previous.values()).containsExactly(
@@ -262,10 +264,10 @@ class KubernetesActivitiesImplTest {
         new EnvVar("LOG_LEVEL", "info", null),
         new EnvVar("DATABASE_MAX_OVERFLOW", "40", null));
 
-    activities.restorePoolSettings(TARGET, previous);
+    poolSize.restorePoolSettings(TARGET, previous);
 
     assertThat(envOf(k8s.get())).isEqualTo(envOf(before));
-    assertThat(activities.poolSettings(TARGET).values()).containsExactly(
+    assertThat(poolSize.poolSettings(TARGET).values()).containsExactly(
         new EnvValue("DATABASE_POOL_SIZE", "20"), new EnvValue("DATABASE_MAX_OVERFLOW", null));
   }
 
@@ -273,11 +275,11 @@ class KubernetesActivitiesImplTest {
   void aContainerWithoutEnvGetsOneAndLosesItOnRevert() {
     k8s.create(deployment(null).build());
 
-    PoolSettings previous = activities.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "50")));
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "50")));
 
     assertThat(previous.values()).containsExactly(new EnvValue("DATABASE_POOL_SIZE", null));
     assertThat(envOf(k8s.get())).containsExactly(new EnvVar("DATABASE_POOL_SIZE", "50", null));
-    activities.restorePoolSettings(TARGET, previous);
+    poolSize.restorePoolSettings(TARGET, previous);
     assertThat(envOf(k8s.get())).isEmpty();
   }
 
@@ -286,17 +288,17 @@ class KubernetesActivitiesImplTest {
     Deployment before = standard();
     List<EnvValue> increase = List.of(new EnvValue("DATABASE_POOL_SIZE", "100"));
 
-    PoolSettings first = activities.setPoolSettings(TARGET, increase);
-    PoolSettings retried = activities.setPoolSettings(TARGET, increase); // during its own rollout: no change
+    PoolSettings first = poolSize.setPoolSettings(TARGET, increase);
+    PoolSettings retried = poolSize.setPoolSettings(TARGET, increase); // during its own rollout: no change
     k8s.rolledOut(); // a further increase waits until the first one has rolled out
-    PoolSettings further = activities.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "120")));
+    PoolSettings further = poolSize.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "120")));
 
     assertThat(first.values()).containsExactly(new EnvValue("DATABASE_POOL_SIZE", "20"));
     assertThat(retried).isEqualTo(first);
     assertThat(further).isEqualTo(first);
     assertThat(envOf(k8s.get())).contains(new EnvVar("DATABASE_POOL_SIZE", "120", null));
 
-    activities.restorePoolSettings(TARGET, retried);
+    poolSize.restorePoolSettings(TARGET, retried);
 
     assertThat(k8s.get().getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
   }
@@ -310,14 +312,14 @@ class KubernetesActivitiesImplTest {
         .build());
     k8s.requests();
 
-    assertThatThrownBy(() -> activities.setPoolSettings(TARGET, List.of(new EnvValue("PATH", "/tmp"))))
+    assertThatThrownBy(() -> poolSize.setPoolSettings(TARGET, List.of(new EnvValue("PATH", "/tmp"))))
         .extracting(t -> ((ApplicationFailure) t).getOriginalMessage())
         .isEqualTo("only the configured pool env vars [DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW] may be changed,"
             + " not PATH");
-    assertThatThrownBy(() -> activities.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "-5"))))
+    assertThatThrownBy(() -> poolSize.setPoolSettings(TARGET, List.of(new EnvValue("DATABASE_POOL_SIZE", "-5"))))
         .extracting(t -> ((ApplicationFailure) t).getOriginalMessage())
         .isEqualTo("DATABASE_POOL_SIZE must be a positive integer (at most 6 digits), got '-5'");
-    assertThatThrownBy(() -> activities.setPoolSettings(TARGET, List.of(
+    assertThatThrownBy(() -> poolSize.setPoolSettings(TARGET, List.of(
             new EnvValue("DATABASE_POOL_SIZE", "40"), new EnvValue("DATABASE_MAX_OVERFLOW", "60"))))
         .isInstanceOf(ApplicationFailure.class)
         .hasMessageContaining("DATABASE_MAX_OVERFLOW on container auth-service of deployment prod/auth-service"
@@ -353,12 +355,12 @@ class KubernetesActivitiesImplTest {
   void replicaSet(String name, Deployment owner, long revision, String image, String cause, int replicas) {
     var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
         .withName(name).withNamespace(NS).addToLabels("app", NAME)
-        .addToAnnotations(KubernetesActivitiesImpl.REVISION, Long.toString(revision))
+        .addToAnnotations(Deployments.REVISION, Long.toString(revision))
         .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment")
         .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
         .endOwnerReference();
     if (cause != null) {
-      meta.addToAnnotations(KubernetesActivitiesImpl.CHANGE_CAUSE, cause);
+      meta.addToAnnotations(Deployments.CHANGE_CAUSE, cause);
     }
     k8s.client.apps().replicaSets().inNamespace(NS).resource(new ReplicaSetBuilder()
         .withMetadata(meta.build())
@@ -412,7 +414,7 @@ class KubernetesActivitiesImplTest {
   @Test
   void unauthorizedAndMissingDeploymentsAreNotRetried() {
     ApplicationFailure missing = catchThrowableOfType(ApplicationFailure.class,
-        () -> activities.poolSettings(TARGET));
+        () -> poolSize.poolSettings(TARGET));
     assertThat(missing.isNonRetryable()).isTrue();
     assertThat(missing.getType()).isEqualTo(KubeCalls.NOT_FOUND);
     assertThat(missing.getOriginalMessage())
@@ -424,7 +426,7 @@ class KubernetesActivitiesImplTest {
             .build())
         .always();
     ApplicationFailure unauthorized = catchThrowableOfType(ApplicationFailure.class,
-        () -> activities.poolSettings(TARGET));
+        () -> poolSize.poolSettings(TARGET));
     assertThat(unauthorized.isNonRetryable()).isTrue();
     assertThat(unauthorized.getOriginalMessage()).startsWith(
         "unauthorized: the Kubernetes API rejected Remediator's credentials (401) when trying to get"
@@ -455,7 +457,7 @@ class KubernetesActivitiesImplTest {
             .withConnectionTimeout(1000).withRequestTimeout(1000).build())
         .build();
     try {
-      var offline = new KubernetesActivitiesImpl(k8s.targets, client);
+      var offline = new PoolSizeActivitiesImpl(k8s.targets, () -> client);
       ApplicationFailure f = catchThrowableOfType(ApplicationFailure.class, () -> offline.poolSettings(TARGET));
       assertThat(f.isNonRetryable()).as(f.toString()).isFalse();
       assertThat(f.getType()).isEqualTo(KubeCalls.UNAVAILABLE);

@@ -11,6 +11,7 @@ import static dev.remediator.kubernetes.WorkloadFixture.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.PodOwner;
 import dev.remediator.runbook.servicedown.RollbackResult;
@@ -198,7 +199,7 @@ class WorkloadActivitiesImplTest {
     assertThat(after.getSpec().getTemplate()).isEqualTo(goodTemplate);
     assertThat(after.getSpec().getTemplate().getMetadata().getLabels()).doesNotContainKey("pod-template-hash");
     assertThat(after.getMetadata().getAnnotations())
-        .containsEntry(KubernetesActivitiesImpl.REVISION, "2") // the controller moves it, not kubectl
+        .containsEntry(Deployments.REVISION, "2") // the controller moves it, not kubectl
         .containsEntry(WorkloadActivitiesImpl.ROLLBACK_REQUEST, "plan-1/rollback")
         .containsEntry(WorkloadActivitiesImpl.ROLLBACK_REVISIONS, "2->1");
     assertThat(after.getSpec().getReplicas()).isEqualTo(before.getSpec().getReplicas());
@@ -299,7 +300,7 @@ class WorkloadActivitiesImplTest {
     assertThat(unknown.isNonRetryable()).isTrue();
     ApplicationFailure noKubernetes = catchThrowableOfType(ApplicationFailure.class,
         () -> activities.inspect(KubeFixture.WITHOUT_KUBERNETES, Duration.ofMinutes(30), 5));
-    assertThat(noKubernetes.getType()).isEqualTo(KubernetesActivitiesImpl.NOT_CONFIGURED);
+    assertThat(noKubernetes.getType()).isEqualTo(Deployments.NOT_CONFIGURED);
     assertThat(k8s.requests()).isEmpty();
   }
 

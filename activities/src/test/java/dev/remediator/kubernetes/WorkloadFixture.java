@@ -3,6 +3,7 @@ package dev.remediator.kubernetes;
 import static dev.remediator.kubernetes.KubeFixture.NAME;
 import static dev.remediator.kubernetes.KubeFixture.NS;
 
+import dev.remediator.kubernetes.servicedown.TemplateDiff;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -40,7 +41,7 @@ final class WorkloadFixture {
     ReplicaSet rs = new ReplicaSetBuilder()
         .withNewMetadata().withName(deployment + "-" + hash).withNamespace(NS)
         .addToLabels("app", deployment).addToLabels(TemplateDiff.POD_TEMPLATE_HASH, hash)
-        .addToAnnotations(KubernetesActivitiesImpl.REVISION, Long.toString(revision))
+        .addToAnnotations(Deployments.REVISION, Long.toString(revision))
         .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName(deployment)
         .withUid(d.getMetadata().getUid()).withController(true).endOwnerReference()
         .endMetadata()
@@ -56,7 +57,7 @@ final class WorkloadFixture {
   /** Controller: the Deployment's revision annotation, as it sets it when a ReplicaSet becomes the new one. */
   Deployment revision(long revision) {
     return k8s.client.apps().deployments().inNamespace(NS).withName(NAME).edit(d -> {
-      d.getMetadata().getAnnotations().put(KubernetesActivitiesImpl.REVISION, Long.toString(revision));
+      d.getMetadata().getAnnotations().put(Deployments.REVISION, Long.toString(revision));
       return d;
     });
   }
@@ -102,8 +103,8 @@ final class WorkloadFixture {
         .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
         .withNewInvolvedObject().withKind(kind).withName(object).withNamespace(NS).endInvolvedObject()
         .withType(type).withReason(reason).withMessage(message).withCount(count)
-        .withFirstTimestamp(KubernetesActivitiesImpl.rfc3339(at.minusSeconds(600)))
-        .withLastTimestamp(KubernetesActivitiesImpl.rfc3339(at))
+        .withFirstTimestamp(Deployments.rfc3339(at.minusSeconds(600)))
+        .withLastTimestamp(Deployments.rfc3339(at))
         .build()).create();
   }
 }

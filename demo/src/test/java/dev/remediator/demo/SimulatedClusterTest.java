@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
-import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.runbook.dbpool.PoolSettings;
 import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;
@@ -13,6 +12,9 @@ import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.Target;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.testing.TestActivityEnvironment;
@@ -31,6 +33,7 @@ class SimulatedClusterTest {
   SimulatedCluster cluster;
   TestActivityEnvironment env;
   KubernetesActivities activities;
+  PoolSizeActivities poolSize;
 
   @BeforeEach
   void start() {
@@ -45,12 +48,15 @@ class SimulatedClusterTest {
         """.formatted(SimulatedCluster.TARGET_YAML), "test"));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
-        new KubernetesActivitiesImpl(targets, cluster::client, Duration.ofMillis(100)));
-    activities = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
+        new KubernetesActivitiesImpl(targets, cluster::client, Duration.ofMillis(100)),
+        new PoolSizeActivitiesImpl(targets, cluster::client));
+    ActivityOptions options = ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(30))
         .setHeartbeatTimeout(Duration.ofSeconds(5))
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .build());
+        .build();
+    activities = env.newActivityStub(KubernetesActivities.class, options);
+    poolSize = env.newActivityStub(PoolSizeActivities.class, options);
   }
 
   @AfterEach
@@ -61,7 +67,7 @@ class SimulatedClusterTest {
 
   @Test
   void holdsAuthServiceWithItsPoolSettingsHistoryAndErroringPods() {
-    assertThat(activities.poolSettings(TARGET)).isEqualTo(new PoolSettings(3, List.of(
+    assertThat(poolSize.poolSettings(TARGET)).isEqualTo(new PoolSettings(3, List.of(
         new EnvValue("DATABASE_POOL_SIZE", "20"), new EnvValue("DATABASE_MAX_OVERFLOW", "10"))));
     assertThat(activities.recentChanges(TARGET, 5)).extracting(RolloutRevision::revision, RolloutRevision::replicas)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(2L, 3), org.assertj.core.groups.Tuple.tuple(1L, 0));
@@ -105,7 +111,7 @@ class SimulatedClusterTest {
   void aPoolIncreaseRollsOutAndItsRevertRestoresTheOriginalEnv() {
     Map<String, String> original = cluster.env();
 
-    PoolSettings previous = activities.setPoolSettings(TARGET, List.of(
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(
         new EnvValue("DATABASE_POOL_SIZE", "40"), new EnvValue("DATABASE_MAX_OVERFLOW", "60")));
     assertThat(activities.awaitRollout(TARGET, Duration.ofSeconds(20)).complete()).isTrue();
 
@@ -113,7 +119,7 @@ class SimulatedClusterTest {
     assertThat(activities.errorLogs(TARGET, WINDOW).samples())
         .anySatisfy(s -> assertThat(s).contains("database pool ready (size=40, overflow=60)"));
 
-    activities.restorePoolSettings(TARGET, previous);
+    poolSize.restorePoolSettings(TARGET, previous);
     assertThat(activities.awaitRollout(TARGET, Duration.ofSeconds(20)).complete()).isTrue();
 
     assertThat(cluster.env()).isEqualTo(original);

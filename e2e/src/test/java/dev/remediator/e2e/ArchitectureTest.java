@@ -50,14 +50,15 @@ class ArchitectureTest {
 
   /**
    * Generic code names no runbook's type: only the registry does (and one runbook's package another's). The activity
-   * adapters ({@code kubernetes}, {@code postgres}) implement a runbook's activity contracts, and launcher, demo and bench
+   * adapters ({@code kubernetes}, {@code postgres}, {@code incidentlookup}) implement a runbook's activity contracts,
+   * and launcher, demo and bench
    * assemble the runbooks' demos: they sit on the runbooks' side of the seam.
    */
   @Test
   void onlyTheRegistryNamesARunbook() {
     noClasses().that()
         .resideOutsideOfPackages(DBPOOL, SERVICEDOWN, "dev.remediator.registry..", "dev.remediator.kubernetes..",
-            "dev.remediator.postgres..", "dev.remediator.launcher..", "dev.remediator.demo..", "dev.remediator.bench..")
+            "dev.remediator.postgres..", "dev.remediator.incidentlookup..", "dev.remediator.launcher..", "dev.remediator.demo..", "dev.remediator.bench..")
         .should().dependOnClassesThat().resideInAnyPackage(DBPOOL, SERVICEDOWN)
         .because("a runbook is registered in dev.remediator.registry.Runbooks, never named by generic code")
         .check(main);

@@ -9,13 +9,14 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
-import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.ProbeActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
-import dev.remediator.incident.ProbeActivities;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RolloutStatus;
@@ -255,7 +256,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
 
   /** A target with only a database configured: no endpoints to probe, no Kubernetes workload, no channels. */
   static final class NothingElseConfigured
-      implements ProbeActivities, KubernetesActivities, NotificationActivities {
+      implements ProbeActivities, KubernetesActivities, PoolSizeActivities, NotificationActivities {
     @Override
     public ServiceHealth probe(Target target) {
       return new ServiceHealth(null, null);

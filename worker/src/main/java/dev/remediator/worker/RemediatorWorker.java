@@ -1,6 +1,5 @@
 package dev.remediator.worker;
 
-import dev.remediator.activities.RunbookActivities;
 import dev.remediator.config.EscalationCheck;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.registry.Runbooks;

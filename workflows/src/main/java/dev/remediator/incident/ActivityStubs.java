@@ -1,101 +1,80 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.DatabaseActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 
 /**
- * The incident workflow's activity stubs, in one place to audit: every activity has explicit timeouts, a bounded
- * retry policy, and a summary so the Temporal UI timeline reads like the runbook. Workflow code only.
+ * The one activity-options factory: every activity has explicit timeouts, a bounded retry policy and a summary so
+ * the Temporal UI timeline reads like the runbook. Each runbook makes its own stubs from it in its own package
+ * ({@code runbook/<name>/}, the shared contracts' in {@code runbook/}); the shell's own stub, notifications, is
+ * here. Workflow code only.
+ *
+ * <p>Timeouts and retry policies go into each ActivityTaskScheduled event. Replay does not compare them, but a
+ * running incident picks up a changed value from its next activity on: change them on purpose only.
  */
 public final class ActivityStubs {
+  /**
+   * The first retry comes 2 s after a failed attempt, doubling, at most 30 s apart: long enough for an API server,
+   * a database or a webhook to come back from a blip (a leader election, a restart), short enough that a failed
+   * attempt costs an incident seconds, not minutes.
+   */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(2);
+
+  static final Duration MAX_RETRY_INTERVAL = Duration.ofSeconds(30);
+
+  /** What all attempts of one activity may take beyond their start-to-close timeouts: the backoffs between them. */
+  static final Duration BACKOFF_ALLOWANCE = Duration.ofSeconds(60);
+
+  /**
+   * A long activity (a termination, a rollout wait) heartbeats at least this often, so a dead worker is noticed
+   * after this long instead of after the attempt's whole start-to-close timeout.
+   */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(30);
+
+  /** Notifications: one HTTP request per channel; a second attempt, then the escalation goes on without it. */
+  static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(60);
+
+  static final int NOTIFY_ATTEMPTS = 2;
 
   private ActivityStubs() {}
 
-  /** Snapshots: one statement each, retried a few times (53300 and missing privileges are not retried). */
-  public static DatabaseActivities database(String summary) {
-    return Workflow.newActivityStub(DatabaseActivities.class, options(summary, Duration.ofSeconds(30), 3));
-  }
-
-  /**
-   * Terminations heartbeat after each session (progress survives a worker crash as heartbeat details), so a dead
-   * worker is noticed after the heartbeat timeout while a slow backend exit may take longer than one statement.
-   */
-  public static DatabaseActivities terminator(String summary) {
-    return Workflow.newActivityStub(
-        DatabaseActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary(summary)
-            .setStartToCloseTimeout(Duration.ofMinutes(5))
-            .setScheduleToCloseTimeout(Duration.ofMinutes(12))
-            .setHeartbeatTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(retries(3))
-            .build());
-  }
-
-  public static ProbeActivities probes() {
-    return Workflow.newActivityStub(
-        ProbeActivities.class, options("Check /health and /ready", Duration.ofSeconds(20), 2));
-  }
-
-  public static KubernetesActivities kubernetes(String summary) {
-    return Workflow.newActivityStub(KubernetesActivities.class, options(summary, Duration.ofSeconds(60), 3));
-  }
-
-  /** Waiting for a rollout: as long as the policy's rollout timeout plus a minute, heartbeating while it polls. */
-  public static KubernetesActivities rollout(String summary, Duration rolloutTimeout) {
-    Duration timeout = rolloutTimeout.plusMinutes(1);
-    return Workflow.newActivityStub(
-        KubernetesActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary(summary)
-            .setStartToCloseTimeout(timeout)
-            .setScheduleToCloseTimeout(timeout.multipliedBy(2))
-            .setHeartbeatTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(retries(2))
-            .build());
-  }
-
-  /** Reverting a pool increase matters more than anything else: more attempts, longer backoff. */
-  public static KubernetesActivities restorer() {
-    return Workflow.newActivityStub(
-        KubernetesActivities.class,
-        ActivityOptions.newBuilder()
-            .setSummary("Revert temporary pool increase")
-            .setStartToCloseTimeout(Duration.ofSeconds(60))
-            .setScheduleToCloseTimeout(Duration.ofHours(1))
-            .setRetryOptions(
-                RetryOptions.newBuilder()
-                    .setInitialInterval(Duration.ofSeconds(5))
-                    .setBackoffCoefficient(2)
-                    .setMaximumInterval(Duration.ofMinutes(5))
-                    .setMaximumAttempts(20)
-                    .build())
-            .build());
-  }
-
   public static NotificationActivities notifications(String summary) {
-    return Workflow.newActivityStub(NotificationActivities.class, options(summary, Duration.ofSeconds(60), 2));
+    return Workflow.newActivityStub(NotificationActivities.class, options(summary, NOTIFY_TIMEOUT, NOTIFY_ATTEMPTS));
   }
 
-  /** Bounded retries: 2 s initial, doubling, at most 30 s apart. */
+  /** Bounded retries: {@link #FIRST_RETRY}, doubling, at most {@link #MAX_RETRY_INTERVAL} apart. */
   public static RetryOptions retries(int attempts) {
     return RetryOptions.newBuilder()
-        .setInitialInterval(Duration.ofSeconds(2))
+        .setInitialInterval(FIRST_RETRY)
         .setBackoffCoefficient(2)
-        .setMaximumInterval(Duration.ofSeconds(30))
+        .setMaximumInterval(MAX_RETRY_INTERVAL)
         .setMaximumAttempts(attempts)
         .build();
   }
 
-  /** Options with a UI summary, start-to-close per attempt, bounded attempts and a schedule-to-close for all. */
+  /**
+   * Options with a UI summary, start-to-close per attempt, bounded attempts ({@link #retries}) and a
+   * schedule-to-close for all of them ({@link #BACKOFF_ALLOWANCE} on top).
+   */
   public static ActivityOptions options(String summary, Duration startToClose, int attempts) {
     return ActivityOptions.newBuilder()
         .setSummary(summary)
         .setStartToCloseTimeout(startToClose)
-        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plusSeconds(60))
+        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE))
+        .setRetryOptions(retries(attempts))
+        .build();
+  }
+
+  /** Options for an activity that heartbeats ({@link #HEARTBEAT}) while it works for up to {@code startToClose}. */
+  public static ActivityOptions heartbeating(
+      String summary, Duration startToClose, Duration scheduleToClose, int attempts) {
+    return ActivityOptions.newBuilder()
+        .setSummary(summary)
+        .setStartToCloseTimeout(startToClose)
+        .setScheduleToCloseTimeout(scheduleToClose)
+        .setHeartbeatTimeout(HEARTBEAT)
         .setRetryOptions(retries(attempts))
         .build();
   }

@@ -2,7 +2,10 @@ package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.ProbeActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.TerminationResult;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
@@ -434,7 +437,8 @@ class AlertStreamPropertyTest {
 
   /** The activities of many simulated targets, routed by target. */
   static final class WorldsByTarget
-      implements DatabaseActivities, KubernetesActivities, ProbeActivities, NotificationActivities {
+      implements DatabaseActivities, PoolSizeActivities, KubernetesActivities, ProbeActivities,
+          NotificationActivities {
     private final Map<String, SimulatedTarget> worlds;
 
     WorldsByTarget(Map<String, SimulatedTarget> worlds) {

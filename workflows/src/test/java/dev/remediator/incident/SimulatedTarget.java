@@ -3,7 +3,10 @@ package dev.remediator.incident;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
 import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.ProbeActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;
@@ -21,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * was done, and how often.
  */
 final class SimulatedTarget
-    implements DatabaseActivities, KubernetesActivities, ProbeActivities, NotificationActivities {
+    implements DatabaseActivities, PoolSizeActivities, KubernetesActivities, ProbeActivities,
+        NotificationActivities {
   static final int MAX = 40;
   static final int RESERVED = 3;
 
@@ -167,7 +171,7 @@ final class SimulatedTarget
   public synchronized PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values) {
     if (poolChangeRefusal != null) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
-          poolChangeRefusal, KubernetesActivities.ROLLOUT_IN_PROGRESS);
+          poolChangeRefusal, PoolSizeActivities.ROLLOUT_IN_PROGRESS);
     }
     kubernetesCalls.add("setPoolSettings");
     PoolSettings previous = new PoolSettings(3, env);

@@ -30,16 +30,22 @@ class RunbookSeamTest {
 
   /** A runbook's activity implementations, outside its package (module-relative paths). */
   static final Map<String, List<String>> ACTIVITIES = Map.of(
+      "dbpool", List.of(
+          "activities/src/main/java/dev/remediator/kubernetes/dbpool/PoolSizeActivitiesImpl.java",
+          "activities/src/main/java/dev/remediator/postgres/DatabaseActivitiesImpl.java",
+          "activities/src/main/java/dev/remediator/postgres/RootCauseHint.java",
+          "activities/src/main/java/dev/remediator/postgres/SnapshotQuery.java"),
       "servicedown", List.of(
-          "activities/src/main/java/dev/remediator/kubernetes/WorkloadActivitiesImpl.java",
-          "activities/src/main/java/dev/remediator/kubernetes/TemplateDiff.java",
-          "activities/src/main/java/dev/remediator/kubernetes/CrashLogScan.java"));
+          "activities/src/main/java/dev/remediator/kubernetes/servicedown/WorkloadActivitiesImpl.java",
+          "activities/src/main/java/dev/remediator/kubernetes/servicedown/TemplateDiff.java",
+          "activities/src/main/java/dev/remediator/kubernetes/servicedown/CrashLogScan.java",
+          "activities/src/main/java/dev/remediator/incidentlookup/IncidentLookupActivitiesImpl.java"));
 
   /** The catalogues: registering a runbook, its action kinds, its activities. */
   static final List<String> REGISTRIES = List.of(
       "workflows/src/main/java/dev/remediator/registry/Runbooks.java",
       "workflows/src/main/java/dev/remediator/incident/ActionType.java",
-      "activities/src/main/java/dev/remediator/activities/RunbookActivities.java");
+      "worker/src/main/java/dev/remediator/worker/RunbookActivities.java");
 
   static final List<String> MODULES = List.of("workflows", "activities", "worker", "starter");
 

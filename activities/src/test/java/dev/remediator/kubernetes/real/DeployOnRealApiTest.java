@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
-import dev.remediator.kubernetes.WorkloadActivitiesImpl;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
+import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -103,12 +104,12 @@ class DeployOnRealApiTest {
   static final List<Use> USES = List.of(
       new Use("deployments.apps", "get", APP,
           List.of("KubernetesActivitiesImpl.rollingRestart", "KubernetesActivitiesImpl.awaitRollout",
-              "KubernetesActivitiesImpl.poolSettings", "KubernetesActivitiesImpl.recentChanges",
+              "PoolSizeActivitiesImpl.poolSettings", "KubernetesActivitiesImpl.recentChanges",
               "WorkloadActivitiesImpl.inspect", "WorkloadActivitiesImpl.crashLogs", "WorkloadActivitiesImpl.rollback"),
           c -> assertThat(c.apps().deployments().inNamespace(NS).withName(APP).get()).isNotNull()),
       new Use("deployments.apps", "patch", APP,
-          List.of("KubernetesActivitiesImpl.rollingRestart", "KubernetesActivitiesImpl.setPoolSettings",
-              "KubernetesActivitiesImpl.restorePoolSettings", "WorkloadActivitiesImpl.rollback"),
+          List.of("KubernetesActivitiesImpl.rollingRestart", "PoolSizeActivitiesImpl.setPoolSettings",
+              "PoolSizeActivitiesImpl.restorePoolSettings", "WorkloadActivitiesImpl.rollback"),
           c -> c.apps().deployments().inNamespace(NS).withName(APP).patch(PatchContext.of(PatchType.JSON),
               "[{\"op\":\"add\",\"path\":\"/metadata/annotations/remediator.dev~1rbac-check\",\"value\":\"patched\"}]")),
       new Use("replicasets.apps", "list", "",
@@ -352,6 +353,7 @@ class DeployOnRealApiTest {
     String[] parts = qualified.split("\\.");
     Class<?> type = switch (parts[0]) {
       case "KubernetesActivitiesImpl" -> KubernetesActivitiesImpl.class;
+      case "PoolSizeActivitiesImpl" -> PoolSizeActivitiesImpl.class;
       case "WorkloadActivitiesImpl" -> WorkloadActivitiesImpl.class;
       default -> throw new IllegalArgumentException("not an activity class: " + qualified);
     };

@@ -17,11 +17,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
-import dev.remediator.incident.KubernetesActivities;
-import dev.remediator.runbook.dbpool.PoolSettings;
-import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;
 import dev.remediator.incident.RolloutStatus;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.dbpool.PoolSettings;
+import dev.remediator.runbook.dbpool.PoolSettings.EnvValue;
+import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -42,7 +44,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The pool runbook's temporary pool-size increase and its revert on a real control plane (issue 28): {@link
- * KubernetesActivitiesImpl} with the {@code remediator-worker} ServiceAccount's token against the real API server and
+ * PoolSizeActivitiesImpl} with the {@code remediator-worker} ServiceAccount's token against the real API server and
  * deployment controller, on the Deployment deploy/'s Role names ({@code prod/auth-service}, as {@link
  * RealRolloutTest}; each test recreates it and removes it again). Each test failed on the code before its fix.
  */
@@ -55,6 +57,7 @@ class RealPoolSizeTest {
   final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(RealRolloutTest.CONFIG, "test"));
   final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
   KubernetesActivitiesImpl kube;
+  PoolSizeActivitiesImpl poolSize;
   KubernetesActivities activity;
 
   @BeforeAll
@@ -67,6 +70,7 @@ class RealPoolSizeTest {
   @BeforeEach
   void fresh() {
     kube = new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500));
+    poolSize = new PoolSizeActivitiesImpl(targets, cp::worker);
     env.registerActivitiesImplementations(kube);
     activity = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(ROLLOUT.plusMinutes(1))
@@ -95,10 +99,10 @@ class RealPoolSizeTest {
     Deployment before = get(NAME);
 
     ApplicationFailure refused = catchThrowableOfType(
-        () -> kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8"))), ApplicationFailure.class);
+        () -> poolSize.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8"))), ApplicationFailure.class);
 
     assertThat(refused).as("the pool patch must not merge into the release's rollout").isNotNull();
-    assertThat(refused.getType()).isEqualTo(KubernetesActivities.ROLLOUT_IN_PROGRESS);
+    assertThat(refused.getType()).isEqualTo(PoolSizeActivities.ROLLOUT_IN_PROGRESS);
     assertThat(refused.isNonRetryable()).isTrue();
     assertThat(refused.getOriginalMessage())
         .startsWith("a rollout of deployment prod/auth-service is in progress: ")
@@ -107,12 +111,12 @@ class RealPoolSizeTest {
     assertThat(after.getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
     assertThat(poolOf(after)).isEqualTo("5");
     assertThat(after.getMetadata().getAnnotations())
-        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+        .doesNotContainKeys(PoolSizeActivitiesImpl.POOL_PREVIOUS, PoolSizeActivitiesImpl.POOL_SET);
 
     // Once the release is rolled back and its rollout finished, the same change goes through and rolls out alone.
     setImage(GOOD);
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
-    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
     assertThat(previous.values()).contains(new EnvValue(POOL, "5"));
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
     awaitPodsWithPool("8");
@@ -121,7 +125,7 @@ class RealPoolSizeTest {
   @Test
   void theRevertLeavesAnOperatorsOwnChangeAloneAndSaysSo() {
     createHealthy(withPool(GOOD, "5"));
-    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
     // The operator raises it further by hand (kubectl set env), after our change.
     admin.apps().deployments().inNamespace(NS).withName(NAME).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
@@ -130,7 +134,7 @@ class RealPoolSizeTest {
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
     Deployment before = get(NAME);
 
-    PoolSettings restored = kube.restorePoolSettings(TARGET, previous);
+    PoolSettings restored = poolSize.restorePoolSettings(TARGET, previous);
 
     assertThat(restored.notRestored()).isEqualTo("left DATABASE_POOL_SIZE=9: changed by someone else since we set 8");
     assertThat(restored.values()).contains(new EnvValue(POOL, "9"));
@@ -138,10 +142,10 @@ class RealPoolSizeTest {
     assertThat(poolOf(after)).isEqualTo("9");
     assertThat(after.getSpec().getTemplate()).isEqualTo(before.getSpec().getTemplate());
     assertThat(after.getMetadata().getAnnotations())
-        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+        .doesNotContainKeys(PoolSizeActivitiesImpl.POOL_PREVIOUS, PoolSizeActivitiesImpl.POOL_SET);
 
     // A retried revert (its first answer lost) has no record of ours left: it still leaves the operator's value.
-    PoolSettings retried = kube.restorePoolSettings(TARGET, previous);
+    PoolSettings retried = poolSize.restorePoolSettings(TARGET, previous);
     assertThat(retried.notRestored()).startsWith("left DATABASE_POOL_SIZE=9: no change of ours is outstanding");
     assertThat(get(NAME).getMetadata().getGeneration()).isEqualTo(after.getMetadata().getGeneration());
     assertThat(poolOf(get(NAME))).isEqualTo("9");
@@ -150,11 +154,11 @@ class RealPoolSizeTest {
   @Test
   void theRevertRestoresOurOwnValueAndItsRolloutCompletes() {
     createHealthy(withPool(GOOD, "5"));
-    PoolSettings previous = kube.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
+    PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
     awaitPodsWithPool("8");
 
-    PoolSettings restored = kube.restorePoolSettings(TARGET, previous);
+    PoolSettings restored = poolSize.restorePoolSettings(TARGET, previous);
     RolloutStatus rollout = activity.awaitRollout(TARGET, ROLLOUT);
 
     assertThat(restored.notRestored()).isNull();
@@ -163,7 +167,7 @@ class RealPoolSizeTest {
     assertThat(poolOf(get(NAME))).isEqualTo("5");
     awaitPodsWithPool("5");
     assertThat(get(NAME).getMetadata().getAnnotations())
-        .doesNotContainKeys(KubernetesActivitiesImpl.POOL_PREVIOUS, KubernetesActivitiesImpl.POOL_SET);
+        .doesNotContainKeys(PoolSizeActivitiesImpl.POOL_PREVIOUS, PoolSizeActivitiesImpl.POOL_SET);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------------------

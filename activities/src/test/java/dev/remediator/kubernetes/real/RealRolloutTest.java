@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
-import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.RollbackResult;
@@ -17,7 +16,8 @@ import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.Target;
 import dev.remediator.runbook.servicedown.WorkloadStatus;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
-import dev.remediator.kubernetes.WorkloadActivitiesImpl;
+import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
+import dev.remediator.runbook.KubernetesActivities;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

@@ -10,7 +10,6 @@ import dev.remediator.incident.IncidentState;
 import dev.remediator.incident.Measurement;
 import dev.remediator.incident.RunbookSection;
 import dev.remediator.incident.IncidentWorkflowImpl;
-import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.PlannedAction;
@@ -28,12 +27,13 @@ import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
 import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
-import static dev.remediator.incident.ActivityStubs.database;
-import static dev.remediator.incident.ActivityStubs.kubernetes;
-import static dev.remediator.incident.ActivityStubs.probes;
-import static dev.remediator.incident.ActivityStubs.restorer;
-import static dev.remediator.incident.ActivityStubs.rollout;
-import static dev.remediator.incident.ActivityStubs.terminator;
+import static dev.remediator.runbook.SharedStubs.kubernetes;
+import static dev.remediator.runbook.SharedStubs.probes;
+import static dev.remediator.runbook.SharedStubs.rollout;
+import static dev.remediator.runbook.dbpool.PoolStubs.database;
+import static dev.remediator.runbook.dbpool.PoolStubs.poolSize;
+import static dev.remediator.runbook.dbpool.PoolStubs.restorer;
+import static dev.remediator.runbook.dbpool.PoolStubs.terminator;
 
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
@@ -92,7 +92,7 @@ public final class PoolRunbook implements RunbookSteps {
   private void assessCurrentImpact() {
     checkServiceHealth();
     try {
-      PoolSettings pool = kubernetes("Read deployment replicas and pool settings").poolSettings(target);
+      PoolSettings pool = poolSize("Read deployment replicas and pool settings").poolSettings(target);
       findings.kubernetesAvailable = pool.notConfigured() == null;
       if (findings.kubernetesAvailable) {
         findings.pool = pool;
@@ -236,9 +236,9 @@ public final class PoolRunbook implements RunbookSteps {
   private ActionOutcome increasePoolTemporarily(PlannedAction action, Plan plan) {
     PoolSettings previous;
     try {
-      previous = kubernetes("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+      previous = poolSize("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
     } catch (ActivityFailure e) {
-      if (Failures.isType(e, KubernetesActivities.ROLLOUT_IN_PROGRESS)) {
+      if (Failures.isType(e, PoolSizeActivities.ROLLOUT_IN_PROGRESS)) {
         // Another rollout is under way: the change would merge into it (and be credited with it). Nothing changed.
         return record(plan, action.type(), ActionResult.REFUSED, Failures.message(e));
       }

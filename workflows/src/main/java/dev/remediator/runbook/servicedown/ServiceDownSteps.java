@@ -4,7 +4,6 @@ import dev.remediator.incident.ActionMode;
 import dev.remediator.incident.ActionOutcome;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
-import dev.remediator.incident.ActivityStubs;
 import dev.remediator.incident.Alert;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.Failures;
@@ -26,6 +25,7 @@ import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
 import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
+import dev.remediator.runbook.SharedStubs;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
@@ -144,7 +144,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       }
     }
     try {
-      findings.poolIncident = Stubs.workload("Is a connection-pool incident open for this service?")
+      findings.poolIncident = Stubs.incidents("Is a connection-pool incident open for this service?")
           .relatedIncident(DbPoolRunbook.DEFINITION.incidentId(target));
       if (findings.poolIncident.open()) {
         timeline.note(Kind.DIAGNOSIS,
@@ -284,7 +284,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   }
 
   private ActionOutcome restart(PlannedAction action, Plan plan) {
-    RestartResult r = Stubs.kubernetes("kubectl rollout restart")
+    RestartResult r = SharedStubs.kubernetes("kubectl rollout restart")
         .rollingRestart(target, plan.planId() + "/restart", policy.restartCooldown());
     if (!r.restarted()) {
       return record(plan, action.type(), ActionResult.REFUSED, r.refusal());
@@ -298,7 +298,7 @@ public final class ServiceDownSteps implements RunbookSteps {
   }
 
   private ActionOutcome awaitRollout(PlannedAction action, Plan plan) {
-    RolloutStatus rollout = ActivityStubs.rollout("kubectl rollout status", policy.rolloutTimeout())
+    RolloutStatus rollout = SharedStubs.rollout("kubectl rollout status", policy.rolloutTimeout())
         .awaitRollout(target, policy.rolloutTimeout());
     return record(plan, action.type(), rollout.complete() ? ActionResult.EXECUTED : ActionResult.FAILED,
         rollout.message());
@@ -352,7 +352,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       return;
     }
     try {
-      RelatedIncident now = Stubs.workload("Is the linked connection-pool incident still open?")
+      RelatedIncident now = Stubs.incidents("Is the linked connection-pool incident still open?")
           .relatedIncident(findings.poolIncident.incidentId());
       if (!now.open()) {
         timeline.note(Kind.DIAGNOSIS, "Linked connection-pool incident " + now.incidentId() + " is " + now.status()
@@ -444,7 +444,7 @@ public final class ServiceDownSteps implements RunbookSteps {
 
   private void checkProbes() {
     try {
-      ServiceHealth h = ActivityStubs.probes().probe(target);
+      ServiceHealth h = SharedStubs.probes().probe(target);
       boolean changed = h.changedFrom(state.lastHealth) || probesFailing;
       state.lastHealth = h;
       probesFailing = false;

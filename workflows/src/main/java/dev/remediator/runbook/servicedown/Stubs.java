@@ -1,47 +1,42 @@
 package dev.remediator.runbook.servicedown;
 
-import dev.remediator.incident.KubernetesActivities;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
+import static dev.remediator.incident.ActivityStubs.options;
+
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 
 /**
- * The Service Down runbook's activity stubs, in one place to audit: explicit timeouts, bounded retries, a summary
- * for the Temporal UI. Workflow code only.
+ * The Service Down runbook's own activity stubs ({@link WorkloadActivities}, {@link IncidentLookupActivities}),
+ * made with the one options factory {@link dev.remediator.incident.ActivityStubs} (its retry schedule); the shared
+ * contracts' stubs (restart, rollout status, probes) are {@code runbook.SharedStubs}'. Workflow code only.
  */
 final class Stubs {
+  /**
+   * Reads (inspect, previous logs, pod owner: a few gets and lists each) and the rollback (one read-decide-patch,
+   * idempotent by request ID, so a retry after a crash is harmless): a minute covers a slow API server, three
+   * attempts a blip of it.
+   */
+  static final Duration WORKLOAD_TIMEOUT = Duration.ofSeconds(60);
+
+  static final int WORKLOAD_ATTEMPTS = 3;
+
+  /** The look-up of the pool incident: one DescribeWorkflowExecution, bounded like a Kubernetes read. */
+  static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(60);
+
+  static final int LOOKUP_ATTEMPTS = 3;
+
   private Stubs() {}
 
-  /** Reads (inspect, previous logs, related incident): a few lists and gets each, retried a few times. */
   static WorkloadActivities workload(String summary) {
-    return Workflow.newActivityStub(WorkloadActivities.class, options(summary, Duration.ofSeconds(60), 3));
+    return Workflow.newActivityStub(WorkloadActivities.class, options(summary, WORKLOAD_TIMEOUT, WORKLOAD_ATTEMPTS));
   }
 
-  /** The rollback: one read-decide-patch, idempotent by request ID, so a retry after a crash is harmless. */
   static WorkloadActivities rollback(String summary) {
-    return Workflow.newActivityStub(WorkloadActivities.class, options(summary, Duration.ofSeconds(60), 3));
+    return workload(summary);
   }
 
-  static KubernetesActivities kubernetes(String summary) {
-    return Workflow.newActivityStub(KubernetesActivities.class, options(summary, Duration.ofSeconds(60), 3));
-  }
-
-  private static ActivityOptions options(String summary, Duration startToClose, int attempts) {
-    return ActivityOptions.newBuilder()
-        .setSummary(summary)
-        .setStartToCloseTimeout(startToClose)
-        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts + 1L))
-        .setRetryOptions(retries(attempts))
-        .build();
-  }
-
-  private static RetryOptions retries(int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(Duration.ofSeconds(1))
-        .setBackoffCoefficient(2)
-        .setMaximumInterval(Duration.ofSeconds(20))
-        .setMaximumAttempts(attempts)
-        .build();
+  static IncidentLookupActivities incidents(String summary) {
+    return Workflow.newActivityStub(
+        IncidentLookupActivities.class, options(summary, LOOKUP_TIMEOUT, LOOKUP_ATTEMPTS));
   }
 }

@@ -9,7 +9,8 @@ import java.time.Duration;
  * The Service Down runbook's view of the target's Deployment, acting only on the configured
  * {@code kubernetes.deployment} of a configured target (anything else is refused before any call). Behaves like
  * {@code kubectl}. 401/403 and 404 fail non-retryably with a message naming the missing RBAC verb or object;
- * timeouts and 5xx are retried. Rolling restarts and rollout waits are {@code KubernetesActivities}'.
+ * timeouts and 5xx are retried. Rolling restarts and rollout waits are {@code KubernetesActivities}'; the look-up
+ * of the pool incident is {@link IncidentLookupActivities}'.
  */
 @ActivityInterface
 public interface WorkloadActivities {
@@ -51,8 +52,4 @@ public interface WorkloadActivities {
    */
   @ActivityMethod
   RollbackResult rollback(Target target, long badRevision, String requestId);
-
-  /** Whether the connection-pool incident of the same target is open (running): the workflow links it. */
-  @ActivityMethod
-  RelatedIncident relatedIncident(String incidentId);
 }

@@ -1,18 +1,17 @@
 package dev.remediator.runbook.servicedown;
 
-import dev.remediator.incident.KubernetesActivities;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
-import dev.remediator.runbook.dbpool.PoolSettings;
-import dev.remediator.incident.ProbeActivities;
 import dev.remediator.incident.ProbeResult;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Target;
+import dev.remediator.runbook.KubernetesActivities;
+import dev.remediator.runbook.ProbeActivities;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * activities' real behaviour against an API server is WorkloadActivitiesImplTest's; here only the workflow's
  * decisions are under test.
  */
-final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities, ProbeActivities,
-    NotificationActivities {
+final class ServiceDownWorld implements WorkloadActivities, IncidentLookupActivities, KubernetesActivities,
+    ProbeActivities, NotificationActivities {
 
   enum Scenario { BAD_ROLLOUT, CRASH_LOOP, OUT_OF_MEMORY, IMAGE_PULL, UNSCHEDULABLE, DATABASE_DOWN, HEALTHY }
 
@@ -174,21 +173,6 @@ final class ServiceDownWorld implements WorkloadActivities, KubernetesActivities
   }
 
   // Not used by this runbook.
-
-  @Override
-  public PoolSettings poolSettings(Target target) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public PoolSettings setPoolSettings(Target target, List<PoolSettings.EnvValue> values) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public PoolSettings restorePoolSettings(Target target, PoolSettings previous) {
-    throw new UnsupportedOperationException();
-  }
 
   @Override
   public LogSummary errorLogs(Target target, Duration since) {

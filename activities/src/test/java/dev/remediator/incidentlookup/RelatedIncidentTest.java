@@ -1,9 +1,9 @@
-package dev.remediator.kubernetes;
+package dev.remediator.incidentlookup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.remediator.runbook.servicedown.RelatedIncident;
-import dev.remediator.runbook.servicedown.WorkloadActivities;
+import dev.remediator.runbook.servicedown.IncidentLookupActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -59,7 +59,7 @@ class RelatedIncidentTest {
   public static class AskerImpl implements Asker {
     @Override
     public RelatedIncident ask(String incidentId) {
-      return Workflow.newActivityStub(WorkloadActivities.class, ActivityOptions.newBuilder()
+      return Workflow.newActivityStub(IncidentLookupActivities.class, ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofSeconds(10))
               .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
               .build())
@@ -70,12 +70,10 @@ class RelatedIncidentTest {
   // No time skipping: nothing here waits on a timer, and the holder must stay open exactly until released.
   final TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
       io.temporal.testing.TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-  final KubeFixture k8s = new KubeFixture();
 
   @AfterEach
   void close() {
     env.close();
-    k8s.close();
   }
 
   RelatedIncident ask(String id) {
@@ -87,7 +85,7 @@ class RelatedIncidentTest {
   void openWhileThePoolIncidentRunsNotAfterItCompleted() {
     Worker worker = env.newWorker("q");
     worker.registerWorkflowImplementationTypes(HolderImpl.class, AskerImpl.class);
-    worker.registerActivitiesImplementations(new WorkloadActivitiesImpl(k8s.targets, () -> k8s.client));
+    worker.registerActivitiesImplementations(new IncidentLookupActivitiesImpl());
     env.start();
     WorkflowClient client = env.getWorkflowClient();
     Holder pool = client.newWorkflowStub(Holder.class,

@@ -1,9 +1,14 @@
-package dev.remediator.incident;
+package dev.remediator.runbook;
 
+import dev.remediator.incident.ServiceHealth;
+import dev.remediator.incident.Target;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
-/** The runbook's "Check if requests are failing": the service's configured /health and /ready URLs. */
+/**
+ * The probe contract both runbooks share, their "Check if requests are failing": the service's configured /health
+ * and /ready URLs.
+ */
 @ActivityInterface
 public interface ProbeActivities {
 

@@ -1,8 +1,11 @@
-package dev.remediator.activities;
+package dev.remediator.worker;
 
+import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.RemediatorConfig;
+import dev.remediator.incidentlookup.IncidentLookupActivitiesImpl;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
-import dev.remediator.kubernetes.WorkloadActivitiesImpl;
+import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
+import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
 import dev.remediator.notify.NotificationActivitiesImpl;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
 import dev.remediator.probe.ProbeActivitiesImpl;
@@ -29,10 +32,16 @@ public final class RunbookActivities {
   public record Resources(RemediatorConfig config, TargetDirectory targets, Supplier<KubernetesClient> kubernetes) {}
 
   private static final List<Function<Resources, Object>> ALL = List.of(
-      r -> new DatabaseActivitiesImpl(r.targets()),
+      // shared by the runbooks: rollout and probe contracts
       r -> new KubernetesActivitiesImpl(r.targets(), r.kubernetes(), Duration.ofSeconds(2)),
-      r -> new WorkloadActivitiesImpl(r.targets(), r.kubernetes()),
       r -> new ProbeActivitiesImpl(r.targets()),
+      // the connection-pool runbook
+      r -> new DatabaseActivitiesImpl(r.targets()),
+      r -> new PoolSizeActivitiesImpl(r.targets(), r.kubernetes()),
+      // the Service Down runbook
+      r -> new WorkloadActivitiesImpl(r.targets(), r.kubernetes()),
+      r -> new IncidentLookupActivitiesImpl(),
+      // the incident shell
       r -> new NotificationActivitiesImpl(r.config().notifications()));
 
   /** One instance of every implementation, for {@code Worker.registerActivitiesImplementations}. */

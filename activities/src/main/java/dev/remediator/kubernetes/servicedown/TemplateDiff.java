@@ -1,5 +1,6 @@
-package dev.remediator.kubernetes;
+package dev.remediator.kubernetes.servicedown;
 
+import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -20,8 +21,8 @@ import java.util.TreeSet;
  * and "other pod template changes" for the rest. The {@code pod-template-hash} label is ignored, as the
  * deployment controller ignores it.
  */
-final class TemplateDiff {
-  static final String POD_TEMPLATE_HASH = "pod-template-hash";
+public final class TemplateDiff {
+  public static final String POD_TEMPLATE_HASH = "pod-template-hash";
 
   private TemplateDiff() {}
 

@@ -1,16 +1,26 @@
-package dev.remediator.kubernetes;
+package dev.remediator.kubernetes.servicedown;
 
-import static dev.remediator.kubernetes.KubeCalls.DEPLOYMENTS;
+import static dev.remediator.kubernetes.Deployments.invalid;
+import static dev.remediator.kubernetes.Deployments.nonNull;
+import static dev.remediator.kubernetes.Deployments.parseTime;
+import static dev.remediator.kubernetes.Deployments.revision;
+import static dev.remediator.kubernetes.Deployments.rfc3339;
+import static dev.remediator.kubernetes.Deployments.selector;
+import static dev.remediator.kubernetes.Deployments.withConflictRetry;
 import static dev.remediator.kubernetes.KubeCalls.PODS;
 import static dev.remediator.kubernetes.KubeCalls.POD_LOGS;
 import static dev.remediator.kubernetes.KubeCalls.REPLICA_SETS;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Target;
+import dev.remediator.kubernetes.Deployments;
+import dev.remediator.kubernetes.Deployments.Managed;
+import dev.remediator.kubernetes.JsonPatch;
+import dev.remediator.kubernetes.KubeCalls;
+import dev.remediator.kubernetes.Redaction;
+import dev.remediator.kubernetes.Rollouts;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.PodOwner;
-import dev.remediator.runbook.servicedown.RelatedIncident;
 import dev.remediator.runbook.servicedown.RollbackResult;
 import dev.remediator.runbook.servicedown.WorkloadActivities;
 import dev.remediator.runbook.servicedown.WorkloadStatus;
@@ -24,25 +34,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.temporal.activity.Activity;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
-import io.temporal.client.WorkflowClient;
-import io.temporal.failure.ApplicationFailure;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,8 +48,8 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * {@link WorkloadActivities} with the fabric8 client. Every method first resolves the target from configuration
- * (refusing unconfigured targets and targets without {@code kubernetes.deployment} before any call), then reads
+ * {@link WorkloadActivities} (the Service Down runbook's) with the fabric8 client. Every method first resolves the
+ * target's Deployment ({@link Deployments#workload}), then reads
  * only that namespace's Deployment, the ReplicaSets it owns, their pods and events, and changes only the
  * Deployment (the rollback, one JSON Patch).
  */
@@ -71,12 +67,12 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
   static final int MAX_EVENTS = 20;
   static final int MAX_EVENT_MESSAGE = 240;
   static final int MAX_LOG_BYTES = 256 * 1024;
-  static final int MAX_LOG_LINES = 2000;
+  public static final int MAX_LOG_LINES = 2000;
 
   /** Annotations {@code kubectl rollout undo} leaves as they are on the Deployment (rollback.go). */
   static final Set<String> ANNOTATIONS_TO_SKIP = Set.of(
       "kubectl.kubernetes.io/last-applied-configuration",
-      KubernetesActivitiesImpl.REVISION,
+      Deployments.REVISION,
       "deployment.kubernetes.io/revision-history",
       "deployment.kubernetes.io/desired-replicas",
       "deployment.kubernetes.io/max-replicas",
@@ -86,8 +82,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
   static final Duration OBSERVE_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration OBSERVE_POLL = Duration.ofMillis(200);
 
-  private final TargetDirectory targets;
-  private final Supplier<KubernetesClient> client;
+  private final Deployments deployments;
   private final Duration observeTimeout;
 
   public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client) {
@@ -99,33 +94,15 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
    *     cluster without a controller)
    */
   public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client, Duration observeTimeout) {
-    this.targets = targets;
-    this.client = client;
+    this.deployments = new Deployments(targets, client);
     this.observeTimeout = observeTimeout;
-  }
-
-  private record Workload(String namespace, String deployment, List<String> poolEnv) {
-    String name() {
-      return namespace + "/" + deployment;
-    }
-  }
-
-  private Workload workload(Target target) {
-    TargetConfig config = targets.require(target);
-    TargetConfig.Kubernetes k = config.kubernetes();
-    if (k == null || k.deployment() == null || k.deployment().isBlank()) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "target " + target.id() + " has no kubernetes.deployment configured; refusing to act on the cluster",
-          KubernetesActivitiesImpl.NOT_CONFIGURED);
-    }
-    return new Workload(config.namespace(), k.deployment(), k.poolEnvOrDefault());
   }
 
   // ---- inspect ------------------------------------------------------------------------------------------------
 
   @Override
   public WorkloadStatus inspect(Target target, Duration eventsSince, int historyLimit) {
-    Workload w = workload(target);
+    Managed w = deployments.workload(target);
     if (eventsSince == null || eventsSince.isNegative() || eventsSince.isZero()) {
       throw invalid("inspect needs a positive events window, got " + eventsSince);
     }
@@ -177,7 +154,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         podStates,
         events,
         history,
-        KubernetesActivitiesImpl.rfc3339(now));
+        rfc3339(now));
   }
 
   private static WorkloadStatus.PodState podState(Pod p, Map<String, Long> revisionOf) {
@@ -214,7 +191,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         containers);
   }
 
-  private List<WorkloadStatus.Event> events(Workload w, Set<String> pods, Set<String> sets, Instant since) {
+  private List<WorkloadStatus.Event> events(Managed w, Set<String> pods, Set<String> sets, Instant since) {
     List<Event> all = KubeCalls.call("list", EVENTS, w.namespace(), null,
         () -> kube().v1().events().inNamespace(w.namespace()).list().getItems());
     record Seen(Event event, Instant at) {}
@@ -242,16 +219,16 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
             s.event().getInvolvedObject().getKind() + "/" + s.event().getInvolvedObject().getName(),
             cap(s.event().getMessage()),
             s.event().getCount() == null ? 1 : s.event().getCount(),
-            KubernetesActivitiesImpl.rfc3339(s.at())))
+            rfc3339(s.at())))
         .toList();
   }
 
   private static Instant lastSeen(Event e) {
-    Instant at = parse(e.getLastTimestamp());
+    Instant at = parseTime(e.getLastTimestamp());
     if (at == null && e.getEventTime() != null) {
-      at = parse(e.getEventTime().getTime());
+      at = parseTime(e.getEventTime().getTime());
     }
-    return at == null ? parse(e.getFirstTimestamp()) : at;
+    return at == null ? parseTime(e.getFirstTimestamp()) : at;
   }
 
   private static WorkloadStatus.Revision revisionOf(
@@ -269,7 +246,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         rs.getMetadata().getName(),
         rs.getMetadata().getCreationTimestamp(),
         created == null ? -1 : Math.max(0, Duration.between(created, now).getSeconds()),
-        annotations.get(KubernetesActivitiesImpl.CHANGE_CAUSE),
+        annotations.get(Deployments.CHANGE_CAUSE),
         images,
         rs.getSpec() == null ? 0 : nz(rs.getSpec().getReplicas()),
         rs.getStatus() == null ? 0 : nz(rs.getStatus().getReadyReplicas()),
@@ -283,7 +260,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
    * controller's last write to it (the renumbering and the scale-ups after it), from its managed fields.
    */
   private static Instant becameNewest(ReplicaSet rs) {
-    Instant created = parse(rs.getMetadata().getCreationTimestamp());
+    Instant created = parseTime(rs.getMetadata().getCreationTimestamp());
     if (!nonNull(rs.getMetadata().getAnnotations()).containsKey(REVISION_HISTORY)
         || rs.getMetadata().getManagedFields() == null) {
       return created;
@@ -291,7 +268,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     Instant last = rs.getMetadata().getManagedFields().stream()
         .filter(f -> CONTROLLER_MANAGER.equals(f.getManager()) && "Update".equals(f.getOperation())
             && (f.getSubresource() == null || f.getSubresource().isEmpty()))
-        .map(f -> parse(f.getTime()))
+        .map(f -> parseTime(f.getTime()))
         .filter(Objects::nonNull)
         .max(Comparator.naturalOrder())
         .orElse(null);
@@ -302,7 +279,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
 
   @Override
   public CrashLogs crashLogs(Target target, int maxContainers) {
-    Workload w = workload(target);
+    Managed w = deployments.workload(target);
     if (maxContainers < 1) {
       throw invalid("crashLogs needs at least 1 container, got " + maxContainers);
     }
@@ -360,14 +337,14 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
   /** API server messages for a node whose kubelet cannot be reached: no log will come from it, retry or not. */
   static final List<String> NO_KUBELET = List.of("no preferred addresses found", "error dialing backend");
 
-  private String previousLog(Workload w, String pod, String container) {
+  private String previousLog(Managed w, String pod, String container) {
     try {
       String text = kube().pods().inNamespace(w.namespace()).withName(pod).inContainer(container)
           .withReadyWaitTimeout(0)
           .terminated()
           .tailingLines(MAX_LOG_LINES)
           .getLog();
-      return KubernetesActivitiesImpl.bounded(text == null ? "" : text, MAX_LOG_BYTES);
+      return Deployments.bounded(text == null ? "" : text, MAX_LOG_BYTES);
     } catch (KubernetesClientException e) {
       // 404: the pod went away; 400: no previous container ("previous terminated container ... not found").
       if (e.getCode() == 404 || e.getCode() == 400) {
@@ -386,7 +363,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
 
   @Override
   public PodOwner resolvePod(Target target, String pod) {
-    Workload w = workload(target);
+    Managed w = deployments.workload(target);
     if (pod == null || pod.isBlank()) {
       throw invalid("resolvePod needs a pod name");
     }
@@ -417,7 +394,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
 
   @Override
   public RollbackResult rollback(Target target, long badRevision, String requestId) {
-    Workload w = workload(target);
+    Managed w = deployments.workload(target);
     if (requestId == null || requestId.isBlank()) {
       throw invalid("rollback needs a requestId (idempotency key)");
     }
@@ -495,9 +472,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
           .resourceVersion(d.getMetadata().getResourceVersion())
           .replace("/spec/template", TemplateDiff.withoutHash(previous.getSpec().getTemplate()))
           .add("/metadata/annotations", next);
-      Deployment patched = KubeCalls.call("patch", DEPLOYMENTS, w.namespace(), w.deployment(),
-          () -> kube().apps().deployments().inNamespace(w.namespace()).withName(w.deployment())
-              .patch(PatchContext.of(PatchType.JSON), patch.toJson()));
+      Deployment patched = deployments.patch(w, patch);
       long revisionAfter = revisionAfter(w, patched == null ? generation(d) + 1 : generation(patched));
       return new RollbackResult(true, true, badRevision, to, changes, null, revisionAfter);
     });
@@ -508,7 +483,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
    * rollback reuses, so the revision after is not the one whose template came back. 0 when not observed within
    * {@link #observeTimeout} (the rollout wait follows anyway).
    */
-  private long revisionAfter(Workload w, long generation) {
+  private long revisionAfter(Managed w, long generation) {
     long deadline = System.nanoTime() + observeTimeout.toNanos();
     while (true) {
       Deployment d = deployment(w);
@@ -547,70 +522,22 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     }
   }
 
-  // ---- related incident ---------------------------------------------------------------------------------------
-
-  @Override
-  public RelatedIncident relatedIncident(String incidentId) {
-    if (incidentId == null || incidentId.isBlank()) {
-      throw invalid("relatedIncident needs an incident ID");
-    }
-    WorkflowClient workflows = Activity.getExecutionContext().getWorkflowClient();
-    try {
-      DescribeWorkflowExecutionResponse r = workflows.getWorkflowServiceStubs().blockingStub()
-          .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(workflows.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(incidentId))
-              .build());
-      WorkflowExecutionStatus status = r.getWorkflowExecutionInfo().getStatus();
-      return new RelatedIncident(incidentId, status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
-          status.name().replace("WORKFLOW_EXECUTION_STATUS_", ""));
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return new RelatedIncident(incidentId, false, "NOT_FOUND");
-      }
-      throw e;
-    }
-  }
-
   // ---- shared -------------------------------------------------------------------------------------------------
 
   private KubernetesClient kube() {
-    return client.get();
+    return deployments.kube();
   }
 
-  private Deployment deployment(Workload w) {
-    Deployment d = KubeCalls.call("get", DEPLOYMENTS, w.namespace(), w.deployment(),
-        () -> kube().apps().deployments().inNamespace(w.namespace()).withName(w.deployment()).get());
-    if (d == null) {
-      throw KubeCalls.notFound(DEPLOYMENTS, w.namespace(), w.deployment());
-    }
-    return d;
+  private Deployment deployment(Managed w) {
+    return deployments.get(w);
   }
 
-  private static String selector(Deployment d) {
-    Map<String, String> match = d.getSpec().getSelector() == null ? null : d.getSpec().getSelector().getMatchLabels();
-    return new TreeMap<>(nonNull(match)).entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue())
-        .collect(Collectors.joining(","));
-  }
-
-  /** The ReplicaSets the Deployment owns (ownerReferences, by uid when both carry one). */
-  private List<ReplicaSet> replicaSets(Workload w, Deployment d) {
-    String selector = selector(d);
-    List<ReplicaSet> sets = KubeCalls.call("list", REPLICA_SETS, w.namespace(), null,
-        () -> kube().apps().replicaSets().inNamespace(w.namespace())
-            .list(new ListOptionsBuilder().withLabelSelector(selector).build()).getItems());
-    String uid = d.getMetadata().getUid();
-    return sets.stream().filter(rs -> {
-      List<OwnerReference> owners = rs.getMetadata().getOwnerReferences();
-      return owners != null && owners.stream().anyMatch(o -> "Deployment".equals(o.getKind())
-          && d.getMetadata().getName().equals(o.getName())
-          && (uid == null || o.getUid() == null || uid.equals(o.getUid())));
-    }).toList();
+  private List<ReplicaSet> replicaSets(Managed w, Deployment d) {
+    return deployments.replicaSets(w, d);
   }
 
   /** The pods owned by one of the Deployment's ReplicaSets. */
-  private List<Pod> pods(Workload w, Deployment d, Set<String> sets) {
+  private List<Pod> pods(Managed w, Deployment d, Set<String> sets) {
     String selector = selector(d);
     List<Pod> pods = KubeCalls.call("list", PODS, w.namespace(), null,
         () -> kube().pods().inNamespace(w.namespace())
@@ -627,25 +554,6 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         .orElse(null);
   }
 
-  static long revision(Map<String, String> annotations) {
-    try {
-      return Long.parseLong(nonNull(annotations).getOrDefault(KubernetesActivitiesImpl.REVISION, "0"));
-    } catch (NumberFormatException e) {
-      return 0;
-    }
-  }
-
-  private static Instant parse(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(value).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
-
   private static String cap(String message) {
     if (message == null) {
       return null;
@@ -656,25 +564,5 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
 
   private static int nz(Integer i) {
     return i == null ? 0 : i;
-  }
-
-  private static <K, V> Map<K, V> nonNull(Map<K, V> m) {
-    return m == null ? new LinkedHashMap<>() : m;
-  }
-
-  private static <T> T withConflictRetry(Supplier<T> attempt) {
-    for (int i = 1; ; i++) {
-      try {
-        return attempt.get();
-      } catch (ApplicationFailure f) {
-        if (!KubeCalls.CONFLICT.equals(f.getType()) || i >= 3) {
-          throw f;
-        }
-      }
-    }
-  }
-
-  private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, KubernetesActivitiesImpl.INVALID_REQUEST);
   }
 }

@@ -1,5 +1,6 @@
-package dev.remediator.kubernetes;
+package dev.remediator.kubernetes.servicedown;
 
+import dev.remediator.kubernetes.LogScan;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import java.util.ArrayDeque;
 import java.util.Deque;
