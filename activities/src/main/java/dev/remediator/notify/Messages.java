@@ -3,7 +3,6 @@ package dev.remediator.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
@@ -130,11 +129,9 @@ final class Messages {
       if (d.facts() != null) {
         c.set("facts", JSON.valueToTree(d.facts()));
       }
-      if (d.database() != null || d.facts() == null) {
-        c.put("current_utilization", percent(d.utilization()));
-      }
-      if (d.database() != null) {
-        c.set("database", database(d.database()));
+      EscalationDetails.Section section = d.section();
+      if (section != null) {
+        section.customDetails().forEach(e -> c.set(e.getKey(), JSON.valueToTree(e.getValue())));
       }
       c.set("recent_changes", JSON.valueToTree(d.recentChanges() == null ? List.of() : changes(d.recentChanges())));
       if (d.errorLogs() != null) {
@@ -148,24 +145,6 @@ final class Messages {
     }
     c.set("how_to_respond", JSON.valueToTree(n.howToRespond() == null ? List.of() : n.howToRespond()));
     return c;
-  }
-
-  private static ObjectNode database(ConnectionSnapshot s) {
-    ObjectNode db = JSON.createObjectNode();
-    db.put("taken_at", s.takenAt());
-    db.put("connections", s.totalConnections());
-    db.put("usable_connections", s.maxConnections() - s.reservedConnections());
-    db.put("max_connections", s.maxConnections());
-    db.put("active", s.active());
-    db.put("idle", s.idle());
-    db.put("idle_in_transaction", s.idleInTransaction());
-    db.put("longest_query_seconds", Math.round(s.longestQuerySeconds()));
-    db.put("blocked_sessions", s.blocked() == null ? 0 : s.blocked().size());
-    if (s.diagnosis() != null) {
-      db.put("likely_cause", String.valueOf(s.diagnosis().cause()));
-      db.set("evidence", JSON.valueToTree(s.diagnosis().evidence() == null ? List.of() : s.diagnosis().evidence()));
-    }
-    return db;
   }
 
   // ---- shared text --------------------------------------------------------------------------------------------
@@ -189,25 +168,10 @@ final class Messages {
     if (d.reason() != null) {
       lines.add("Why: " + d.reason());
     }
-    if (d.facts() != null) {
-      lines.addAll(d.facts());
-    } else {
-      lines.add("Current connection pool utilization: " + percent(d.utilization())); // a page recorded before facts
-    }
-    ConnectionSnapshot s = d.database();
-    if (s != null) {
-      lines.add(String.format(Locale.ROOT,
-          "Database: %d of %d usable connections (max_connections %d, %d reserved): %d active, %d idle,"
-              + " %d idle in transaction; longest query %ds; %d blocked",
-          s.totalConnections(), s.maxConnections() - s.reservedConnections(), s.maxConnections(),
-          s.reservedConnections(), s.active(), s.idle(), s.idleInTransaction(), Math.round(s.longestQuerySeconds()),
-          s.blocked() == null ? 0 : s.blocked().size()));
-      if (s.diagnosis() != null) {
-        lines.add("Likely cause: " + s.diagnosis().cause()
-            + (s.diagnosis().evidence() == null || s.diagnosis().evidence().isEmpty()
-                ? ""
-                : " (" + String.join("; ", s.diagnosis().evidence()) + ")"));
-      }
+    lines.addAll(d.factLines());
+    EscalationDetails.Section section = d.section();
+    if (section != null) {
+      lines.addAll(section.lines());
     }
     return lines;
   }

@@ -3,7 +3,7 @@ package dev.remediator.postgres;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
@@ -35,7 +35,7 @@ import java.util.Set;
 public final class RootCauseHint {
   private RootCauseHint() {}
 
-  public static Diagnosis diagnose(ConnectionSnapshot s, RunbookPolicy policy) {
+  public static PoolDiagnosis diagnose(ConnectionSnapshot s, RunbookPolicy policy) {
     int total = Math.max(1, s.totalConnections());
     double reportAfter = policy.idleInTransactionReportAfter().toMillis() / 1000.0;
     boolean high = s.utilization() >= policy.warningUtilization();
@@ -144,7 +144,7 @@ public final class RootCauseHint {
             s.maxConnections(),
             s.reservedConnections(),
             s.serverConnections()));
-    return new Diagnosis(cause.orElse(RootCause.UNKNOWN), List.copyOf(evidence));
+    return new PoolDiagnosis(cause.orElse(RootCause.UNKNOWN), List.copyOf(evidence));
   }
 
   private static String lockEvidence(ConnectionSnapshot s, int total) {

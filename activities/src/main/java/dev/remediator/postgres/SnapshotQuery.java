@@ -6,7 +6,7 @@ import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.incident.Target;
@@ -177,7 +177,7 @@ public final class SnapshotQuery {
             longRunning,
             blocked,
             clients(rs.getString("clients")),
-            Diagnosis.unknown(),
+            PoolDiagnosis.unknown(),
             blocking,
             application,
             server - application,

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.temporal.common.converter.JacksonJsonPayloadConverter;
 import dev.remediator.config.NotificationsConfig;
 import dev.remediator.config.NotificationsConfig.Channel;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
+import dev.remediator.runbook.dbpool.PoolPageSection;
 import dev.remediator.incident.EscalationDetails;
 import dev.remediator.incident.LogSummary;
 import dev.remediator.incident.Notification;
@@ -74,7 +77,7 @@ class NotificationActivitiesImplTest {
   static Notification trigger(List<String> channels) {
     ConnectionSnapshot db = new ConnectionSnapshot("2026-11-26T17:40:00.000000Z", 34, 9, 0, 25, 842.4, 40, 3, 36,
         34.0 / 37, List.of(), List.of(), List.of(), List.of(),
-        new Diagnosis(RootCause.LEAK, List.of("25 of 34 connections idle in transaction, oldest 14 min")),
+        new PoolDiagnosis(RootCause.LEAK, List.of("25 of 34 connections idle in transaction, oldest 14 min")),
         List.of(), 0, 36, 0, 0, null);
     Map<String, Integer> counts = new TreeMap<>(Map.of(
         "Connection pool exhausted", 12, "Connection timeout", 3, "Too many connections", 0,
@@ -83,14 +86,13 @@ class NotificationActivitiesImplTest {
         "auth-service-7d9f-a: ERROR Connection pool exhausted: 30/30 in use <size=20>"));
     EscalationDetails details = new EscalationDetails(
         "approval timed out after 15m; utilization still above critical",
-        34.0 / 37,
         List.of(new RolloutRevision(3, "2026-11-26T09:12:00Z", "upgrade SQLAlchemy to 2.0 (#1234)",
             List.of("registry.example/auth-service:2.4.1"), 3)),
-        db,
         logs,
         List.of(new TimelineEntry("2026-11-26T17:40:01Z", "alertmanager", "DatabaseConnectionPoolCritical firing"),
             new TimelineEntry("2026-11-26T17:55:01Z", "remediator", "approval timed out; escalating")),
-        List.of("Current connection pool utilization: 91.9%"));
+        List.of("Current connection pool utilization: 91.9%"),
+        new PoolPageSection(34.0 / 37, db));
     return new Notification(ID, "trigger", "critical", "database", channels,
         "auth-service connection pool at 91.9% (authdb)", details, HOW_TO_RESPOND);
   }
@@ -98,9 +100,9 @@ class NotificationActivitiesImplTest {
   /** A Service Down page: the runbook's facts, no database, no pool utilization. */
   static Notification serviceDownTrigger(List<String> channels) {
     EscalationDetails details = new EscalationDetails("image or configuration error, which the runbook does not fix"
-        + " automatically", 0, List.of(), null, null, List.of(),
+        + " automatically", List.of(), null, List.of(),
         List.of("Deployment now: 0 of 3 ready", "Likely cause: image or configuration error (ImagePullBackOff)",
-            "For the development team (the runbook's escalation section)"));
+            "For the development team (the runbook's escalation section)"), null);
     return new Notification("servicedown:prod:auth-service:authdb", "trigger", "critical", "development", channels,
         "auth-service down", details, List.of());
   }
@@ -208,17 +210,51 @@ class NotificationActivitiesImplTest {
     assertThat(details.get("escalation_tier").asText()).isEqualTo("development");
   }
 
+  /**
+   * A page a worker from before the runbook's section scheduled: the pool fields at the top of the details (and,
+   * earlier still, no facts). Its JSON still reads, and the page still shows the utilization and the database.
+   */
   @Test
   void aPageRecordedBeforeFactsStillShowsTheUtilization() throws Exception {
-    Notification n = trigger(List.of("db-chat"));
-    EscalationDetails d = n.details();
-    Notification legacy = new Notification(n.incidentId(), n.event(), n.severity(), n.tier(), n.channels(),
-        n.summary(), new EscalationDetails(d.reason(), d.utilization(), d.recentChanges(), d.database(),
-            d.errorLogs(), d.timeline(), null), n.howToRespond());
+    Notification n = trigger(List.of("db-chat", "db-pager"));
+    ObjectMapper payloads = JacksonJsonPayloadConverter.newDefaultObjectMapper();
+    ObjectNode old = payloads.valueToTree(n.details());
+    JsonNode section = old.remove("runbook");
+    old.set("utilization", section.get("utilization"));
+    old.set("database", section.get("database"));
+    old.remove("facts");
+    EscalationDetails legacy = payloads.treeToValue(old, EscalationDetails.class);
+    assertThat(legacy.runbook()).isNull();
 
-    notifications.deliverAll(legacy);
+    notifications.deliverAll(new Notification(n.incidentId(), n.event(), n.severity(), n.tier(), n.channels(),
+        n.summary(), legacy, n.howToRespond()));
 
-    assertThat(server.to(SLACK_PATH).get(0).body()).contains("Current connection pool utilization: 91.9%");
+    assertThat(server.to(SLACK_PATH).get(0).body()).contains("Current connection pool utilization: 91.9%",
+        "Database: 34 of 37 usable connections", "Likely cause: LEAK");
+    JsonNode details = json(server.to("/v2/enqueue").get(0).body()).path("payload").path("custom_details");
+    assertThat(details.path("current_utilization").asText()).isEqualTo("91.9%");
+    assertThat(details.path("database").path("idle_in_transaction").asInt()).isEqualTo(25);
+  }
+
+  /** A Service Down page from before the section: utilization 0 and no database at the top; it shows neither. */
+  @Test
+  void anEarlierServiceDownPageShowsNoPool() throws Exception {
+    Notification n = serviceDownTrigger(List.of("db-chat", "db-pager"));
+    ObjectMapper payloads = JacksonJsonPayloadConverter.newDefaultObjectMapper();
+    ObjectNode old = payloads.valueToTree(n.details());
+    old.remove("runbook");
+    old.put("utilization", 0.0);
+    old.putNull("database");
+    EscalationDetails legacy = payloads.treeToValue(old, EscalationDetails.class);
+
+    notifications.deliverAll(new Notification(n.incidentId(), n.event(), n.severity(), n.tier(), n.channels(),
+        n.summary(), legacy, n.howToRespond()));
+
+    assertThat(server.to(SLACK_PATH).get(0).body()).contains("Deployment now: 0 of 3 ready")
+        .doesNotContain("utilization").doesNotContain("Database:");
+    JsonNode details = json(server.to("/v2/enqueue").get(0).body()).path("payload").path("custom_details");
+    assertThat(details.has("current_utilization")).isFalse();
+    assertThat(details.has("database")).isFalse();
   }
 
   @Test

@@ -6,7 +6,7 @@ import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.registry.Runbooks;
@@ -34,7 +34,7 @@ class RootCauseHintTest {
         List.of(new ClientGroup("auth-service", "10.0.0.7", "auth_service", total, active, idleInTx.size(), idle,
             idleInTx.stream().mapToDouble(SessionInfo::stateSeconds).max().orElse(0), true));
     return new ConnectionSnapshot("2026-11-26T17:30:00.000000Z", total, active, idle, idleInTx.size(), 900, 40, 3,
-        total + others, total / 37.0, idleInTx, longRunning, blocked, clients, Diagnosis.unknown(), blocking, total,
+        total + others, total / 37.0, idleInTx, longRunning, blocked, clients, PoolDiagnosis.unknown(), blocking, total,
         others, (int) idleInTx.stream().filter(SessionInfo::terminable).count(), 0, "14.22");
   }
 
@@ -44,7 +44,7 @@ class RootCauseHintTest {
     for (int i = 0; i < 25; i++) {
       leaked.add(session(1000 + i, "idle in transaction", 840 + i, 840 + i, i < 20));
     }
-    Diagnosis d = RootCauseHint.diagnose(snapshot(34, 0, 9, leaked, List.of(), List.of(), List.of(), 1), POLICY);
+    PoolDiagnosis d = RootCauseHint.diagnose(snapshot(34, 0, 9, leaked, List.of(), List.of(), List.of(), 1), POLICY);
 
     assertThat(d.cause()).isEqualTo(RootCause.LEAK);
     assertThat(d.evidence().get(0))
@@ -65,7 +65,7 @@ class RootCauseHintTest {
           100 - i, List.of(500)));
     }
     List<SessionInfo> waitingLong = blocked.stream().map(BlockedSession::blocked).toList();
-    Diagnosis d =
+    PoolDiagnosis d =
         RootCauseHint.diagnose(
             snapshot(30, 12, 5, List.of(root), waitingLong, blocked, List.of(root), 2), POLICY);
 
@@ -83,7 +83,7 @@ class RootCauseHintTest {
     for (int i = 0; i < 8; i++) {
       slow.add(session(700 + i, "active", 100 + i, 100 + i, false));
     }
-    Diagnosis d = RootCauseHint.diagnose(snapshot(30, 12, 10, List.of(), slow, List.of(), List.of(), 0), POLICY);
+    PoolDiagnosis d = RootCauseHint.diagnose(snapshot(30, 12, 10, List.of(), slow, List.of(), List.of(), 0), POLICY);
 
     assertThat(d.cause()).isEqualTo(RootCause.SLOW_QUERIES);
     assertThat(d.evidence().get(0)).isEqualTo("8 queries running longer than 60 s, longest 107 s (pid 707: SELECT ?)");
@@ -91,7 +91,7 @@ class RootCauseHintTest {
 
   @Test
   void busyShortQueriesAtHighUtilizationAreLoad() {
-    Diagnosis d = RootCauseHint.diagnose(snapshot(35, 30, 5, List.of(), List.of(), List.of(), List.of(), 0), POLICY);
+    PoolDiagnosis d = RootCauseHint.diagnose(snapshot(35, 30, 5, List.of(), List.of(), List.of(), List.of(), 0), POLICY);
 
     assertThat(d.cause()).isEqualTo(RootCause.LOAD);
     assertThat(d.evidence().get(0)).startsWith("30 of 35 connections active with short queries at 94.6% utilization");
@@ -99,7 +99,7 @@ class RootCauseHintTest {
 
   @Test
   void idleConnectionsFillingTheServerAreConfiguration() {
-    Diagnosis d = RootCauseHint.diagnose(snapshot(34, 3, 31, List.of(), List.of(), List.of(), List.of(), 0), POLICY);
+    PoolDiagnosis d = RootCauseHint.diagnose(snapshot(34, 3, 31, List.of(), List.of(), List.of(), List.of(), 0), POLICY);
 
     assertThat(d.cause()).isEqualTo(RootCause.CONFIGURATION);
     assertThat(d.evidence().get(0)).startsWith("31 of 34 connections idle (not in a transaction) at 91.9% utilization");
@@ -107,7 +107,7 @@ class RootCauseHintTest {
 
   @Test
   void otherClientsHoldingTheServerAreConfiguration() {
-    Diagnosis d = RootCauseHint.diagnose(snapshot(5, 2, 3, List.of(), List.of(), List.of(), List.of(), 30), POLICY);
+    PoolDiagnosis d = RootCauseHint.diagnose(snapshot(5, 2, 3, List.of(), List.of(), List.of(), List.of(), 30), POLICY);
 
     assertThat(d.cause()).isEqualTo(RootCause.CONFIGURATION);
     assertThat(d.evidence().get(0))
@@ -117,7 +117,7 @@ class RootCauseHintTest {
 
   @Test
   void aQuietDatabaseHasNoCause() {
-    Diagnosis d =
+    PoolDiagnosis d =
         RootCauseHint.diagnose(
             snapshot(10, 2, 7, List.of(session(1, "idle in transaction", 40, 40, false)), List.of(), List.of(),
                 List.of(), 0),

@@ -21,7 +21,7 @@ import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.RolloutRevision;
 import dev.remediator.incident.RolloutStatus;
 import dev.remediator.incident.ServiceHealth;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentStatus;
@@ -234,7 +234,7 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
       }
       int total = 9 + idle.size();
       return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, 0, 9, idle.size(), 900, 40, 3, total + 1,
-          total / 37.0, idle, List.of(), List.of(), List.of(), Diagnosis.unknown(), List.of(), 0, total + 1,
+          total / 37.0, idle, List.of(), List.of(), List.of(), PoolDiagnosis.unknown(), List.of(), 0, total + 1,
           idle.size(), 0, null);
     }
 

@@ -21,6 +21,7 @@ final class FindingsNames extends TypeIdResolverBase {
     static final Map<String, Class<?>> BY_ID;
     static final Map<Class<?>, String> NAMES;
     static final Map<String, java.util.List<String>> EARLIER = new TreeMap<>();
+    static final Map<ActionType, Class<? extends ActionTarget>> TARGETS = new java.util.EnumMap<>(ActionType.class);
 
     static {
       Map<String, Class<?>> byId = new TreeMap<>();
@@ -38,6 +39,13 @@ final class FindingsNames extends TypeIdResolverBase {
         });
         provider.formerIds().forEach(byId::putIfAbsent);
         EARLIER.putAll(provider.earlierSections());
+        provider.actionTargets().forEach((action, type) -> {
+          Class<?> before = TARGETS.put(action, type);
+          if (before != null && before != type) {
+            throw new IllegalStateException("action " + action + " has two target types: " + before.getName()
+                + " and " + type.getName());
+          }
+        });
       }
       BY_ID = Collections.unmodifiableMap(byId);
       NAMES = Collections.unmodifiableMap(names);
@@ -52,6 +60,11 @@ final class FindingsNames extends TypeIdResolverBase {
           + RunbookFindings.Names.class.getName() + " service");
     }
     return name;
+  }
+
+  /** The target type of an action type, as its runbook registered it; null when it has none. */
+  static Class<? extends ActionTarget> targetOf(ActionType action) {
+    return Registry.TARGETS.get(action);
   }
 
   /** The type an id reads as (a logical name or a former class name); null when unknown. */

@@ -36,6 +36,14 @@ public interface RunbookFindings {
       return Map.of();
     }
 
+    /**
+     * The target type of each of the runbook's action types ({@link PlannedAction#target}); an action type is the
+     * target's logical name. Empty, the default: its actions have none.
+     */
+    default Map<ActionType, Class<? extends ActionTarget>> actionTargets() {
+      return Map.of();
+    }
+
     /** Ids recorded before (Java class names of earlier layouts) and the type each reads as now. */
     default Map<String, Class<?>> formerIds() {
       return Map.of();

@@ -1,5 +1,7 @@
 package dev.remediator.incident;
 
+import dev.remediator.runbook.dbpool.PoolPageSection;
+import dev.remediator.runbook.dbpool.TerminationTarget;
 import dev.remediator.runbook.dbpool.PoolStatusSection;
 import dev.remediator.runbook.dbpool.PoolReportSection;
 import dev.remediator.runbook.dbpool.PoolSettings;
@@ -215,7 +217,7 @@ class IncidentWorkflowTest {
     assertThat(pending.severity()).isEqualTo(Severity.WARNING);
     assertThat(pending.plan().actions()).extracting(PlannedAction::type, PlannedAction::mode)
         .containsExactly(tuple(ActionType.TERMINATE_SESSIONS, ActionMode.APPROVE));
-    assertThat(pending.plan().actions().get(0).sessions()).hasSize(20);
+    assertThat(pending.plan().actions().get(0).target(TerminationTarget.class).sessions()).hasSize(20);
     Notification told = await().until(() -> world.notifications.stream()
         .filter(n -> n.summary().contains(planId)).findFirst(), java.util.Optional::isPresent).get();
     assertThat(told.channels()).as("the channels already paged").containsExactly("database-pager");
@@ -229,7 +231,7 @@ class IncidentWorkflowTest {
     IncidentReport report = result();
 
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
-    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
+    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).target(TerminationTarget.class).sessions());
     assertThat(world.restarts).isEmpty();
     assertThat(world.poolChanges).isEmpty();
   }
@@ -282,7 +284,7 @@ class IncidentWorkflowTest {
     assertThat(pending.plan().actions())
         .extracting(PlannedAction::type)
         .containsExactly(ActionType.TERMINATE_SESSIONS, ActionType.ROLLING_RESTART);
-    assertThat(pending.plan().actions().get(0).sessions()).hasSize(25);
+    assertThat(pending.plan().actions().get(0).target(TerminationTarget.class).sessions()).hasSize(25);
     assertThat(pending.diagnosis().cause()).isEqualTo(RootCause.LEAK.name());
     assertThat(world.terminations).isEmpty();
 
@@ -296,7 +298,7 @@ class IncidentWorkflowTest {
     assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
     assertThat(PoolReportSection.of(report).sessionsFound()).isEqualTo(25);
     assertThat(PoolReportSection.of(report).sessionsTerminated()).isEqualTo(25);
-    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).sessions());
+    assertThat(world.terminations).containsExactly(pending.plan().actions().get(0).target(TerminationTarget.class).sessions());
     assertThat(world.restarts).as("recovered after the first action: no restart").isEmpty();
     assertThat(PoolReportSection.of(report).utilizationBefore()).isGreaterThan(0.9);
     assertThat(PoolReportSection.of(report).utilizationAfter()).isLessThan(0.7);
@@ -391,9 +393,10 @@ class IncidentWorkflowTest {
     assertThat(page.tier()).isEqualTo("database");
     assertThat(page.channels()).containsExactly("database-pager");
     assertThat(page.summary()).contains("no approval decision within 15 min");
-    assertThat(page.details().utilization()).isGreaterThan(0.9);
+    PoolPageSection pageSection = (PoolPageSection) page.details().runbook();
+    assertThat(pageSection.utilization()).isGreaterThan(0.9);
     assertThat(page.details().recentChanges()).isNotEmpty();
-    assertThat(page.details().database()).isNotNull();
+    assertThat(pageSection.database()).isNotNull();
     assertThat(page.details().errorLogs().counts()).containsKey("Connection pool exhausted");
     assertThat(page.details().timeline()).isNotEmpty();
     assertThat(page.howToRespond()).anyMatch(h -> h.contains("./remediator ack " + Runbooks.fallback().incidentId(TARGET)));

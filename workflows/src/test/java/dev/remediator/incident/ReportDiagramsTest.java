@@ -1,6 +1,6 @@
 package dev.remediator.incident;
 
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;

@@ -2,7 +2,7 @@ package dev.remediator.incident;
 
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
-import dev.remediator.runbook.dbpool.Diagnosis;
+import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.runbook.KubernetesActivities;
 import dev.remediator.runbook.ProbeActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
@@ -104,7 +104,7 @@ final class SimulatedTarget
     RootCause cause = leaked > 0 ? RootCause.LEAK : load > 0 ? RootCause.LOAD : RootCause.UNKNOWN;
     return new ConnectionSnapshot("2026-11-26T17:30:00Z", total, load, base, leaked, load > 0 ? 120 : 0, MAX,
         RESERVED, total + 1, utilization(), leakedSessions(), List.of(), List.of(), List.of(),
-        new Diagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")), List.of(), total, 1,
+        new PoolDiagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")), List.of(), total, 1,
         leaked, 0, "14.22");
   }
 

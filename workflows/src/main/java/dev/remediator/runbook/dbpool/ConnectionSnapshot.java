@@ -51,7 +51,7 @@ public record ConnectionSnapshot(
     List<SessionInfo> longRunningQueries,
     List<BlockedSession> blocked,
     List<ClientGroup> clients,
-    Diagnosis diagnosis,
+    PoolDiagnosis diagnosis,
     List<SessionInfo> blockingSessions,
     int applicationConnections,
     int otherConnections,
@@ -60,7 +60,7 @@ public record ConnectionSnapshot(
     String serverVersion) {
 
   /** This snapshot with {@code diagnosis} in place of its own. */
-  public ConnectionSnapshot withDiagnosis(Diagnosis diagnosis) {
+  public ConnectionSnapshot withDiagnosis(PoolDiagnosis diagnosis) {
     return new ConnectionSnapshot(takenAt, totalConnections, active, idle, idleInTransaction, longestQuerySeconds,
         maxConnections, reservedConnections, serverConnections, utilization, idleInTransactionSessions,
         longRunningQueries, blocked, clients, diagnosis, blockingSessions, applicationConnections, otherConnections,

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.remediator.incident.ActionTarget;
+import dev.remediator.incident.ActionType;
 import dev.remediator.incident.IncidentState;
 import dev.remediator.incident.RunbookFindings;
 import io.temporal.common.converter.JacksonJsonPayloadConverter;
@@ -37,7 +39,7 @@ public final class PoolFindings implements RunbookFindings {
   public double sampledPeak;
   /** The sample taken as the incident closed (the report's "after"); null if it failed or in older runs. */
   public ConnectionSnapshot closingSnapshot;
-  public Diagnosis diagnosis = Diagnosis.unknown();
+  public PoolDiagnosis diagnosis = PoolDiagnosis.unknown();
   public boolean kubernetesAvailable;
   public PoolSettings pool;
   public List<UtilizationSample> samples = new ArrayList<>();
@@ -70,7 +72,7 @@ public final class PoolFindings implements RunbookFindings {
       EARLIER_STATE_FIELDS.forEach(state.earlier()::remove);
     }
     if (state.diagnosis != null) {
-      findings.diagnosis = Diagnosis.of(state.diagnosis);
+      findings.diagnosis = PoolDiagnosis.of(state.diagnosis);
     } else {
       state.diagnosis = findings.diagnosis.summary();
     }
@@ -126,13 +128,20 @@ public final class PoolFindings implements RunbookFindings {
     @Override
     public Map<String, Class<?>> byName() {
       return Map.of(NAME, PoolFindings.class, PoolReportSection.NAME, PoolReportSection.class,
-          PoolStatusSection.NAME, PoolStatusSection.class);
+          PoolStatusSection.NAME, PoolStatusSection.class, PoolPageSection.NAME, PoolPageSection.class);
+    }
+
+    @Override
+    public Map<ActionType, Class<? extends ActionTarget>> actionTargets() {
+      return Map.of(ActionType.TERMINATE_SESSIONS, TerminationTarget.class,
+          ActionType.POOL_INCREASE, PoolIncreaseTarget.class);
     }
 
     @Override
     public Map<String, List<String>> earlierSections() {
       return Map.of(PoolReportSection.NAME, List.of("utilizationBefore", "sessionsTerminated"),
-          PoolStatusSection.NAME, List.of("lastSnapshot", "poolRevertTo"));
+          PoolStatusSection.NAME, List.of("lastSnapshot", "poolRevertTo"),
+          PoolPageSection.NAME, PoolPageSection.EARLIER_FIELDS);
     }
   }
 }

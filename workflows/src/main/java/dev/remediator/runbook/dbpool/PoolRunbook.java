@@ -131,7 +131,7 @@ public final class PoolRunbook implements RunbookSteps {
   private void identifyConnectionLeaks() {
     ConnectionSnapshot s = findings.lastSnapshot;
     if (s == null) {
-      diagnosed(new Diagnosis(RootCause.UNKNOWN, List.of("the database could not be examined")));
+      diagnosed(new PoolDiagnosis(RootCause.UNKNOWN, List.of("the database could not be examined")));
       return;
     }
     int leaked = RunbookPlanner.leakedSessions(policy, s).size();
@@ -141,7 +141,7 @@ public final class PoolRunbook implements RunbookSteps {
         + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
         + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
         + " blocked by locks");
-    diagnosed(s.diagnosis() == null ? Diagnosis.unknown() : s.diagnosis());
+    diagnosed(s.diagnosis() == null ? PoolDiagnosis.unknown() : s.diagnosis());
     timeline.note(Kind.DIAGNOSIS, "Root-cause hint: " + findings.diagnosis.cause() + PoolText.evidence(findings.diagnosis));
     diagnosisFresh = true;
   }
@@ -211,8 +211,9 @@ public final class PoolRunbook implements RunbookSteps {
   }
 
   private ActionOutcome terminateSessions(PlannedAction action, Plan plan) {
-    TerminationResult r = terminator("Terminate " + action.sessions().size() + " idle-in-transaction session(s)")
-        .terminateIdleInTransaction(target, policy, action.sessions());
+    List<SessionInfo> sessions = action.target(TerminationTarget.class).sessions();
+    TerminationResult r = terminator("Terminate " + sessions.size() + " idle-in-transaction session(s)")
+        .terminateIdleInTransaction(target, policy, sessions);
     long carriedGone = r.attempt() > 1 ? r.count(SessionOutcome.Result.GONE) : 0;
     findings.sessionsTerminated += (int) (r.terminated() + carriedGone);
     boolean acted = r.terminated() > 0 || carriedGone > 0;
@@ -233,10 +234,14 @@ public final class PoolRunbook implements RunbookSteps {
     return awaitRollout(action, plan);
   }
 
+  private static List<PoolSettings.EnvValue> poolValues(PlannedAction action) {
+    return action.target(PoolIncreaseTarget.class).poolValues();
+  }
+
   private ActionOutcome increasePoolTemporarily(PlannedAction action, Plan plan) {
     PoolSettings previous;
     try {
-      previous = poolSize("kubectl set env (pool size)").setPoolSettings(target, action.poolValues());
+      previous = poolSize("kubectl set env (pool size)").setPoolSettings(target, poolValues(action));
     } catch (ActivityFailure e) {
       if (Failures.isType(e, PoolSizeActivities.ROLLOUT_IN_PROGRESS)) {
         // Another rollout is under way: the change would merge into it (and be credited with it). Nothing changed.
@@ -250,7 +255,7 @@ public final class PoolRunbook implements RunbookSteps {
     actedSinceSample = true;
     findings.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
     timeline.note(Kind.ACTION, "Pool settings changed from " + PoolText.env(previous) + " to "
-        + PoolText.env(new PoolSettings(previous.replicas(), action.poolValues())) + "; revert scheduled");
+        + PoolText.env(new PoolSettings(previous.replicas(), poolValues(action))) + "; revert scheduled");
     return awaitRollout(action, plan);
   }
 
@@ -390,8 +395,8 @@ public final class PoolRunbook implements RunbookSteps {
       }
     }
     double utilization = findings.lastSnapshot == null ? 0 : findings.lastSnapshot.utilization();
-    return new EscalationDetails(reason, utilization, changes, findings.lastSnapshot, logs, List.copyOf(state.timeline),
-        List.of("Current connection pool utilization: " + Reports.percent(utilization)));
+    return new EscalationDetails(reason, changes, logs, List.copyOf(state.timeline),
+        List.of(PoolPageSection.utilizationFact(utilization)), new PoolPageSection(utilization, findings.lastSnapshot));
   }
 
   @Override
@@ -457,7 +462,7 @@ public final class PoolRunbook implements RunbookSteps {
   }
 
   /** The runbook's diagnosis, and the shell's summary of it. */
-  private void diagnosed(Diagnosis diagnosis) {
+  private void diagnosed(PoolDiagnosis diagnosis) {
     findings.diagnosis = diagnosis;
     state.diagnosis = diagnosis.summary();
   }

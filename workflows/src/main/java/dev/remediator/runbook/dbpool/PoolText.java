@@ -27,7 +27,7 @@ final class PoolText {
         .collect(Collectors.joining(", "));
   }
 
-  static String evidence(Diagnosis d) {
+  static String evidence(PoolDiagnosis d) {
     return d.evidence() == null || d.evidence().isEmpty() ? "" : " — " + String.join("; ", d.evidence());
   }
 }

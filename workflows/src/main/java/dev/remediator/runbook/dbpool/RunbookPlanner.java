@@ -19,7 +19,7 @@ final class RunbookPlanner {
   record Situation(
       RunbookPolicy policy,
       ConnectionSnapshot snapshot,
-      Diagnosis diagnosis,
+      PoolDiagnosis diagnosis,
       int restartsDone,
       boolean kubernetes,
       PoolSettings pool,
@@ -41,8 +41,7 @@ final class RunbookPlanner {
               p.rollingRestart(),
               "rolling restart clears connection leaks held by the application (restart "
                   + (s.restartsDone() + 1) + " of at most " + p.maxRestarts() + ")",
-              List.of(),
-              List.of()));
+              null));
     }
     boolean poolHelps =
         s.round() > 0
@@ -58,8 +57,7 @@ final class RunbookPlanner {
                 p.poolIncrease(),
                 "temporary pool increase within the server's capacity" + (capped.isEmpty() ? "" : " (" + capped + ")")
                     + ", reverted " + minutes(p.poolIncreaseRevertAfter().toSeconds()) + " after recovery",
-                List.of(),
-                proposed));
+                new PoolIncreaseTarget(proposed)));
       }
     }
     return actions;
@@ -85,8 +83,7 @@ final class RunbookPlanner {
         leaked.size() + " session(s) of the application idle in transaction longer than "
             + minutes(p.idleInTransactionTerminateAfter().toSeconds()) + " hold connections" + when
             + " (runbook: kill idle-in-transaction sessions)",
-        leaked,
-        List.of());
+        new TerminationTarget(leaked));
   }
 
   /**

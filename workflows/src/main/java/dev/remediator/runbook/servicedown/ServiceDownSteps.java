@@ -216,13 +216,12 @@ public final class ServiceDownSteps implements RunbookSteps {
         yield List.of(new PlannedAction(ActionType.ROLLBACK, mode,
             "bad rollout: " + String.join("; ", findings.evidence.subList(0, Math.min(2, findings.evidence.size())))
                 + " — roll back from revision " + findings.badRevision + " to the previous one",
-            List.of(), List.of()));
+            null));
       }
       case CRASH_LOOP -> findings.restarts > 0 || policy.rollingRestart() == ActionMode.OFF
           ? List.of()
           : List.of(new PlannedAction(ActionType.ROLLING_RESTART, policy.rollingRestart(),
-              "crash loop of unknown cause: one rolling restart (" + first(findings.evidence) + ")", List.of(),
-              List.of()));
+              "crash loop of unknown cause: one rolling restart (" + first(findings.evidence) + ")", null));
       default -> List.of();
     };
   }
@@ -426,7 +425,7 @@ public final class ServiceDownSteps implements RunbookSteps {
     facts.add("Likely cause: " + findings.cause.words()
         + (findings.evidence.isEmpty() ? "" : " (" + String.join("; ", findings.evidence) + ")"));
     facts.add("For the " + findings.cause.team() + " (the runbook's escalation section)");
-    return new EscalationDetails(reason, 0, changes, null, summary, List.copyOf(state.timeline), facts);
+    return new EscalationDetails(reason, changes, summary, List.copyOf(state.timeline), facts, null);
   }
 
   /** The cause's team: the ladder starts at that tier (development for a crash, platform for unschedulable). */

@@ -10,6 +10,8 @@ import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentState;
 import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.Plan;
+import dev.remediator.incident.PlannedAction;
 import dev.remediator.runbook.servicedown.ServiceDownFindings;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.enums.v1.EventType;
@@ -19,6 +21,7 @@ import io.temporal.common.converter.DefaultDataConverter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +142,43 @@ class EarlierPayloadsTest {
     assertThat(pool.poolRevertFinal()).isTrue();
     assertThat(status.diagnosis().cause()).isEqualTo("LEAK");
     assertThat(status.diagnosis().evidence()).containsExactly("25 idle");
+  }
+
+  /** A plan as every worker so far wrote it (in state, status answers, approvers' views): flat target fields. */
+  private static final String EARLIER_PLAN = "{\"planId\":\"p-1\",\"createdAt\":\"2026-11-26T19:10:00Z\",\"actions\":["
+      + "{\"type\":\"TERMINATE_SESSIONS\",\"mode\":\"APPROVE\",\"reason\":\"25 leaked\",\"sessions\":[{\"pid\":4242,"
+      + "\"usename\":\"auth\",\"backendStart\":\"2026-11-26T18:00:00Z\",\"xactStart\":\"2026-11-26T18:01:00Z\","
+      + "\"stateSeconds\":840.0,\"application\":true,\"terminable\":true}],\"poolValues\":[]},"
+      + "{\"type\":\"ROLLING_RESTART\",\"mode\":\"APPROVE\",\"reason\":\"restart 1 of 2\",\"sessions\":[],"
+      + "\"poolValues\":[]},"
+      + "{\"type\":\"POOL_INCREASE\",\"mode\":\"APPROVE\",\"reason\":\"load\",\"sessions\":[],"
+      + "\"poolValues\":[{\"name\":\"DATABASE_POOL_SIZE\",\"value\":\"15\"}]}]}";
+
+  @Test
+  void aPlanWrittenBeforeTheTargetsMovedReadsAsThePoolTargets() {
+    IncidentStatus status = read("{\"incidentId\":\"x\",\"plan\":" + EARLIER_PLAN + "}", IncidentStatus.class);
+    List<PlannedAction> actions = status.plan().actions();
+
+    TerminationTarget sessions = actions.get(0).target(TerminationTarget.class);
+    assertThat(sessions.sessions()).extracting(SessionInfo::pid).containsExactly(4242);
+    assertThat(sessions.sessions().get(0).xactStart()).isEqualTo("2026-11-26T18:01:00Z");
+    assertThat(actions.get(0).describe()).isEqualTo("terminate 1 session(s) idle in transaction");
+    assertThat(actions.get(1).target()).isNull();
+    assertThat(actions.get(1).describe()).isEqualTo("rolling restart of the deployment");
+    assertThat(actions.get(2).target(PoolIncreaseTarget.class).poolValues())
+        .containsExactly(new PoolSettings.EnvValue("DATABASE_POOL_SIZE", "15"));
+    assertThat(actions.get(2).describe()).isEqualTo("temporary pool increase to DATABASE_POOL_SIZE=15");
+  }
+
+  /** Written now, a plan keeps the field names recorded plans carry: no class name, no new nesting. */
+  @Test
+  void aPlanWrittenNowKeepsTheFieldNames() throws Exception {
+    Plan plan = read(EARLIER_PLAN, Plan.class);
+    JsonNode json = written(plan);
+
+    assertThat(json.path("actions").get(0).path("sessions").get(0).path("pid").asInt()).isEqualTo(4242);
+    assertThat(json.path("actions").get(2).path("poolValues").get(0).path("value").asText()).isEqualTo("15");
+    assertThat(json.toString()).doesNotContain("@type", "@class", "target", "TerminationTarget");
+    assertThat(read(json.toString(), Plan.class)).isEqualTo(plan);
   }
 }

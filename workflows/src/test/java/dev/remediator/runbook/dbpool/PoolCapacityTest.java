@@ -15,7 +15,7 @@ class PoolCapacityTest {
   static ConnectionSnapshot server(int maxConnections, int otherConnections) {
     return new ConnectionSnapshot("2026-11-26T17:30:00.000000Z", 80, 10, 40, 30, 900, maxConnections, 3,
         80 + otherConnections, 80.0 / (maxConnections - 3), List.of(), List.of(), List.of(), List.of(),
-        Diagnosis.unknown(), List.of(), 80, otherConnections, 0, 0, "16.4");
+        PoolDiagnosis.unknown(), List.of(), 80, otherConnections, 0, 0, "16.4");
   }
 
   static PoolSettings settings(int replicas, String poolSize, String maxOverflow) {

@@ -11,9 +11,9 @@ import java.util.List;
  * @param evidence facts that support it, e.g. "25 of 34 connections idle in transaction, oldest 14 min"
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Diagnosis(RootCause cause, List<String> evidence) {
-  public static Diagnosis unknown() {
-    return new Diagnosis(RootCause.UNKNOWN, List.of());
+public record PoolDiagnosis(RootCause cause, List<String> evidence) {
+  public static PoolDiagnosis unknown() {
+    return new PoolDiagnosis(RootCause.UNKNOWN, List.of());
   }
 
   /** As the shell shows it. */
@@ -22,13 +22,13 @@ public record Diagnosis(RootCause cause, List<String> evidence) {
   }
 
   /** The shell's summary read back (a state carried before the findings existed); an unknown word is UNKNOWN. */
-  static Diagnosis of(DiagnosisSummary summary) {
+  static PoolDiagnosis of(DiagnosisSummary summary) {
     RootCause cause = RootCause.UNKNOWN;
     for (RootCause c : RootCause.values()) {
       if (c.name().equals(summary.cause())) {
         cause = c;
       }
     }
-    return new Diagnosis(cause, summary.evidence());
+    return new PoolDiagnosis(cause, summary.evidence());
   }
 }
