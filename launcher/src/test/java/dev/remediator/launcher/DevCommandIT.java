@@ -253,7 +253,7 @@ class DevCommandIT {
 
   private static HttpResponse<String> fire(int port) throws Exception {
     byte[] body;
-    try (InputStream in = DevCommandIT.class.getResourceAsStream("/demo/firing-critical.json")) {
+    try (InputStream in = DevCommandIT.class.getResourceAsStream("/alertmanager/firing-critical.json")) {
       body = in.readAllBytes();
     }
     return HttpClient.newHttpClient().send(
