@@ -73,7 +73,8 @@ class TerminationTest {
   private static void awaitOldEnough() {
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> pg.youngestIdleInTransactionSeconds() > PoolPolicy.of(policy).idleInTransactionTerminateAfter().toSeconds());
+        .until(() -> pg.youngestIdleInTransactionSeconds()
+            > PoolPolicy.of(policy).idleInTransactionTerminateAfter().toSeconds());
   }
 
   private static String detail(TerminationResult r, int pid) {

@@ -19,8 +19,8 @@ import java.util.List;
  * @param maxSessionsPerTermination cap on sessions terminated by one action (default 50)
  * @param terminateSessions policy for terminating idle-in-transaction sessions (default APPROVE)
  * @param terminateLeaksAtWarning plan the termination of leaked sessions (LEAK, idle in transaction past
- *     {@code idleInTransactionTerminateAfter}) at warning too, in {@code terminateSessions}' mode (default true; null in
- *     inputs recorded before it existed: true)
+ *     {@code idleInTransactionTerminateAfter}) at warning too, in {@code terminateSessions}' mode (default true;
+ *     null in inputs recorded before it existed: true)
  * @param poolIncrease policy for a temporary pool-size increase (default APPROVE)
  * @param poolIncreaseFactor proposed pool size = current × factor, capped by capacity (default 1.5)
  * @param poolIncreaseRevertAfter a temporary pool increase is reverted this long after recovery (default 2 h)
