@@ -4,6 +4,7 @@ import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;
@@ -119,6 +120,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     earlier.stream().filter(o -> o.result() == Result.TERMINATED).forEach(o -> terminatedEarlier.add(o.pid()));
     List<SessionOutcome> terminatedSoFar = new ArrayList<>();
     int counted = 0; // against the cap: terminated, and on a retried attempt also gone (perhaps terminated by it)
+    PoolPolicy own = PoolPolicy.of(policy);
     try (Connection c = PostgresConnector.open(config, false)) {
       Privileges.requireStatsAndSignal(c);
       long waitMillis = Math.min(5000, config.postgres().statementTimeoutOrDefault().toMillis() / 2);
@@ -129,7 +131,8 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
               SessionRules.PARAMS, SessionRules.UTC, SessionRules.REFUSAL, SessionRules.STALE, wait);
       Set<Integer> seen = new HashSet<>();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        SessionRules.bind(c, ps, 1, target, config.postgres(), policy, 0);
+        SessionRules.bind(c, ps, 1, target, config.postgres(), own.idleInTransactionReportAfter(),
+            own.idleInTransactionTerminateAfter(), own.longRunningQueryAfter(), 0);
         for (SessionInfo s : plan) {
           if (s == null) {
             continue;
@@ -142,9 +145,9 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
                 s.pid(), Result.TERMINATED, "pg_terminate_backend by an interrupted earlier attempt");
           } else if (s.backendStart() == null) {
             o = new SessionOutcome(s.pid(), Result.REFUSED, "no backend_start in the plan: identity cannot be checked");
-          } else if (counted >= policy.maxSessionsPerTermination()) { // per action, across its attempts
+          } else if (counted >= own.maxSessionsPerTermination()) { // per action, across its attempts
             o = new SessionOutcome(s.pid(), Result.REFUSED,
-                "cap of " + policy.maxSessionsPerTermination() + " sessions per action reached");
+                "cap of " + own.maxSessionsPerTermination() + " sessions per action reached");
           } else {
             o = terminate(ps, s);
             if (o.result() == Result.GONE && attempt > 1) {

@@ -4,6 +4,7 @@ import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.PoolDiagnosis;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
@@ -37,7 +38,8 @@ public final class RootCauseHint {
 
   public static PoolDiagnosis diagnose(ConnectionSnapshot s, RunbookPolicy policy) {
     int total = Math.max(1, s.totalConnections());
-    double reportAfter = policy.idleInTransactionReportAfter().toMillis() / 1000.0;
+    PoolPolicy own = PoolPolicy.of(policy);
+    double reportAfter = own.idleInTransactionReportAfter().toMillis() / 1000.0;
     boolean high = s.utilization() >= policy.warningUtilization();
 
     List<SessionInfo> leaked =
@@ -78,7 +80,7 @@ public final class RootCauseHint {
               Locale.ROOT,
               "%d queries running longer than %s, longest %s (pid %d: %s)",
               slow.size(),
-              duration(policy.longRunningQueryAfter().toMillis() / 1000.0),
+              duration(own.longRunningQueryAfter().toMillis() / 1000.0),
               duration(longest.querySeconds()),
               longest.pid(),
               longest.query()));

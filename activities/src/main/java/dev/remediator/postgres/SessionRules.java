@@ -1,11 +1,11 @@
 package dev.remediator.postgres;
 
 import dev.remediator.config.TargetConfig;
-import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.Target;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -78,18 +78,22 @@ final class SessionRules {
 
   private SessionRules() {}
 
-  /** Binds the {@link #PARAMS} row at parameter indexes {@code first .. first + PARAM_COUNT - 1}. */
+  /**
+   * Binds the {@link #PARAMS} row at parameter indexes {@code first .. first + PARAM_COUNT - 1}: sessions idle in
+   * transaction are listed past {@code idleReportAfter}, terminable past {@code idleTerminateAfter}; queries are long
+   * past {@code longRunningAfter}.
+   */
   static void bind(
-      Connection c, PreparedStatement ps, int first, Target target, TargetConfig.Postgres pg, RunbookPolicy policy,
-      int maxListed)
+      Connection c, PreparedStatement ps, int first, Target target, TargetConfig.Postgres pg,
+      Duration idleReportAfter, Duration idleTerminateAfter, Duration longRunningAfter, int maxListed)
       throws SQLException {
-    double report = seconds(policy.idleInTransactionReportAfter());
-    double terminate = seconds(policy.idleInTransactionTerminateAfter());
+    double report = seconds(idleReportAfter);
+    double terminate = seconds(idleTerminateAfter);
     ps.setString(first, target.database());
     // Listed from the lower of the two thresholds, so a plan can always see what it may terminate.
     ps.setDouble(first + 1, Math.min(report, terminate));
     ps.setDouble(first + 2, terminate);
-    ps.setDouble(first + 3, seconds(policy.longRunningQueryAfter()));
+    ps.setDouble(first + 3, seconds(longRunningAfter));
     ps.setArray(first + 4, c.createArrayOf("text", names(pg.applicationRoles())));
     ps.setArray(first + 5, c.createArrayOf("text", names(pg.applicationNames())));
     ps.setArray(first + 6, c.createArrayOf("text", pg.excludedApplicationNames().toArray()));
@@ -101,7 +105,7 @@ final class SessionRules {
     return Objects.requireNonNullElse(names, List.<String>of()).stream().filter(Objects::nonNull).toArray();
   }
 
-  private static double seconds(java.time.Duration d) {
+  private static double seconds(Duration d) {
     return d.toMillis() / 1000.0;
   }
 }

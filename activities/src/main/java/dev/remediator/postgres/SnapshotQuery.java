@@ -8,6 +8,7 @@ import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.PoolDiagnosis;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.incident.Target;
 import io.temporal.failure.ApplicationFailure;
@@ -128,12 +129,18 @@ public final class SnapshotQuery {
 
   private SnapshotQuery() {}
 
+  private static void bind(Connection c, PreparedStatement ps, Target target, TargetConfig.Postgres pg, PoolPolicy p)
+      throws SQLException {
+    SessionRules.bind(c, ps, 1, target, pg, p.idleInTransactionReportAfter(), p.idleInTransactionTerminateAfter(),
+        p.longRunningQueryAfter(), MAX_LISTED);
+  }
+
   /** Runs the statement and builds the snapshot; the diagnosis is left to {@link RootCauseHint}. */
   public static ConnectionSnapshot take(
       Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(SQL)) {
-      SessionRules.bind(c, ps, 1, target, pg, policy, MAX_LISTED);
+      bind(c, ps, target, pg, PoolPolicy.of(policy));
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw ApplicationFailure.newNonRetryableFailure(
@@ -195,7 +202,7 @@ public final class SnapshotQuery {
   public static List<String> explainAnalyze(
       Connection c, Target target, TargetConfig.Postgres pg, RunbookPolicy policy) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT TEXT) " + SQL)) {
-      SessionRules.bind(c, ps, 1, target, pg, policy, MAX_LISTED);
+      bind(c, ps, target, pg, PoolPolicy.of(policy));
       List<String> lines = new java.util.ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

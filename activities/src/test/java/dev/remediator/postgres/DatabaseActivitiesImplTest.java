@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
@@ -57,7 +58,7 @@ class DatabaseActivitiesImplTest {
     }
     pg.idle(pg.app);
     pg.idle(pg.app);
-    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+    awaitLeakOlderThan(PoolPolicy.of(policy).idleInTransactionTerminateAfter());
 
     ConnectionSnapshot s = activities.snapshot(TARGET, policy);
 
@@ -79,7 +80,7 @@ class DatabaseActivitiesImplTest {
     int notPlanned = pg.idleInTransaction(pg.app);
     int otherApp = pg.idleInTransaction(pg.otherApp);
     int healthy = pg.idle(pg.app);
-    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+    awaitLeakOlderThan(PoolPolicy.of(policy).idleInTransactionTerminateAfter());
 
     List<SessionInfo> seen = activities.snapshot(TARGET, policy).idleInTransactionSessions();
     assertThat(seen).extracting(SessionInfo::pid).contains(planned1, planned2, notPlanned, otherApp);
@@ -109,7 +110,7 @@ class DatabaseActivitiesImplTest {
   @Test
   void aSessionThatCommittedSinceThePlanIsNotTerminated() throws Exception {
     int pid = pg.idleInTransaction(pg.app);
-    awaitLeakOlderThan(policy.idleInTransactionTerminateAfter());
+    awaitLeakOlderThan(PoolPolicy.of(policy).idleInTransactionTerminateAfter());
     List<SessionInfo> plan = activities.snapshot(TARGET, policy).idleInTransactionSessions();
 
     pg.lastSession().commit();

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.RootCause;
 import dev.remediator.incident.RunbookPolicy;
@@ -195,7 +196,7 @@ class SaturationTest {
     long terminated = 0;
     for (int call = 0; call < 10 && terminated < leaked; call++) {
       TerminationResult r = activities.terminate(f.target, policy, plan);
-      assertThat(r.terminated()).isLessThanOrEqualTo(policy.maxSessionsPerTermination());
+      assertThat(r.terminated()).isLessThanOrEqualTo(PoolPolicy.of(policy).maxSessionsPerTermination());
       assertThat(r.outcomes()).extracting(o -> o.result()).doesNotContain(Result.CHANGED);
       terminated += r.terminated();
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.BlockedSession;
 import dev.remediator.runbook.dbpool.ClientGroup;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
@@ -151,7 +152,7 @@ class SnapshotTest {
     int exporter = pg.idleInTransaction(pg.app, "postgres_exporter", "SELECT 1");
     int superuser = pg.idleInTransaction(pg.appSuperuser);
     int other = pg.idleInTransaction(pg.otherApp);
-    awaitState(other, "idle in transaction", policy.idleInTransactionTerminateAfter());
+    awaitState(other, "idle in transaction", PoolPolicy.of(policy).idleInTransactionTerminateAfter());
     int young = pg.idleInTransaction(pg.app);
     awaitState(young, "idle in transaction", Duration.ofMillis(600));
 

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;
 import dev.remediator.runbook.dbpool.SessionOutcome.Result;
@@ -72,7 +73,8 @@ class TerminationTest {
   private static void awaitOldEnough() {
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> pg.youngestIdleInTransactionSeconds() > policy.idleInTransactionTerminateAfter().toSeconds());
+        .until(() -> pg.youngestIdleInTransactionSeconds()
+            > PoolPolicy.of(policy).idleInTransactionTerminateAfter().toSeconds());
   }
 
   private static String detail(TerminationResult r, int pid) {
@@ -437,6 +439,49 @@ class TerminationTest {
       // The retry heartbeats its own progress, earlier terminations included, for a retry after it.
       assertThat(heartbeats).first().satisfies(h ->
           assertThat(h.outcomes()).extracting(SessionOutcome::pid).containsExactly(pids[0]));
+    } finally {
+      env.close();
+    }
+  }
+
+  /**
+   * An activity scheduled by a worker from before the pool runbook's policy section (its input has the pool keys at
+   * the top of the policy, no {@code runbooks.dbpool}) and run by this one reads the values that input carries.
+   */
+  @Test
+  void anInputWithThePoolKeysAtTheTopOfThePolicyReadsThem() throws Exception {
+    var converter = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE;
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var old = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+        converter.toPayload(ConfigLoader.parsePolicy("")).orElseThrow().getData().toStringUtf8());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) old.get("runbooks")).remove("dbpool");
+    old.put("idleInTransactionReportAfter", 0.2).put("idleInTransactionTerminateAfter", 1.0)
+        .put("longRunningQueryAfter", 60.0).put("maxSessionsPerTermination", 2).put("terminateSessions", "APPROVE");
+    RunbookPolicy oldShaped = converter.fromPayload(
+        converter.toPayload("").orElseThrow().toBuilder()
+            .setData(com.google.protobuf.ByteString.copyFromUtf8(old.toString())).build(),
+        RunbookPolicy.class, RunbookPolicy.class);
+    // What goes over the wire is that old shape again.
+    var wire = json.readTree(converter.toPayload(oldShaped).orElseThrow().getData().toStringUtf8());
+    assertThat(wire.get("maxSessionsPerTermination").asInt()).isEqualTo(2);
+    assertThat(wire.get("runbooks").has("dbpool")).isFalse();
+    int[] pids = {pg.idleInTransaction(pg.app), pg.idleInTransaction(pg.app), pg.idleInTransaction(pg.app)};
+    await().atMost(Duration.ofSeconds(10)).until(() -> pg.youngestIdleInTransactionSeconds() > 1.0);
+
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try {
+      env.registerActivitiesImplementations(activities);
+      DatabaseActivities stub = env.newActivityStub(DatabaseActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(30)).setHeartbeatTimeout(Duration.ofSeconds(30)).build());
+
+      // Past the input's 1 s (not the default 10 min): listed as terminable, and terminated up to its cap of 2.
+      List<SessionInfo> leaked = stub.snapshot(pg.target, oldShaped).idleInTransactionSessions();
+      assertThat(leaked).extracting(SessionInfo::pid).containsExactlyInAnyOrder(pids[0], pids[1], pids[2]);
+      assertThat(leaked).allMatch(SessionInfo::terminable);
+      TerminationResult r = stub.terminateIdleInTransaction(pg.target, oldShaped, leaked);
+      assertThat(r.outcomes()).extracting(SessionOutcome::result)
+          .containsExactly(Result.TERMINATED, Result.TERMINATED, Result.REFUSED);
+      assertThat(r.outcomes().get(2).detail()).isEqualTo("cap of 2 sessions per action reached");
     } finally {
       env.close();
     }

@@ -9,32 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The thresholds and rules of the incident shell and the connection-pool runbook for one target, plus every other
- * runbook's own section ({@link #runbooks}). Part of the workflow input, so it is fixed for the life of an incident
- * run; it never holds credentials (channels and targets are referred to by name).
+ * The thresholds and rules of the incident shell for one target, plus each runbook's own section ({@link
+ * #runbooks}). Part of the workflow input, so it is fixed for the life of an incident run; it never holds credentials
+ * (channels and targets are referred to by name).
  *
  * @param warningUtilization the runbook's High threshold (fraction of usable connections, default 0.70)
  * @param criticalUtilization the runbook's Critical threshold (default 0.90)
- * @param idleInTransactionReportAfter sessions idle in transaction longer than this are reported (default 30 s)
- * @param idleInTransactionTerminateAfter sessions idle in transaction longer than this may be terminated (10 min)
- * @param longRunningQueryAfter queries running longer than this are reported (default 1 min)
- * @param maxSessionsPerTermination cap on sessions terminated by one action (default 50)
- * @param terminateSessions policy for terminating idle-in-transaction sessions (default APPROVE)
- * @param terminateLeaksAtWarning plan the termination of leaked sessions (LEAK, idle in transaction past
- *     {@code idleInTransactionTerminateAfter}) at warning too, in {@code terminateSessions}' mode (default true; null in
- *     inputs recorded before it existed: true)
  * @param approvalTimeout how long to wait for a decision before escalating (default 15 min)
  * @param approvers who may approve or reject plans for this target
  * @param verifySamples consecutive samples below the warning threshold that count as recovered (default 3)
  * @param verifyInterval time between verification samples (default 20 s)
  * @param rollingRestart policy for a rolling restart of the deployment (default APPROVE)
- * @param poolIncrease policy for a temporary pool-size increase (default APPROVE)
  * @param fourEyes the person who requested an incident may not approve its plans (default true)
  * @param maxRestarts restarts per incident before escalating (the runbook's "multiple restarts", default 2)
  * @param restartCooldown no restart within this time of the previous one (default 10 min)
  * @param rolloutTimeout how long a restart's rollout may take (default 10 min)
- * @param poolIncreaseFactor proposed pool size = current × factor, capped by capacity (default 1.5)
- * @param poolIncreaseRevertAfter a temporary pool increase is reverted this long after recovery (default 2 h)
  * @param criticalEscalateAfter utilization above critical for longer than this escalates (default 10 min)
  * @param quietPeriod after recovery the incident stays open this long to absorb re-sends (default 10 min)
  * @param escalation the escalation ladder, first tier first
@@ -49,24 +38,15 @@ import java.util.Map;
 public record RunbookPolicy(
     double warningUtilization,
     double criticalUtilization,
-    Duration idleInTransactionReportAfter,
-    Duration idleInTransactionTerminateAfter,
-    Duration longRunningQueryAfter,
-    int maxSessionsPerTermination,
-    ActionMode terminateSessions,
-    Boolean terminateLeaksAtWarning,
     Duration approvalTimeout,
     List<String> approvers,
     int verifySamples,
     Duration verifyInterval,
     ActionMode rollingRestart,
-    ActionMode poolIncrease,
     boolean fourEyes,
     int maxRestarts,
     Duration restartCooldown,
     Duration rolloutTimeout,
-    double poolIncreaseFactor,
-    Duration poolIncreaseRevertAfter,
     Duration criticalEscalateAfter,
     Duration quietPeriod,
     List<EscalationTier> escalation,
@@ -102,24 +82,15 @@ public record RunbookPolicy(
     return new RunbookPolicy(
         0.70,
         0.90,
-        Duration.ofSeconds(30),
-        Duration.ofMinutes(10),
-        Duration.ofMinutes(1),
-        50,
-        ActionMode.APPROVE,
-        true,
         Duration.ofMinutes(15),
         List.of(),
         3,
         Duration.ofSeconds(20),
         ActionMode.APPROVE,
-        ActionMode.APPROVE,
         true,
         2,
         Duration.ofMinutes(10),
         Duration.ofMinutes(10),
-        1.5,
-        Duration.ofHours(2),
         Duration.ofMinutes(10),
         Duration.ofMinutes(10),
         List.of(
@@ -130,11 +101,6 @@ public record RunbookPolicy(
         500,
         runbookSections,
         Map.of());
-  }
-
-  /** Leaked sessions get a termination plan at warning too (unless the key is false). */
-  public boolean plansLeaksAtWarning() {
-    return !Boolean.FALSE.equals(terminateLeaksAtWarning) && terminateSessions != ActionMode.OFF;
   }
 
   public boolean isApprover(String name) {

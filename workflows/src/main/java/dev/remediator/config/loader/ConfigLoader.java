@@ -141,6 +141,9 @@ public final class ConfigLoader {
     }
     List<String> known = new ArrayList<>();
     into.fieldNames().forEachRemaining(known::add);
+    if (into.has("runbooks")) { // a policy: its runbooks' keys are still written directly under it
+      known.addAll(RunbookSections.aliases());
+    }
     for (var e : overrides.properties()) {
       // RunbookPolicy tolerates unknown fields in workflow history; in a config file they are typos.
       if (!into.has(e.getKey())) {
@@ -195,14 +198,8 @@ public final class ConfigLoader {
           problems.add(at.at(policyPath(at, i, "warningUtilization"),
               "need 0 < warningUtilization < criticalUtilization <= 1 (fractions, e.g. 0.7 and 0.9)"));
         }
-        if (p.maxSessionsPerTermination() < 1) {
-          problems.add(at.at(policyPath(at, i, "maxSessionsPerTermination"), "must be at least 1"));
-        }
         if (p.verifySamples() < 1) {
           problems.add(at.at(policyPath(at, i, "verifySamples"), "must be at least 1"));
-        }
-        if (p.terminateSessions() == null) {
-          problems.add(at.at(policyPath(at, i, "terminateSessions"), "must be one of auto, approve, dry_run, off"));
         }
         if (p.escalation() != null) {
           for (EscalationTier tier : p.escalation()) {

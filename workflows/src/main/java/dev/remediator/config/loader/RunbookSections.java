@@ -29,6 +29,17 @@ final class RunbookSections {
     return all;
   }
 
+  /** Every runbook's aliases: its keys as written directly under {@code policy}. */
+  static List<String> aliases() {
+    List<String> aliases = new ArrayList<>();
+    for (Runbook r : Runbooks.all()) {
+      if (r.policy() != null) {
+        aliases.addAll(r.policy().aliases());
+      }
+    }
+    return aliases;
+  }
+
   /**
    * A copy of policy overrides with each runbook's aliases (keys it once had directly under {@code policy}) moved
    * into its section; a key the section sets itself wins.

@@ -25,9 +25,9 @@ public interface DatabaseActivities {
 
   /**
    * Terminates exactly the given sessions, each only if it is still the same backend and transaction, still idle in
-   * transaction past {@code policy.idleInTransactionTerminateAfter()}, on the target database and the target
-   * application's, and never superusers (unless configured), monitoring agents, Remediator itself or non-client
-   * backends. At most {@code policy.maxSessionsPerTermination()} sessions are terminated per action; the rest are
+   * transaction past its {@link PoolPolicy}'s {@code idleInTransactionTerminateAfter}, on the target database and the
+   * target application's, and never superusers (unless configured), monitoring agents, Remediator itself or non-client
+   * backends. At most {@code maxSessionsPerTermination} sessions are terminated per action; the rest are
    * {@code REFUSED}. Heartbeats after each session; safe to retry: sessions an interrupted attempt reported (heartbeat
    * details) come back {@code TERMINATED} again, other sessions already gone come back {@code GONE}, and on a retry
    * those count against the cap too. Plan only {@link ConnectionSnapshot#terminableIdleInTransaction()}.

@@ -7,6 +7,9 @@ import java.util.List;
 public final class DbPoolRunbook {
   private DbPoolRunbook() {}
 
+  /** Its name: the incident ID prefix and the key of its policy section. */
+  public static final String NAME = "dbpool";
+
   /** Pool utilization above the warning threshold (70 %). */
   public static final String HIGH = "DatabaseConnectionPoolHigh";
 
@@ -15,7 +18,7 @@ public final class DbPoolRunbook {
 
   public static final Runbook DEFINITION =
       new Runbook(
-          "dbpool",
+          NAME,
           "Connection pool",
           "IncidentWorkflow",
           List.of(HIGH, CRITICAL),
@@ -23,5 +26,5 @@ public final class DbPoolRunbook {
           List.of("postgres.url", "postgres.applicationRoles or postgres.applicationNames"),
           PoolRunbook::new,
           Runbook.BY_LABELS,
-          null);
+          PoolPolicy.SECTION);
 }

@@ -75,7 +75,8 @@ public record PoolCapacity(
     if (problem != null) {
       return unreadable(problem, 0, 0);
     }
-    return of(snapshot, settings.replicas(), current[0], current[1], policy).increaseBy(policy.poolIncreaseFactor());
+    return of(snapshot, settings.replicas(), current[0], current[1], policy)
+        .increaseBy(PoolPolicy.of(policy).poolIncreaseFactor());
   }
 
   /** Assesses an explicit proposal (e.g. the runbook's 100 + 150) against the deployment's pool env. */

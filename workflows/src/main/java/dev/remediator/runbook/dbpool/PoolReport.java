@@ -72,7 +72,7 @@ public final class PoolReport {
             + " sessions idle in transaction): close connections in error handlers, use context managers");
         r.add("Set idle_in_transaction_session_timeout for the application role (e.g. ALTER ROLE ... SET"
             + " idle_in_transaction_session_timeout = '"
-            + Reports.duration(policy.idleInTransactionTerminateAfter()) + "')");
+            + Reports.duration(PoolPolicy.of(policy).idleInTransactionTerminateAfter()) + "')");
       }
       case SLOW_QUERIES -> r.add("Review the slow query log and EXPLAIN ANALYZE the long-running queries; add"
           + " missing indexes");

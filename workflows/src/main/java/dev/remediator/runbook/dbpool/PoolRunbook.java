@@ -56,6 +56,7 @@ public final class PoolRunbook implements RunbookSteps {
   private final PoolFindings findings;
   private final Timeline timeline;
   private final RunbookPolicy policy;
+  private final PoolPolicy own;
   private final Target target;
   private final Consumer<String> escalate;
   private final Waits waits;
@@ -71,6 +72,7 @@ public final class PoolRunbook implements RunbookSteps {
     this.waits = context.waits();
     this.timeline = context.timeline();
     this.policy = context.policy();
+    this.own = PoolPolicy.of(policy);
     this.target = context.target();
     this.escalate = context.escalate();
   }
@@ -134,12 +136,12 @@ public final class PoolRunbook implements RunbookSteps {
       diagnosed(new PoolDiagnosis(RootCause.UNKNOWN, List.of("the database could not be examined")));
       return;
     }
-    int leaked = RunbookPlanner.leakedSessions(policy, s).size();
+    int leaked = RunbookPlanner.leakedSessions(own, s).size();
     findings.sessionsFound = Math.max(findings.sessionsFound, leaked);
     timeline.note(Kind.DIAGNOSIS, s.longRunningQueries().size() + " long-running quer(ies) > "
-        + Reports.duration(policy.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
-        + " idle in transaction > " + Reports.duration(policy.idleInTransactionReportAfter()) + " (" + leaked + " > "
-        + Reports.duration(policy.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
+        + Reports.duration(own.longRunningQueryAfter()) + ", " + s.idleInTransactionSessions().size()
+        + " idle in transaction > " + Reports.duration(own.idleInTransactionReportAfter()) + " (" + leaked + " > "
+        + Reports.duration(own.idleInTransactionTerminateAfter()) + "), " + s.blocked().size()
         + " blocked by locks");
     diagnosed(s.diagnosis() == null ? PoolDiagnosis.unknown() : s.diagnosis());
     timeline.note(Kind.DIAGNOSIS, "Root-cause hint: " + findings.diagnosis.cause() + PoolText.evidence(findings.diagnosis));
@@ -161,7 +163,7 @@ public final class PoolRunbook implements RunbookSteps {
   /** Below critical: terminating the leaked sessions the last sample shows (policy terminateLeaksAtWarning). */
   @Override
   public List<PlannedAction> planAtWarning() {
-    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(policy, findings.lastSnapshot);
+    return critical() || databaseFailing ? List.of() : RunbookPlanner.planAtWarning(own, findings.lastSnapshot);
   }
 
   /**
@@ -181,7 +183,7 @@ public final class PoolRunbook implements RunbookSteps {
   /** True while the last sample shows leaked sessions a new plan could act on. */
   @Override
   public boolean problemPersists() {
-    return findings.lastSnapshot != null && !RunbookPlanner.leakedSessions(policy, findings.lastSnapshot).isEmpty();
+    return findings.lastSnapshot != null && !RunbookPlanner.leakedSessions(own, findings.lastSnapshot).isEmpty();
   }
 
   /** Remediation is warranted: a critical alert fires, or the pool measures critical. */
@@ -253,7 +255,7 @@ public final class PoolRunbook implements RunbookSteps {
       findings.poolBefore = previous;
     }
     actedSinceSample = true;
-    findings.revertAtMillis = Workflow.currentTimeMillis() + policy.poolIncreaseRevertAfter().toMillis();
+    findings.revertAtMillis = Workflow.currentTimeMillis() + own.poolIncreaseRevertAfter().toMillis();
     timeline.note(Kind.ACTION, "Pool settings changed from " + PoolText.env(previous) + " to "
         + PoolText.env(new PoolSettings(previous.replicas(), poolValues(action))) + "; revert scheduled");
     return awaitRollout(action, plan);
@@ -338,7 +340,7 @@ public final class PoolRunbook implements RunbookSteps {
     if (findings.poolBefore == null) {
       return;
     }
-    findings.revertAtMillis = findings.poolRevertAtMillis(state.recoveredAtMillis, policy.poolIncreaseRevertAfter());
+    findings.revertAtMillis = findings.poolRevertAtMillis(state.recoveredAtMillis, own.poolIncreaseRevertAfter());
     waits.sleep("Revert the temporary pool increase", Waits.remaining(findings.revertAtMillis));
     try {
       PoolSettings restored = restorer().restorePoolSettings(target, findings.poolBefore);
@@ -413,7 +415,7 @@ public final class PoolRunbook implements RunbookSteps {
   /** The status answer's pool part: the last snapshot and the outstanding revert. */
   @Override
   public RunbookSection status() {
-    long revertAt = findings.poolRevertAtMillis(state.recoveredAtMillis, policy.poolIncreaseRevertAfter());
+    long revertAt = findings.poolRevertAtMillis(state.recoveredAtMillis, own.poolIncreaseRevertAfter());
     return new PoolStatusSection(findings.lastSnapshot, revertAt == 0 ? null : findings.poolBefore,
         revertAt == 0 ? null : Reports.time(revertAt), state.recovered());
   }

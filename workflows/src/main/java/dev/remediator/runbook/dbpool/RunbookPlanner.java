@@ -28,11 +28,12 @@ final class RunbookPlanner {
 
   static List<PlannedAction> plan(Situation s) {
     RunbookPolicy p = s.policy();
+    PoolPolicy own = PoolPolicy.of(p);
     List<PlannedAction> actions = new ArrayList<>();
 
-    List<SessionInfo> leaked = leakedSessions(p, s.snapshot());
-    if (p.terminateSessions() != ActionMode.OFF && !leaked.isEmpty()) {
-      actions.add(termination(p, leaked, ""));
+    List<SessionInfo> leaked = leakedSessions(own, s.snapshot());
+    if (own.terminateSessions() != ActionMode.OFF && !leaked.isEmpty()) {
+      actions.add(termination(own, leaked, ""));
     }
     if (s.kubernetes() && p.rollingRestart() != ActionMode.OFF && s.restartsDone() < p.maxRestarts()) {
       actions.add(
@@ -47,16 +48,16 @@ final class RunbookPlanner {
         s.round() > 0
             || s.diagnosis().cause() == RootCause.LOAD
             || s.diagnosis().cause() == RootCause.CONFIGURATION;
-    if (s.kubernetes() && p.poolIncrease() != ActionMode.OFF && !s.poolIncreased() && poolHelps && s.pool() != null) {
+    if (s.kubernetes() && own.poolIncrease() != ActionMode.OFF && !s.poolIncreased() && poolHelps && s.pool() != null) {
       List<PoolSettings.EnvValue> proposed = proposePoolIncrease(p, s.snapshot(), s.pool());
       if (!proposed.isEmpty()) {
-        String capped = capped(p, s.pool(), proposed);
+        String capped = capped(own, s.pool(), proposed);
         actions.add(
             new PlannedAction(
                 ActionType.POOL_INCREASE,
-                p.poolIncrease(),
+                own.poolIncrease(),
                 "temporary pool increase within the server's capacity" + (capped.isEmpty() ? "" : " (" + capped + ")")
-                    + ", reverted " + minutes(p.poolIncreaseRevertAfter().toSeconds()) + " after recovery",
+                    + ", reverted " + minutes(own.poolIncreaseRevertAfter().toSeconds()) + " after recovery",
                 new PoolIncreaseTarget(proposed)));
       }
     }
@@ -67,7 +68,7 @@ final class RunbookPlanner {
    * Below critical: only the termination of leaked sessions (a LEAK diagnosis, sessions idle in transaction past the
    * threshold), when the policy plans it at warning; never a restart or a pool change. Empty otherwise.
    */
-  static List<PlannedAction> planAtWarning(RunbookPolicy p, ConnectionSnapshot snapshot) {
+  static List<PlannedAction> planAtWarning(PoolPolicy p, ConnectionSnapshot snapshot) {
     if (!p.plansLeaksAtWarning() || snapshot == null || snapshot.diagnosis() == null
         || snapshot.diagnosis().cause() != RootCause.LEAK) {
       return List.of();
@@ -76,7 +77,7 @@ final class RunbookPlanner {
     return leaked.isEmpty() ? List.of() : List.of(termination(p, leaked, " at warning"));
   }
 
-  private static PlannedAction termination(RunbookPolicy p, List<SessionInfo> leaked, String when) {
+  private static PlannedAction termination(PoolPolicy p, List<SessionInfo> leaked, String when) {
     return new PlannedAction(
         ActionType.TERMINATE_SESSIONS,
         p.terminateSessions(),
@@ -91,7 +92,7 @@ final class RunbookPlanner {
    * terminable (its own rules: target database, application roles/names, never superusers, monitoring or us). The
    * activity re-checks each one at execution.
    */
-  static List<SessionInfo> leakedSessions(RunbookPolicy p, ConnectionSnapshot snapshot) {
+  static List<SessionInfo> leakedSessions(PoolPolicy p, ConnectionSnapshot snapshot) {
     if (snapshot == null) {
       return List.of();
     }
@@ -126,7 +127,7 @@ final class RunbookPlanner {
    * Which proposed values the server's capacity held below the policy's factor, e.g. "DATABASE_POOL_SIZE capped at 7
    * by the server's capacity (wanted 8)"; empty when none was.
    */
-  static String capped(RunbookPolicy p, PoolSettings pool, List<PoolSettings.EnvValue> proposed) {
+  static String capped(PoolPolicy p, PoolSettings pool, List<PoolSettings.EnvValue> proposed) {
     List<String> capped = new ArrayList<>();
     for (int i = 0; i < proposed.size() && i < pool.values().size(); i++) {
       String current = pool.values().get(i).value();

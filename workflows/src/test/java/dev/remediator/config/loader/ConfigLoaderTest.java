@@ -7,6 +7,7 @@ import dev.remediator.config.ConfigException;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.ActionMode;
+import dev.remediator.runbook.dbpool.PoolPolicy;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -61,8 +62,8 @@ class ConfigLoaderTest {
     var policy = c.targets().get(0).policy();
     assertThat(policy.approvers()).containsExactly("alice");
     assertThat(policy.approvalTimeout()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(policy.terminateSessions()).isEqualTo(ActionMode.DRY_RUN);
-    assertThat(policy.idleInTransactionTerminateAfter()).isEqualTo(Duration.ofHours(2));
+    assertThat(PoolPolicy.of(policy).terminateSessions()).isEqualTo(ActionMode.DRY_RUN);
+    assertThat(PoolPolicy.of(policy).idleInTransactionTerminateAfter()).isEqualTo(Duration.ofHours(2));
     assertThat(policy.warningUtilization()).isEqualTo(0.70); // the runbook's
     assertThat(c.taskQueueOrDefault()).isEqualTo("remediator");
   }
