@@ -20,6 +20,7 @@ Exit status 0 when every rule holds; 1 with one line per violation otherwise.
 """
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -86,8 +87,17 @@ def record_components(path, record):
     return found or None
 
 
-CONFIG_DEFAULTS = record_components(os.path.join(SOURCES, "incident", "RunbookPolicy.java"), "RunbookPolicy") \
-    or FALLBACK_DEFAULTS
+def runbook_policy_keys():
+    """Each runbook's policy section (runbook/<name>/*Policy.java): its keys are its aliases, which the loader also
+    accepts directly under defaults/policy (where configuration files write them)."""
+    keys = set()
+    for path in sorted(glob.glob(os.path.join(SOURCES, "runbook", "*", "*Policy.java"))):
+        keys |= record_components(path, os.path.basename(path)[:-len(".java")]) or set()
+    return keys
+
+
+_shell = record_components(os.path.join(SOURCES, "incident", "RunbookPolicy.java"), "RunbookPolicy")
+CONFIG_DEFAULTS = (_shell | runbook_policy_keys()) if _shell else FALLBACK_DEFAULTS
 _top = record_components(os.path.join(SOURCES, "config", "RemediatorConfig.java"), "RemediatorConfig")
 CONFIG_TOP_LEVEL = (_top | {"defaults"}) if _top else FALLBACK_TOP_LEVEL
 
