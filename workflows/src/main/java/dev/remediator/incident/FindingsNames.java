@@ -3,9 +3,17 @@ package dev.remediator.incident;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.DatabindContext;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.jsontype.impl.TypeIdResolverBase;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.temporal.common.converter.JacksonJsonPayloadConverter;
 import java.io.IOException;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -20,12 +28,12 @@ final class FindingsNames extends TypeIdResolverBase {
   private static final class Registry {
     static final Map<String, Class<?>> BY_ID;
     static final Map<Class<?>, String> NAMES;
-    static final Map<String, java.util.List<String>> EARLIER = new TreeMap<>();
-    static final Map<ActionType, Class<? extends ActionTarget>> TARGETS = new java.util.EnumMap<>(ActionType.class);
+    static final Map<String, List<String>> EARLIER = new TreeMap<>();
+    static final Map<ActionType, Class<? extends ActionTarget>> TARGETS = new EnumMap<>(ActionType.class);
 
     static {
       Map<String, Class<?>> byId = new TreeMap<>();
-      Map<Class<?>, String> names = new java.util.HashMap<>();
+      Map<Class<?>, String> names = new HashMap<>();
       for (RunbookFindings.Names provider : ServiceLoader.load(RunbookFindings.Names.class,
           RunbookFindings.class.getClassLoader())) {
         provider.byName().forEach((name, type) -> {
@@ -76,10 +84,10 @@ final class FindingsNames extends TypeIdResolverBase {
    * The runbook section of a payload of an earlier layout, read from its top-level fields ({@code earlier}) as the
    * runbook that registered them says; null when none matches.
    */
-  static RunbookSection earlierSection(Map<String, com.fasterxml.jackson.databind.JsonNode> earlier) {
+  static RunbookSection earlierSection(Map<String, JsonNode> earlier) {
     for (var e : Registry.EARLIER.entrySet()) {
       if (e.getValue().stream().anyMatch(earlier::containsKey)) {
-        com.fasterxml.jackson.databind.node.ObjectNode node = PAYLOAD.createObjectNode();
+        ObjectNode node = PAYLOAD.createObjectNode();
         earlier.forEach(node::set);
         node.put("@type", e.getKey());
         return PAYLOAD.convertValue(node, RunbookSection.class);
@@ -88,8 +96,7 @@ final class FindingsNames extends TypeIdResolverBase {
     return null;
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper PAYLOAD =
-      io.temporal.common.converter.JacksonJsonPayloadConverter.newDefaultObjectMapper();
+  private static final ObjectMapper PAYLOAD = JacksonJsonPayloadConverter.newDefaultObjectMapper();
 
   @Override
   public String idFromValue(Object value) {
@@ -105,7 +112,7 @@ final class FindingsNames extends TypeIdResolverBase {
   public JavaType typeFromId(DatabindContext context, String id) throws IOException {
     Class<?> type = typeOf(id);
     if (type == null || (_baseType != null && !_baseType.getRawClass().isAssignableFrom(type))) {
-      throw com.fasterxml.jackson.databind.exc.InvalidTypeIdException.from(null, "no runbook registered a payload"
+      throw InvalidTypeIdException.from(null, "no runbook registered a payload"
           + " type named '" + id + "' (known: " + getDescForKnownTypeIds() + ")", _baseType, id);
     }
     return context.constructType(type);
