@@ -32,7 +32,7 @@ class ArchitectureTest {
   @BeforeAll
   static void importMainClasses() {
     Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
-    List<Path> dirs = Stream.of("workflows", "activities", "worker", "starter", "launcher", "demo", "bench")
+    List<Path> dirs = Stream.of("workflows", "kubeplane", "activities", "worker", "starter", "launcher", "demo", "bench")
         .map(m -> root.resolve(m).resolve("target/classes")).filter(Files::isDirectory).toList();
     main = new ClassFileImporter().importPaths(dirs);
     // Guard against a vacuous pass: the shell, the registry and a module above them must all be here.

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.remediator.kubeplane.ControlPlane;
+import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
@@ -47,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every permission deploy/ grants is one an activity uses — the activity's own fabric8 call succeeds with the worker's
  * token, and its neighbour (another Deployment, another namespace, another verb) is refused by the real authorizer.
  */
-@ExtendWith(ControlPlane.Extension.class)
+@ExtendWith(ControlPlaneExtension.class)
 class DeployOnRealApiTest {
   static final String NS = ControlPlane.TARGET_NAMESPACE;
   static final String APP = "auth-service";

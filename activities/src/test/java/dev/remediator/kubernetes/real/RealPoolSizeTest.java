@@ -18,6 +18,8 @@ import static org.awaitility.Awaitility.await;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RolloutStatus;
+import dev.remediator.kubeplane.ControlPlane;
+import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import dev.remediator.runbook.KubernetesActivities;
@@ -48,7 +50,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * deployment controller, on the Deployment deploy/'s Role names ({@code prod/auth-service}, as {@link
  * RealRolloutTest}; each test recreates it and removes it again). Each test failed on the code before its fix.
  */
-@ExtendWith(ControlPlane.Extension.class)
+@ExtendWith(ControlPlaneExtension.class)
 class RealPoolSizeTest {
   static final String POOL = "DATABASE_POOL_SIZE";
 

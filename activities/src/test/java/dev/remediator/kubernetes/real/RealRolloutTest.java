@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RestartResult;
+import dev.remediator.kubeplane.ControlPlane;
+import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.RollbackResult;
 import dev.remediator.runbook.servicedown.ServiceDownCause;
@@ -51,7 +53,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>The last three were the issue's expected failures on the real API server (a rollback after a restart of the bad
  * rollout, a crash loop without a template change, the revision numbers after a rollback), fixed since.
  */
-@ExtendWith(ControlPlane.Extension.class)
+@ExtendWith(ControlPlaneExtension.class)
 class RealRolloutTest {
   static final String NS = ControlPlane.TARGET_NAMESPACE;
   static final String NAME = "auth-service";

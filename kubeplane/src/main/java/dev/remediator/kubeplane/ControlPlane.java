@@ -1,4 +1,4 @@
-package dev.remediator.kubernetes.real;
+package dev.remediator.kubeplane;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -37,12 +37,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * A real Kubernetes control plane for tests (issue 28): etcd, kube-apiserver (RBAC, token authentication),
@@ -52,34 +46,29 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * applied server-side; {@link #worker()} is a client with the {@code remediator-worker} ServiceAccount's own token
  * (TokenRequest), so every call is checked against the Role in deploy/.
  *
- * <p>Started once per test run ({@link Extension} keeps it in the root store, which closes it after the last test; a
- * shutdown hook stops it if the JVM ends otherwise), stopped by PID: every process and its descendants, waiting until
- * each has exited. The binaries are looked up in {@code $REMEDIATOR_KUBE_DIR}, else {@code $REMEDIATOR_KUBE_CACHE},
- * else {@code ~/.cache/remediator/kube-1.34.4}. Without them the tests are skipped with a visible line, unless
- * {@code -Dremediator.requireKube=true} or {@code REMEDIATOR_REQUIRE_KUBE=true} turns the skip into a failure.
+ * <p>{@link #start()} starts one; {@link #close()} stops it by PID: every process and its descendants, waiting until
+ * each has exited (a shutdown hook does the same if the JVM ends first). The binaries are looked up in
+ * {@code $REMEDIATOR_KUBE_DIR}, else {@code $REMEDIATOR_KUBE_CACHE}, else {@code ~/.cache/remediator/kube-1.34.4}.
+ * Tests use {@link ControlPlaneExtension} (one instance per test run, skipped with a visible line without the
+ * binaries unless {@code REMEDIATOR_REQUIRE_KUBE=true}); {@code ./remediator demo --kubernetes=real} starts its own.
  */
 public final class ControlPlane implements AutoCloseable {
-  static final String REQUIRE_PROPERTY = "remediator.requireKube";
-  static final String REQUIRE_ENV = "REMEDIATOR_REQUIRE_KUBE";
-  static final String KUBE_VERSION = "1.34.4";
-  static final String NODE = "kwok-node-0";
-  static final String WORKER_NAMESPACE = "remediator";
-  static final String WORKER = "remediator-worker";
+  public static final String REQUIRE_PROPERTY = "remediator.requireKube";
+  public static final String REQUIRE_ENV = "REMEDIATOR_REQUIRE_KUBE";
+  public static final String KUBE_VERSION = "1.34.4";
+  public static final String NODE = "kwok-node-0";
+  public static final String WORKER_NAMESPACE = "remediator";
+  public static final String WORKER = "remediator-worker";
   /** The target namespace deploy/'s Role is written for; the application runs there. */
-  static final String TARGET_NAMESPACE = "prod";
-  static final List<String> BINARIES =
+  public static final String TARGET_NAMESPACE = "prod";
+  public static final List<String> BINARIES =
       List.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl");
-  static final List<String> STAGES = List.of("node-fast.yaml", "pod-fast.yaml", "pod-crashloop.yaml");
+  public static final List<String> STAGES = List.of("node-fast.yaml", "pod-fast.yaml", "pod-crashloop.yaml");
   /** What is applied from deploy/'s rendered overlay, in this order. */
   private static final List<String> APPLY_ORDER =
       List.of("Namespace", "ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding");
   private static final Duration START_DEADLINE = Duration.ofSeconds(180);
   private static final Duration STOP_GRACE = Duration.ofSeconds(15);
-
-  private static ControlPlane instance;
-  private static String unavailable;
-  private static RuntimeException failed;
-  private static boolean announced;
 
   private final Path home;
   private final Path dir;
@@ -91,7 +80,7 @@ public final class ControlPlane implements AutoCloseable {
   private KubernetesClient worker;
   private String workerToken;
   /** Seconds each step took to become ready, for the log and the docs. */
-  final Map<String, Long> startMillis = new java.util.LinkedHashMap<>();
+  public final Map<String, Long> startMillis = new java.util.LinkedHashMap<>();
 
   private record Started(String name, Process process, Path log) {}
 
@@ -100,62 +89,44 @@ public final class ControlPlane implements AutoCloseable {
     this.dir = Files.createTempDirectory("remediator-kube-");
   }
 
-  // ---- the one instance per test run ------------------------------------------------------------------------------
+  // ---- locating the binaries and starting --------------------------------------------------------------------
 
-  /** The running control plane, started on first use; or the test is skipped (or fails where it is required). */
-  public static synchronized ControlPlane require() {
-    if (instance != null) {
-      return instance;
+  /**
+   * Starts a control plane from the installed binaries, or throws {@link IllegalStateException} saying what is
+   * missing and how to get it. The caller closes it; a shutdown hook closes it too if the JVM ends first.
+   */
+  public static ControlPlane start() {
+    Path home = locate().orElseThrow(() -> new IllegalStateException(unavailableReason()));
+    ControlPlane cp;
+    try {
+      cp = new ControlPlane(home);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    if (failed != null) {
-      throw new IllegalStateException("the control plane did not start (see the first failure)", failed);
+    Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "kube-control-plane-stop"));
+    try {
+      cp.startProcesses();
+    } catch (RuntimeException e) {
+      cp.close();
+      throw e;
     }
-    if (unavailable == null) {
-      Optional<Path> home = locate();
-      if (home.isEmpty()) {
-        unavailable = "no Kubernetes control plane binaries in " + expectedHome() + " (" + missing(expectedHome())
-            + "): scripts/install-kube-control-plane.sh builds them (Go module proxy, many minutes cold)";
-      } else {
-        ControlPlane cp;
-        try {
-          cp = new ControlPlane(home.get());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "kube-control-plane-stop"));
-        try {
-          cp.start();
-        } catch (RuntimeException e) {
-          cp.close();
-          failed = e;
-          throw e; // the binaries are there: not starting is a failure, never a skip
-        }
-        instance = cp;
-        return cp;
-      }
-    }
-    if (required()) {
-      Assertions.fail(unavailable + "; " + REQUIRE_PROPERTY + "/" + REQUIRE_ENV + " requires it");
-    }
-    if (!announced) {
-      announced = true;
-      System.err.println("\n[WARNING] SKIPPING every real-Kubernetes test: " + unavailable + ". Set " + REQUIRE_ENV
-          + "=true to make this a failure.\n");
-    }
-    Assumptions.abort(unavailable);
-    throw new AssertionError("unreachable");
+    return cp;
   }
 
-  static boolean required() {
-    String p = System.getProperty(REQUIRE_PROPERTY);
-    if (p != null && !p.isBlank()) {
-      return Boolean.parseBoolean(p.trim());
-    }
-    String e = System.getenv(REQUIRE_ENV);
-    return e != null && (e.trim().equals("1") || Boolean.parseBoolean(e.trim()));
+  /** Why {@link #start()} cannot start one here, or null when the binaries and stages are all installed. */
+  public static String unavailableReason() {
+    Path home = expectedHome();
+    String missing = missing(home);
+    return missing.isEmpty() ? null : "no Kubernetes control plane binaries in " + home + " (" + missing
+        + "): scripts/install-kube-control-plane.sh builds them (Go module proxy, many minutes cold)";
   }
 
-  static Path expectedHome() {
+  /** Whether the binaries are installed. */
+  public static boolean installed() {
+    return locate().isPresent();
+  }
+
+  public static Path expectedHome() {
     String dir = System.getenv("REMEDIATOR_KUBE_DIR");
     if (dir == null || dir.isBlank()) {
       dir = System.getenv("REMEDIATOR_KUBE_CACHE");
@@ -176,26 +147,6 @@ public final class ControlPlane implements AutoCloseable {
   private static Optional<Path> locate() {
     Path home = expectedHome();
     return missing(home).isEmpty() ? Optional.of(home) : Optional.empty();
-  }
-
-  /** Starts the control plane on first use in a test class; closes it after the whole run. */
-  public static final class Extension implements BeforeAllCallback, ParameterResolver {
-    @Override
-    public void beforeAll(ExtensionContext context) {
-      ControlPlane cp = require(); // skips or fails the class here when there is none
-      context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-          .getOrComputeIfAbsent(ControlPlane.class, k -> cp, ControlPlane.class);
-    }
-
-    @Override
-    public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
-      return p.getParameter().getType() == ControlPlane.class;
-    }
-
-    @Override
-    public Object resolveParameter(ParameterContext p, ExtensionContext e) {
-      return require();
-    }
   }
 
   // ---- clients ----------------------------------------------------------------------------------------------------
@@ -241,7 +192,7 @@ public final class ControlPlane implements AutoCloseable {
 
   // ---- start ------------------------------------------------------------------------------------------------------
 
-  private void start() {
+  private void startProcesses() {
     long t0 = System.nanoTime();
     try {
       Files.createDirectories(dir.resolve("logs"));
@@ -458,7 +409,7 @@ public final class ControlPlane implements AutoCloseable {
     workerToken = request.getStatus().getToken();
   }
 
-  static Path repoRoot() {
+  public static Path repoRoot() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.isDirectory(p.resolve("deploy/kubernetes/overlays/prod"))) {
       p = p.getParent();
