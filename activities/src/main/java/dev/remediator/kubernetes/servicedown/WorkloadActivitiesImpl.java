@@ -45,7 +45,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * {@link WorkloadActivities} (the Service Down runbook's) with the fabric8 client. Every method first resolves the
@@ -123,8 +122,12 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         .limit(MAX_PODS)
         .toList();
 
-    Set<String> podNames = pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
-    List<WorkloadStatus.Event> events = events(w, podNames, revisionOf.keySet(), now.minus(eventsSince));
+    Map<String, String> podUids = new HashMap<>();
+    pods.forEach(p -> podUids.put(p.getMetadata().getName(), Objects.toString(p.getMetadata().getUid(), "")));
+    Map<String, String> setUids = new HashMap<>();
+    sets.forEach(rs -> setUids.put(rs.getMetadata().getName(), Objects.toString(rs.getMetadata().getUid(), "")));
+    List<WorkloadStatus.Event> events = events(w, Objects.toString(d.getMetadata().getUid(), ""), podUids, setUids,
+        now.minus(eventsSince));
 
     List<ReplicaSet> byRevision = sets.stream()
         .sorted(Comparator.comparingLong((ReplicaSet rs) -> revision(rs.getMetadata().getAnnotations())).reversed())
@@ -191,7 +194,13 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         containers);
   }
 
-  private List<WorkloadStatus.Event> events(Managed w, Set<String> pods, Set<String> sets, Instant since) {
+  /**
+   * The events about the Deployment, its ReplicaSets and their pods (name → uid). An event names its object's uid
+   * too: one about an earlier object of the same name (a Deployment deleted and created again, and with it
+   * ReplicaSets of the same name; events outlive them by an hour) is not about this one.
+   */
+  private List<WorkloadStatus.Event> events(
+      Managed w, String deploymentUid, Map<String, String> pods, Map<String, String> sets, Instant since) {
     List<Event> all = KubeCalls.call("list", EVENTS, w.namespace(), null,
         () -> kube().v1().events().inNamespace(w.namespace()).list().getItems());
     record Seen(Event event, Instant at) {}
@@ -201,9 +210,10 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       if (o == null || o.getName() == null) {
         continue;
       }
-      boolean ours = ("Pod".equals(o.getKind()) && pods.contains(o.getName()))
-          || ("ReplicaSet".equals(o.getKind()) && sets.contains(o.getName()))
-          || ("Deployment".equals(o.getKind()) && w.deployment().equals(o.getName()));
+      boolean ours = ("Pod".equals(o.getKind()) && sameObject(o, pods.get(o.getName())))
+          || ("ReplicaSet".equals(o.getKind()) && sameObject(o, sets.get(o.getName())))
+          || ("Deployment".equals(o.getKind()) && w.deployment().equals(o.getName())
+              && sameObject(o, deploymentUid));
       Instant at = lastSeen(e);
       if (ours && at != null && !at.isBefore(since)) {
         mine.add(new Seen(e, at));
@@ -221,6 +231,11 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
             s.event().getCount() == null ? 1 : s.event().getCount(),
             rfc3339(s.at())))
         .toList();
+  }
+
+  /** The event's object is the one of that uid (null: no such name); a uid missing on either side matches. */
+  private static boolean sameObject(ObjectReference o, String uid) {
+    return uid != null && (uid.isEmpty() || o.getUid() == null || o.getUid().isEmpty() || uid.equals(o.getUid()));
   }
 
   private static Instant lastSeen(Event e) {
