@@ -16,6 +16,7 @@ import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.Deployments;
+import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.Rollouts;
 import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
@@ -141,10 +142,20 @@ class RealRollbackTwinTest {
     }
     assertThat(sets.get(0)).doesNotHaveDuplicates().hasSize(4);
 
+    String restartedAt = get(NAME).getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(KubernetesActivitiesImpl.RESTARTED_AT);
+    assertThat(restartedAt).isNotNull();
+
     RollbackResult ours = workload.rollback(TARGET, 4, "twin-2/rollback");
     assertThat(ours.refusal()).isNull();
     // Past the pool change (4) and the restart (3) to the change that broke it (2): revision 1 is restored.
     assertThat(List.of(ours.fromRevision(), ours.toRevision())).containsExactly(4L, 1L);
+    System.out.printf("%n[twin] rollback result: %s%n", ours);
+    // What the rollback undoes, as the timeline shows it: the bad image, the pool change, and the restart (its
+    // annotation goes away; it used to read "rollout restart (kubectl.kubernetes.io/restartedAt null)").
+    assertThat(ours.changes()).containsExactly("image " + NAME + ": " + BAD + " -> " + GOOD,
+        "env " + NAME + ": " + POOL + " changed",
+        "rollout restart undone (kubectl.kubernetes.io/restartedAt " + restartedAt + " removed)");
     Kubectl undo = kubectl("rollout", "undo", "deployment/" + TWIN, "--to-revision=" + ours.toRevision());
     assertThat(undo.exit()).as(undo.err()).isZero();
     assertThat(undo.out()).contains("rolled back");
