@@ -228,7 +228,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
             s.event().getReason(),
             s.event().getInvolvedObject().getKind() + "/" + s.event().getInvolvedObject().getName(),
             cap(s.event().getMessage()),
-            s.event().getCount() == null ? 1 : s.event().getCount(),
+            count(s.event()),
             rfc3339(s.at())))
         .toList();
   }
@@ -238,7 +238,25 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     return uid != null && (uid.isEmpty() || o.getUid() == null || o.getUid().isEmpty() || uid.equals(o.getUid()));
   }
 
+  /**
+   * How often it happened. Events written through events.k8s.io/v1 (the scheduler's, the newer controllers') carry a
+   * repeat as {@code series.count}, with no core/v1 {@code count}; older recorders the other way round.
+   */
+  private static int count(Event e) {
+    if (e.getSeries() != null && e.getSeries().getCount() != null && e.getSeries().getCount() > 0) {
+      return e.getSeries().getCount();
+    }
+    return e.getCount() == null || e.getCount() < 1 ? 1 : e.getCount();
+  }
+
+  /** When it last happened: a series' last observation, else {@code lastTimestamp}, {@code eventTime}, first. */
   private static Instant lastSeen(Event e) {
+    if (e.getSeries() != null && e.getSeries().getLastObservedTime() != null) {
+      Instant series = parseTime(e.getSeries().getLastObservedTime().getTime());
+      if (series != null) {
+        return series;
+      }
+    }
     Instant at = parseTime(e.getLastTimestamp());
     if (at == null && e.getEventTime() != null) {
       at = parseTime(e.getEventTime().getTime());

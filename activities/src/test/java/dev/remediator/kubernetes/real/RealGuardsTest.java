@@ -38,6 +38,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -168,11 +169,7 @@ class RealGuardsTest {
   @Test
   void podsTheSchedulerCannotPlaceAreDiagnosedUnschedulableFromItsEvents() {
     // More CPU than the KWOK node has (32): the real scheduler leaves every pod Pending and says why.
-    admin.apps().deployments().inNamespace(NS).resource(RealRolloutTest.deployment(NAME, GOOD)
-        .editSpec().editTemplate().editSpec().editFirstContainer()
-        .withNewResources().addToRequests("cpu", new Quantity("64")).endResources()
-        .endContainer().endSpec().endTemplate().endSpec()
-        .build()).create();
+    createUnschedulable();
 
     WorkloadStatus seen = await().atMost(ROLLOUT).until(() -> workload.inspect(TARGET, Duration.ofMinutes(10), 5),
         s -> s.pods().size() == 3 && s.events().stream().filter(e -> "FailedScheduling".equals(e.reason()))
@@ -197,6 +194,83 @@ class RealGuardsTest {
     assertThat(finding.evidence()).hasSize(3).allSatisfy(line -> assertThat(line)
         .matches("Pod/" + NAME + "-[a-z0-9]+-[a-z0-9]+ FailedScheduling ×[1-9][0-9]*: 0/1 nodes are available: 1"
             + " Insufficient cpu\\..*"));
+  }
+
+  @Test
+  void aRepeatedFailedSchedulingIsCountedAndDatedByItsSeries() {
+    createUnschedulable();
+    List<io.fabric8.kubernetes.api.model.Event> first = await().atMost(ROLLOUT).until(
+        () -> failedScheduling(), e -> e.size() == 3);
+    Instant firstSeen = first.stream().map(e -> Instant.parse(e.getEventTime().getTime())).max(Instant::compareTo)
+        .orElseThrow();
+    await().atMost(ROLLOUT).until(() -> Instant.now().isAfter(firstSeen.plusSeconds(2)));
+    // The real scheduler tries the pods again whenever CPU is freed on the node: a small pod bound to it, then
+    // deleted, again and again. The same failure again (the pod's status, and with it its resourceVersion, then
+    // unchanged) is written by the events library it uses (events.k8s.io/v1) as a series of the earlier event
+    // (series.count, series.lastObservedTime), with neither the core/v1 count nor lastTimestamp set.
+    String filler = "cpu-filler";
+    try {
+      io.fabric8.kubernetes.api.model.Event repeated = await().atMost(ROLLOUT).pollInterval(Duration.ofSeconds(3))
+          .until(() -> {
+            var series = failedScheduling().stream().filter(e -> e.getSeries() != null).findFirst().orElse(null);
+            if (series == null) {
+              freeSomeCpu(filler);
+            }
+            return series;
+          }, java.util.Objects::nonNull);
+      System.out.printf("%n[series] core/v1 view of a repeated FailedScheduling: %s%n", repeated);
+      assertThat(repeated.getCount()).isNull();
+      assertThat(repeated.getLastTimestamp()).isNull();
+      Instant repeatedAt = Instant.parse(repeated.getSeries().getLastObservedTime().getTime());
+      assertThat(repeatedAt).isAfter(firstSeen);
+
+      WorkloadStatus seen = workload.inspect(TARGET, Duration.ofMinutes(10), 5);
+
+      String pod = "Pod/" + repeated.getInvolvedObject().getName();
+      WorkloadStatus.Event event = seen.events().stream().filter(e -> e.object().equals(pod)
+          && "FailedScheduling".equals(e.reason())).findFirst().orElseThrow();
+      assertThat(event.count()).as("the series' count").isEqualTo(repeated.getSeries().getCount())
+          .isGreaterThanOrEqualTo(2);
+      assertThat(Instant.parse(event.lastSeen())).as("the series' last observation, not the first event's time")
+          .isEqualTo(repeatedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+      ServiceDownDiagnosis.Finding finding = ServiceDownDiagnosis.diagnose(seen, null, null, Duration.ofHours(2));
+      assertThat(finding.cause()).isEqualTo(ServiceDownCause.UNSCHEDULABLE);
+      assertThat(finding.evidence()).anySatisfy(line -> assertThat(line)
+          .startsWith(pod + " FailedScheduling ×" + event.count() + ": "));
+    } finally {
+      admin.pods().inNamespace(NS).withName(filler).withGracePeriod(0).delete();
+      await().atMost(ROLLOUT).until(() -> admin.pods().inNamespace(NS).withName(filler).get() == null);
+    }
+  }
+
+  /** Binds a small pod to the node, or deletes it again: either way the scheduler sees CPU come or go. */
+  static void freeSomeCpu(String name) {
+    if (admin.pods().inNamespace(NS).withName(name).get() != null) {
+      admin.pods().inNamespace(NS).withName(name).withGracePeriod(0).delete();
+      return;
+    }
+    admin.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName(name).addToLabels("app", "cpu-filler").endMetadata()
+        .withNewSpec().withNodeName(ControlPlane.NODE)
+        .addNewContainer().withName("filler").withImage("registry.example/filler:1")
+        .withNewResources().addToRequests("cpu", new Quantity("100m")).endResources().endContainer()
+        .endSpec().build()).create();
+  }
+
+  static void createUnschedulable() {
+    admin.apps().deployments().inNamespace(NS).resource(RealRolloutTest.deployment(NAME, GOOD)
+        .editSpec().editTemplate().editSpec().editFirstContainer()
+        .withNewResources().addToRequests("cpu", new Quantity("64")).endResources()
+        .endContainer().endSpec().endTemplate().endSpec()
+        .build()).create();
+  }
+
+  /** The FailedScheduling events (core/v1 view, as the admin reads it) about the current pods of the Deployment. */
+  static List<io.fabric8.kubernetes.api.model.Event> failedScheduling() {
+    List<String> pods = RealRolloutTest.pods(NAME).stream().map(p -> p.getMetadata().getName()).toList();
+    return admin.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> "FailedScheduling".equals(e.getReason()) && pods.contains(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   @Test
