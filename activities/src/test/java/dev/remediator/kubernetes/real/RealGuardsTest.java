@@ -164,6 +164,29 @@ class RealGuardsTest {
     assertThat(Unchanged.of(get(NAME))).isEqualTo(before);
   }
 
+  @Test
+  void aRestartAfterThePlanIsMovingOnToo() {
+    createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
+    setImage(BAD);
+    awaitObserved();
+    long planned = workload.inspect(TARGET, Duration.ofMinutes(10), 5).currentRevision();
+    // The on-call engineer restarts it while the plan waits: revision 3 repeats revision 2's template. The
+    // rollback planned for 2 is still refused (the plan was made on what the cluster showed then); a new diagnosis
+    // of revision 3 walks back past the restart (RealRolloutTest).
+    Kubectl restart = Kubectl.run(cp, "rollout", "restart", "deployment/" + NAME);
+    assertThat(restart.exit()).as(restart.err()).isZero();
+    awaitObserved();
+    Unchanged before = Unchanged.of(get(NAME));
+    assertThat(before.revision()).isEqualTo(3);
+
+    RollbackResult rollback = workload.rollback(TARGET, planned, "moved-2/rollback");
+
+    assertThat(rollback.rolledBack()).isFalse();
+    assertThat(rollback.refusal()).isEqualTo("deployment prod/auth-service is at revision 3, not at revision 2 found"
+        + " bad: another rollout happened since the diagnosis");
+    assertThat(Unchanged.of(get(NAME))).isEqualTo(before);
+  }
+
   // ---- events from the real scheduler -----------------------------------------------------------------------------
 
   @Test

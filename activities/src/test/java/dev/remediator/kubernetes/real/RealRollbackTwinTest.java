@@ -300,24 +300,30 @@ class RealRollbackTwinTest {
     awaitRevision(name, next);
   }
 
-  /** PoolSizeActivitiesImpl's patch: the env entry replaced in place, its two annotations added. */
+  /**
+   * PoolSizeActivitiesImpl's patch: the resourceVersion read (a 409 if the object changed since), the env entry
+   * replaced in place, its two annotations added. The controller's status writes change the resourceVersion too,
+   * so a conflict right after a change is ordinary: read and patch again, as the activity does.
+   */
   static void poolPatch(String name, String from, String to) {
-    Deployment d = get(name);
-    int index = 0;
-    var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
-    while (!POOL.equals(env.get(index).getName())) {
-      index++;
-    }
-    String json = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\""
-        + d.getMetadata().getResourceVersion() + "\"},"
-        + "{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/env/" + index + "\",\"value\":{\"name\":\""
-        + POOL + "\",\"value\":\"" + to + "\"}},"
-        + "{\"op\":\"add\",\"path\":\"/metadata/annotations/remediator.dev~1pool-previous\",\"value\":"
-        + Serialization.asJson("{\"" + POOL + "\":\"" + from + "\"}") + "},"
-        + "{\"op\":\"add\",\"path\":\"/metadata/annotations/remediator.dev~1pool-set\",\"value\":"
-        + Serialization.asJson("{\"" + POOL + "\":\"" + to + "\"}") + "}]";
-    Kubectl patch = kubectl("patch", "deployment/" + name, "--type=json", "-p", json);
-    assertThat(patch.exit()).as(patch.err()).isZero();
+    await().atMost(ROLLOUT).untilAsserted(() -> {
+      Deployment d = get(name);
+      int index = 0;
+      var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+      while (!POOL.equals(env.get(index).getName())) {
+        index++;
+      }
+      String json = "[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\""
+          + d.getMetadata().getResourceVersion() + "\"},"
+          + "{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/env/" + index
+          + "\",\"value\":{\"name\":\"" + POOL + "\",\"value\":\"" + to + "\"}},"
+          + "{\"op\":\"add\",\"path\":\"/metadata/annotations/remediator.dev~1pool-previous\",\"value\":"
+          + Serialization.asJson("{\"" + POOL + "\":\"" + from + "\"}") + "},"
+          + "{\"op\":\"add\",\"path\":\"/metadata/annotations/remediator.dev~1pool-set\",\"value\":"
+          + Serialization.asJson("{\"" + POOL + "\":\"" + to + "\"}") + "}]";
+      Kubectl patch = kubectl("patch", "deployment/" + name, "--type=json", "-p", json);
+      assertThat(patch.exit()).as(patch.err()).isZero();
+    });
   }
 
   /** The controller observed the change and made (or renumbered) the ReplicaSet for revision {@code revision}. */
