@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         + " or with --kubernetes=real on a real Kubernetes control plane.")
 public final class DemoCommand implements Callable<Integer>, ModuleCommand {
   @Parameters(arity = "0..1", paramLabel = "RUNBOOK",
-      description = "service-down: the Service Down runbook on the simulated cluster (embedded Temporal only).")
+      description = "service-down: the Service Down runbook (embedded Temporal only).")
   String runbook;
 
   @Option(names = "--verbose", description = "Show worker and library logs.")
