@@ -367,9 +367,6 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     }
   }
 
-  /** API server messages for a node whose kubelet cannot be reached: no log will come from it, retry or not. */
-  static final List<String> NO_KUBELET = List.of("no preferred addresses found", "error dialing backend");
-
   private String previousLog(Managed w, String pod, String container) {
     try {
       String text = kube().pods().inNamespace(w.namespace()).withName(pod).inContainer(container)
@@ -383,10 +380,9 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       if (e.getCode() == 404 || e.getCode() == 400) {
         return null;
       }
-      String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
-      if (e.getCode() == 500 && NO_KUBELET.stream().anyMatch(message::contains)) {
+      if (KubeCalls.kubeletUnreachable(e)) {
         throw new LogsUnavailable("logs unavailable: the API server cannot reach pod " + pod + "'s kubelet (HTTP 500: "
-            + cap(message) + ")");
+            + cap(e.getStatus().getMessage()) + ")");
       }
       throw KubeCalls.failure(e, "get", POD_LOGS, w.namespace(), pod);
     }
