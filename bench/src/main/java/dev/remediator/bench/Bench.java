@@ -8,6 +8,7 @@ import dev.remediator.incident.IncidentInput;
 import dev.remediator.incident.Target;
 import dev.remediator.launcher.EmbeddedStack;
 import dev.remediator.launcher.FreePorts;
+import dev.remediator.launcher.TemporalDevServer;
 import dev.remediator.registry.Runbooks;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.AlertReceiver;
@@ -84,9 +85,11 @@ public final class Bench {
 
   private final DevServerBench.Sizes devSizes;
   private final boolean embeddedRows;
+  private DevServerStorm.Sizes stormSizes;
 
   public Bench(Sizes sizes, Consumer<String> progress) {
     this(sizes, sizes.equals(Sizes.SMOKE) ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL, true, progress);
+    this.stormSizes = sizes.equals(Sizes.SMOKE) ? DevServerStorm.Sizes.SMOKE : DevServerStorm.Sizes.FULL;
   }
 
   /**
@@ -100,23 +103,44 @@ public final class Bench {
     this.progress = progress;
   }
 
+  /** The storm on temporal server start-dev (null: not run). */
+  Bench withStorm(DevServerStorm.Sizes sizes) {
+    this.stormSizes = sizes;
+    return this;
+  }
+
   /** Runs every row and returns the Markdown report. */
   public String run() throws Exception {
+    DevServerBench.Report report = new DevServerBench.Report() {
+      @Override
+      public void row(String what, String measured, String baseline, String goal, boolean met) {
+        Bench.this.row(what, measured, baseline, goal, met);
+      }
+
+      @Override
+      public void note(String text) {
+        notes.add(text);
+      }
+    };
     if (embeddedRows) {
       embeddedRows();
     }
+    if (stormSizes != null) {
+      Optional<Path> cli = TemporalDevServer.findCli(System.getenv());
+      if (cli.isEmpty()) {
+        row("Storm on temporal server start-dev", "skipped: no `temporal` CLI (" + TemporalDevServer.INSTALL_HINT
+            + ")", "-", "-", false);
+      } else {
+        Path home = Files.createTempDirectory("remediator-bench-storm-");
+        try {
+          new DevServerStorm(stormSizes, progress, report).run(cli.get(), home);
+        } finally {
+          Demo.deleteTree(home);
+        }
+      }
+    }
     if (devSizes != null) {
-      new DevServerBench(devSizes, progress, new DevServerBench.Report() {
-        @Override
-        public void row(String what, String measured, String baseline, String goal, boolean met) {
-          Bench.this.row(what, measured, baseline, goal, met);
-        }
-
-        @Override
-        public void note(String text) {
-          notes.add(text);
-        }
-      }).run();
+      new DevServerBench(devSizes, progress, report).run();
     }
     return report();
   }
@@ -518,7 +542,7 @@ public final class Bench {
     StringBuilder b = new StringBuilder();
     b.append("# Benchmarks\n\n");
     b.append("Written by `./remediator bench` (").append(Instant.now()).append("). Sizes: ").append(sizes)
-        .append(".\n\n");
+        .append(stormSizes != null ? "; the storm on the dev server: " + stormSizes : "").append(".\n\n");
     b.append("- Machine: ").append(machine()).append("; each row names the 1-minute load average when it was taken")
         .append('\n');
     b.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
@@ -635,7 +659,7 @@ public final class Bench {
   }
 
   /** The baseline: the JDK's own HTTP server, reading the body and answering 200. */
-  private static final class BareServer implements AutoCloseable {
+  static final class BareServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool = Executors.newFixedThreadPool(16);
 

@@ -35,14 +35,28 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   enum Rows {
     all,
     embedded,
-    dev
+    dev,
+    storm
   }
 
   @Option(names = "--rows", paramLabel = "WHICH", defaultValue = "all",
-      description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack) or dev (the worker"
-          + " alone, alert -> plan, workflow overhead, the operator CLI on temporal server start-dev; the snapshot"
-          + " against psql) (default ${DEFAULT-VALUE}).")
+      description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack), dev (the storm on"
+          + " temporal server start-dev, then the worker alone, alert -> plan, workflow overhead, the operator CLI"
+          + " there; the snapshot against psql) or storm (the storm on temporal server start-dev alone) (default"
+          + " ${DEFAULT-VALUE}).")
   Rows rows;
+
+  @Option(names = "--storm-targets", paramLabel = "N",
+      description = "Targets (incidents) of the storm on temporal server start-dev (default 1000).")
+  Integer stormTargets;
+
+  @Option(names = "--storm-repeats", paramLabel = "N",
+      description = "Deliveries of each target's alert per HA peer in that storm (default 5).")
+  Integer stormRepeats;
+
+  @Option(names = "--storm-wait", paramLabel = "SECONDS",
+      description = "How long after that storm every incident may take to reach its diagnosis (default 300).")
+  Integer stormWait;
 
   @Override
   public Integer call() throws Exception {
@@ -51,9 +65,14 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
+    DevServerStorm.Sizes storm = smoke ? DevServerStorm.Sizes.SMOKE : DevServerStorm.Sizes.FULL;
+    storm = new DevServerStorm.Sizes(stormTargets != null ? stormTargets : storm.targets(),
+        stormRepeats != null ? stormRepeats : storm.repeats(), storm.concurrency(),
+        stormWait != null ? Duration.ofSeconds(stormWait) : storm.settleWait());
     long t0 = System.nanoTime();
-    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows != Rows.dev,
-        line -> System.err.println("bench: " + line)).run();
+    String report = new Bench(s, rows == Rows.all || rows == Rows.dev ? dev : null,
+        rows == Rows.all || rows == Rows.embedded, line -> System.err.println("bench: " + line))
+        .withStorm(rows == Rows.embedded ? null : storm).run();
     Files.writeString(out, report);
     System.out.print(report);
     System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());

@@ -953,7 +953,7 @@ final class DevServerBench {
     return -1;
   }
 
-  private static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+  static String jcmd(long pid, String... command) throws IOException, InterruptedException {
     List<String> c = new ArrayList<>();
     c.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
     c.add(Long.toString(pid));
@@ -1025,7 +1025,7 @@ final class DevServerBench {
 
 
   /** Where the incidents' notifications go: answers 200 to anything. */
-  private static final class Sink implements AutoCloseable {
+  static final class Sink implements AutoCloseable {
     private final HttpServer server;
 
     Sink() throws IOException {

@@ -1,0 +1,444 @@
+package dev.remediator.bench;
+
+import dev.remediator.incident.Target;
+import dev.remediator.launcher.FreePorts;
+import dev.remediator.launcher.TemporalDevServer;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
+import dev.remediator.starter.AlertReceiver;
+import dev.remediator.temporal.TemporalConnection;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The Alertmanager storm on {@code temporal server start-dev}, as a user runs it: {@code remediator worker} and
+ * {@code remediator receiver} each in its own JVM (started from this JVM's class path), {@code targets} targets whose
+ * database and endpoints do not answer (loopback ports nobody listens on: a shared dependency is down), every target's
+ * alert delivered {@code repeats} times by two HA peers. Rows: intake beside a bare JDK HTTP server measured in the same
+ * run; delivery -> first workflow task and delivery -> diagnosis recorded, from each incident's history, beside one
+ * incident alone before the storm; the incident count. Nothing is asserted.
+ */
+final class DevServerStorm {
+  /**
+   * @param targets incidents the storm opens
+   * @param repeats deliveries of each target's alert per HA peer
+   * @param concurrency deliveries in flight at once
+   * @param settleWait how long after the storm every incident may take to reach its diagnosis (the rest count as
+   *     not reached)
+   */
+  record Sizes(int targets, int repeats, int concurrency, Duration settleWait) {
+    /** The storm: 10,000 deliveries over 1,000 targets (5 repeats x 2 HA peers), 32 at once. */
+    static final Sizes FULL = new Sizes(1000, 5, 32, Duration.ofMinutes(5));
+
+    static final Sizes SMOKE = new Sizes(8, 2, 4, Duration.ofMinutes(3));
+
+    int deliveries() {
+      return targets * repeats * 2;
+    }
+  }
+
+  static final String TASK_QUEUE = "remediator-bench-storm";
+  private static final String TOKEN = "bench-webhook-token-0123456789";
+  /** The activity whose first close the diagnosis follows (the pg_stat_activity snapshot). */
+  private static final String SNAPSHOT_ACTIVITY = "Snapshot";
+
+  private final Sizes sizes;
+  private final Consumer<String> progress;
+  private final DevServerBench.Report report;
+
+  DevServerStorm(Sizes sizes, Consumer<String> progress, DevServerBench.Report report) {
+    this.sizes = sizes;
+    this.progress = progress;
+    this.report = report;
+  }
+
+  /** One delivery of the storm: which target, and its body. */
+  record Delivery(int target, byte[] body) {}
+
+  /** What one load measured: each delivery's time, the first time each target was sent, failures. */
+  record Load(double[] millis, double seconds, int failed, Map<Integer, Long> firstSent) {
+    double perSecond() {
+      return millis.length / seconds;
+    }
+
+    double p(int percentile) {
+      return DevServerBench.percentile(millis, percentile);
+    }
+
+    String summary() {
+      return String.format(Locale.ROOT, "%.0f deliveries/s, p50/p99 %.1f/%.1f ms", perSecond(), p(50), p(99));
+    }
+  }
+
+  /** From an incident's history: when its first workflow task started, when its diagnosis was recorded (0: not yet). */
+  record Marks(long firstTask, long diagnosis) {}
+
+  void run(Path cli, Path home) throws Exception {
+    Path dir = Files.createDirectories(home.resolve("storm"));
+    int deadDatabase = FreePorts.next();
+    int deadEndpoints = FreePorts.next();
+    try (DevServerBench.Sink sink = new DevServerBench.Sink()) {
+      Files.writeString(dir.resolve("token"), TOKEN);
+      Files.writeString(dir.resolve("hook-url"), sink.url());
+      Path config = Files.writeString(dir.resolve("remediator.yaml"), config(dir, deadDatabase, deadEndpoints));
+      List<Delivery> storm = deliveries();
+
+      progress.accept("storm on the dev server: baseline, bare JDK HTTP server, " + storm.size() + " deliveries");
+      Load bare;
+      try (Bench.BareServer server = new Bench.BareServer()) {
+        bare = load(server.url(), storm);
+      }
+
+      progress.accept("storm on the dev server: temporal server start-dev, worker and receiver in their own JVMs");
+      try (TemporalDevServer server = TemporalDevServer.start(cli, dir.resolve("temporal"), FreePorts.next(),
+          FreePorts.next(), FreePorts.next(), Duration.ofSeconds(120))) {
+        int port = FreePorts.next();
+        Process worker = start(server.address(), dir.resolve("worker.log"), "worker", "-c", config.toString(),
+            "--metrics-port", "0");
+        Process receiver = start(server.address(), dir.resolve("receiver.log"), "receiver", "-c", config.toString(),
+            "--host", "127.0.0.1", "--port", Integer.toString(port));
+        try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
+          awaitLine(dir.resolve("worker.log"), "worker polling", worker);
+          awaitLine(dir.resolve("receiver.log"), "receiver listening", receiver);
+          String url = "http://127.0.0.1:" + port + AlertReceiver.WEBHOOK_PATH;
+
+          // One incident alone first: the same path with nothing else going on (the baseline of the latencies).
+          Load lone = load(url, List.of(new Delivery(sizes.targets(), Bench.delivery(sizes.targets(), 0, 1,
+              "http://alertmanager-0:9093"))));
+          Map<Integer, Marks> loneMarks = settle(temporal.client(), lone.firstSent(), Duration.ofMinutes(2));
+
+          progress.accept("storm on the dev server: " + storm.size() + " deliveries over " + sizes.targets()
+              + " targets to " + url);
+          String loadBefore = DevServerBench.load();
+          Path receiverJfr = dir.resolve("receiver.jfr");
+          Path workerJfr = dir.resolve("worker.jfr");
+          jfrStart(receiver, worker);
+          int firstRound = 2 * sizes.targets();
+          Load opening = load(url, storm.subList(0, firstRound));
+          Load repeats = load(url, storm.subList(firstRound, storm.size()));
+          DevServerBench.jcmd(receiver.pid(), "JFR.dump", "name=storm", "filename=" + receiverJfr);
+          String loadAfterStorm = DevServerBench.load();
+          progress.accept("storm on the dev server: first round " + opening.summary() + "; repeats "
+              + repeats.summary() + "; waiting for every incident's diagnosis (at most "
+              + sizes.settleWait().toSeconds() + " s)");
+          Map<Integer, Long> firstSent = new LinkedHashMap<>(opening.firstSent());
+          Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait());
+          DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
+          rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
+              receiverJfr, workerJfr);
+        } finally {
+          stop(receiver);
+          stop(worker);
+        }
+      }
+    }
+  }
+
+  private void rows(TemporalConnection temporal, Load opening, Load repeats, Load bare, Map<Integer, Long> firstSent,
+      Map<Integer, Marks> marks, Load lone, Map<Integer, Marks> loneMarks, String loadBefore, String loadAfterStorm,
+      Path receiverJfr, Path workerJfr) throws Exception {
+    int n = sizes.targets();
+    WorkflowClient client = temporal.client();
+    long executions = client.countWorkflows("TaskQueue = '" + TASK_QUEUE + "'").getCount() - loneMarks.size();
+    int incidents = marks.size();
+    int failed = opening.failed() + repeats.failed();
+    double[] all = concat(opening.millis(), repeats.millis());
+    double seconds = opening.seconds() + repeats.seconds();
+    double perSecond = all.length / seconds;
+    double p50 = DevServerBench.percentile(all, 50);
+    double p99 = DevServerBench.percentile(all, 99);
+    boolean intakeMet = perSecond >= 500 && p99 <= 500 && incidents == n && executions == n && failed == 0;
+    report.row("Storm on temporal server start-dev: " + all.length + " Alertmanager deliveries over " + n
+            + " targets whose database and endpoints do not answer (" + sizes.repeats() + " repeats x 2 HA peers, "
+            + sizes.concurrency() + " concurrent; `remediator worker` and `remediator receiver` each in its own JVM;"
+            + " load " + loadBefore + " before, " + loadAfterStorm + " after)",
+        String.format(Locale.ROOT, "%.0f deliveries/s, p50/p99 %.1f/%.1f ms (first round, %d new incidents: %s;"
+                + " repeats: %s); %d incidents (of %d; %d runs), %d lost, %d non-2xx", perSecond, p50, p99, n,
+            opening.summary(), repeats.summary(), incidents, n, executions, n - incidents + failed, failed),
+        String.format(Locale.ROOT, "bare JDK HTTP server: %s", bare.summary()),
+        ">= 500/s, p99 <= 500 ms, exactly " + n + " incidents, 0 lost", intakeMet);
+
+    double[] toTask = latencies(firstSent, marks, true);
+    double[] toDiagnosis = latencies(firstSent, marks, false);
+    double[] loneTask = latencies(lone.firstSent(), loneMarks, true);
+    double[] loneDiagnosis = latencies(lone.firstSent(), loneMarks, false);
+    String cap = "at most " + sizes.settleWait().toSeconds() + " s awaited after the storm";
+    boolean taskMet = toTask.length == n && DevServerBench.percentile(toTask, 99) <= 30_000;
+    boolean diagnosisMet = toDiagnosis.length == n && DevServerBench.percentile(toDiagnosis, 99) <= 90_000;
+    report.row("Storm on temporal server start-dev: first delivery -> the incident's first workflow task started"
+            + " (assessment), from each history (" + cap + "; load " + DevServerBench.load() + ")",
+        distribution(toTask, n), "one incident alone before the storm: " + distribution(loneTask, 1),
+        "p99 <= 30 s", taskMet);
+    report.row("Storm on temporal server start-dev: first delivery -> diagnosis recorded (the workflow task after the"
+            + " first `" + SNAPSHOT_ACTIVITY + "` activity closed: its 3 attempts fail), from each history (" + cap
+            + "; load " + DevServerBench.load() + ")",
+        distribution(toDiagnosis, n), "one incident alone before the storm: " + distribution(loneDiagnosis, 1),
+        "p99 <= 90 s", diagnosisMet);
+    if (!intakeMet && Files.isRegularFile(receiverJfr)) {
+      report.note("Storm on the dev server, the receiver's profile during the storm (JFR `profile` settings in the"
+          + " receiver's JVM; the dev server and the worker share the 2 cores). CPU samples by thread group:\n\n"
+          + Bench.hotThreads(receiverJfr, 10) + "\nHottest frames:\n\n" + Bench.hotFrames(receiverJfr, 10));
+    }
+    if ((!taskMet || !diagnosisMet) && Files.isRegularFile(workerJfr)) {
+      report.note("Storm on the dev server, the worker's profile from the storm until the diagnoses (JFR `profile`"
+          + " settings in the worker's JVM). CPU samples by thread group:\n\n" + Bench.hotThreads(workerJfr, 10)
+          + "\nHottest frames:\n\n" + Bench.hotFrames(workerJfr, 10));
+    }
+  }
+
+  /** p50/p99/max of the values, and how many of {@code n} there are. */
+  private static String distribution(double[] millis, int n) {
+    if (millis.length == 0) {
+      return "0 of " + n + " reached";
+    }
+    return String.format(Locale.ROOT, "p50/p99/max %.1f/%.1f/%.1f s (%d of %d reached)",
+        DevServerBench.percentile(millis, 50) / 1000, DevServerBench.percentile(millis, 99) / 1000,
+        DevServerBench.percentile(millis, 100) / 1000, millis.length, n);
+  }
+
+  private static double[] latencies(Map<Integer, Long> firstSent, Map<Integer, Marks> marks, boolean firstTask) {
+    return marks.entrySet().stream()
+        .filter(e -> (firstTask ? e.getValue().firstTask() : e.getValue().diagnosis()) > 0)
+        .mapToDouble(e -> (firstTask ? e.getValue().firstTask() : e.getValue().diagnosis())
+            - firstSent.get(e.getKey()))
+        .toArray();
+  }
+
+  private static double[] concat(double[] a, double[] b) {
+    double[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Histories
+
+  static String id(int t) {
+    return DbPoolRunbook.DEFINITION.incidentId(new Target("bench", "svc-" + t, "db" + t));
+  }
+
+  /**
+   * Reads the targets' histories until each incident's diagnosis is recorded or {@code atMost} passed; returns the
+   * marks of every incident that exists (lost ones are missing). Rounds pause at least as long as the last one took,
+   * so that reading histories costs the server less than the incidents it measures.
+   */
+  private Map<Integer, Marks> settle(WorkflowClient client, Map<Integer, Long> targets, Duration atMost)
+      throws InterruptedException {
+    Map<Integer, Marks> marks = new ConcurrentHashMap<>();
+    List<Integer> pending = new ArrayList<>(targets.keySet());
+    long deadline = System.nanoTime() + atMost.toNanos();
+    long lastReport = System.nanoTime();
+    boolean last = false;
+    while (!pending.isEmpty()) {
+      last = System.nanoTime() >= deadline;
+      long round = System.nanoTime();
+      for (var it = pending.iterator(); it.hasNext(); ) {
+        int t = it.next();
+        Marks m = marks(client, id(t));
+        if (m != null) {
+          marks.put(t, m);
+          if (m.diagnosis() > 0) {
+            it.remove();
+          }
+        }
+      }
+      if (last || pending.isEmpty()) {
+        break;
+      }
+      if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(30)) {
+        progress.accept("storm on the dev server: " + (targets.size() - pending.size()) + " of " + targets.size()
+            + " incidents diagnosed");
+        lastReport = System.nanoTime();
+      }
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - round);
+      Thread.sleep(Math.max(2000, took));
+    }
+    return marks;
+  }
+
+  /** The incident's marks, null if it does not exist. */
+  static Marks marks(WorkflowClient client, String incidentId) {
+    List<HistoryEvent> events;
+    try {
+      events = client.fetchHistory(incidentId).getHistory().getEventsList();
+    } catch (WorkflowNotFoundException e) {
+      return null;
+    }
+    return marks(events);
+  }
+
+  /**
+   * The first WorkflowTaskStarted; the first WorkflowTaskCompleted after the first {@code Snapshot} activity closed
+   * (completed, failed or timed out): the task that recorded the diagnosis.
+   */
+  static Marks marks(List<HistoryEvent> events) {
+    long firstTask = 0;
+    long diagnosis = 0;
+    long snapshotScheduled = -1;
+    boolean snapshotClosed = false;
+    for (HistoryEvent e : events) {
+      long at = e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+      EventType type = e.getEventType();
+      if (type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && firstTask == 0) {
+        firstTask = at;
+      } else if (type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && snapshotScheduled < 0
+          && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals(SNAPSHOT_ACTIVITY)) {
+        snapshotScheduled = e.getEventId();
+      } else if (snapshotScheduled >= 0 && !snapshotClosed && closedActivity(e) == snapshotScheduled) {
+        snapshotClosed = true;
+      } else if (snapshotClosed && type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+        diagnosis = at;
+        break;
+      }
+    }
+    return new Marks(firstTask, diagnosis);
+  }
+
+  /** The scheduled event ID of the activity an event closes, else -1. */
+  private static long closedActivity(HistoryEvent e) {
+    return switch (e.getEventType()) {
+      case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> e.getActivityTaskCompletedEventAttributes().getScheduledEventId();
+      case EVENT_TYPE_ACTIVITY_TASK_FAILED -> e.getActivityTaskFailedEventAttributes().getScheduledEventId();
+      case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT -> e.getActivityTaskTimedOutEventAttributes().getScheduledEventId();
+      case EVENT_TYPE_ACTIVITY_TASK_CANCELED -> e.getActivityTaskCanceledEventAttributes().getScheduledEventId();
+      default -> -1;
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Load
+
+  /** Every target, {@code repeats} times, from two HA peers; each round shuffled (a fixed seed: the same each run). */
+  private List<Delivery> deliveries() {
+    Random random = new Random(24);
+    List<Delivery> all = new ArrayList<>();
+    for (int r = 0; r < sizes.repeats(); r++) {
+      List<Delivery> round = new ArrayList<>();
+      for (int peer = 0; peer < 2; peer++) {
+        for (int t = 0; t < sizes.targets(); t++) {
+          round.add(new Delivery(t, Bench.delivery(t, 0, 1, "http://alertmanager-" + peer + ":9093")));
+        }
+      }
+      Collections.shuffle(round, random);
+      all.addAll(round);
+    }
+    return all;
+  }
+
+  private Load load(String url, List<Delivery> deliveries) throws Exception {
+    double[] millis = new double[deliveries.size()];
+    Map<Integer, Long> firstSent = new ConcurrentHashMap<>();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    int threads = Math.min(sizes.concurrency(), deliveries.size());
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < threads; w++) {
+        workers.add(pool.submit(() -> {
+          try (LoadClient client = new LoadClient(url,
+              List.of("Content-Type: application/json", "Authorization: Bearer " + TOKEN))) {
+            for (int i = next.getAndIncrement(); i < deliveries.size(); i = next.getAndIncrement()) {
+              Delivery d = deliveries.get(i);
+              firstSent.merge(d.target(), System.currentTimeMillis(), Math::min);
+              long t = System.nanoTime();
+              try {
+                if (client.post(d.body()) / 100 != 2) {
+                  failed.incrementAndGet();
+                }
+              } catch (IOException e) {
+                failed.incrementAndGet();
+                client.close();
+              }
+              millis[i] = (System.nanoTime() - t) / 1e6;
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : workers) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new Load(millis, (System.nanoTime() - start) / 1e9, failed.get(), firstSent);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Processes and configuration
+
+  /** {@code remediator ARGS} in its own JVM, against {@code address}, its output to {@code log}. */
+  private static Process start(String address, Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(Cli.javaCommand());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("TEMPORAL_ADDRESS", address);
+    return pb.start();
+  }
+
+  private static void jfrStart(Process... processes) throws Exception {
+    for (Process p : processes) {
+      DevServerBench.jcmd(p.pid(), "JFR.start", "name=storm", "settings=profile");
+    }
+  }
+
+  private static void stop(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitLine(Path log, String text, Process process) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException("exited with " + process.exitValue() + ": " + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("no \"" + text + "\" in " + log + " after 120 s");
+  }
+
+  /** The storm's targets and one more (the lone incident): database and endpoints on ports nobody listens on. */
+  private String config(Path dir, int deadDatabase, int deadEndpoints) {
+    StringBuilder b = new StringBuilder();
+    b.append("taskQueue: ").append(TASK_QUEUE).append("\nreceiver:\n  tokenFile: ").append(dir.resolve("token"))
+        .append("\nnotifications:\n  channels:\n    - {name: log, type: webhook, urlFile: ")
+        .append(dir.resolve("hook-url")).append("}\n")
+        .append("defaults:\n  escalation:\n    - {name: database, channels: [log], ackTimeout: 15m}\n")
+        .append("targets:\n");
+    for (int t = 0; t <= sizes.targets(); t++) {
+      b.append("  - service: svc-").append(t).append("\n    namespace: bench\n    database: db").append(t)
+          .append("\n    postgres:\n      url: jdbc:postgresql://127.0.0.1:").append(deadDatabase).append("/db")
+          .append(t).append("\n      user: remediator\n      applicationRoles: [app]\n")
+          .append("    endpoints:\n      health: http://127.0.0.1:").append(deadEndpoints).append("/health\n")
+          .append("      ready: http://127.0.0.1:").append(deadEndpoints).append("/ready\n");
+    }
+    return b.toString();
+  }
+}
