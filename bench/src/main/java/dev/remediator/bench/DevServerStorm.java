@@ -28,6 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Alertmanager storm on {@code temporal server start-dev}, as a user runs it: {@code remediator worker} and
@@ -112,8 +114,10 @@ final class DevServerStorm {
       try (TemporalDevServer server = TemporalDevServer.start(cli, dir.resolve("temporal"), FreePorts.next(),
           FreePorts.next(), FreePorts.next(), Duration.ofSeconds(120))) {
         int port = FreePorts.next();
+        int metricsPort = FreePorts.next();
+        String metricsUrl = "http://127.0.0.1:" + metricsPort + "/metrics";
         Process worker = start(server.address(), dir.resolve("worker.log"), "worker", "-c", config.toString(),
-            "--metrics-port", "0");
+            "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1");
         Process receiver = start(server.address(), dir.resolve("receiver.log"), "receiver", "-c", config.toString(),
             "--host", "127.0.0.1", "--port", Integer.toString(port));
         try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
@@ -132,6 +136,7 @@ final class DevServerStorm {
           Path receiverJfr = dir.resolve("receiver.jfr");
           Path workerJfr = dir.resolve("worker.jfr");
           jfrStart(receiver, worker);
+          Map<String, Double> metricsBefore = workerMetrics(metricsUrl);
           int firstRound = 2 * sizes.targets();
           Load opening = load(url, storm.subList(0, firstRound));
           Load repeats = load(url, storm.subList(firstRound, storm.size()));
@@ -143,6 +148,10 @@ final class DevServerStorm {
           Map<Integer, Long> firstSent = new LinkedHashMap<>(opening.firstSent());
           Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait());
           DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
+          report.note("Storm on the dev server, what the worker's own Temporal metrics counted from the storm until"
+              + " the diagnoses (sticky: its sticky queue; normal: the task queue; a mean of a `_sum`/`_count`"
+              + " pair in ms; the worker's tuning as `remediator worker` runs by default):\n\n"
+              + metricsGrown(metricsBefore, workerMetrics(metricsUrl)));
           rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
               receiverJfr, workerJfr);
         } finally {
@@ -322,6 +331,68 @@ final class DevServerStorm {
       case EVENT_TYPE_ACTIVITY_TASK_CANCELED -> e.getActivityTaskCanceledEventAttributes().getScheduledEventId();
       default -> -1;
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The worker's metrics
+
+  /** The worker's metrics of polling, schedule-to-start, the sticky cache and task execution. */
+  private static final Pattern WORTH = Pattern.compile(
+      "schedule_to_start|sticky_cache|poll_succeed|poll_empty|poll_timeout|task_execution_latency|replay_latency"
+          + "|task_slots_used|num_pollers|execution_failed|workflow_task_no_completion");
+  private static final Pattern SAMPLE = Pattern.compile("^(temporal_[a-zA-Z0-9_:]*)(\\{(.*)\\})? ([-+0-9.eE]+)$");
+  private static final Pattern QUEUE = Pattern.compile("(?:^|,)task_queue=\"([^\"]*)\"");
+
+  /** Series of interest, keyed by name and queue (sticky or normal), summed over the other labels. */
+  static Map<String, Double> workerMetrics(String url) {
+    Map<String, Double> values = new java.util.TreeMap<>();
+    String text;
+    try {
+      text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      return values;
+    }
+    for (String line : text.split("\n")) {
+      Matcher m = SAMPLE.matcher(line);
+      if (!m.matches() || !WORTH.matcher(m.group(1)).find() || m.group(1).endsWith("_bucket")
+          || m.group(1).endsWith("_max")) {
+        continue;
+      }
+      Matcher q = QUEUE.matcher(m.group(3) == null ? "" : m.group(3));
+      String queue = !q.find() ? "" : q.group(1).equals(TASK_QUEUE) ? "{normal}" : "{sticky}";
+      values.merge(m.group(1) + queue, Double.parseDouble(m.group(4)), Double::sum);
+    }
+    return values;
+  }
+
+  /** What grew from {@code before} to {@code after} (gauges: their value at the end), as a Markdown list. */
+  static String metricsGrown(Map<String, Double> before, Map<String, Double> after) {
+    if (after.isEmpty()) {
+      return "- (no metrics: the worker's /metrics did not answer)\n";
+    }
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, Double> e : after.entrySet()) {
+      String key = e.getKey();
+      if (key.contains("_sum")) {
+        continue;
+      }
+      boolean gauge = key.contains("slots_used") || key.contains("num_pollers");
+      double grew = gauge ? e.getValue() : e.getValue() - before.getOrDefault(key, 0.0);
+      if (grew == 0) {
+        continue;
+      }
+      b.append("- `").append(key).append("` ").append(gauge ? "at the end " : "")
+          .append(String.format(Locale.ROOT, "%.0f", grew));
+      if (key.contains("_count")) {
+        String sum = key.replace("_count", "_sum");
+        double total = after.getOrDefault(sum, 0.0) - before.getOrDefault(sum, 0.0);
+        b.append(String.format(Locale.ROOT, ", mean %.0f ms", total * 1000 / grew));
+      }
+      b.append('\n');
+    }
+    return b.length() == 0 ? "- nothing grew\n" : b.toString();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
