@@ -4,6 +4,7 @@ import dev.remediator.launcher.ModuleCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,6 +59,10 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       description = "How long after that storm every incident may take to reach its diagnosis (default 300).")
   Integer stormWait;
 
+  @Option(names = "--storm-worker-args", paramLabel = "ARGS",
+      description = "Extra arguments of `remediator worker` in that storm, space-separated (tuning to compare).")
+  String stormWorkerArgs;
+
   @Override
   public Integer call() throws Exception {
     Bench.Sizes s = smoke ? Bench.Sizes.SMOKE : Bench.Sizes.FULL;
@@ -68,7 +73,9 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
     DevServerStorm.Sizes storm = smoke ? DevServerStorm.Sizes.SMOKE : DevServerStorm.Sizes.FULL;
     storm = new DevServerStorm.Sizes(stormTargets != null ? stormTargets : storm.targets(),
         stormRepeats != null ? stormRepeats : storm.repeats(), storm.concurrency(),
-        stormWait != null ? Duration.ofSeconds(stormWait) : storm.settleWait());
+        stormWait != null ? Duration.ofSeconds(stormWait) : storm.settleWait(),
+        stormWorkerArgs == null || stormWorkerArgs.isBlank() ? List.of()
+            : List.of(stormWorkerArgs.trim().split("\\s+")));
     long t0 = System.nanoTime();
     String report = new Bench(s, rows == Rows.all || rows == Rows.dev ? dev : null,
         rows == Rows.all || rows == Rows.embedded, line -> System.err.println("bench: " + line))

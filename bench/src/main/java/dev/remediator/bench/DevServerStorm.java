@@ -46,12 +46,13 @@ final class DevServerStorm {
    * @param concurrency deliveries in flight at once
    * @param settleWait how long after the storm every incident may take to reach its diagnosis (the rest count as
    *     not reached)
+   * @param workerArgs extra arguments of {@code remediator worker} (tuning to compare; none: its defaults)
    */
-  record Sizes(int targets, int repeats, int concurrency, Duration settleWait) {
+  record Sizes(int targets, int repeats, int concurrency, Duration settleWait, List<String> workerArgs) {
     /** The storm: 10,000 deliveries over 1,000 targets (5 repeats x 2 HA peers), 32 at once. */
-    static final Sizes FULL = new Sizes(1000, 5, 32, Duration.ofMinutes(5));
+    static final Sizes FULL = new Sizes(1000, 5, 32, Duration.ofMinutes(5), List.of());
 
-    static final Sizes SMOKE = new Sizes(8, 2, 4, Duration.ofMinutes(3));
+    static final Sizes SMOKE = new Sizes(8, 2, 4, Duration.ofMinutes(3), List.of());
 
     int deliveries() {
       return targets * repeats * 2;
@@ -116,8 +117,10 @@ final class DevServerStorm {
         int port = FreePorts.next();
         int metricsPort = FreePorts.next();
         String metricsUrl = "http://127.0.0.1:" + metricsPort + "/metrics";
-        Process worker = start(server.address(), dir.resolve("worker.log"), "worker", "-c", config.toString(),
-            "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1");
+        List<String> workerCommand = new ArrayList<>(List.of("worker", "-c", config.toString(),
+            "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1"));
+        workerCommand.addAll(sizes.workerArgs());
+        Process worker = start(server.address(), dir.resolve("worker.log"), workerCommand.toArray(String[]::new));
         Process receiver = start(server.address(), dir.resolve("receiver.log"), "receiver", "-c", config.toString(),
             "--host", "127.0.0.1", "--port", Integer.toString(port));
         try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
@@ -137,9 +140,18 @@ final class DevServerStorm {
           Path workerJfr = dir.resolve("worker.jfr");
           jfrStart(receiver, worker);
           Map<String, Double> metricsBefore = workerMetrics(metricsUrl);
+          Map<String, Double> serverBefore = ServerCounters.scrape(server.metricsUrl());
           int firstRound = 2 * sizes.targets();
           Load opening = load(url, storm.subList(0, firstRound));
+          Map<String, Double> serverAfterOpening = ServerCounters.scrape(server.metricsUrl());
           Load repeats = load(url, storm.subList(firstRound, storm.size()));
+          report.note("Storm on the dev server, what the Temporal server counted during the first round (" + firstRound
+              + " deliveries, " + sizes.targets() + " new incidents, " + String.format(Locale.ROOT, "%.1f s", 
+              opening.seconds()) + "; its Prometheus counters summed per metric and operation, the ones that grew"
+              + " most: the worker's polls and tasks share the server with the receiver's starts):\n\n"
+              + ServerCounters.grown(serverBefore, serverAfterOpening,
+                  Duration.ofMillis((long) (opening.seconds() * 1000)), 15).stream()
+                  .map(l -> "- " + l + "\n").collect(java.util.stream.Collectors.joining()));
           DevServerBench.jcmd(receiver.pid(), "JFR.dump", "name=storm", "filename=" + receiverJfr);
           String loadAfterStorm = DevServerBench.load();
           progress.accept("storm on the dev server: first round " + opening.summary() + "; repeats "
@@ -150,7 +162,8 @@ final class DevServerStorm {
           DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
           report.note("Storm on the dev server, what the worker's own Temporal metrics counted from the storm until"
               + " the diagnoses (sticky: its sticky queue; normal: the task queue; a mean of a `_sum`/`_count`"
-              + " pair in ms; the worker's tuning as `remediator worker` runs by default):\n\n"
+              + " pair in ms; the worker's tuning: " + (sizes.workerArgs().isEmpty() ? "its defaults"
+                  : "`" + String.join(" ", sizes.workerArgs()) + "`") + "):\n\n"
               + metricsGrown(metricsBefore, workerMetrics(metricsUrl)));
           rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
               receiverJfr, workerJfr);
