@@ -317,8 +317,8 @@ public final class Bench {
         false);
     notes.add("The one-process footprint row measures server, worker and receiver together in one JVM (the embedded"
         + " stack), so it is an upper bound of the worker's share; the worker alone is measured on the dev server. The worker's workflow cache and thread budget are"
-        + " bounded by `WorkerTuning` (defaults: cache 32, 40 workflow threads, 8 workflow tasks and 16 activities"
-        + " at once; `./remediator worker --workflow-cache-size --max-workflow-threads ...`); idle CPU depends on the"
+        + " bounded by `WorkerTuning` (defaults: cache 32, 40 workflow threads, 16 workflow tasks and 32 activities"
+        + " at once, pollers autoscaled up to 8 per queue; `./remediator worker --workflow-cache-size --max-workflow-threads ...`); idle CPU depends on the"
         + " workflow's back-off while the database is unreachable (incident core, not this suite).");
   }
 

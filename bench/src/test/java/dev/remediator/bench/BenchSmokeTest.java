@@ -2,7 +2,13 @@ package dev.remediator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.util.Timestamps;
 import dev.remediator.launcher.TemporalDevServer;
+import io.temporal.api.common.v1.ActivityType;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.ActivityTaskFailedEventAttributes;
+import io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes;
+import io.temporal.api.history.v1.HistoryEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,6 +44,16 @@ class BenchSmokeTest {
         .containsPattern(DevServerBench.onPath("psql").isPresent() ? "psql `\\\\timing`" : "JDBC \\(no psql");
     if (TemporalDevServer.findCli(System.getenv()).isPresent()) {
       assertThat(report)
+          .contains("| Storm on temporal server start-dev: 32 Alertmanager deliveries over 8 targets whose database"
+              + " and endpoints do not answer (2 repeats x 2 HA peers")
+          .contains("8 incidents (of 8; 8 runs), 0 lost, 0 non-2xx")
+          .contains("| Storm on temporal server start-dev: first delivery -> the incident's first workflow task")
+          .contains("| Storm on temporal server start-dev: first delivery -> diagnosis recorded")
+          .contains("one incident alone before the storm: p50/p99/max ")
+          .doesNotContain("0 of 8 reached", "0 of 1 reached")
+          .contains("what the worker's own Temporal metrics counted")
+          .contains("`temporal_workflow_task_queue_poll_succeed_total{normal}` ")
+          .contains("what the Temporal server counted during the first round")
           .contains("| Alert -> plan recorded, 3 incidents arriving one every 100 ms, real leak")
           .contains("3 of 3 planned").contains("2 incidents one at a time, nothing else running: p50/p99 ")
           .contains("| Workflow overhead: incident alert -> plan, one at a time (p50 of 2)")
@@ -58,6 +74,42 @@ class BenchSmokeTest {
       assertThat(report).contains("skipped: no `temporal` CLI");
     }
     assertThat(progress).isNotEmpty();
+  }
+
+  @Test
+  void diagnosisIsTheTaskAfterTheFirstSnapshotClosed() {
+    List<HistoryEvent> events = List.of(
+        event(1, 1000, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED),
+        event(2, 1000, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
+        event(3, 4000, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED),
+        event(4, 4100, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+        scheduled(5, 4100, "Probe"),
+        event(6, 6000, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+        scheduled(7, 6000, "Snapshot"),
+        HistoryEvent.newBuilder().setEventId(8).setEventTime(Timestamps.fromMillis(12000))
+            .setEventType(EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
+            .setActivityTaskFailedEventAttributes(ActivityTaskFailedEventAttributes.newBuilder().setScheduledEventId(7))
+            .build(),
+        event(9, 12000, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
+        event(10, 15000, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED),
+        event(11, 15200, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+        scheduled(12, 15200, "Snapshot"),
+        event(13, 20000, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED));
+    assertThat(DevServerStorm.marks(events)).isEqualTo(new DevServerStorm.Marks(4000, 15200));
+    assertThat(DevServerStorm.marks(events.subList(0, 9))).isEqualTo(new DevServerStorm.Marks(4000, 0));
+  }
+
+  private static HistoryEvent event(long id, long millis, EventType type) {
+    return HistoryEvent.newBuilder().setEventId(id).setEventTime(Timestamps.fromMillis(millis)).setEventType(type)
+        .build();
+  }
+
+  private static HistoryEvent scheduled(long id, long millis, String activity) {
+    return HistoryEvent.newBuilder().setEventId(id).setEventTime(Timestamps.fromMillis(millis))
+        .setEventType(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .setActivityTaskScheduledEventAttributes(ActivityTaskScheduledEventAttributes.newBuilder()
+            .setActivityType(ActivityType.newBuilder().setName(activity)))
+        .build();
   }
 
   @Test

@@ -60,14 +60,27 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--max-concurrent-activities",
       paramLabel = "N",
-      description = "Activities executed at once (default 16).")
+      description = "Activities executed at once (default 32).")
   Integer maxConcurrentActivities;
 
   @Option(
       names = "--max-concurrent-workflow-tasks",
       paramLabel = "N",
-      description = "Workflow tasks executed at once (default 8).")
+      description = "Workflow tasks executed at once (default 16).")
   Integer maxConcurrentWorkflowTasks;
+
+  @Option(
+      names = "--max-workflow-task-pollers",
+      paramLabel = "N",
+      description = "Long polls for workflow tasks at once, per queue (sticky, task queue): scaled from 1 up to N"
+          + " while the server hands out tasks (default 8).")
+  Integer workflowPollers;
+
+  @Option(
+      names = "--max-activity-task-pollers",
+      paramLabel = "N",
+      description = "Long polls for activity tasks at once: scaled from 1 up to N (default 8).")
+  Integer activityPollers;
 
   WorkerTuning tuning() {
     WorkerTuning d = WorkerTuning.DEFAULT;
@@ -76,8 +89,8 @@ final class WorkerCommand implements Callable<Integer> {
         maxWorkflowThreads != null ? maxWorkflowThreads : d.maxWorkflowThreads(),
         maxConcurrentWorkflowTasks != null ? maxConcurrentWorkflowTasks : d.maxConcurrentWorkflowTasks(),
         maxConcurrentActivities != null ? maxConcurrentActivities : d.maxConcurrentActivities(),
-        d.workflowPollers(),
-        d.activityPollers());
+        workflowPollers != null ? workflowPollers : d.workflowPollers(),
+        activityPollers != null ? activityPollers : d.activityPollers());
   }
 
   @Option(
