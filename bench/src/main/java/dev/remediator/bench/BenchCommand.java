@@ -35,13 +35,15 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   enum Rows {
     all,
     embedded,
-    dev
+    dev,
+    snapshot
   }
 
   @Option(names = "--rows", paramLabel = "WHICH", defaultValue = "all",
       description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack) or dev (the worker"
           + " alone, alert -> plan, workflow overhead, the operator CLI on temporal server start-dev; the snapshot"
-          + " against psql) (default ${DEFAULT-VALUE}).")
+          + " against psql) or snapshot (the diagnosis snapshot against psql alone, about a minute) (default"
+          + " ${DEFAULT-VALUE}).")
   Rows rows;
 
   @Override
@@ -52,8 +54,8 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
     long t0 = System.nanoTime();
-    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows != Rows.dev,
-        line -> System.err.println("bench: " + line)).run();
+    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows == Rows.all || rows == Rows.embedded,
+        rows != Rows.snapshot, line -> System.err.println("bench: " + line)).run();
     Files.writeString(out, report);
     System.out.print(report);
     System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());
