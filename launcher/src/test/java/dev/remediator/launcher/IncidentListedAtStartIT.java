@@ -1,0 +1,123 @@
+package dev.remediator.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.TargetConfig;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.incident.Alert;
+import dev.remediator.incident.IncidentPhase;
+import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
+import dev.remediator.runbook.servicedown.ServiceDownRunbook;
+import dev.remediator.starter.AlertDelivery;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentStubs;
+import dev.remediator.temporal.TemporalConnection;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * On the real server ({@code temporal server start-dev}), with NO worker polling: incidents the receiver's delivery
+ * started are listed by {@code incidents} at once, with their service, database, severity and phase {@code OPENED}
+ * (the start sets their search attributes; nothing waits for a first workflow task) — both runbooks, a Service Down
+ * target without a database among them.
+ */
+class IncidentListedAtStartIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path state;
+
+  @Test
+  void incidentsAreListedBeforeAnyWorkerRunsThem() throws Exception {
+    RemediatorConfig config = ConfigLoader.parse("""
+        taskQueue: nobody-polls
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres: {url: "jdbc:postgresql://127.0.0.1:1/authdb", user: remediator, applicationRoles: [app]}
+          - service: billing-service
+            namespace: prod
+            database: billingdb
+            postgres: {url: "jdbc:postgresql://127.0.0.1:1/billingdb", user: remediator, applicationRoles: [app]}
+          - service: web
+            namespace: prod
+            kubernetes: {deployment: web}
+            endpoints: {health: "http://127.0.0.1:1/health"}
+        """, "test configuration");
+    Path cli = Prerequisites.temporalCli();
+    try (TemporalDevServer server = TemporalDevServer.start(cli, state, 0, 0, Duration.ofSeconds(90));
+        TemporalConnection temporal = TemporalConnection.connect(server.address())) {
+      AlertDelivery delivery = new AlertDelivery(new IncidentStubs(temporal.client()), config);
+      Map<String, String> severityById = new HashMap<>();
+      deliver(delivery, severityById, target(config, "auth-service"), DbPoolRunbook.CRITICAL, "critical");
+      deliver(delivery, severityById, target(config, "billing-service"), DbPoolRunbook.HIGH, "warning");
+      deliver(delivery, severityById, target(config, "web"), ServiceDownRunbook.SERVICE_DOWN, "critical");
+
+      // Visibility is eventually consistent (a second or so on start-dev): the listing, awaited with a deadline.
+      JsonNode listing = await("incidents lists the 3 incidents no worker has run").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> incidents(server.address()), l -> l.get("incidents").size() == 3);
+      assertThat(listing.get("total").asLong()).isEqualTo(3);
+      for (JsonNode row : listing.get("incidents")) {
+        String id = row.get("incidentId").asText();
+        assertThat(severityById).containsKey(id);
+        assertThat(row.get("phase").asText()).as(id).isEqualTo(IncidentPhase.OPENED.name());
+        assertThat(row.get("severity").asText()).as(id).isEqualTo(severityById.get(id));
+        assertThat(row.get("namespace").asText()).as(id).isEqualTo("prod");
+        assertThat(row.get("awaitingApproval").asBoolean()).as(id).isFalse();
+        String service = id.split(":")[2];
+        assertThat(row.get("service").asText()).as(id).isEqualTo(service);
+        String database = row.path("database").asText("");
+        assertThat(database).as(id).isEqualTo(id.startsWith("dbpool:") ? service.replace("-service", "db") : "");
+      }
+      // The same in the operator's table.
+      String table = run(server.address(), "incidents");
+      assertThat(table).contains("servicedown:prod:web").contains("OPENED").contains("critical").contains("warning");
+    }
+  }
+
+  private static TargetConfig target(RemediatorConfig config, String service) {
+    return config.targets().stream().filter(t -> t.service().equals(service)).findFirst().orElseThrow();
+  }
+
+  private static void deliver(AlertDelivery delivery, Map<String, String> severityById, TargetConfig target,
+      String alertName, String severity) {
+    Alert alert = new Alert(alertName, severity, "firing", "fp-" + target.service(), "2026-12-06T00:00:00Z",
+        alertName + " on " + target.service());
+    assertThat(delivery.deliver(target, alert)).isEqualTo(AlertDelivery.Delivery.STARTED);
+    severityById.put(Runbooks.forAlert(alertName).orElseThrow().incidentId(target.target()), severity);
+  }
+
+  private static JsonNode incidents(String address) throws Exception {
+    return JSON.readTree(run(address, "incidents", "-o", "json"));
+  }
+
+  /** The operator verb as {@code ./remediator VERB} runs it (the same command class), in this JVM. */
+  private static String run(String address, String verb, String... args) {
+    CommandLine command = Remediator.operatorVerb(verb);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    command.setOut(new PrintWriter(out));
+    command.setErr(new PrintWriter(err));
+    String[] all = new String[args.length + 2];
+    all[0] = "--address";
+    all[1] = address;
+    System.arraycopy(args, 0, all, 2, args.length);
+    int exit = command.execute(all);
+    assertThat(exit).as("exit of %s: %s", verb, err).isZero();
+    return out.toString();
+  }
+}
