@@ -143,6 +143,19 @@ final class Cli {
     return times(n, command);
   }
 
+  /** One run of a verb and the gRPC calls it made. */
+  record Counted(Run run, String calls) {}
+
+  /**
+   * One run of a verb, with the gRPC calls it made as the server's frontend counted them ({@code metricsUrl}: its
+   * Prometheus endpoint, counting a call when it handles it): unlike the wall time, load does not change this.
+   */
+  Counted counted(String metricsUrl, String... args) throws Exception {
+    Map<String, Double> before = ServerCounters.frontendRequests(metricsUrl);
+    Run run = user(1, args).runs().get(0);
+    return new Counted(run, ServerCounters.clientCalls(before, ServerCounters.frontendRequests(metricsUrl)));
+  }
+
   Runs javaVersion(int n) throws Exception {
     return times(n, List.of(java(), "-version"));
   }

@@ -86,8 +86,29 @@ class IncidentListedAtStartIT {
       // The same in the operator's table.
       String table = run(server.address(), "incidents");
       assertThat(table).contains("servicedown:prod:web").contains("OPENED").contains("critical").contains("warning");
+
+      // show and approve on such an incident: no worker has ever polled its task queue, and they say so.
+      String auth = "dbpool:prod:auth-service:authdb";
+      for (String[] verb : List.of(new String[] {"show", auth}, new String[] {"approve", auth, "--by", "alice"})) {
+        Result r = execute(server.address(), verb[0], List.of(verb).subList(1, verb.length)
+            .toArray(String[]::new), "--timeout", "3");
+        assertThat(r.exit()).as(verb[0] + ": " + r.err()).isEqualTo(1);
+        assertThat(r.err()).as(verb[0]).contains("worker reconnecting")
+            .contains("no worker is polling task queue nobody-polls").doesNotContain("not reachable");
+      }
+      // approve of a named plan is handed to Temporal, which holds it for a worker: not confirmed, exit 1.
+      Result held = execute(server.address(), "approve", new String[] {auth, "--by", "alice", "--plan", "p-1"},
+          "--timeout", "2");
+      assertThat(held.exit()).as(held.err()).isEqualTo(1);
+      assertThat(held.err()).contains("not confirmed within 2 s: no worker answered for " + auth);
+      // and of an incident that does not exist: exit 4.
+      Result none = execute(server.address(), "approve", new String[] {"dbpool:prod:nope:db", "--by", "alice"});
+      assertThat(none.exit()).as(none.err()).isEqualTo(4);
+      assertThat(none.err()).contains("no open incident dbpool:prod:nope:db");
     }
   }
+
+  record Result(int exit, String out, String err) {}
 
   private static TargetConfig target(RemediatorConfig config, String service) {
     return config.targets().stream().filter(t -> t.service().equals(service)).findFirst().orElseThrow();
@@ -105,19 +126,23 @@ class IncidentListedAtStartIT {
     return JSON.readTree(run(address, "incidents", "-o", "json"));
   }
 
-  /** The operator verb as {@code ./remediator VERB} runs it (the same command class), in this JVM. */
+  /** The operator verb as {@code ./remediator VERB} runs it (the same command class), in this JVM; exit 0. */
   private static String run(String address, String verb, String... args) {
+    Result r = execute(address, verb, args);
+    assertThat(r.exit()).as("exit of %s: %s", verb, r.err()).isZero();
+    return r.out();
+  }
+
+  private static Result execute(String address, String verb, String[] args, String... more) {
     CommandLine command = Remediator.operatorVerb(verb);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     command.setOut(new PrintWriter(out));
     command.setErr(new PrintWriter(err));
-    String[] all = new String[args.length + 2];
-    all[0] = "--address";
-    all[1] = address;
-    System.arraycopy(args, 0, all, 2, args.length);
-    int exit = command.execute(all);
-    assertThat(exit).as("exit of %s: %s", verb, err).isZero();
-    return out.toString();
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of(more));
+    all.addAll(List.of("--address", address));
+    int exit = command.execute(all.toArray(String[]::new));
+    return new Result(exit, out.toString(), err.toString());
   }
 }
