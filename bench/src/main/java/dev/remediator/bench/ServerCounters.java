@@ -72,19 +72,45 @@ final class ServerCounters {
   }
 
   /**
-   * The calls a client made between two {@link #frontendRequests} scrapes, "Op N, ..." in the order made by name;
-   * a worker's own calls (polls, task responses, heartbeats) left out.
+   * {@link #frontendRequests} once the server has published every client call: it updates its Prometheus counters at
+   * an interval (about a second), so they are read until the clients' calls have not changed for {@code quiet} (at
+   * most 15 s).
    */
-  static String clientCalls(Map<String, Double> before, Map<String, Double> after) {
+  static Map<String, Double> settledFrontendRequests(String url, Duration quiet) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    Map<String, Double> last = frontendRequests(url);
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() - stableSince < quiet.toNanos() && System.nanoTime() - deadline < 0) {
+      Thread.sleep(250);
+      Map<String, Double> now = frontendRequests(url);
+      if (!clientCalls(last, now).isEmpty()) {
+        stableSince = System.nanoTime();
+      }
+      last = now;
+    }
+    return last;
+  }
+
+  /**
+   * The calls clients made between two {@link #frontendRequests} scrapes, by operation; a worker's own calls (polls,
+   * task responses, heartbeats, history reads) left out.
+   */
+  static Map<String, Integer> clientCalls(Map<String, Double> before, Map<String, Double> after) {
     Map<String, Integer> calls = new java.util.TreeMap<>();
     after.forEach((op, v) -> {
       int n = (int) Math.round(v - before.getOrDefault(op, 0.0));
       boolean worker = op.startsWith("Poll") && !op.equals("PollWorkflowExecutionUpdate") || op.startsWith("Respond")
-          || op.startsWith("RecordWorker") || op.startsWith("RecordActivity") || op.equals("ShutdownWorker");
+          || op.startsWith("RecordWorker") || op.startsWith("RecordActivity") || op.equals("ShutdownWorker")
+          || op.equals("GetWorkflowExecutionHistory");
       if (n > 0 && !worker) {
         calls.put(op, n);
       }
     });
+    return calls;
+  }
+
+  /** "N (Op, Op xK, ...)": how many calls, and which. */
+  static String describeCalls(Map<String, Integer> calls) {
     int total = calls.values().stream().mapToInt(Integer::intValue).sum();
     return total + " (" + calls.entrySet().stream().map(e -> e.getKey() + (e.getValue() > 1 ? " x" + e.getValue() : ""))
         .collect(Collectors.joining(", ")) + ")";
