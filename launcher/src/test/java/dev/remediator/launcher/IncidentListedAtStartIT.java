@@ -105,6 +105,16 @@ class IncidentListedAtStartIT {
       Result none = execute(server.address(), "approve", new String[] {"dbpool:prod:nope:db", "--by", "alice"});
       assertThat(none.exit()).as(none.err()).isEqualTo(4);
       assertThat(none.err()).contains("no open incident dbpool:prod:nope:db");
+      // and of one that has closed: the server itself says so, to the query (approve) and to the update (ack).
+      String billing = "dbpool:prod:billing-service:billingdb";
+      temporal.client().newUntypedWorkflowStub(billing).terminate("test");
+      for (String[] verb : List.of(new String[] {"approve", billing, "--by", "alice"},
+          new String[] {"ack", billing, "--by", "alice"})) {
+        Result closed = execute(server.address(), verb[0], List.of(verb).subList(1, verb.length)
+            .toArray(String[]::new), "--timeout", "5");
+        assertThat(closed.exit()).as(verb[0] + ": " + closed.err()).isEqualTo(4);
+        assertThat(closed.err()).as(verb[0]).contains("no open incident " + billing);
+      }
     }
   }
 

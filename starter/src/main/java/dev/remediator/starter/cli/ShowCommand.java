@@ -48,6 +48,8 @@ public final class ShowCommand extends TemporalCommand {
           Math.max(1, intervalSeconds)));
     }
     // The describe (execution status, run ID) and the status query side by side: one round trip's wait, not two.
+    // The SDK asks the server's capabilities before a connection's first call: once, before both (not once each).
+    temporal.workflowClient().getWorkflowServiceStubs().getServerCapabilities().get();
     CompletableFuture<WorkflowExecutionDescription> describe =
         CompletableFuture.supplyAsync(() -> incidents.describe(incidentId));
     IncidentStatus s;
