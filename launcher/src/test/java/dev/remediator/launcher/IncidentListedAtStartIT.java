@@ -10,6 +10,7 @@ import dev.remediator.config.TargetConfig;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.Alert;
 import dev.remediator.incident.IncidentPhase;
+import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.registry.Runbooks;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.runbook.servicedown.ServiceDownRunbook;
@@ -17,6 +18,10 @@ import dev.remediator.starter.AlertDelivery;
 import dev.remediator.starter.IncidentListing;
 import dev.remediator.starter.IncidentStubs;
 import dev.remediator.temporal.TemporalConnection;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.operatorservice.v1.RemoveSearchAttributesRequest;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -119,6 +124,44 @@ class IncidentListedAtStartIT {
   }
 
   record Result(int exit, String out, String err) {}
+
+  /**
+   * A receiver up before any worker registered the search attributes: Temporal refuses a start that sets unknown ones
+   * (INVALID_ARGUMENT, "no mapping defined for search attribute"), so the start is sent again without them, and the
+   * incident exists all the same (its workflow sets them once a worker has registered them and runs it).
+   */
+  @Test
+  void aStartIsNotLostWhereTheAttributesAreNotRegistered() throws Exception {
+    RemediatorConfig config = ConfigLoader.parse("""
+        taskQueue: nobody-polls
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: authdb
+            postgres: {url: "jdbc:postgresql://127.0.0.1:1/authdb", user: remediator, applicationRoles: [app]}
+        """, "test configuration");
+    Path cli = Prerequisites.temporalCli();
+    try (TemporalDevServer server = TemporalDevServer.start(cli, state, 0, 0, Duration.ofSeconds(90));
+        TemporalConnection temporal = TemporalConnection.connect(server.address())) {
+      OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(
+          OperatorServiceStubsOptions.newBuilder().setTarget(server.address()).validateAndBuildWithDefaults());
+      try {
+        operator.blockingStub().removeSearchAttributes(RemoveSearchAttributesRequest.newBuilder()
+            .setNamespace(TemporalDevServer.NAMESPACE)
+            .addAllSearchAttributes(IncidentSearchAttributes.ALL.stream().map(k -> k.getName()).toList())
+            .build());
+      } finally {
+        operator.shutdownNow();
+      }
+      AlertDelivery delivery = new AlertDelivery(new IncidentStubs(temporal.client()), config);
+      Alert alert = new Alert(DbPoolRunbook.CRITICAL, "critical", "firing", "fp-1", "2026-12-06T00:00:00Z", "pool");
+
+      assertThat(delivery.deliver(config.targets().get(0), alert)).isEqualTo(AlertDelivery.Delivery.STARTED);
+
+      var started = temporal.client().newUntypedWorkflowStub("dbpool:prod:auth-service:authdb").describe();
+      assertThat(started.getStatus()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    }
+  }
 
   private static TargetConfig target(RemediatorConfig config, String service) {
     return config.targets().stream().filter(t -> t.service().equals(service)).findFirst().orElseThrow();
