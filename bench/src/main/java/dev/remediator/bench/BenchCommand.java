@@ -31,6 +31,10 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   @Option(names = "--targets", paramLabel = "N", description = "Targets (incidents) of the storm (default 1000).")
   Integer targets;
 
+  @Option(names = "--cli-runs", paramLabel = "N", description = "Runs of each operator CLI verb (default 5; 1 with"
+      + " --smoke); with --smoke, enough incidents for N-1 `reject`s and one `approve`.")
+  Integer cliRuns;
+
   /** Which rows run. */
   enum Rows {
     all,
@@ -53,6 +57,11 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
+    if (cliRuns != null) {
+      int isolated = Math.max(dev.isolated(), Math.min(5, cliRuns) + 1);
+      dev = new DevServerBench.Sizes(Math.max(dev.incidents(), isolated + dev.measured()), dev.measured(), isolated,
+          dev.pace(), dev.snapshotConnections(), dev.idleWindow(), cliRuns);
+    }
     long t0 = System.nanoTime();
     String report = new Bench(s, rows == Rows.embedded ? null : dev, rows == Rows.all || rows == Rows.embedded,
         rows != Rows.snapshot, line -> System.err.println("bench: " + line)).run();

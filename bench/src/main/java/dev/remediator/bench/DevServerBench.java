@@ -192,6 +192,7 @@ final class DevServerBench {
           Cli.Runs help = verbs.plain(sizes.cliRuns(), "--help");
           Cli.Runs firstUse = verbs.firstUse("show", id(0));
           Cli.Runs show = verbs.user(sizes.cliRuns(), "show", id(0));
+          String showCalls = verbs.counted(server.metricsUrl(), "show", id(0)).calls();
           Cli.Runs showPlain = verbs.plain(Math.max(1, sizes.cliRuns() / 2), "show", id(0));
           Cli.Runs incidentsAtOne = verbs.user(sizes.cliRuns(), "incidents");
           String loadAtOne = load();
@@ -246,13 +247,20 @@ final class DevServerBench {
           // (the same verb path: status query for the plan, then the update) come first.
           List<Cli.Run> decisions = new ArrayList<>();
           int n = Math.min(Math.min(5, sizes.cliRuns()), sizes.isolated() - 1);
+          String rejectCalls = null;
           for (int i = 2; i <= n; i++) {
-            decisions.add(verbs.user(1, "reject", id(i), "--by", APPROVER, "--reason", "bench").runs().get(0));
+            Cli.Counted reject =
+                verbs.counted(server.metricsUrl(), "reject", id(i), "--by", APPROVER, "--reason", "bench");
+            decisions.add(reject.run());
+            rejectCalls = rejectCalls == null ? reject.calls() : rejectCalls;
           }
-          decisions.add(verbs.user(1, "approve", id(1), "--by", APPROVER, "--reason", "bench").runs().get(0));
+          Cli.Counted approved =
+              verbs.counted(server.metricsUrl(), "approve", id(1), "--by", APPROVER, "--reason", "bench");
+          decisions.add(approved.run());
           Cli.Runs approve = new Cli.Runs(decisions);
+          String decisionCalls = "approve " + approved.calls() + (rejectCalls == null ? "" : "; reject " + rejectCalls);
           cliRows(verbs, javaVersion, help, firstUse, show, showPlain, approve, incidentsAtOne, incidentsAtAll,
-              incidentsEvery, listing, loadAtOne, loadAtAll, home);
+              incidentsEvery, listing, loadAtOne, loadAtAll, home, showCalls, decisionCalls);
         } finally {
           noop.shutdownNow();
           noop.awaitTermination(10, TimeUnit.SECONDS);
@@ -268,17 +276,18 @@ final class DevServerBench {
 
   private void cliRows(Cli verbs, Cli.Runs javaVersion, Cli.Runs help, Cli.Runs firstUse, Cli.Runs show,
       Cli.Runs showPlain, Cli.Runs approve, Cli.Runs atOne, Cli.Runs atAll, Cli.Runs every, Listing listing,
-      String loadAtOne, String loadAtAll, Path home) throws Exception {
+      String loadAtOne, String loadAtAll, Path home, String showCalls, String decisionCalls) throws Exception {
     String baseline = String.format(Locale.ROOT, "`java -version` %s; `remediator --help` (plain `java -cp`, whole"
         + " command tree) %s", javaVersion.summary(), help.summary());
     report.row("`show ID` wall time, JVM start included (" + verbs.describe() + "; load " + loadAtOne + ")",
-        String.format(Locale.ROOT, "%s (exit %s)%s; plain `java` without the archive and C1: %s; first use after a"
-            + " build (makes the archive): %s", show.summary(), show.exits(), show.firstError(), showPlain.summary(),
-            firstUse.summary()),
+        String.format(Locale.ROOT, "%s (exit %s)%s; gRPC calls a run (the server's count): %s; plain `java` without"
+            + " the archive and C1: %s; first use after a build (makes the archive): %s", show.summary(), show.exits(),
+            show.firstError(), showCalls, showPlain.summary(), firstUse.summary()),
         baseline, "<= 0.5 s (idle machine)", show.median() <= 500 && show.allExit(0));
     report.row("`approve ID --by NAME` wall time (1 approval, then " + (approve.runs().size() - 1) + " `reject`s"
             + " first: the same verb and update; one incident each; " + verbs.describe() + "; load " + loadAtAll + ")",
-        String.format(Locale.ROOT, "%s (exit %s)%s", approve.summary(), approve.exits(), approve.firstError()),
+        String.format(Locale.ROOT, "%s (exit %s)%s; gRPC calls a run (the server's count): %s", approve.summary(),
+            approve.exits(), approve.firstError(), decisionCalls),
         baseline,
         "<= 0.5 s (idle machine)", approve.median() <= 500 && approve.allExit(0));
     report.row("`incidents` at 1 open incident (temporal server start-dev; load " + loadAtOne + ")",
