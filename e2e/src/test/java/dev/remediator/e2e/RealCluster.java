@@ -217,8 +217,10 @@ final class RealCluster implements ParameterResolver {
   /** The rollout's state in {@code kubectl rollout status}'s numbers, for the notes. */
   String rolloutState() {
     var s = get().getStatus();
-    return "updated " + n(s.getUpdatedReplicas()) + ", ready " + n(s.getReadyReplicas()) + ", available "
-        + n(s.getAvailableReplicas()) + " of 3";
+    List<ReplicaSet> sets = replicaSets();
+    ReplicaSet newest = sets.get(sets.size() - 1);
+    return s.getReplicas() + " pods, the new revision's " + n(newest.getStatus().getReadyReplicas()) + " Ready and "
+        + n(newest.getStatus().getAvailableReplicas()) + " available of 3";
   }
 
   static int n(Integer i) {
