@@ -46,8 +46,9 @@ class PoolRestartOnRealKubeIT extends Scenario {
 
   @Test
   @DisplayName("pool runbook on real Kubernetes: kill -9 while waiting for the restart's rollout (minReadySeconds)")
-  void killWhileWaitingForTheRestartOnRealKubernetes(ControlPlane controlPlane, TestInfo info) throws Exception {
-    kube = new RealCluster(controlPlane);
+  void killWhileWaitingForTheRestartOnRealKubernetes(TestInfo info) throws Exception {
+    kube = RealCluster.onControlPlane();
+    ControlPlane controlPlane = kube.controlPlane;
     stack(info, Map.of("terminateSessions", "\"off\"", "rollingRestart", "approve"));
     stack.useKubeconfig(controlPlane.workerKubeconfig()); // the worker's ServiceAccount token, as deployed
     kube.create(IMAGE, MIN_READY, RealCluster.Strategy.SURGE_ALL);

@@ -18,9 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Deployment {@code prod/auth-service} on the real control plane ({@link ControlPlane}: API server, controllers,
@@ -28,47 +27,52 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@code remediator-worker} ServiceAccount's token ({@link ControlPlane#workerKubeconfig()}). The same Deployment
  * as the simulated cluster's: 3 replicas, container {@code auth-service}, label {@code app=auth-service}, pool env.
  *
- * <p>As a JUnit extension it resolves the {@link ControlPlane} parameter of a scenario: one control plane per test
- * JVM ({@link ControlPlaneExtension#require()}, closed with JUnit's root store after the last test). Without the
- * binaries the scenario is skipped, with its reason in the durability report, unless {@code REMEDIATOR_REQUIRE_KUBE}
- * makes that a failure.
+ * <p>{@link #onControlPlane()}, called first in a scenario, gives it the one control plane of the test JVM
+ * ({@link ControlPlaneExtension#require()}, started on first use). Without the binaries the scenario is skipped there,
+ * with its reason in the durability report, unless {@code REMEDIATOR_REQUIRE_KUBE} makes that a failure. (Not in a
+ * parameter resolver: JUnit turns a skip there into an error.) Registered as an extension, it hands the control
+ * plane to JUnit's root store after each scenario, which closes it after the last test of the run.
  */
-final class RealCluster implements ParameterResolver {
+final class RealCluster implements AfterEachCallback {
   static final String NS = ControlPlane.TARGET_NAMESPACE;
   static final String NAME = "auth-service";
   static final String REVISION = "deployment.kubernetes.io/revision";
   static final String REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
   static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
   static final Duration ROLLOUT = Duration.ofSeconds(120);
+  private static volatile ControlPlane started;
 
   final ControlPlane controlPlane;
   final KubernetesClient admin;
 
-  /** For JUnit (the parameter resolver). */
+  /** For JUnit (the extension). */
   RealCluster() {
     this.controlPlane = null;
     this.admin = null;
   }
 
-  RealCluster(ControlPlane controlPlane) {
+  private RealCluster(ControlPlane controlPlane) {
     this.controlPlane = controlPlane;
     this.admin = controlPlane.admin();
   }
 
-  @Override
-  public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
-    return p.getParameter().getType() == ControlPlane.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext p, ExtensionContext e) {
+  /** The test JVM's control plane, started on first use; or the scenario is skipped (fails where required). */
+  static RealCluster onControlPlane() {
     String unavailable = ControlPlane.unavailableReason();
     if (unavailable != null && !ControlPlaneExtension.required()) {
       DurabilityReport.note("skipped: " + unavailable);
     }
-    ControlPlane cp = ControlPlaneExtension.require(); // skips (or fails, where required) without the binaries
-    return e.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-        .getOrComputeIfAbsent(ControlPlane.class, k -> cp, ControlPlane.class);
+    started = ControlPlaneExtension.require();
+    return new RealCluster(started);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext e) {
+    ControlPlane cp = started;
+    if (cp != null) {
+      e.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+          .getOrComputeIfAbsent(ControlPlane.class, k -> cp, ControlPlane.class);
+    }
   }
 
   // ---- the Deployment ---------------------------------------------------------------------------------------------

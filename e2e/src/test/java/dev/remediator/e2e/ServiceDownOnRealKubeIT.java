@@ -50,8 +50,9 @@ class ServiceDownOnRealKubeIT extends Scenario {
 
   @Test
   @DisplayName("service down on real Kubernetes: kill -9 while waiting for the rollback's rollout (minReadySeconds)")
-  void killWhileWaitingForTheRollbackOnRealKubernetes(ControlPlane controlPlane, TestInfo info) throws Exception {
-    kube = new RealCluster(controlPlane);
+  void killWhileWaitingForTheRollbackOnRealKubernetes(TestInfo info) throws Exception {
+    kube = RealCluster.onControlPlane();
+    ControlPlane controlPlane = kube.controlPlane;
     stack(info, Map.of("rollingRestart", "approve"));
     stack.useKubeconfig(controlPlane.workerKubeconfig()); // the worker's ServiceAccount token, as deployed
     stack.incident = INCIDENT;
