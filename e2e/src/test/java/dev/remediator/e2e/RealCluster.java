@@ -200,6 +200,15 @@ final class RealCluster implements AfterEachCallback {
     return p.getSpec().getContainers().get(0).getImage();
   }
 
+  /** Its container waits in {@code CrashLoopBackOff} after a restart (KWOK's crash-loop stage, as a kubelet). */
+  static boolean crashLooping(Pod p) {
+    return p.getStatus() != null && p.getStatus().getContainerStatuses() != null
+        && !p.getStatus().getContainerStatuses().isEmpty()
+        && p.getStatus().getContainerStatuses().stream().allMatch(c -> c.getRestartCount() != null
+            && c.getRestartCount() > 0 && c.getState() != null && c.getState().getWaiting() != null
+            && "CrashLoopBackOff".equals(c.getState().getWaiting().getReason()));
+  }
+
   /** A template annotation of the ReplicaSet (e.g. its {@code restartedAt}), or null. */
   static String templateAnnotation(ReplicaSet rs, String key) {
     Map<String, String> a = rs.getSpec().getTemplate().getMetadata() == null ? null

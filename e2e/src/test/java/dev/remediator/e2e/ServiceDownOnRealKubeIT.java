@@ -65,11 +65,14 @@ class ServiceDownOnRealKubeIT extends Scenario {
     // The service answers while a pod is Ready; the release replaces every pod with one that crash-loops.
     stack.world.probesServeWhile(() -> !kube.readyPods().isEmpty());
     kube.setImage(BAD_IMAGE);
-    await("every pod is the bad release's and none is Ready").atMost(PHASE).pollInterval(Duration.ofMillis(250))
+    // As the alert fires in production (after a minute of failing probes): every pod is the release's and
+    // crash-looping, not merely Pending — an incident opened on Pending pods sees no crash yet.
+    await("every pod is the bad release's, crash-looping, none Ready").atMost(PHASE)
+        .pollInterval(Duration.ofMillis(250))
         .until(() -> {
           var pods = kube.pods();
           return pods.size() == 3 && kube.readyPods().isEmpty()
-              && pods.stream().allMatch(p -> BAD_IMAGE.equals(RealCluster.image(p)));
+              && pods.stream().allMatch(p -> BAD_IMAGE.equals(RealCluster.image(p)) && RealCluster.crashLooping(p));
         });
     assertThat(kube.revision()).isEqualTo(2);
 
