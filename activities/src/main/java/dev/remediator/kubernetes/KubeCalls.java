@@ -2,6 +2,7 @@ package dev.remediator.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -15,6 +16,21 @@ public final class KubeCalls {
   public static final String CONFLICT = "KubernetesConflict";
   public static final String UNAVAILABLE = "KubernetesUnavailable";
   public static final String REJECTED = "KubernetesRequestRejected";
+  /** A pod's log cannot be read because the API server cannot reach its node's kubelet: not retried. */
+  public static final String LOGS_UNAVAILABLE = "KubernetesLogsUnavailable";
+
+  /** API server messages for a node whose kubelet cannot be reached: no log will come from it, retry or not. */
+  private static final List<String> NO_KUBELET =
+      List.of("no preferred addresses found", "error dialing backend");
+
+  /**
+   * The API server answered a pod-log read with HTTP 500 because it cannot reach the pod's kubelet (a node without
+   * one, e.g. KWOK's, or one that is down): a retry gets the same answer.
+   */
+  public static boolean kubeletUnreachable(KubernetesClientException e) {
+    String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
+    return e.getCode() == 500 && NO_KUBELET.stream().anyMatch(message::contains);
+  }
 
   public static final String DEPLOYMENTS = "deployments.apps";
   public static final String REPLICA_SETS = "replicasets.apps";

@@ -205,17 +205,32 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
     int sinceSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (since.toMillis() + 999) / 1000));
     LogScan scan = new LogScan();
     int read = 0;
+    String unavailable = null;
     for (Pod pod : sorted) {
-      String text = podLog(w, pod, sinceSeconds);
+      String text;
+      try {
+        text = podLog(w, pod, sinceSeconds);
+      } catch (KubernetesClientException e) { // podLog lets only "kubelet unreachable" through
+        // The API server cannot reach this pod's kubelet: the others may still answer; a retry would not.
+        unavailable = "logs unavailable: the API server cannot reach pod " + pod.getMetadata().getName()
+            + "'s kubelet (HTTP 500: " + e.getStatus().getMessage() + ")";
+        continue;
+      }
       if (text != null) {
         scan.scan(pod.getMetadata().getName(), text);
         read++;
       }
     }
+    if (read == 0 && unavailable != null) {
+      throw ApplicationFailure.newNonRetryableFailure(unavailable, KubeCalls.LOGS_UNAVAILABLE);
+    }
     return scan.summary(read);
   }
 
-  /** At most {@link #MAX_LOG_BYTES_PER_POD} of one pod's log; null when the pod has no log to read (gone, not started). */
+  /**
+   * At most {@link #MAX_LOG_BYTES_PER_POD} of one pod's log; null when the pod has no log to read (gone, not started).
+   * Throws the client's exception as it is when the API server cannot reach the pod's kubelet.
+   */
   private String podLog(Managed w, Pod pod, int sinceSeconds) {
     String name = pod.getMetadata().getName();
     List<Container> containers = pod.getSpec() == null ? List.of() : pod.getSpec().getContainers();
@@ -236,6 +251,9 @@ public class KubernetesActivitiesImpl implements KubernetesActivities {
       // ("is waiting to start"). Neither is a reason to lose the other pods' logs.
       if (e.getCode() == 404 || e.getCode() == 400) {
         return null;
+      }
+      if (KubeCalls.kubeletUnreachable(e)) {
+        throw e; // errorLogs goes on with the other pods
       }
       throw KubeCalls.failure(e, "get", POD_LOGS, w.namespace(), name);
     }

@@ -5,8 +5,11 @@ import static dev.remediator.kubernetes.KubeFixture.TARGET;
 import static dev.remediator.kubernetes.KubeFixture.deployment;
 import static dev.remediator.kubernetes.KubeFixture.env;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.remediator.incident.LogSummary;
+import io.fabric8.kubernetes.api.model.Status;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -121,5 +124,27 @@ class LogsTest {
 
     assertThat(logs.pods()).isEqualTo(1);
     assertThat(logs.counts()).containsEntry("Connection timeout", 1);
+  }
+
+  @Test
+  void aPodWhoseKubeletCannotBeReachedIsSkippedAndAllOfThemFailWithoutRetry() {
+    Status noKubelet = new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(500)
+        .withReason("InternalError").withMessage("no preferred addresses found; known addresses: []").build();
+    k8s.server.expect().get().withPath(logPath("auth-service-7d9f-a")).andReturn(500, noKubelet).always();
+    k8s.server.expect().get().withPath(logPath("auth-service-7d9f-b"))
+        .andReturn(200, "x ERROR Connection timeout\n").once();
+
+    LogSummary logs = activities.errorLogs(TARGET, Duration.ofMinutes(30));
+
+    assertThat(logs.pods()).isEqualTo(1);
+    assertThat(logs.counts()).containsEntry("Connection timeout", 1);
+
+    k8s.server.expect().get().withPath(logPath("auth-service-7d9f-b")).andReturn(500, noKubelet).always();
+    ApplicationFailure none = catchThrowableOfType(ApplicationFailure.class,
+        () -> activities.errorLogs(TARGET, Duration.ofMinutes(30)));
+    assertThat(none.getType()).isEqualTo(KubeCalls.LOGS_UNAVAILABLE);
+    assertThat(none.isNonRetryable()).isTrue();
+    assertThat(none.getOriginalMessage()).startsWith("logs unavailable: the API server cannot reach pod auth-service-7d9f-")
+        .contains("no preferred addresses found");
   }
 }

@@ -58,7 +58,8 @@ public final class Demo {
       int healthyBefore,
       int healthyAfter,
       int rollouts,
-      int notifications) {
+      int notifications,
+      RealCluster.State kubernetes) {
     public boolean leakCleared() {
       return report.outcome() == IncidentOutcome.MITIGATED
           && PoolReportSection.of(report).sessionsTerminated() == leaked
@@ -70,6 +71,7 @@ public final class Demo {
   private final PrintStream out;
   private final TemporalMode temporal;
   private final boolean holdUi;
+  private final KubernetesMode kubernetes;
   private int printed;
 
   public Demo(PrintStream out) {
@@ -81,9 +83,18 @@ public final class Demo {
    * @param holdUi keep the dev server (and its UI) up after the run until a line is read from stdin
    */
   public Demo(PrintStream out, TemporalMode temporal, boolean holdUi) {
+    this(out, temporal, holdUi, KubernetesMode.SIMULATED);
+  }
+
+  /**
+   * @param kubernetes the simulated cluster, or the real control plane (whose leak lives in the pods, so the
+   *     runbook's rolling restart rolls out on the real controllers: {@link PodBoundLeak})
+   */
+  public Demo(PrintStream out, TemporalMode temporal, boolean holdUi, KubernetesMode kubernetes) {
     this.out = out;
     this.temporal = temporal;
     this.holdUi = holdUi;
+    this.kubernetes = kubernetes;
   }
 
   public Result run() throws IOException, SQLException, InterruptedException {
@@ -93,12 +104,16 @@ public final class Demo {
       step("Starting PostgreSQL (embedded, max_connections=" + DemoDatabase.MAX_CONNECTIONS + ", 3 reserved)");
       try (DemoDatabase db = DemoDatabase.start(home);
           SimulatedApplication app = SimulatedApplication.start(db, LEAKED, HEALTHY);
-          SimulatedCluster cluster = SimulatedCluster.start();
+          DemoCluster cluster = startCluster(kubernetes, ServiceDownDemo.GOOD_IMAGE,
+              RealCluster.Strategy.ROLLING_UPDATE, this::step);
+          PodBoundLeak leak = cluster instanceof RealCluster real ? PodBoundLeak.start(db, real, LEAKED) : null;
           NotificationSink sink = NotificationSink.start(out)) {
         step("Simulated auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY
             + " healthy; /health and /ready at " + app.url(""));
-        step("SIMULATED cluster (fabric8 mock API server) at " + cluster.apiUrl() + ": deployment prod/auth-service, "
-            + SimulatedCluster.REPLICAS + " replicas, DATABASE_POOL_SIZE=20");
+        step(cluster.describe() + ", DATABASE_POOL_SIZE=20");
+        if (cluster instanceof RealCluster) {
+          step("The leak is in the running pods: sessions terminated come back until a rollout replaces them");
+        }
         step("Notification sink (Slack, PagerDuty, webhook stand-ins) at " + sink.url("/"));
 
         String token = UUID.randomUUID().toString();
@@ -155,9 +170,15 @@ public final class Demo {
           }
           IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
           printTimeline(report.timeline());
+          RealCluster.State state = null;
+          if (cluster instanceof RealCluster real) {
+            state = real.state();
+            step("Deployment prod/auth-service as the real controller left it: revision " + state.revision() + ", "
+                + state.readyPods() + " Ready pod(s); " + real.history());
+          }
           Result result =
               new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow(),
-                  cluster.completedRollouts(), sink.received().size());
+                  cluster.completedRollouts(), sink.received().size(), state);
           report(result, (System.nanoTime() - started) / 1_000_000_000.0);
           if (holdUi && server.uiUrl() != null) {
             out.println("The run stays in the Temporal UI (" + server.uiUrl() + ") until you press Enter.");
@@ -173,7 +194,8 @@ public final class Demo {
 
   private IncidentStatus follow(IncidentControl incidents, java.util.function.Predicate<IncidentStatus> until)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    // On the real control plane a rolling restart and its wait come on top (seconds, more under load).
+    long deadline = System.nanoTime() + Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 30).toNanos();
     while (true) {
       IncidentStatus s = incidents.status(INCIDENT_ID);
       printTimeline(s.timeline());
@@ -209,7 +231,9 @@ public final class Demo {
         r.leaked());
     out.printf(Locale.ROOT, "  sessions terminated  %d%n", PoolReportSection.of(rep).sessionsTerminated());
     out.printf(Locale.ROOT, "  healthy sessions     %d before, %d after%n", r.healthyBefore(), r.healthyAfter());
-    out.printf(Locale.ROOT, "  restarts / rollouts  %d (terminating the leak was enough)%n", r.rollouts());
+    out.printf(Locale.ROOT, "  restarts / rollouts  %d (%s)%n", r.rollouts(), r.rollouts() == 0
+        ? "terminating the leak was enough"
+        : "rolled out by the real controller: now revision " + r.kubernetes().revision());
     out.printf(Locale.ROOT, "  escalation           %s%s; %d notification(s) delivered%n",
         rep.escalated() ? rep.escalationReason() : "none",
         rep.acknowledgedBy() == null ? "" : ", acknowledged by " + rep.acknowledgedBy(), r.notifications());
@@ -224,6 +248,20 @@ public final class Demo {
 
   private void step(String text) {
     out.println("==> " + text);
+  }
+
+  /**
+   * The simulated cluster, or the real control plane with the demo's Deployment of {@code image} available (its
+   * start announced through {@code step}); throws {@link IllegalStateException} when the binaries are missing.
+   */
+  static DemoCluster startCluster(KubernetesMode mode, String image, RealCluster.Strategy strategy,
+      java.util.function.Consumer<String> step) {
+    if (mode != KubernetesMode.REAL) {
+      return SimulatedCluster.start();
+    }
+    step.accept("Starting the real Kubernetes control plane (etcd, kube-apiserver with RBAC, controller-manager,"
+        + " scheduler, KWOK) and deployment prod/auth-service (" + image + ")");
+    return RealCluster.start(image, strategy);
   }
 
   static HttpResponse<String> fire(String url, String token, String payload)

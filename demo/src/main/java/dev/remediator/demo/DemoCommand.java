@@ -2,6 +2,7 @@ package dev.remediator.demo;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.launcher.TemporalDevServer;
 import dev.remediator.launcher.TemporalMode;
 import dev.remediator.launcher.ModuleCommand;
@@ -16,10 +17,11 @@ import picocli.CommandLine.Parameters;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "Run the whole runbook once against an embedded PostgreSQL with a simulated leak;"
-        + " `demo service-down`: the Service Down runbook, a bad image rollout rolled back.")
+        + " `demo service-down`: the Service Down runbook, a bad image rollout rolled back. On a simulated cluster,"
+        + " or with --kubernetes=real on a real Kubernetes control plane.")
 public final class DemoCommand implements Callable<Integer>, ModuleCommand {
   @Parameters(arity = "0..1", paramLabel = "RUNBOOK",
-      description = "service-down: the Service Down runbook on the simulated cluster (embedded Temporal only).")
+      description = "service-down: the Service Down runbook (embedded Temporal only).")
   String runbook;
 
   @Option(names = "--verbose", description = "Show worker and library logs.")
@@ -34,6 +36,19 @@ public final class DemoCommand implements Callable<Integer>, ModuleCommand {
           + " same run in its Web UI (kept up at the end until Enter when run from a terminal); auto: cli if found.")
   TemporalMode temporal;
 
+  @Option(
+      names = "--kubernetes",
+      paramLabel = "MODE",
+      defaultValue = "simulated",
+      converter = KubernetesMode.Converter.class,
+      description = "simulated (default: fabric8's mock API server, no prerequisites) or real: a real control plane"
+          + " (kube-apiserver with RBAC, controllers, KWOK nodes) from scripts/install-kube-control-plane.sh, the"
+          + " worker acting with its own ServiceAccount token; stopped when the demo ends.")
+  KubernetesMode kubernetes;
+
+  /** The last run's result ({@link Demo.Result} or {@link ServiceDownDemo.Result}), for the tests. */
+  Object result;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
@@ -46,6 +61,14 @@ public final class DemoCommand implements Callable<Integer>, ModuleCommand {
           + TemporalDevServer.INSTALL_HINT);
       return 2;
     }
+    if (kubernetes == KubernetesMode.REAL) {
+      String unavailable = ControlPlane.unavailableReason();
+      if (unavailable != null) {
+        System.err.println("--kubernetes=real: " + unavailable + ". Without them, `demo` runs on the simulated"
+            + " cluster.");
+        return 2;
+      }
+    }
     if (runbook != null) {
       if (!"service-down".equals(runbook)) {
         System.err.println("unknown demo '" + runbook + "': the demos are the default (connection pool) and"
@@ -56,9 +79,12 @@ public final class DemoCommand implements Callable<Integer>, ModuleCommand {
         System.err.println("demo service-down runs on the embedded Temporal server only");
         return 2;
       }
-      return new ServiceDownDemo(System.out).run().rolledBack() ? 0 : 1;
+      ServiceDownDemo.Result serviceDown = new ServiceDownDemo(System.out, kubernetes).run();
+      result = serviceDown;
+      return serviceDown.rolledBack() ? 0 : 1;
     }
-    Demo.Result result = new Demo(System.out, temporal, System.console() != null).run();
-    return result.leakCleared() ? 0 : 1;
+    Demo.Result pool = new Demo(System.out, temporal, System.console() != null, kubernetes).run();
+    result = pool;
+    return pool.leakCleared() ? 0 : 1;
   }
 }

@@ -39,9 +39,12 @@ public final class ServiceDownDemo {
   static final String INCIDENT_ID = "servicedown:prod:auth-service:authdb";
   static final String BAD_IMAGE = "registry.example/auth-service:2.5.0";
   static final String GOOD_IMAGE = "registry.example/auth-service:2.4.1";
+  /** On the real control plane: KWOK's crash-loop stage (scripts/kube/pod-crashloop.yaml) takes images so named. */
+  static final String REAL_BAD_IMAGE = "registry.example/auth-service:2.5.0-crashloop";
 
   /** What the demo observed: the incident's report and the cluster after it. */
-  public record Result(IncidentReport report, String imageAfter, int servingAfter, int crashingAfter) {
+  public record Result(
+      IncidentReport report, String imageAfter, int servingAfter, int crashingAfter, RealCluster.State kubernetes) {
     public boolean rolledBack() {
       return report.outcome() == IncidentOutcome.MITIGATED
           && report.actions().stream()
@@ -53,22 +56,34 @@ public final class ServiceDownDemo {
   }
 
   private final PrintStream out;
+  private final KubernetesMode kubernetes;
   private int printed;
 
   public ServiceDownDemo(PrintStream out) {
+    this(out, KubernetesMode.SIMULATED);
+  }
+
+  /** @param kubernetes the simulated cluster, or the real control plane (the bad image crash-loops through KWOK) */
+  public ServiceDownDemo(PrintStream out, KubernetesMode kubernetes) {
     this.out = out;
+    this.kubernetes = kubernetes;
+  }
+
+  /** The bad release's image: on the real control plane one KWOK's crash-loop stage makes crash. */
+  String badImage() {
+    return kubernetes == KubernetesMode.REAL ? REAL_BAD_IMAGE : BAD_IMAGE;
   }
 
   public Result run() throws IOException, InterruptedException {
     long started = System.nanoTime();
     Path home = Files.createTempDirectory("remediator-demo-");
-    try (SimulatedCluster cluster = SimulatedCluster.start();
+    // On the real control plane the release replaces every pod at once (strategy Recreate), so the service goes down.
+    try (DemoCluster cluster = Demo.startCluster(kubernetes, GOOD_IMAGE, RealCluster.Strategy.RECREATE, this::step);
         NotificationSink sink = NotificationSink.start(out);
         Probes probes = Probes.start(cluster)) {
-      step("SIMULATED cluster (fabric8 mock API server) at " + cluster.apiUrl() + ": deployment prod/auth-service, "
-          + SimulatedCluster.REPLICAS + " replicas of " + cluster.image());
-      step("Rolling out " + BAD_IMAGE + " (an image that crashes at start)");
-      cluster.rollOutBrokenImage(BAD_IMAGE, "release 2.5.0: new token module (#1301)");
+      step(cluster.describe() + " of " + cluster.image());
+      step("Rolling out " + badImage() + " (an image that crashes at start)");
+      cluster.rollOutBrokenImage(badImage(), "release 2.5.0: new token module (#1301)");
       await("every pod crash-loops", () -> cluster.crashingPods() == SimulatedCluster.REPLICAS
           && cluster.servingPods() == 0);
       step("Every pod crash-loops; /health and /ready at " + probes.url("") + " answer 503");
@@ -102,7 +117,14 @@ public final class ServiceDownDemo {
         }
         IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
         printTimeline(report.timeline());
-        Result result = new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods());
+        RealCluster.State state = null;
+        if (cluster instanceof RealCluster real) {
+          state = real.state();
+          step("Deployment prod/auth-service as the real controller left it: revision " + state.revision() + ", "
+              + state.readyPods() + " Ready pod(s); " + real.history());
+        }
+        Result result =
+            new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods(), state);
         report(result, (System.nanoTime() - started) / 1_000_000_000.0);
         return result;
       }
@@ -131,7 +153,7 @@ public final class ServiceDownDemo {
 
   private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 60).toNanos();
     while (true) {
       IncidentStatus s = incidents.status(INCIDENT_ID);
       printTimeline(s.timeline());
@@ -155,11 +177,12 @@ public final class ServiceDownDemo {
     }
   }
 
-  private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+  private void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    boolean real = kubernetes == KubernetesMode.REAL;
+    long deadline = System.nanoTime() + Duration.ofSeconds(real ? 120 : 30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the simulated cluster did not reach: " + what);
+        throw new IllegalStateException("the " + (real ? "real" : "simulated") + " cluster did not reach: " + what);
       }
       Thread.sleep(50);
     }
@@ -207,7 +230,8 @@ public final class ServiceDownDemo {
       this.http = http;
     }
 
-    static Probes start(SimulatedCluster cluster) throws IOException {
+    /** Serving while the cluster has a pod that serves (on the real control plane: a Ready pod, not being deleted). */
+    static Probes start(DemoCluster cluster) throws IOException {
       HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       http.createContext("/", x -> answer(x, cluster.servingPods() > 0));
       http.start();

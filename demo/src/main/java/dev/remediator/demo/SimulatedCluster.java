@@ -60,7 +60,7 @@ import java.util.regex.Pattern;
  * stands in for the kubelet's log endpoint: pods of the original revision log connection-pool errors, pods created
  * by a rollout log a healthy start. Nothing runs; pods are records.
  */
-public final class SimulatedCluster implements AutoCloseable {
+public final class SimulatedCluster implements DemoCluster {
   public static final String NAMESPACE = "prod";
   public static final String DEPLOYMENT = "auth-service";
   public static final String CONTAINER = "auth-service";
@@ -117,6 +117,7 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /** A client of the simulated API server, for the worker's Kubernetes activities. Closed by {@link #close()}. */
+  @Override
   public KubernetesClient client() {
     return client;
   }
@@ -126,7 +127,14 @@ public final class SimulatedCluster implements AutoCloseable {
     return server.url("/");
   }
 
+  @Override
+  public String describe() {
+    return "SIMULATED cluster (fabric8 mock API server) at " + apiUrl() + ": deployment " + NAMESPACE + "/" + DEPLOYMENT
+        + ", " + REPLICAS + " replicas";
+  }
+
   /** Rollouts the controller has completed since start. */
+  @Override
   public int completedRollouts() {
     return rollouts.get();
   }
@@ -146,6 +154,7 @@ public final class SimulatedCluster implements AutoCloseable {
    * image whose containers crash at start: the controller replaces the pods one by one with crash-looping ones (as
    * a {@code Recreate} strategy or readiness-less pods would), so the service goes down. For the Service Down demo.
    */
+  @Override
   public void rollOutBrokenImage(String image, String changeCause) {
     brokenImages.add(image);
     client.apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(d -> {
@@ -156,16 +165,19 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /** The image the deployment's pod template runs now. */
+  @Override
   public String image() {
     return container(deployment().getSpec().getTemplate()).getImage();
   }
 
   /** Pods that serve: running a working image. */
+  @Override
   public int servingPods() {
     return (int) pods().stream().filter(p -> !broken(p)).count();
   }
 
   /** Pods crash-looping (running a broken image). */
+  @Override
   public int crashingPods() {
     return (int) pods().stream().filter(this::broken).count();
   }

@@ -3,17 +3,19 @@ package dev.remediator.kubeplane;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * One {@link ControlPlane} per test run, started by the first test class that asks for it and closed after the last
- * test (JUnit's root store). Without the binaries each class is skipped, with one visible {@code [WARNING] SKIPPING}
- * line, unless {@code -Dremediator.requireKube=true} or {@code REMEDIATOR_REQUIRE_KUBE=true} makes that a failure.
+ * test (JUnit's root store). Without the binaries each class is disabled with the reason (Maven prints a
+ * {@code [WARNING] Tests run: 1, …, Skipped: 1} line per class; the reason is in its report), unless {@code -Dremediator.requireKube=true} or {@code REMEDIATOR_REQUIRE_KUBE=true} makes that a failure.
  * With the binaries present a control plane that does not start is a failure, never a skip.
  */
-public final class ControlPlaneExtension implements BeforeAllCallback, ParameterResolver {
+public final class ControlPlaneExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
   private static ControlPlane instance;
   private static RuntimeException failed;
   private static boolean announced;
@@ -57,6 +59,17 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
     }
     String e = System.getenv(ControlPlane.REQUIRE_ENV);
     return e != null && (e.trim().equals("1") || Boolean.parseBoolean(e.trim()));
+  }
+
+  /** Disables the class, before any of its callbacks run, when there is no control plane and none is required. */
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    String unavailable = instance == null ? ControlPlane.unavailableReason() : null;
+    if (unavailable == null || required()) {
+      return ConditionEvaluationResult.enabled("a Kubernetes control plane is installed or required");
+    }
+    return ConditionEvaluationResult.disabled("SKIPPING every real-Kubernetes test: " + unavailable + ". Set "
+        + ControlPlane.REQUIRE_ENV + "=true to make this a failure.");
   }
 
   @Override

@@ -19,6 +19,7 @@ class ProductJarIT {
   static final List<String> FORBIDDEN = List.of(
       "dev/remediator/demo/",
       "dev/remediator/bench/",
+      "dev/remediator/kubeplane/", // the real control plane fixture: tests and `demo --kubernetes=real` only
       "demo/", // the demo's alert payloads
       "io/zonky/",
       "META-INF/maven/io.zonky.test/",

@@ -72,7 +72,11 @@ public final class TemplateDiff {
     }
     String restartedBefore = annotation(before, KubernetesActivitiesImpl.RESTARTED_AT);
     String restartedAfter = annotation(after, KubernetesActivitiesImpl.RESTARTED_AT);
-    if (!Objects.equals(restartedBefore, restartedAfter)) {
+    if (restartedAfter == null && restartedBefore != null) {
+      // A rollback to a template from before a restart: it takes the annotation away, it restarts nothing more.
+      out.add("rollout restart undone (" + KubernetesActivitiesImpl.RESTARTED_AT + " " + restartedBefore
+          + " removed)");
+    } else if (!Objects.equals(restartedBefore, restartedAfter)) {
       out.add("rollout restart (" + KubernetesActivitiesImpl.RESTARTED_AT + " " + restartedAfter + ")");
     }
     if (out.isEmpty() && !equalIgnoringHash(before, after)) {

@@ -45,7 +45,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * {@link WorkloadActivities} (the Service Down runbook's) with the fabric8 client. Every method first resolves the
@@ -123,8 +122,12 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         .limit(MAX_PODS)
         .toList();
 
-    Set<String> podNames = pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
-    List<WorkloadStatus.Event> events = events(w, podNames, revisionOf.keySet(), now.minus(eventsSince));
+    Map<String, String> podUids = new HashMap<>();
+    pods.forEach(p -> podUids.put(p.getMetadata().getName(), Objects.toString(p.getMetadata().getUid(), "")));
+    Map<String, String> setUids = new HashMap<>();
+    sets.forEach(rs -> setUids.put(rs.getMetadata().getName(), Objects.toString(rs.getMetadata().getUid(), "")));
+    List<WorkloadStatus.Event> events = events(w, Objects.toString(d.getMetadata().getUid(), ""), podUids, setUids,
+        now.minus(eventsSince));
 
     List<ReplicaSet> byRevision = sets.stream()
         .sorted(Comparator.comparingLong((ReplicaSet rs) -> revision(rs.getMetadata().getAnnotations())).reversed())
@@ -191,7 +194,13 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         containers);
   }
 
-  private List<WorkloadStatus.Event> events(Managed w, Set<String> pods, Set<String> sets, Instant since) {
+  /**
+   * The events about the Deployment, its ReplicaSets and their pods (name → uid). An event names its object's uid
+   * too: one about an earlier object of the same name (a Deployment deleted and created again, and with it
+   * ReplicaSets of the same name; events outlive them by an hour) is not about this one.
+   */
+  private List<WorkloadStatus.Event> events(
+      Managed w, String deploymentUid, Map<String, String> pods, Map<String, String> sets, Instant since) {
     List<Event> all = KubeCalls.call("list", EVENTS, w.namespace(), null,
         () -> kube().v1().events().inNamespace(w.namespace()).list().getItems());
     record Seen(Event event, Instant at) {}
@@ -201,9 +210,10 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       if (o == null || o.getName() == null) {
         continue;
       }
-      boolean ours = ("Pod".equals(o.getKind()) && pods.contains(o.getName()))
-          || ("ReplicaSet".equals(o.getKind()) && sets.contains(o.getName()))
-          || ("Deployment".equals(o.getKind()) && w.deployment().equals(o.getName()));
+      boolean ours = ("Pod".equals(o.getKind()) && sameObject(o, pods.get(o.getName())))
+          || ("ReplicaSet".equals(o.getKind()) && sameObject(o, sets.get(o.getName())))
+          || ("Deployment".equals(o.getKind()) && w.deployment().equals(o.getName())
+              && sameObject(o, deploymentUid));
       Instant at = lastSeen(e);
       if (ours && at != null && !at.isBefore(since)) {
         mine.add(new Seen(e, at));
@@ -218,12 +228,35 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
             s.event().getReason(),
             s.event().getInvolvedObject().getKind() + "/" + s.event().getInvolvedObject().getName(),
             cap(s.event().getMessage()),
-            s.event().getCount() == null ? 1 : s.event().getCount(),
+            count(s.event()),
             rfc3339(s.at())))
         .toList();
   }
 
+  /** The event's object is the one of that uid (null: no such name); a uid missing on either side matches. */
+  private static boolean sameObject(ObjectReference o, String uid) {
+    return uid != null && (uid.isEmpty() || o.getUid() == null || o.getUid().isEmpty() || uid.equals(o.getUid()));
+  }
+
+  /**
+   * How often it happened. Events written through events.k8s.io/v1 (the scheduler's, the newer controllers') carry a
+   * repeat as {@code series.count}, with no core/v1 {@code count}; older recorders the other way round.
+   */
+  private static int count(Event e) {
+    if (e.getSeries() != null && e.getSeries().getCount() != null && e.getSeries().getCount() > 0) {
+      return e.getSeries().getCount();
+    }
+    return e.getCount() == null || e.getCount() < 1 ? 1 : e.getCount();
+  }
+
+  /** When it last happened: a series' last observation, else {@code lastTimestamp}, {@code eventTime}, first. */
   private static Instant lastSeen(Event e) {
+    if (e.getSeries() != null && e.getSeries().getLastObservedTime() != null) {
+      Instant series = parseTime(e.getSeries().getLastObservedTime().getTime());
+      if (series != null) {
+        return series;
+      }
+    }
     Instant at = parseTime(e.getLastTimestamp());
     if (at == null && e.getEventTime() != null) {
       at = parseTime(e.getEventTime().getTime());
@@ -334,9 +367,6 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
     }
   }
 
-  /** API server messages for a node whose kubelet cannot be reached: no log will come from it, retry or not. */
-  static final List<String> NO_KUBELET = List.of("no preferred addresses found", "error dialing backend");
-
   private String previousLog(Managed w, String pod, String container) {
     try {
       String text = kube().pods().inNamespace(w.namespace()).withName(pod).inContainer(container)
@@ -350,10 +380,9 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
       if (e.getCode() == 404 || e.getCode() == 400) {
         return null;
       }
-      String message = e.getStatus() == null || e.getStatus().getMessage() == null ? "" : e.getStatus().getMessage();
-      if (e.getCode() == 500 && NO_KUBELET.stream().anyMatch(message::contains)) {
+      if (KubeCalls.kubeletUnreachable(e)) {
         throw new LogsUnavailable("logs unavailable: the API server cannot reach pod " + pod + "'s kubelet (HTTP 500: "
-            + cap(message) + ")");
+            + cap(e.getStatus().getMessage()) + ")");
       }
       throw KubeCalls.failure(e, "get", POD_LOGS, w.namespace(), pod);
     }
