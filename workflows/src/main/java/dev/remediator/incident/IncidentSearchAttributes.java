@@ -44,7 +44,7 @@ public final class IncidentSearchAttributes {
         .build();
   }
 
-  /** The database attribute: "" for a target without one (a Service Down incident), as the workflow sets it. */
+  /** The database attribute: "" for a target without one (a runbook that needs none), as the workflow sets it. */
   static String database(Target target) {
     return Objects.requireNonNullElse(target.database(), "");
   }
