@@ -85,6 +85,7 @@ public final class Bench {
 
   private final DevServerBench.Sizes devSizes;
   private final boolean embeddedRows;
+  private final boolean devServerRows;
   private DevServerStorm.Sizes stormSizes;
 
   public Bench(Sizes sizes, Consumer<String> progress) {
@@ -97,9 +98,16 @@ public final class Bench {
    * @param embeddedRows the rows on the embedded stack (storm, huge delivery, slow clients, one-process footprint)
    */
   Bench(Sizes sizes, DevServerBench.Sizes devSizes, boolean embeddedRows, Consumer<String> progress) {
+    this(sizes, devSizes, embeddedRows, true, progress);
+  }
+
+  /** @param devServerRows with {@code devSizes}: the rows on temporal server start-dev too (false: the snapshot only) */
+  Bench(Sizes sizes, DevServerBench.Sizes devSizes, boolean embeddedRows, boolean devServerRows,
+      Consumer<String> progress) {
     this.sizes = sizes;
     this.devSizes = devSizes;
     this.embeddedRows = embeddedRows;
+    this.devServerRows = devServerRows;
     this.progress = progress;
   }
 
@@ -140,7 +148,7 @@ public final class Bench {
       }
     }
     if (devSizes != null) {
-      new DevServerBench(devSizes, progress, report).run();
+      new DevServerBench(devSizes, devServerRows, progress, report).run();
     }
     return report();
   }

@@ -32,18 +32,24 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   @Option(names = "--targets", paramLabel = "N", description = "Targets (incidents) of the storm (default 1000).")
   Integer targets;
 
+  @Option(names = "--cli-runs", paramLabel = "N", description = "Runs of each operator CLI verb (default 5; 1 with"
+      + " --smoke); with --smoke, enough incidents for N-1 `reject`s and one `approve`.")
+  Integer cliRuns;
+
   /** Which rows run. */
   enum Rows {
     all,
     embedded,
     dev,
+    snapshot,
     storm
   }
 
   @Option(names = "--rows", paramLabel = "WHICH", defaultValue = "all",
       description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack), dev (the storm on"
           + " temporal server start-dev, then the worker alone, alert -> plan, workflow overhead, the operator CLI"
-          + " there; the snapshot against psql) or storm (the storm on temporal server start-dev alone) (default"
+          + " there; the snapshot against psql), snapshot (the diagnosis snapshot against psql alone, about a minute)"
+          + " or storm (the storm on temporal server start-dev alone) (default"
           + " ${DEFAULT-VALUE}).")
   Rows rows;
 
@@ -70,6 +76,11 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
+    if (cliRuns != null) {
+      int isolated = Math.max(dev.isolated(), Math.min(5, cliRuns) + 1);
+      dev = new DevServerBench.Sizes(Math.max(dev.incidents(), isolated + dev.measured()), dev.measured(), isolated,
+          dev.pace(), dev.snapshotConnections(), dev.idleWindow(), cliRuns);
+    }
     DevServerStorm.Sizes storm = smoke ? DevServerStorm.Sizes.SMOKE : DevServerStorm.Sizes.FULL;
     storm = new DevServerStorm.Sizes(stormTargets != null ? stormTargets : storm.targets(),
         stormRepeats != null ? stormRepeats : storm.repeats(), storm.concurrency(),
@@ -77,9 +88,10 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
         stormWorkerArgs == null || stormWorkerArgs.isBlank() ? List.of()
             : List.of(stormWorkerArgs.trim().split("\\s+")));
     long t0 = System.nanoTime();
-    String report = new Bench(s, rows == Rows.all || rows == Rows.dev ? dev : null,
-        rows == Rows.all || rows == Rows.embedded, line -> System.err.println("bench: " + line))
-        .withStorm(rows == Rows.embedded ? null : storm).run();
+    String report = new Bench(s, rows == Rows.embedded || rows == Rows.storm ? null : dev,
+        rows == Rows.all || rows == Rows.embedded, rows != Rows.snapshot,
+        line -> System.err.println("bench: " + line))
+        .withStorm(rows == Rows.all || rows == Rows.dev || rows == Rows.storm ? storm : null).run();
     Files.writeString(out, report);
     System.out.print(report);
     System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());
