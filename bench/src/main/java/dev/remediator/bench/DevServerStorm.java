@@ -131,7 +131,7 @@ final class DevServerStorm {
           // One incident alone first: the same path with nothing else going on (the baseline of the latencies).
           Load lone = load(url, List.of(new Delivery(sizes.targets(), Bench.delivery(sizes.targets(), 0, 1,
               "http://alertmanager-0:9093"))));
-          Map<Integer, Marks> loneMarks = settle(temporal.client(), lone.firstSent(), Duration.ofMinutes(2));
+          Map<Integer, Marks> loneMarks = settle(temporal.client(), lone.firstSent(), Duration.ofMinutes(2), () -> {});
 
           progress.accept("storm on the dev server: " + storm.size() + " deliveries over " + sizes.targets()
               + " targets to " + url);
@@ -158,13 +158,19 @@ final class DevServerStorm {
               + repeats.summary() + "; waiting for every incident's diagnosis (at most "
               + sizes.settleWait().toSeconds() + " s)");
           Map<Integer, Long> firstSent = new LinkedHashMap<>(opening.firstSent());
-          Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait());
-          DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
+          Map<String, Double> metricsAfter = new LinkedHashMap<>();
+          Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait(), () -> {
+            // What the worker did, then the worker and the receiver stop: the last pass only reads histories.
+            metricsAfter.putAll(workerMetrics(metricsUrl));
+            DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
+            stop(receiver);
+            stop(worker);
+          });
           report.note("Storm on the dev server, what the worker's own Temporal metrics counted from the storm until"
               + " the diagnoses (sticky: its sticky queue; normal: the task queue; a mean of a `_sum`/`_count`"
               + " pair in ms; the worker's tuning: " + (sizes.workerArgs().isEmpty() ? "its defaults"
                   : "`" + String.join(" ", sizes.workerArgs()) + "`") + "):\n\n"
-              + metricsGrown(metricsBefore, workerMetrics(metricsUrl)));
+              + metricsGrown(metricsBefore, metricsAfter));
           rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
               receiverJfr, workerJfr);
         } finally {
@@ -262,10 +268,11 @@ final class DevServerStorm {
    * Waits until each incident's diagnosis is recorded or {@code atMost} passed; returns the marks of every incident
    * that exists (lost ones are missing). While waiting it reads few histories, so as not to load the server it
    * measures: the incidents in the order of their first delivery, up to the first one not diagnosed yet, every 2 s.
-   * Then one pass over every incident not seen diagnosed.
+   * Then {@code beforeLastPass} (the bench stops the worker there: what follows only reads) and one pass over every
+   * incident not seen diagnosed.
    */
-  private Map<Integer, Marks> settle(WorkflowClient client, Map<Integer, Long> targets, Duration atMost)
-      throws InterruptedException {
+  private Map<Integer, Marks> settle(WorkflowClient client, Map<Integer, Long> targets, Duration atMost,
+      Step beforeLastPass) throws Exception {
     Map<Integer, Marks> marks = new ConcurrentHashMap<>();
     List<Integer> pending = new ArrayList<>(targets.keySet());
     pending.sort(java.util.Comparator.comparing(targets::get));
@@ -290,6 +297,7 @@ final class DevServerStorm {
         Thread.sleep(2000);
       }
     }
+    beforeLastPass.run();
     for (int t : pending) {
       Marks m = marks(client, id(t));
       if (m != null) {
@@ -297,6 +305,11 @@ final class DevServerStorm {
       }
     }
     return marks;
+  }
+
+  /** A step that may throw. */
+  interface Step {
+    void run() throws Exception;
   }
 
   /** The incident's marks, null if it does not exist. */
