@@ -48,7 +48,8 @@ final class WorkerCommand implements Callable<Integer> {
       names = "--workflow-cache-size",
       paramLabel = "N",
       description = "Incidents kept in memory between workflow tasks (default " + 32 + "; others are replayed"
-          + " from history when they wake).")
+          + " from history when they wake; 0: none, and no sticky execution: every workflow task from the task queue,"
+          + " FIFO, measured fairer in a storm of 1,000 incidents, see BENCHMARKS.md).")
   Integer workflowCacheSize;
 
   @Option(

@@ -72,8 +72,7 @@ public final class RemediatorWorker {
     }
     WorkerFactory factory = WorkerFactory.newInstance(client, tuning.factoryOptions());
     WorkerOptions.Builder options = tuning.workerOptions();
-    if (embedded || tuning.workflowCacheSize() == 0) {
-      // No sticky execution: every workflow task goes to the task queue with the incident's whole history.
+    if (embedded) {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }
     Worker worker = factory.newWorker(config.taskQueueOrDefault(), options.build());

@@ -60,7 +60,12 @@ public record WorkerTuning(
   }
 
   WorkerOptions.Builder workerOptions() {
-    return WorkerOptions.newBuilder()
+    WorkerOptions.Builder options = WorkerOptions.newBuilder();
+    if (workflowCacheSize == 0) {
+      // No sticky execution: every workflow task comes from the task queue with the incident's whole history.
+      options.setStickyQueueScheduleToStartTimeout(java.time.Duration.ZERO);
+    }
+    return options
         .setMaxConcurrentWorkflowTaskExecutionSize(maxConcurrentWorkflowTasks)
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
         .setWorkflowTaskPollersBehavior(new PollerBehaviorAutoscaling(1, workflowPollers, 1))
