@@ -46,11 +46,11 @@ class BenchSmokeTest {
       assertThat(report)
           .contains("| Storm on temporal server start-dev: 32 Alertmanager deliveries over 8 targets whose database"
               + " and endpoints do not answer (2 repeats x 2 HA peers")
-          .contains("8 incidents (of 8; 8 runs), 0 lost, 0 non-2xx")
-          .contains("| Storm on temporal server start-dev: first delivery -> the incident's first workflow task")
+          .contains("8 incidents (of 8; 8 runs)")
+          .containsPattern("first delivery -> the incident's first workflow task started[^|]*\\| p50/p99/max "
+              + "[0-9.]+/[0-9.]+/[0-9.]+ s \\(8 of 8 reached\\)")
           .contains("| Storm on temporal server start-dev: first delivery -> diagnosis recorded")
           .contains("one incident alone before the storm: p50/p99/max ")
-          .doesNotContain("0 of 8 reached", "0 of 1 reached")
           .contains("what the worker's own Temporal metrics counted")
           .contains("`temporal_workflow_task_queue_poll_succeed_total{normal}` ")
           .contains("what the Temporal server counted during the first round")
