@@ -10,6 +10,7 @@ import dev.remediator.starter.cli.RejectCommand;
 import dev.remediator.starter.cli.ReplanCommand;
 import dev.remediator.starter.cli.ReportCommand;
 import dev.remediator.starter.cli.ShowCommand;
+import dev.remediator.starter.cli.VersionsCommand;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -48,6 +49,7 @@ public final class Remediator implements Runnable {
       AckCommand.class,
       ReplanCommand.class,
       ReportCommand.class,
+      VersionsCommand.class,
       FireCommand.class,
       DiagnoseCommand.class,
       InitCommand.class,
@@ -101,6 +103,7 @@ public final class Remediator implements Runnable {
       case "ack" -> new AckCommand();
       case "replan" -> new ReplanCommand();
       case "report" -> new ReportCommand();
+      case "versions" -> new VersionsCommand();
       default -> null;
     };
     return command == null ? null : handleConfigErrors(new CommandLine(command).setCommandName("remediator " + name));
