@@ -82,7 +82,8 @@ public record WorkerVersioning(String deploymentName, String buildId, String bui
     }
     String source = blank(buildIdFlag) != null ? "--build-id" : blank(env.get(BUILD_ID_ENV)) != null
         ? "$" + BUILD_ID_ENV : "worker.buildId";
-    return new WorkerVersioning(deployment, first(buildIdFlag, env.get(BUILD_ID_ENV), file.buildId()), source);
+    return new WorkerVersioning(deployment, first(buildIdFlag, env.get(BUILD_ID_ENV), file == null ? null
+        : file.buildId()), source);
   }
 
   /** Temporal's options for this worker: versioning with PINNED incidents, or none when {@link #OFF}. */
