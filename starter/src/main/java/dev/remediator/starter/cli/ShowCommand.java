@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
       "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query).",
       "The query needs a worker: with none polling the incident's task queue this says so (exit 1), apart from"
           + " an unreachable Temporal. With no poller at all (Temporal just restarted) it says \"worker"
-          + " reconnecting\" and waits for one within --timeout.",
+          + " reconnecting\" and waits for one within --timeout. An incident pinned (Worker Versioning) to a build none"
+          + " of whose workers polls says \"waiting for build X\" (exit 1).",
       "Exit codes: 0 shown, 1 error, 2 usage, 4 no such incident."
     })
 public final class ShowCommand extends TemporalCommand {
@@ -45,6 +46,7 @@ public final class ShowCommand extends TemporalCommand {
           Math.max(1, intervalSeconds)));
     }
     WorkflowExecutionDescription d = incidents.describe(incidentId);
+    requirePinnedBuildPolled(temporal, d);
     IncidentStatus s = queryStatus(temporal, incidentId, d.getTaskQueue());
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
     Map<String, Object> json = new LinkedHashMap<>();
