@@ -13,7 +13,11 @@ import dev.remediator.starter.cli.ExitCodes;
 import dev.remediator.worker.RemediatorWorker;
 import dev.remediator.worker.WorkerTuning;
 import dev.remediator.worker.WorkerVersioning;
+import com.google.protobuf.FieldMask;
 import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflow.v1.VersioningOverride;
+import io.temporal.api.workflow.v1.WorkflowExecutionOptions;
+import io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionOptionsRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -42,7 +46,8 @@ import picocli.CommandLine;
  * and real versioned workers (the product's {@link RemediatorWorker} with {@link WorkerVersioning}): the refusals
  * (a build no worker ever polled, a rollback with nothing before it), a ramp and its rollback, a promotion that leaves
  * the open incident pinned to the old build (counted there, DRAINING, not to be shut down) while a new one starts on
- * the new build, the old build DRAINED once that incident closed, and the rollback to it.
+ * the new build, another moved to the new build on purpose (the emergency override), the old build DRAINED once its
+ * incident closed, and the rollback to it.
  */
 class VersionsCommandIT {
   private static final Duration START = Duration.ofSeconds(90);
@@ -127,6 +132,10 @@ class VersionsCommandIT {
         workers.add(worker(client, config, "B"));
         await("build B polls").atMost(Duration.ofSeconds(60)).until(() -> pollers(address, "B") == 1);
 
+        WorkflowStub moved = start(client, queue, "it-incident-moved");
+        await("the second incident runs on build A").atMost(Duration.ofSeconds(30))
+            .until(() -> version(service, "it-incident-moved").equals("A"));
+
         Run ramp = verb(address, "versions", "promote", "B", "--ramp", "30%");
         assertThat(ramp.exit()).as(ramp.err()).isZero();
         assertThat(ramp.out()).contains("Ramping build B", "30% of new incidents");
@@ -148,8 +157,26 @@ class VersionsCommandIT {
         assertThat(version(service, "it-incident-a")).as("the open incident stays pinned to A").isEqualTo("A");
         JsonNode a = build(address, "A");
         assertThat(a.get("role").asText()).isEqualTo("DRAINING");
-        assertThat(a.get("openIncidents").asInt()).isEqualTo(1);
+        assertThat(a.get("openIncidents").asInt()).isEqualTo(2);
         assertThat(a.get("canShutDown").asBoolean()).isFalse();
+
+        // The emergency path (README): one pinned incident moved to B on purpose, by a versioning override.
+        service.blockingStub().updateWorkflowExecutionOptions(UpdateWorkflowExecutionOptionsRequest.newBuilder()
+            .setNamespace("default")
+            .setWorkflowExecution(WorkflowExecution.newBuilder().setWorkflowId("it-incident-moved"))
+            .setWorkflowExecutionOptions(WorkflowExecutionOptions.newBuilder().setVersioningOverride(
+                VersioningOverride.newBuilder().setPinned(VersioningOverride.PinnedOverride.newBuilder()
+                    .setBehavior(VersioningOverride.PinnedOverrideBehavior.PINNED_OVERRIDE_BEHAVIOR_PINNED)
+                    .setVersion(io.temporal.api.deployment.v1.WorkerDeploymentVersion.newBuilder()
+                        .setDeploymentName(DEPLOYMENT).setBuildId("B")))))
+            .setUpdateMask(FieldMask.newBuilder().addPaths("versioning_override"))
+            .build());
+        moved.signal("go");
+        assertThat(moved.getResult(30, TimeUnit.SECONDS, String.class)).isEqualTo("done");
+        assertThat(version(service, "it-incident-moved")).as("moved to B on purpose, finished there").isEqualTo("B");
+        assertThat(version(service, "it-incident-a")).as("the other one stays on A").isEqualTo("A");
+        await("A holds one open incident again").atMost(Duration.ofSeconds(30))
+            .until(() -> build(address, "A").get("openIncidents").asInt() == 1);
         Run text = verb(address, "versions");
         assertThat(text.out()).contains("Deployment " + DEPLOYMENT + ": current B")
             .containsPattern("(?m)^A +draining +1 +1 .*no: 1 open incident\\(s\\) pinned to it$");
