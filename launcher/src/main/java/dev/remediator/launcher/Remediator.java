@@ -10,7 +10,6 @@ import dev.remediator.starter.cli.RejectCommand;
 import dev.remediator.starter.cli.ReplanCommand;
 import dev.remediator.starter.cli.ReportCommand;
 import dev.remediator.starter.cli.ShowCommand;
-import dev.remediator.starter.cli.VersionsCommand;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;

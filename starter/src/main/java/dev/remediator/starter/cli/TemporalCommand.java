@@ -151,8 +151,6 @@ public abstract class TemporalCommand implements Callable<Integer> {
       return output.fail(e.exitCode(), e.getMessage());
     } catch (ConfigException e) {
       return output.fail(ExitCodes.USAGE, "configuration error: " + e.getMessage());
-    } catch (dev.remediator.starter.WorkerDeployments.UnknownDeployment e) {
-      return output.fail(ExitCodes.NOT_FOUND, e.getMessage());
     } catch (WorkflowNotFoundException e) {
       return output.fail(ExitCodes.NOT_FOUND, "no incident " + e.getExecution().getWorkflowId());
     } catch (RuntimeException e) {

@@ -1,12 +1,15 @@
-package dev.remediator.starter.cli;
+package dev.remediator.launcher;
 
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.launcher.WorkerDeployments.Change;
+import dev.remediator.launcher.WorkerDeployments.Deployment;
+import dev.remediator.launcher.WorkerDeployments.Version;
 import dev.remediator.starter.IncidentStubs;
-import dev.remediator.starter.WorkerDeployments;
-import dev.remediator.starter.WorkerDeployments.Change;
-import dev.remediator.starter.WorkerDeployments.Deployment;
-import dev.remediator.starter.WorkerDeployments.Version;
+import dev.remediator.starter.cli.CliFailure;
+import dev.remediator.starter.cli.ExitCodes;
+import dev.remediator.starter.cli.Output;
+import dev.remediator.starter.cli.TemporalCommand;
 import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -33,7 +36,8 @@ public final class VersionsCommand extends TemporalCommand {
 
   @Override
   protected int run(IncidentStubs temporal) {
-    Deployment d = selection.deployments(temporal, remaining()).describe(selection.deployment(), selection.taskQueue());
+    Deployment d = known(() -> selection.deployments(temporal, remaining())
+        .describe(selection.deployment(), selection.taskQueue()));
     output.print(d, table(d, Instant.now()));
     return ExitCodes.OK;
   }
@@ -53,7 +57,7 @@ public final class VersionsCommand extends TemporalCommand {
       b.append(String.format(format, v.buildId(), v.role().name().toLowerCase(),
           v.openIncidents() < 0 ? "?" : Long.toString(v.openIncidents()), v.pollers(),
           v.drainage() == null ? "-" : v.drainage().toLowerCase()
-              + (v.drainageCheckedAt() == null ? "" : " (checked " + IncidentsCommand.age(
+              + (v.drainageCheckedAt() == null ? "" : " (checked " + age(
                   java.time.Duration.between(v.drainageCheckedAt(), now)) + " ago)"),
           v.shutDownReason()));
     }
@@ -198,9 +202,24 @@ public final class VersionsCommand extends TemporalCommand {
 
   private static Change refusals(java.util.function.Supplier<Change> change) {
     try {
-      return change.get();
+      return known(change);
     } catch (WorkerDeployments.Refused e) {
       throw new CliFailure(ExitCodes.REFUSED, e.getMessage());
     }
+  }
+
+  /** A deployment no versioned worker has polled yet: exit 4 with what to do. */
+  private static <T> T known(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (WorkerDeployments.UnknownDeployment e) {
+      throw new CliFailure(ExitCodes.NOT_FOUND, e.getMessage());
+    }
+  }
+
+  /** As {@code incidents} prints an age: 59s, 12m, 5h, 3d. */
+  static String age(java.time.Duration d) {
+    long s = Math.max(0, d.getSeconds());
+    return s < 120 ? s + "s" : s < 7200 ? s / 60 + "m" : s < 172800 ? s / 3600 + "h" : s / 86400 + "d";
   }
 }

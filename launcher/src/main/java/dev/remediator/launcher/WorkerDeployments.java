@@ -1,6 +1,10 @@
-package dev.remediator.starter;
+package dev.remediator.launcher;
 
 import com.google.protobuf.Timestamp;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentStubs;
+import dev.remediator.starter.TemporalDiagnostics;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.grpc.Status;
 import io.temporal.api.deployment.v1.RoutingConfig;
 import io.temporal.api.deployment.v1.WorkerDeploymentInfo.WorkerDeploymentVersionSummary;
@@ -41,6 +45,15 @@ public final class WorkerDeployments {
   public WorkerDeployments(IncidentStubs temporal, Duration deadline) {
     this.temporal = temporal;
     this.deadline = deadline;
+  }
+
+  private WorkflowServiceBlockingStub blocking() {
+    return temporal.workflowClient().getWorkflowServiceStubs().blockingStub()
+        .withDeadlineAfter(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private String namespace() {
+    return temporal.workflowClient().getOptions().getNamespace();
   }
 
   /** A routing change refused, with the reason an operator reads. */
@@ -101,12 +114,12 @@ public final class WorkerDeployments {
   public Deployment describe(String deploymentName, String taskQueue) {
     io.temporal.api.workflowservice.v1.DescribeWorkerDeploymentResponse info;
     try {
-      info = temporal.blocking(deadline).describeWorkerDeployment(DescribeWorkerDeploymentRequest.newBuilder()
-          .setNamespace(temporal.namespace()).setDeploymentName(deploymentName).build());
+      info = blocking().describeWorkerDeployment(DescribeWorkerDeploymentRequest.newBuilder()
+          .setNamespace(namespace()).setDeploymentName(deploymentName).build());
     } catch (RuntimeException e) {
       if (TemporalDiagnostics.grpcStatus(e).filter(c -> c == Status.Code.NOT_FOUND).isPresent()) {
         throw new UnknownDeployment("no Worker Deployment " + deploymentName + " in namespace "
-            + temporal.namespace() + ": no versioned worker has polled it yet (remediator worker --deployment-name "
+            + namespace() + ": no versioned worker has polled it yet (remediator worker --deployment-name "
             + deploymentName + "); unversioned workers are not part of one");
       }
       throw e;
@@ -175,13 +188,13 @@ public final class WorkerDeployments {
       if (buildId.equals(d.currentBuildId())) {
         throw new Refused("build " + buildId + " is current: a ramp is for a build that is not current yet");
       }
-      temporal.blocking(deadline).setWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest
-          .newBuilder().setNamespace(temporal.namespace()).setDeploymentName(deploymentName).setBuildId(buildId)
+      blocking().setWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest
+          .newBuilder().setNamespace(namespace()).setDeploymentName(deploymentName).setBuildId(buildId)
           .setPercentage(rampPercent).setIdentity(identity()).build());
       return new Change(deploymentName, "ramp", buildId, d.currentBuildId(), rampPercent, millisSince(t0));
     }
-    var answer = temporal.blocking(deadline).setWorkerDeploymentCurrentVersion(
-        SetWorkerDeploymentCurrentVersionRequest.newBuilder().setNamespace(temporal.namespace())
+    var answer = blocking().setWorkerDeploymentCurrentVersion(
+        SetWorkerDeploymentCurrentVersionRequest.newBuilder().setNamespace(namespace())
             .setDeploymentName(deploymentName).setBuildId(buildId).setIdentity(identity()).build());
     String previous = answer.hasPreviousDeploymentVersion()
         ? emptyToNull(answer.getPreviousDeploymentVersion().getBuildId()) : d.currentBuildId();
@@ -199,8 +212,8 @@ public final class WorkerDeployments {
     Deployment d = describe(deploymentName, taskQueue);
     long t0 = System.nanoTime();
     if (d.rampingBuildId() != null) {
-      temporal.blocking(deadline).setWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest
-          .newBuilder().setNamespace(temporal.namespace()).setDeploymentName(deploymentName).setBuildId("")
+      blocking().setWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest
+          .newBuilder().setNamespace(namespace()).setDeploymentName(deploymentName).setBuildId("")
           .setPercentage(0).setIdentity(identity()).build());
       return new Change(deploymentName, "ramp stopped", d.currentBuildId(), d.rampingBuildId(), 0f, millisSince(t0));
     }
@@ -219,8 +232,8 @@ public final class WorkerDeployments {
       throw new Refused("the previous build " + to.buildId() + " has no worker polling task queue " + taskQueue
           + ": start its workers (--build-id " + to.buildId() + "), then roll back");
     }
-    temporal.blocking(deadline).setWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest
-        .newBuilder().setNamespace(temporal.namespace()).setDeploymentName(deploymentName)
+    blocking().setWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest
+        .newBuilder().setNamespace(namespace()).setDeploymentName(deploymentName)
         .setBuildId(to.buildId()).setIdentity(identity()).build());
     return new Change(deploymentName, "rollback", to.buildId(), d.currentBuildId(), null, millisSince(t0));
   }
@@ -233,8 +246,8 @@ public final class WorkerDeployments {
   /** Running incidents whose last workflow task ran on this build. -1 when the visibility store cannot count them. */
   long openIncidents(String deploymentName, String buildId) {
     try {
-      return temporal.blocking(deadline).countWorkflowExecutions(CountWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(temporal.namespace())
+      return blocking().countWorkflowExecutions(CountWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(namespace())
           .setQuery(IncidentListing.OPEN_INCIDENTS_QUERY + " AND TemporalWorkerDeploymentVersion=\""
               + versionValue(deploymentName, buildId) + "\"")
           .build()).getCount();
@@ -249,8 +262,8 @@ public final class WorkerDeployments {
 
   private WorkerDeploymentVersionInfo versionInfo(String deploymentName, String buildId) {
     try {
-      return temporal.blocking(deadline).describeWorkerDeploymentVersion(DescribeWorkerDeploymentVersionRequest
-          .newBuilder().setNamespace(temporal.namespace())
+      return blocking().describeWorkerDeploymentVersion(DescribeWorkerDeploymentVersionRequest
+          .newBuilder().setNamespace(namespace())
           .setDeploymentVersion(WorkerDeploymentVersion.newBuilder().setDeploymentName(deploymentName)
               .setBuildId(buildId))
           .build()).getWorkerDeploymentVersionInfo();
@@ -266,8 +279,8 @@ public final class WorkerDeployments {
   record Poller(String identity, String deployment, String buildId, Instant lastAccess) {}
 
   private List<Poller> pollers(String taskQueue) {
-    var response = temporal.blocking(deadline).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
-        .setNamespace(temporal.namespace()).setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+    var response = blocking().describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
+        .setNamespace(namespace()).setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
         .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW).build());
     Instant gone = Instant.now().minus(POLLER_GONE_AFTER);
     List<Poller> pollers = new ArrayList<>();
