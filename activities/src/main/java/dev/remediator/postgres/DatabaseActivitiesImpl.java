@@ -26,12 +26,13 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@link DatabaseActivities} over JDBC, one dedicated connection per call (see {@link PostgresConnector}).
+ * {@link DatabaseActivities} over JDBC. A snapshot runs on one of the few read-only connections kept per target
+ * ({@link DiagnosisConnections}); a termination on a dedicated connection of its own (see {@link PostgresConnector}).
  *
- * <p>Round trips: a snapshot is one statement ({@link SnapshotQuery}); a termination is one privilege check plus one
- * guarded statement per session.
+ * <p>Round trips: a snapshot is one statement ({@link SnapshotQuery}) plus, on a kept connection, the check that it
+ * is still alive; a termination is one privilege check plus one guarded statement per session.
  */
-public class DatabaseActivitiesImpl implements DatabaseActivities {
+public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable {
 
   /**
    * Terminates one session in one statement: the identity (pid + backend_start + xact_start), the rules of
@@ -55,20 +56,38 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       """;
 
   private final TargetDirectory targets;
+  private final DiagnosisConnections diagnosis;
 
   public DatabaseActivitiesImpl(TargetDirectory targets) {
+    this(targets, new DiagnosisConnections());
+  }
+
+  DatabaseActivitiesImpl(TargetDirectory targets, DiagnosisConnections diagnosis) {
     this.targets = targets;
+    this.diagnosis = diagnosis;
   }
 
   @Override
   public ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
     TargetConfig config = targets.require(target);
-    try (Connection c = PostgresConnector.open(config, true)) {
-      ConnectionSnapshot s = SnapshotQuery.take(c, target, config.postgres(), policy);
+    try {
+      ConnectionSnapshot s =
+          diagnosis.withConnection(config, c -> SnapshotQuery.take(c, target, config.postgres(), policy));
       return s.withDiagnosis(RootCauseHint.diagnose(s, policy));
     } catch (SQLException e) {
       throw PostgresConnector.failure("snapshot of " + target.id(), e);
     }
+  }
+
+  /** The kept diagnosis connections (tests and the benchmark look at reuse through it). */
+  DiagnosisConnections diagnosisConnections() {
+    return diagnosis;
+  }
+
+  /** Closes the kept diagnosis connections; a later snapshot fails. */
+  @Override
+  public void close() {
+    diagnosis.close();
   }
 
   /**

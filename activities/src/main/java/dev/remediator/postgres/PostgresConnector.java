@@ -8,9 +8,10 @@ import java.sql.SQLException;
 import java.util.Properties;
 
 /**
- * Opens the one dedicated connection an activity call uses. Never a pool: the target's pool is what is exhausted, and
- * a pool of ours would hold slots the application needs. Timeouts are always set, so a sick server cannot hang a
- * worker thread.
+ * Opens the connections the activities use: a dedicated one per termination, and the diagnosis's few kept ones
+ * ({@link DiagnosisConnections}: at most two per target, closed when idle, so they hold few of the slots the
+ * application needs). Timeouts are always set, in the startup packet, so a sick server cannot hang a worker thread
+ * and a kept connection keeps them for its whole life.
  */
 public final class PostgresConnector {
   /** {@code application_name} of every Remediator session: lets operators see us and lets us skip ourselves. */
@@ -38,6 +39,20 @@ public final class PostgresConnector {
    * write even by mistake.
    */
   public static Connection open(TargetConfig target, boolean readOnly) {
+    return open(target, readOnly, false);
+  }
+
+  /**
+   * A read-only connection for {@link DiagnosisConnections}: statements are prepared on the server at their first
+   * execution ({@code prepareThreshold=1}; pgjdbc keeps them per connection, by text) and, on PostgreSQL 12+, planned
+   * once ({@code plan_cache_mode = force_generic_plan}, set once for the connection's life): the snapshot's plan does
+   * not depend on its parameters, so planning it again at each call (the default's first five custom plans) is waste.
+   */
+  static Connection openForReuse(TargetConfig target) {
+    return open(target, true, true);
+  }
+
+  private static Connection open(TargetConfig target, boolean readOnly, boolean reused) {
     TargetConfig.Postgres pg = target.postgres();
     Properties props = new Properties();
     try {
@@ -52,6 +67,9 @@ public final class PostgresConnector {
     long connectSeconds = Math.max(1, pg.connectTimeoutOrDefault().toSeconds());
     long statementMillis = Math.max(1, pg.statementTimeoutOrDefault().toMillis());
     props.setProperty("ApplicationName", APPLICATION_NAME);
+    if (reused) {
+      props.setProperty("prepareThreshold", "1");
+    }
     props.setProperty("connectTimeout", Long.toString(connectSeconds));
     props.setProperty("loginTimeout", Long.toString(connectSeconds));
     props.setProperty("socketTimeout", Long.toString(statementMillis / 1000 + connectSeconds + 5));
@@ -68,6 +86,14 @@ public final class PostgresConnector {
       }
       if (readOnly) {
         c.setReadOnly(true); // no round trip with autocommit on; says what the connection is for
+      }
+      if (reused && c.getMetaData().getDatabaseMajorVersion() >= 12) {
+        try (var st = c.createStatement()) {
+          st.execute("SET plan_cache_mode = force_generic_plan");
+        } catch (SQLException e) {
+          c.close();
+          throw e;
+        }
       }
       return c;
     } catch (SQLException e) {

@@ -151,7 +151,16 @@ final class PostgresFixture implements AutoCloseable {
     return config(role, "applicationRoles: [" + app + ", " + appSuperuser + "]", hostAndPort);
   }
 
+  /** The default configuration for {@code role}, its password read from {@code passwordFile}. */
+  RemediatorConfig config(String role, Path passwordFile) {
+    return config(role, "applicationRoles: [" + app + ", " + appSuperuser + "]", hostPort, passwordFile);
+  }
+
   private RemediatorConfig config(String role, String postgresExtra, String hostAndPort) {
+    return config(role, postgresExtra, hostAndPort, passwordFile);
+  }
+
+  private RemediatorConfig config(String role, String postgresExtra, String hostAndPort, Path passwordFile) {
     String extra = postgresExtra.isBlank() ? "" : postgresExtra.indent(6).stripTrailing();
     return ConfigLoader.parse(
         """

@@ -79,10 +79,48 @@ class SaturationTest {
     // The reserved path before PostgreSQL 16: a superuser role may use superuser_reserved_connections.
     var reserved = new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.remediatorSuperuser)));
     diagnoseAndTerminateTheLeak(reserved, pg, usable, leaked);
+    reserved.close(); // its kept diagnosis connection would count below
+    await().atMost(Duration.ofSeconds(10)).until(() -> pg.serverConnections() == 0);
 
     // Slots are free again: the least-privilege role gets in.
     ConnectionSnapshot after = leastPrivilege.snapshot(pg.target, policy);
     assertThat(after.totalConnections()).isZero();
+    leastPrivilege.close();
+  }
+
+  /**
+   * The diagnosis keeps its connection between snapshots. When the application then fills the server, a kept
+   * connection still diagnoses for the least-privilege role, which could not connect anew; with none kept, the
+   * refusal is the same as before.
+   */
+  @Test
+  void aKeptDiagnosisConnectionStillWorksWhenTheServerRefusesNewOnes() throws Exception {
+    int[] limits = pg.limits();
+    assumeThat(limits[0] - limits[1] - pg.serverConnections())
+        .as("free slots on the server (an external server must be small enough to fill)")
+        .isLessThanOrEqualTo(300);
+    var kept = new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.remediator)));
+    var fresh = new DatabaseActivitiesImpl(new TargetDirectory(pg.config(pg.remediator)));
+    try {
+      kept.snapshot(pg.target, policy);
+      int opened = kept.diagnosisConnections().opened();
+
+      int leaked = leakUntilRefused(pg, limits[0]).leaked();
+
+      ConnectionSnapshot s = kept.snapshot(pg.target, policy);
+      assertThat(s.totalConnections()).isEqualTo(leaked);
+      assertThat(s.serverConnections()).as("everything but its own slot").isEqualTo(limits[0] - limits[1] - 1);
+      assertThat(s.utilization()).isGreaterThanOrEqualTo(0.9);
+      assertThat(kept.diagnosisConnections().opened()).as("the kept connection, no new one").isEqualTo(opened);
+      assertThatThrownBy(() -> fresh.snapshot(pg.target, policy))
+          .isInstanceOf(ApplicationFailure.class)
+          .satisfies(e -> assertThat(((ApplicationFailure) e).getType()).isEqualTo(PostgresConnector.DATABASE_REFUSED));
+    } finally {
+      kept.close();
+      fresh.close();
+      pg.closeSessions();
+      await().atMost(Duration.ofSeconds(10)).until(() -> pg.serverConnections() == 0);
+    }
   }
 
   /**
@@ -155,10 +193,12 @@ class SaturationTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> rpg.youngestIdleInTransactionSeconds() > 1.1);
 
       ConnectionSnapshot s = diagnoseAndTerminateTheLeak(leastPrivilege, rpg, usable, leaked);
+      leastPrivilege.close(); // its kept diagnosis connection
+      noInherit.close();
       assertThat(s.maxConnections()).isEqualTo(20);
       assertThat(s.reservedConnections()).as("superuser_reserved_connections + reserved_connections").isEqualTo(5);
       assertThat(s.utilization()).isEqualTo(1.0);
-      assertThat(rpg.serverConnections()).isZero();
+      await().atMost(Duration.ofSeconds(10)).until(() -> rpg.serverConnections() == 0);
     }
   }
 

@@ -84,6 +84,7 @@ public final class Bench {
 
   private final DevServerBench.Sizes devSizes;
   private final boolean embeddedRows;
+  private final boolean devServerRows;
 
   public Bench(Sizes sizes, Consumer<String> progress) {
     this(sizes, sizes.equals(Sizes.SMOKE) ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL, true, progress);
@@ -94,9 +95,16 @@ public final class Bench {
    * @param embeddedRows the rows on the embedded stack (storm, huge delivery, slow clients, one-process footprint)
    */
   Bench(Sizes sizes, DevServerBench.Sizes devSizes, boolean embeddedRows, Consumer<String> progress) {
+    this(sizes, devSizes, embeddedRows, true, progress);
+  }
+
+  /** @param devServerRows with {@code devSizes}: the rows on temporal server start-dev too (false: the snapshot only) */
+  Bench(Sizes sizes, DevServerBench.Sizes devSizes, boolean embeddedRows, boolean devServerRows,
+      Consumer<String> progress) {
     this.sizes = sizes;
     this.devSizes = devSizes;
     this.embeddedRows = embeddedRows;
+    this.devServerRows = devServerRows;
     this.progress = progress;
   }
 
@@ -106,7 +114,7 @@ public final class Bench {
       embeddedRows();
     }
     if (devSizes != null) {
-      new DevServerBench(devSizes, progress, new DevServerBench.Report() {
+      new DevServerBench(devSizes, devServerRows, progress, new DevServerBench.Report() {
         @Override
         public void row(String what, String measured, String baseline, String goal, boolean met) {
           Bench.this.row(what, measured, baseline, goal, met);

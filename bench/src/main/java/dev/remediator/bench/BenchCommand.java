@@ -31,17 +31,23 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   @Option(names = "--targets", paramLabel = "N", description = "Targets (incidents) of the storm (default 1000).")
   Integer targets;
 
+  @Option(names = "--cli-runs", paramLabel = "N", description = "Runs of each operator CLI verb (default 5; 1 with"
+      + " --smoke); with --smoke, enough incidents for N-1 `reject`s and one `approve`.")
+  Integer cliRuns;
+
   /** Which rows run. */
   enum Rows {
     all,
     embedded,
-    dev
+    dev,
+    snapshot
   }
 
   @Option(names = "--rows", paramLabel = "WHICH", defaultValue = "all",
       description = "all, embedded (the storm, huge delivery, slow clients on the embedded stack) or dev (the worker"
           + " alone, alert -> plan, workflow overhead, the operator CLI on temporal server start-dev; the snapshot"
-          + " against psql) (default ${DEFAULT-VALUE}).")
+          + " against psql) or snapshot (the diagnosis snapshot against psql alone, about a minute) (default"
+          + " ${DEFAULT-VALUE}).")
   Rows rows;
 
   @Override
@@ -51,9 +57,14 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       s = new Bench.Sizes(targets, s.repeats(), s.concurrency(), s.bigAlerts(), s.slowConnections(), s.idleWindow());
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
+    if (cliRuns != null) {
+      int isolated = Math.max(dev.isolated(), Math.min(5, cliRuns) + 1);
+      dev = new DevServerBench.Sizes(Math.max(dev.incidents(), isolated + dev.measured()), dev.measured(), isolated,
+          dev.pace(), dev.snapshotConnections(), dev.idleWindow(), cliRuns);
+    }
     long t0 = System.nanoTime();
-    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows != Rows.dev,
-        line -> System.err.println("bench: " + line)).run();
+    String report = new Bench(s, rows == Rows.embedded ? null : dev, rows == Rows.all || rows == Rows.embedded,
+        rows != Rows.snapshot, line -> System.err.println("bench: " + line)).run();
     Files.writeString(out, report);
     System.out.print(report);
     System.err.printf("bench: wrote %s in %d s%n", out, Duration.ofNanos(System.nanoTime() - t0).toSeconds());

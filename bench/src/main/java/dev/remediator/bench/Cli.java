@@ -143,6 +143,22 @@ final class Cli {
     return times(n, command);
   }
 
+  /** One run of a verb and the gRPC calls it made. */
+  record Counted(Run run, String calls) {}
+
+  /**
+   * One run of a verb, with the gRPC calls it made as the server's frontend counted them ({@code metricsUrl}: its
+   * Prometheus endpoint): unlike the wall time, load does not change this. The calls of everything else talking to the
+   * server meanwhile would count too: the bench sends nothing then, and a worker's own calls are left out.
+   */
+  Counted counted(String metricsUrl, String... args) throws Exception {
+    java.time.Duration quiet = java.time.Duration.ofMillis(2500);
+    Map<String, Double> before = ServerCounters.settledFrontendRequests(metricsUrl, quiet);
+    Run run = user(1, args).runs().get(0);
+    Map<String, Double> after = ServerCounters.settledFrontendRequests(metricsUrl, quiet);
+    return new Counted(run, ServerCounters.describeCalls(ServerCounters.clientCalls(before, after)));
+  }
+
   Runs javaVersion(int n) throws Exception {
     return times(n, List.of(java(), "-version"));
   }

@@ -51,6 +51,72 @@ final class ServerCounters {
     return values;
   }
 
+  private static final Pattern FRONTEND_REQUEST =
+      Pattern.compile("^service_requests\\{(?=.*service_name=\"frontend\")(?=.*operation=\"([^\"]*)\")(.*)\\} ([0-9.eE+]+)$");
+
+  /**
+   * The frontend's requests by operation (every namespace but the server's own {@code temporal_system}): the gRPC
+   * calls clients made, counted by the server (those that failed included where it counts them).
+   */
+  static Map<String, Double> frontendRequests(String url) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    Map<String, Double> values = new HashMap<>();
+    for (String line : text.split("\n")) {
+      Matcher m = FRONTEND_REQUEST.matcher(line);
+      if (m.matches() && !m.group(2).contains("namespace=\"temporal_system\"")) {
+        values.merge(m.group(1), Double.parseDouble(m.group(3)), Double::sum);
+      }
+    }
+    return values;
+  }
+
+  /**
+   * {@link #frontendRequests} once the server has published every client call: it updates its Prometheus counters at
+   * an interval (about a second), so they are read until the clients' calls have not changed for {@code quiet} (at
+   * most 15 s).
+   */
+  static Map<String, Double> settledFrontendRequests(String url, Duration quiet) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    Map<String, Double> last = frontendRequests(url);
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() - stableSince < quiet.toNanos() && System.nanoTime() - deadline < 0) {
+      Thread.sleep(250);
+      Map<String, Double> now = frontendRequests(url);
+      if (!clientCalls(last, now).isEmpty()) {
+        stableSince = System.nanoTime();
+      }
+      last = now;
+    }
+    return last;
+  }
+
+  /**
+   * The calls clients made between two {@link #frontendRequests} scrapes, by operation; a worker's own calls (polls,
+   * task responses, heartbeats, history reads, the open-incidents gauge's listing) left out.
+   */
+  static Map<String, Integer> clientCalls(Map<String, Double> before, Map<String, Double> after) {
+    Map<String, Integer> calls = new java.util.TreeMap<>();
+    after.forEach((op, v) -> {
+      int n = (int) Math.round(v - before.getOrDefault(op, 0.0));
+      boolean worker = op.startsWith("Poll") && !op.equals("PollWorkflowExecutionUpdate") || op.startsWith("Respond")
+          || op.startsWith("RecordWorker") || op.startsWith("RecordActivity") || op.equals("ShutdownWorker")
+          || op.equals("GetWorkflowExecutionHistory")
+          || op.equals("ListWorkflowExecutions"); // the worker's open-incidents gauge, on its own schedule
+      if (n > 0 && !worker) {
+        calls.put(op, n);
+      }
+    });
+    return calls;
+  }
+
+  /** "N (Op, Op xK, ...)": how many calls, and which. */
+  static String describeCalls(Map<String, Integer> calls) {
+    int total = calls.values().stream().mapToInt(Integer::intValue).sum();
+    return total + " (" + calls.entrySet().stream().map(e -> e.getKey() + (e.getValue() > 1 ? " x" + e.getValue() : ""))
+        .collect(Collectors.joining(", ")) + ")";
+  }
+
   /** The {@code top} counters that grew most from {@code before} to {@code after}, per second of {@code window}. */
   static List<String> grown(Map<String, Double> before, Map<String, Double> after, Duration window, int top) {
     double seconds = Math.max(1, window.toMillis()) / 1000.0;

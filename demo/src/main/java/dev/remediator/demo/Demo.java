@@ -170,12 +170,7 @@ public final class Demo {
           }
           IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
           printTimeline(report.timeline());
-          RealCluster.State state = null;
-          if (cluster instanceof RealCluster real) {
-            state = real.state();
-            step("Deployment prod/auth-service as the real controller left it: revision " + state.revision() + ", "
-                + state.readyPods() + " Ready pod(s); " + real.history());
-          }
+          RealCluster.State state = cluster.finalState(this::step);
           Result result =
               new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow(),
                   cluster.completedRollouts(), sink.received().size(), state);

@@ -1,6 +1,7 @@
 package dev.remediator.demo;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.function.Consumer;
 
 /** The cluster a demo runs on: {@link SimulatedCluster} or {@link RealCluster}. */
 interface DemoCluster extends AutoCloseable {
@@ -24,6 +25,14 @@ interface DemoCluster extends AutoCloseable {
 
   /** Rollouts completed since the demo started. */
   int completedRollouts();
+
+  /**
+   * The Deployment as the cluster left it, announced through {@code step}: on the real control plane its revision,
+   * Ready pods and ReplicaSets as the controller wrote them; null (and nothing said) on the simulated one.
+   */
+  default RealCluster.State finalState(Consumer<String> step) {
+    return null;
+  }
 
   @Override
   void close();

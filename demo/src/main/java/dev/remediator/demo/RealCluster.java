@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The demos' cluster on a REAL Kubernetes control plane ({@code demo --kubernetes=real}): {@link ControlPlane} (etcd,
@@ -163,6 +164,14 @@ final class RealCluster implements DemoCluster {
   }
 
   /** The Deployment and its ReplicaSets as the real controller wrote them, oldest revision first. */
+  @Override
+  public State finalState(Consumer<String> step) {
+    State state = state();
+    step.accept("Deployment prod/auth-service as the real controller left it: revision " + state.revision() + ", "
+        + state.readyPods() + " Ready pod(s); " + history());
+    return state;
+  }
+
   State state() {
     List<RevisionState> sets = replicaSets().stream()
         .map(rs -> new RevisionState(rs.getMetadata().getName(), revision(rs.getMetadata().getAnnotations()),

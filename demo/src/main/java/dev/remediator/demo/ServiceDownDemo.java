@@ -117,12 +117,7 @@ public final class ServiceDownDemo {
         }
         IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
         printTimeline(report.timeline());
-        RealCluster.State state = null;
-        if (cluster instanceof RealCluster real) {
-          state = real.state();
-          step("Deployment prod/auth-service as the real controller left it: revision " + state.revision() + ", "
-              + state.readyPods() + " Ready pod(s); " + real.history());
-        }
+        RealCluster.State state = cluster.finalState(this::step);
         Result result =
             new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods(), state);
         report(result, (System.nanoTime() - started) / 1_000_000_000.0);

@@ -18,7 +18,7 @@ import org.junit.platform.launcher.TestPlan;
 
 /**
  * Per scenario: pass/fail, wall time and what the scenario observed ({@link #note}). Written to
- * {@code target/durability-report.md} after every scenario, and printed when the suite ends.
+ * {@code target/durability-report.md} (or {@code -De2e.report}'s name) after every scenario, and printed when the suite ends.
  */
 public final class DurabilityReport implements BeforeTestExecutionCallback, AfterTestExecutionCallback, TestWatcher {
   /** The JUnit listener that prints the table at the end of the run (registered as a service). */
@@ -108,7 +108,8 @@ public final class DurabilityReport implements BeforeTestExecutionCallback, Afte
   }
 
   private static void write() {
-    Path file = Path.of(System.getProperty("e2e.dir", "target"), "durability-report.md");
+    Path file = Path.of(System.getProperty("e2e.dir", "target"),
+        System.getProperty("e2e.report", "durability-report.md"));
     try {
       Files.createDirectories(file.getParent());
       Files.writeString(file, "# Durability suite\n\n" + table());

@@ -62,7 +62,8 @@ final class Stack implements AutoCloseable {
   /** More options of {@code temporal server start-dev} (e.g. SQLite pragmas for a bulk load), set before the start. */
   List<String> serverOptions = List.of();
   final Path config;
-  private final Path kubeconfig;
+  /** The workers' KUBECONFIG: the simulated cluster's, unless a scenario runs on a real control plane. */
+  private volatile Path kubeconfig;
   private final List<RemediatorProcess> processes = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private int started;
@@ -159,6 +160,14 @@ final class Stack implements AutoCloseable {
         .formatted(dir.resolve("webhook-token"), dir.resolve("alice-token"), dir.resolve("bob-token"),
             world.notificationsYaml(dir.resolve("secrets")), defaults, gate.port(), TargetDatabase.REMEDIATOR_ROLE,
             TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"));
+  }
+
+  /**
+   * The processes started from now on reach this cluster instead of the simulated one (e.g. the real control plane's
+   * kubeconfig for the worker's ServiceAccount).
+   */
+  void useKubeconfig(Path kubeconfig) {
+    this.kubeconfig = kubeconfig;
   }
 
   // ---- processes --------------------------------------------------------------------------------------------

@@ -178,6 +178,38 @@ public final class ControlPlane implements AutoCloseable {
     return dir.resolve("admin.kubeconfig");
   }
 
+  /**
+   * A kubeconfig for the {@code remediator-worker} ServiceAccount (its TokenRequest token, the API server's CA,
+   * namespace {@code prod}), as a real deployment hands the worker its credentials: for a worker process's
+   * {@code KUBECONFIG}. Written on first use, in the control plane's directory.
+   */
+  public synchronized Path workerKubeconfig() {
+    Path file = dir.resolve("worker.kubeconfig");
+    if (!Files.isRegularFile(file)) {
+      try {
+        String ca = Base64.getEncoder().encodeToString(
+            Files.readAllBytes(dir.resolve("pki").resolve("apiserver.crt")));
+        Files.writeString(file, """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: test
+              cluster: {server: "%s", certificate-authority-data: "%s"}
+            users:
+            - name: %s
+              user: {token: "%s"}
+            contexts:
+            - name: test
+              context: {cluster: test, user: %s, namespace: %s}
+            current-context: test
+            """.formatted(apiServerUrl(), ca, WORKER, workerToken, WORKER, TARGET_NAMESPACE));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return file;
+  }
+
   public Path kubectl() {
     return home.resolve("bin").resolve("kubectl");
   }

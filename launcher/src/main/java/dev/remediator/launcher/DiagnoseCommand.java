@@ -64,8 +64,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     }
     TargetConfig t = matches.get(0);
     ConnectionSnapshot snapshot;
-    try {
-      snapshot = new DatabaseActivitiesImpl(new TargetDirectory(cfg)).snapshot(t.target(), t.policy());
+    try (DatabaseActivitiesImpl database = new DatabaseActivitiesImpl(new TargetDirectory(cfg))) {
+      snapshot = database.snapshot(t.target(), t.policy());
     } catch (ApplicationFailure e) {
       return output.fail(ExitCodes.ERROR, t.target().id() + ": " + e.getOriginalMessage());
     } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Alert;
 import dev.remediator.incident.AlertBatch;
 import dev.remediator.incident.IncidentInput;
+import dev.remediator.incident.IncidentSearchAttributes;
 import dev.remediator.incident.IncidentWorkflow;
 import dev.remediator.runbook.Runbook;
 import dev.remediator.registry.Runbooks;
@@ -21,16 +22,21 @@ import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributes;
 import io.temporal.common.converter.DataConverter;
+import io.temporal.internal.common.SearchAttributesUtil;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Delivers alerts to incidents: starts the target's incident, or signals the running one. */
 public final class AlertDelivery {
+  private static final Logger log = LoggerFactory.getLogger(AlertDelivery.class);
   /** How long a start may take before the delivery is answered 503 (the SDK's own default RPC timeout). */
   private static final Duration START_DEADLINE = Duration.ofSeconds(10);
 
@@ -171,9 +177,13 @@ public final class AlertDelivery {
     return new DeliveryResult(Delivery.SIGNALLED, execution.getRunId());
   }
 
-  /** The options of an incident's start, for signal-with-start and the start alike. */
-  private WorkflowOptions startOptions(Runbook runbook, TargetConfig target, Alert opening) {
+  /**
+   * The options of an incident's start, for signal-with-start and the start alike: with its search attributes
+   * ({@link IncidentSearchAttributes#atStart}) unless {@code withAttributes} is false.
+   */
+  private WorkflowOptions startOptions(Runbook runbook, TargetConfig target, Alert opening, boolean withAttributes) {
     return WorkflowOptions.newBuilder()
+        .setTypedSearchAttributes(withAttributes ? startAttributes(target, opening) : null)
         .setWorkflowId(runbook.incidentId(target.target()))
         .setTaskQueue(config.taskQueueOrDefault())
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
@@ -183,10 +193,53 @@ public final class AlertDelivery {
         .build();
   }
 
+  private static SearchAttributes startAttributes(TargetConfig target, Alert opening) {
+    return IncidentSearchAttributes.atStart(target.target(), opening, Runbooks.criticalAlerts());
+  }
+
+  /**
+   * A start with the incident's search attributes; if Temporal refuses them because they are not registered in the
+   * namespace yet (a receiver up before any worker registered them), the same start without them: the workflow sets
+   * them at its first task, as it always did.
+   */
+  private static <T> T withAttributesIfRegistered(java.util.function.Function<Boolean, T> start) {
+    try {
+      return start.apply(true);
+    } catch (RuntimeException e) {
+      if (!unregisteredAttributes(e)) {
+        throw e;
+      }
+      log.warn("Search attributes {} are not registered in this namespace: incidents start without them and are"
+          + " listed from their first workflow task on (a worker registers them when it starts)",
+          IncidentSearchAttributes.ALL.stream().map(k -> k.getName()).toList());
+      return start.apply(false);
+    }
+  }
+
+  /** Temporal's refusal of a start whose search attributes the namespace does not know (INVALID_ARGUMENT). */
+  static boolean unregisteredAttributes(Throwable e) {
+    if (TemporalDiagnostics.grpcStatus(e).orElse(null) != Status.Code.INVALID_ARGUMENT) {
+      return false;
+    }
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("search attribute")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One signal-with-start (a stub serves one start, so each call has its own). */
   private WorkflowExecution signalWithStart(
       Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, String receivedAt) {
-    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class, startOptions(runbook, target, opening));
+    return withAttributesIfRegistered(attributes -> signalWithStart(runbook, target, opening, batch, receivedAt,
+        attributes));
+  }
+
+  private WorkflowExecution signalWithStart(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch,
+      String receivedAt, boolean withAttributes) {
+    IncidentWorkflow incident =
+        client.newWorkflowStub(IncidentWorkflow.class, startOptions(runbook, target, opening, withAttributes));
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(incident::run,
         new IncidentInput(target.target(), target.policy(), opening, "alertmanager", null, null, receivedAt));
@@ -201,9 +254,14 @@ public final class AlertDelivery {
    */
   private StartWorkflowExecutionResponse start(
       Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch, String receivedAt) {
+    return withAttributesIfRegistered(attributes -> start(runbook, target, opening, batch, receivedAt, attributes));
+  }
+
+  private StartWorkflowExecutionResponse start(Runbook runbook, TargetConfig target, Alert opening, AlertBatch batch,
+      String receivedAt, boolean withAttributes) {
     DataConverter converter = temporal.dataConverter();
-    WorkflowOptions options = startOptions(runbook, target, opening);
-    StartWorkflowExecutionRequest request =
+    WorkflowOptions options = startOptions(runbook, target, opening, withAttributes);
+    StartWorkflowExecutionRequest.Builder request =
         StartWorkflowExecutionRequest.newBuilder()
             .setNamespace(temporal.namespace())
             .setIdentity(client.getOptions().getIdentity())
@@ -218,9 +276,11 @@ public final class AlertDelivery {
             .setWorkflowIdReusePolicy(options.getWorkflowIdReusePolicy())
             .setUserMetadata(UserMetadata.newBuilder()
                 .setSummary(converter.toPayload(options.getStaticSummary()).orElseThrow())
-                .setDetails(converter.toPayload(options.getStaticDetails()).orElseThrow()))
-            .build();
-    return temporal.blocking(START_DEADLINE).startWorkflowExecution(request);
+                .setDetails(converter.toPayload(options.getStaticDetails()).orElseThrow()));
+    if (options.getTypedSearchAttributes() != null) {
+      request.setSearchAttributes(SearchAttributesUtil.encodeTyped(options.getTypedSearchAttributes()));
+    }
+    return temporal.blocking(START_DEADLINE).startWorkflowExecution(request.build());
   }
 
   /** The Temporal UI's static details: what this incident is and how to steer it. */

@@ -6,7 +6,14 @@ import dev.remediator.incident.DecisionRequest;
 import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.RefusedDecision;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.QueryRejectCondition;
+import io.temporal.api.query.v1.WorkflowQuery;
+import io.temporal.api.workflowservice.v1.QueryWorkflowRequest;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -166,6 +173,28 @@ public final class IncidentControl {
     } finally {
       context.cancel(null);
     }
+  }
+
+  /**
+   * The {@code status} query as one call, not awaited: the incident's status, or empty where {@code openOnly} and the
+   * incident is not open (the server says so itself, asking no worker). Fails NOT_FOUND if there never was one.
+   */
+  public ListenableFuture<Optional<IncidentStatus>> statusQuery(String incidentId, boolean openOnly,
+      Duration deadline) {
+    QueryWorkflowRequest request = QueryWorkflowRequest.newBuilder()
+        .setNamespace(temporal.namespace())
+        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(incidentId))
+        .setQuery(WorkflowQuery.newBuilder().setQueryType("status"))
+        .setQueryRejectCondition(openOnly
+            ? QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN
+            : QueryRejectCondition.QUERY_REJECT_CONDITION_NONE)
+        .build();
+    return Futures.transform(temporal.future(deadline).queryWorkflow(request),
+        response -> response.hasQueryRejected()
+            ? Optional.empty()
+            : Optional.of(temporal.dataConverter().fromPayloads(0, Optional.of(response.getQueryResult()),
+                IncidentStatus.class, IncidentStatus.class)),
+        MoreExecutors.directExecutor());
   }
 
   /** Waits for the incident to close and returns its result. */

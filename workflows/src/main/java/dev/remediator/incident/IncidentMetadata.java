@@ -71,7 +71,7 @@ final class IncidentMetadata {
       List<io.temporal.common.SearchAttributeUpdate<?>> updates = new java.util.ArrayList<>(List.of(
           IncidentSearchAttributes.SERVICE.valueSet(target.service()),
           IncidentSearchAttributes.NAMESPACE.valueSet(target.namespace()),
-          IncidentSearchAttributes.DATABASE.valueSet(Objects.requireNonNullElse(target.database(), "")),
+          IncidentSearchAttributes.DATABASE.valueSet(IncidentSearchAttributes.database(target)),
           IncidentSearchAttributes.SEVERITY.valueSet(now.get(0)),
           IncidentSearchAttributes.PHASE.valueSet(now.get(1)),
           IncidentSearchAttributes.ALERT_NAME.valueSet(now.get(2))));

@@ -2,6 +2,11 @@ package dev.remediator.incident;
 
 /** Where an incident is in the runbook (also the {@code RemediatorPhase} search attribute). */
 public enum IncidentPhase {
+  /**
+   * Started, its first workflow task not yet run: the phase the receiver's start gives the search attribute, so the
+   * incident is listed the moment it exists. The workflow itself never enters it (it starts in {@link #ASSESSING}).
+   */
+  OPENED,
   /** Immediate response 1: service health, pool utilization, application-log errors. */
   ASSESSING,
   /** Immediate response 2–3: connection status, long-running, idle-in-transaction and blocked sessions. */

@@ -1,7 +1,10 @@
 package dev.remediator.incident;
 
 import io.temporal.common.SearchAttributeKey;
+import io.temporal.common.SearchAttributes;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * Typed search attributes of incidents (all Keyword), so incidents can be listed and filtered in the Temporal UI and
@@ -24,6 +27,27 @@ public final class IncidentSearchAttributes {
 
   public static final List<SearchAttributeKey<String>> ALL =
       List.of(SERVICE, NAMESPACE, DATABASE, SEVERITY, PHASE, ALERT_NAME, PENDING_PLAN);
+
+  /**
+   * What a new incident's start sets, so it is listed before its first workflow task runs: the target, the opening
+   * alert's severity and name, phase {@link IncidentPhase#OPENED}, no pending plan. The same values as the workflow's
+   * first upsert ({@code IncidentMetadata}) but the phase, which that upsert then replaces.
+   */
+  public static SearchAttributes atStart(Target target, Alert opening, Set<String> criticalAlerts) {
+    return SearchAttributes.newBuilder()
+        .set(SERVICE, target.service())
+        .set(NAMESPACE, target.namespace())
+        .set(DATABASE, database(target))
+        .set(SEVERITY, Severity.of(opening, criticalAlerts).label())
+        .set(PHASE, IncidentPhase.OPENED.name())
+        .set(ALERT_NAME, Objects.requireNonNullElse(opening.alertName(), ""))
+        .build();
+  }
+
+  /** The database attribute: "" for a target without one (a runbook that needs none), as the workflow sets it. */
+  static String database(Target target) {
+    return Objects.requireNonNullElse(target.database(), "");
+  }
 
   private IncidentSearchAttributes() {}
 }

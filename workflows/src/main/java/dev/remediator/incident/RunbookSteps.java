@@ -58,6 +58,15 @@ public interface RunbookSteps {
   /** True while the problem a declined plan would have fixed is still there (a new plan is offered, bounded). */
   boolean problemPersists();
 
+  /**
+   * After a sample while watching: true, once, when the runbook decided its cause again from what the sample showed
+   * and it is now one the runbook acts on, where the cause it had was not (pods still starting when the alert fired
+   * and crash-looping since): the shell plans again. False, the default.
+   */
+  default boolean causeBecameActionable() {
+    return false;
+  }
+
   /** True after a sample that could not reach the target: the shell backs off between samples. */
   boolean targetUnreachable();
 

@@ -88,6 +88,10 @@ final class Watch {
         state.recoveredAtMillis = Workflow.currentTimeMillis();
         return Stage.RECOVERED;
       }
+      if (runbook.causeBecameActionable()) {
+        timeline.note(Kind.DIAGNOSIS, "The cause is one the runbook acts on now: a new plan");
+        return Stage.REMEDIATE;
+      }
       if (planAtWarningDue()) {
         return Stage.REMEDIATE_AT_WARNING;
       }

@@ -6,6 +6,8 @@ import dev.remediator.incident.DecisionResult;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentStubs;
+import dev.remediator.starter.TemporalDiagnostics;
+import io.temporal.client.WorkflowNotFoundException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,10 +20,11 @@ abstract class DecisionCommand extends TemporalCommand {
   int decide(
       IncidentStubs temporal, String incidentId, DecisionAction action, String planId, String by, String reason) {
     IncidentControl incidents = new IncidentControl(temporal);
-    String taskQueue = requireOpen(incidents, incidentId);
     String plan = planId;
     if (plan == null && (action == DecisionAction.APPROVE || action == DecisionAction.REJECT)) {
-      IncidentStatus status = queryStatus(temporal, incidentId, taskQueue);
+      // The plan pending now, read first (the decision names exactly the plan read): one call, which also tells an
+      // incident that is not open; the task queue is described only if no worker answers at once.
+      IncidentStatus status = status(temporal, incidentId, true, () -> requireOpen(incidents, incidentId));
       if (!status.awaitingApproval() || status.plan() == null) {
         throw new CliFailure(ExitCodes.REFUSED,
             "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
@@ -51,6 +54,11 @@ abstract class DecisionCommand extends TemporalCommand {
         return ExitCodes.ERROR;
       }
       return output.fail(ExitCodes.ERROR, e.getMessage());
+    } catch (RuntimeException e) {
+      if (!notOpen(e)) {
+        throw e;
+      }
+      throw new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId);
     }
     json.put("accepted", result.accepted());
     json.put("message", result.message());
@@ -63,5 +71,15 @@ abstract class DecisionCommand extends TemporalCommand {
     }
     output.print(json, "accepted: " + result.message());
     return ExitCodes.OK;
+  }
+
+  /** The update found no open incident: none by that ID, or it has closed (Temporal's NOT_FOUND). */
+  private static boolean notOpen(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof WorkflowNotFoundException) {
+        return true;
+      }
+    }
+    return TemporalDiagnostics.grpcStatus(e).orElse(null) == io.grpc.Status.Code.NOT_FOUND;
   }
 }

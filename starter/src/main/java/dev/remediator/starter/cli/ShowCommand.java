@@ -8,6 +8,8 @@ import dev.remediator.starter.IncidentStubs;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +20,8 @@ import picocli.CommandLine.Parameters;
     name = "show",
     mixinStandardHelpOptions = true,
     description = {
-      "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query).",
+      "Show an incident: phase, severity, pending plan, last snapshot, timeline (the 'status' query, sent beside"
+          + " the describe of its execution).",
       "The query needs a worker: with none polling the incident's task queue this says so (exit 1), apart from"
           + " an unreachable Temporal. With no poller at all (Temporal just restarted) it says \"worker"
           + " reconnecting\" and waits for one within --timeout. An incident pinned (Worker Versioning) to a build none"
@@ -45,9 +48,24 @@ public final class ShowCommand extends TemporalCommand {
       return IncidentWatch.follow(incidents, incidentId, output.out(), java.time.Duration.ofSeconds(
           Math.max(1, intervalSeconds)));
     }
-    WorkflowExecutionDescription d = incidents.describe(incidentId);
-    requirePinnedBuildPolled(temporal, d);
-    IncidentStatus s = queryStatus(temporal, incidentId, d.getTaskQueue());
+    // The describe (execution status, run ID) and the status query side by side: one round trip's wait, not two.
+    // The SDK asks the server's capabilities before a connection's first call: once, before both (not once each).
+    temporal.workflowClient().getWorkflowServiceStubs().getServerCapabilities().get();
+    CompletableFuture<WorkflowExecutionDescription> describe =
+        CompletableFuture.supplyAsync(() -> incidents.describe(incidentId));
+    IncidentStatus s;
+    try {
+      // A slow answer: an incident pinned to a build none of whose workers polls says "waiting for build X".
+      s = status(temporal, incidentId, false, () -> {
+        WorkflowExecutionDescription pinned = described(describe);
+        requirePinnedBuildPolled(temporal, pinned);
+        return pinned.getTaskQueue();
+      });
+    } catch (RuntimeException e) {
+      describe.cancel(true);
+      throw e;
+    }
+    WorkflowExecutionDescription d = described(describe);
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("execution", execution);
@@ -55,6 +73,15 @@ public final class ShowCommand extends TemporalCommand {
     json.put("status", s);
     output.print(json, render(s, execution, d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING));
     return ExitCodes.OK;
+  }
+
+  /** The describe's answer, or what it failed with (e.g. WorkflowNotFoundException: exit 4, "no incident"). */
+  private static WorkflowExecutionDescription described(CompletableFuture<WorkflowExecutionDescription> describe) {
+    try {
+      return describe.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   static String render(IncidentStatus s, String execution, boolean running) {

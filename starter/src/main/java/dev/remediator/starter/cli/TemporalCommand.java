@@ -209,11 +209,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
       if (code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED) {
         throw e;
       }
-      if (pollers == null) {
-        throw new CliFailure(ExitCodes.ERROR, "no worker answered the status query of " + incidentId
-            + " within " + timeoutSeconds + " s: is a worker polling task queue " + taskQueue + "?");
-      }
-      throw new CliFailure(ExitCodes.ERROR, noAnswer(incidentId, taskQueue, pollers, Instant.now()));
+      throw unanswered(incidentId, taskQueue, pollers);
     }
   }
 
@@ -246,6 +242,80 @@ public abstract class TemporalCommand implements Callable<Integer> {
           + " never moves to them by itself). Start one: remediator worker --deployment-name " + deployment
           + " --build-id " + build);
     }
+  }
+
+  /** How long the status query alone is given before the task queue's pollers are asked why it takes so long. */
+  static final Duration QUERY_ALONE = Duration.ofMillis(400);
+
+  /**
+   * The incident's {@code status} query in ONE call while a worker answers: sent at once, and only if no answer came
+   * within {@link #QUERY_ALONE} is Temporal asked who polls the incident's task queue ({@code taskQueue} is read only
+   * then). A worker seen lately: this query's answer is awaited within {@code --timeout}, or the same "no worker
+   * answered" as {@link #queryStatus}. None: the query is abandoned and {@link #queryStatus} tells "no worker is
+   * polling", or waits for a reconnecting one, as before. With {@code openOnly} the server itself refuses the query of
+   * an incident that is not open (no worker needed): exit 4, "no open incident".
+   */
+  protected IncidentStatus status(IncidentStubs temporal, String incidentId, boolean openOnly,
+      java.util.function.Supplier<String> taskQueue) {
+    Duration forQuery = remaining().minus(Duration.ofMillis(300));
+    if (forQuery.compareTo(Duration.ofMillis(500)) < 0) {
+      forQuery = Duration.ofMillis(500);
+    }
+    var call = new IncidentControl(temporal).statusQuery(incidentId, openOnly, forQuery);
+    try {
+      try {
+        return answer(call.get(QUERY_ALONE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), incidentId);
+      } catch (java.util.concurrent.TimeoutException slow) {
+        String queue = taskQueue.get();
+        TemporalDiagnostics diagnostics = new TemporalDiagnostics(temporal);
+        List<TemporalDiagnostics.Poller> pollers = null;
+        try {
+          pollers = diagnostics.workflowPollers(queue, Duration.ofMillis(Math.min(3000, remaining().toMillis())));
+        } catch (RuntimeException describe) {
+          if (!TemporalDiagnostics.unimplemented(describe)) {
+            throw describe;
+          }
+        }
+        if (pollers != null && recent(pollers, Instant.now()).isEmpty()) {
+          call.cancel(true);
+          return queryStatus(temporal, incidentId, queue); // nobody to answer it: say so, or wait for one
+        }
+        try {
+          return answer(call.get(remaining().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), incidentId);
+        } catch (java.util.concurrent.TimeoutException late) {
+          throw unanswered(incidentId, queue, pollers);
+        } catch (java.util.concurrent.ExecutionException e) {
+          Status.Code code = TemporalDiagnostics.grpcStatus(e.getCause()).orElse(null);
+          if (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.CANCELLED) {
+            throw unanswered(incidentId, queue, pollers);
+          }
+          throw e;
+        }
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (TemporalDiagnostics.grpcStatus(cause).orElse(null) == Status.Code.NOT_FOUND) {
+        throw new CliFailure(ExitCodes.NOT_FOUND, (openOnly ? "no open incident " : "no incident ") + incidentId);
+      }
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while querying " + incidentId, e);
+    } finally {
+      call.cancel(true); // answered, or abandoned: nothing left in flight
+    }
+  }
+
+  /** A worker polled lately (or the server cannot say) and did not answer within --timeout. */
+  private CliFailure unanswered(String incidentId, String taskQueue, List<TemporalDiagnostics.Poller> pollers) {
+    return new CliFailure(ExitCodes.ERROR, pollers == null
+        ? "no worker answered the status query of " + incidentId + " within " + timeoutSeconds
+            + " s: is a worker polling task queue " + taskQueue + "?"
+        : noAnswer(incidentId, taskQueue, pollers, Instant.now()));
+  }
+
+  private static IncidentStatus answer(java.util.Optional<IncidentStatus> status, String incidentId) {
+    return status.orElseThrow(() -> new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId));
   }
 
   /** How often {@link #awaitReconnectingWorker} asks again; what it leaves of --timeout for the query itself. */

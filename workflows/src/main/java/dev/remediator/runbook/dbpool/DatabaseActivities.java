@@ -8,8 +8,9 @@ import io.temporal.activity.ActivityMethod;
 import java.util.List;
 
 /**
- * PostgreSQL side of the runbook. Every call opens one dedicated connection to the configured database of the
- * target (never a pool: the pool is what is exhausted) with connect, statement and lock timeouts set.
+ * PostgreSQL side of the runbook, on the configured database of the target, with connect, statement and lock
+ * timeouts set: a snapshot on one of the few read-only connections kept per target (at most 2, closed when idle), a
+ * termination on a dedicated connection of its own.
  */
 @ActivityInterface
 public interface DatabaseActivities {

@@ -58,6 +58,8 @@ public final class ServiceDownSteps implements RunbookSteps {
   private final ServiceDownFindings findings;
   private boolean diagnosisFresh;
   private boolean unreachable;
+  /** Set by a sample that decided an unknown cause again as an actionable one; taken by the shell. */
+  private boolean causeBecameActionable;
   private boolean actedSinceSample;
   private boolean probesFailing;
   private int samplesThisRun;
@@ -337,8 +339,41 @@ public final class ServiceDownSteps implements RunbookSteps {
     boolean good = s != null && healthy(s) && (state.lastHealth == null || state.lastHealth.available());
     if (!good && s != null) {
       recheckLinkedIncident();
+      rediagnoseOnceTheFailureShows(s);
     }
     return good;
+  }
+
+  /** Change ID: an unknown cause is decided again when a later sample shows one. */
+  static final String REDIAGNOSE_WHEN_THE_FAILURE_SHOWS = "servicedown-rediagnose-when-the-failure-shows";
+
+  /**
+   * The alert can fire before the failure shows: on a real cluster a release that takes every pod down leaves them
+   * Pending (creating containers) for a while, and the diagnosis made then finds no cause. Once a sample shows one
+   * (the new pods crash-loop), the cause is decided again, previous logs included; if the runbook acts on it, the
+   * shell plans ({@link #causeBecameActionable}).
+   */
+  private void rediagnoseOnceTheFailureShows(WorkloadStatus s) {
+    if (findings.cause != ServiceDownCause.UNKNOWN || findings.foreignPod != null) {
+      return;
+    }
+    ServiceDownCause shown = ServiceDownDiagnosis.diagnose(s, findings.crashLogs, findings.poolIncident,
+        own.badRolloutAge()).cause();
+    if (shown == ServiceDownCause.UNKNOWN
+        || Workflow.getVersion(REDIAGNOSE_WHEN_THE_FAILURE_SHOWS, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    timeline.note(Kind.DIAGNOSIS, "The failure shows now (" + shown.words() + "): deciding the cause again");
+    diagnose();
+    causeBecameActionable = findings.cause.actionable();
+  }
+
+  @Override
+  public boolean causeBecameActionable() {
+    boolean taken = causeBecameActionable;
+    causeBecameActionable = false;
+    return taken;
   }
 
   /**

@@ -168,6 +168,43 @@ class ServiceDownWorkflowTest {
     assertDrawnByKind(report);
   }
 
+  /**
+   * Found on a real control plane: the ServiceDown alert fired while the bad release's pods were still being created.
+   * The diagnosis then had no cause, the incident escalated and watched, and it never planned the rollback although
+   * every later sample showed the pods crash-looping.
+   */
+  @Test
+  void aCauseThatShowsOnlyAfterTheAlertIsDecidedAgainAndItsRollbackPlanned(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
+    world.podsStarting = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "", DOWN);
+
+    IncidentStatus watching = skipUntil(incident, s -> s.phase() == IncidentPhase.WATCHING);
+    assertThat(watching.plan()).isNull();
+    assertThat(watching.timeline()).extracting(TimelineEntry::event)
+        .anySatisfy(e -> assertThat(e).startsWith("Cause: unknown"));
+
+    world.podsStarting = false; // the new pods crash-loop now
+    IncidentStatus pending = skipUntil(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.plan().actions()).singleElement().satisfies(a -> {
+      assertThat(a.type()).isEqualTo(ActionType.ROLLBACK);
+      assertThat(a.reason()).contains("roll back from revision 2");
+    });
+    assertThat(pending.timeline()).extracting(TimelineEntry::event)
+        .anySatisfy(e -> assertThat(e).startsWith("The failure shows now (bad rollout): deciding the cause again"))
+        .anySatisfy(e -> assertThat(e).startsWith("Cause: bad rollout"));
+    incident.decide(new DecisionRequest(DecisionAction.APPROVE, pending.plan().planId(), "alice", "bad image"));
+
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(DOWN_RESOLVED);
+    IncidentReport report = result();
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
+    assertThat(results(report, ActionType.ROLLBACK)).containsExactly("EXECUTED");
+    assertThat(world.rollbackRequests).containsExactly(pending.plan().planId() + "/rollback");
+    assertThat(events(report)).filteredOn(e -> e.startsWith("The failure shows now")).hasSize(1);
+  }
+
   @Test
   void aRejectedRollbackChangesNothingAndIsOfferedAgainWhileTheProblemPersists(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {

@@ -39,6 +39,8 @@ final class ServiceDownWorld implements WorkloadActivities, IncidentLookupActivi
   String refuseRollback;
   /** The Deployment that owns any pod an alert names. */
   String podOwner = "auth-service";
+  /** The bad rollout's pods are still being created (Pending, no crash yet), as when the alert fires early. */
+  volatile boolean podsStarting;
   /** Age of the newest revision. */
   long newestAgeSeconds = 600;
 
@@ -61,6 +63,12 @@ final class ServiceDownWorld implements WorkloadActivities, IncidentLookupActivi
     Workloads w = fixed && scenario == Scenario.BAD_ROLLOUT ? afterRollback() : Workloads.twoRevisions(newestAgeSeconds);
     if (scenario == Scenario.CRASH_LOOP) {
       w = Workloads.twoRevisions(3 * 24 * 3600);
+    }
+    if (!healthy() && podsStarting) {
+      // Every old pod is gone (a release with maxUnavailable 100 %), the new ones are still being created.
+      return w.waiting("auth-service-7d9f8c6b5-a", 2, "ContainerCreating")
+          .waiting("auth-service-7d9f8c6b5-b", 2, "ContainerCreating")
+          .waiting("auth-service-7d9f8c6b5-c", 2, "ContainerCreating").build();
     }
     if (healthy()) {
       w.healthy("auth-service-a", w.currentRevision).healthy("auth-service-b", w.currentRevision)
