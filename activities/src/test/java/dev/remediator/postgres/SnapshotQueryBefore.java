@@ -25,10 +25,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole snapshot in ONE statement and one round trip: the privilege check, the runbook's summary, the server's
- * limits, the listed sessions (idle in transaction, long-running, blocked, blocking) and the client groups, with
- * the lists aggregated as JSON. {@code pg_stat_activity} is read once (a MATERIALIZED CTE), so every number comes
- * from the same instant. Public for the benchmark, which times it on an open connection.
+ * The snapshot statement as it was before the statement was made cheaper (main at 8c7a152), kept verbatim as test
+ * code: {@link SnapshotEquivalenceTest} proves that {@link SnapshotQuery} returns exactly what this one returned. It
+ * evaluated the termination rules, timestamps and {@code host()} for every connection and scanned the target
+ * database's sessions once per count.
  */
 final class SnapshotQueryBefore {
   /** Per-list cap: keeps the snapshot well under Temporal's payload limits at any connection count. */
