@@ -36,29 +36,24 @@ public final class SnapshotQuery {
 
   static final int MAX_CLIENT_GROUPS = 50;
 
-  /** A listed session {@code x} as JSON: identity in UTC microseconds, and the termination rule it breaks. */
-  private static final String SESSION_JSON =
-      """
-      json_build_object('pid', x.pid, 'usename', x.usename, 'application_name', x.application_name,
-        'client_addr', x.client_addr, 'state', x.state,
-        'backend_start', to_char(x.backend_start AT TIME ZONE 'UTC', %1$s),
-        'xact_start', to_char(x.xact_start AT TIME ZONE 'UTC', %1$s), 'state_seconds', x.state_seconds,
-        'query_seconds', x.query_seconds, 'query', x.query, 'application', x.application, 'refusal', x.refusal,
-        'blocked_by', x.blocked_by)"""
-          .formatted(SessionRules.UTC);
-
   /**
-   * The sessions of {@code s} that match {@code %2$s} (over {@code a}), with the termination rule each breaks
-   * ({@code refusal}, NULL = terminable), sorted by {@code %3$s} (over {@code x}) and capped, as a JSON array:
-   * {@link SessionRules}, timestamps and JSON are evaluated only for a list's candidates, not for every connection.
+   * The sessions of {@code s} that match {@code %2$s} (over {@code a}), sorted by {@code %3$s} and capped, as a JSON
+   * array of rows {@code x}: each with the termination rule it breaks ({@code refusal}, NULL = terminable) and its
+   * identity in UTC microseconds. {@link SessionRules}, timestamps and JSON are evaluated only for a list's
+   * candidates, not for every connection; a row's JSON is the row itself ({@code json_agg(x)}), which costs about
+   * half of building each object key by key ({@code json_build_object}).
    */
   private static final String LISTED =
       """
-      (SELECT json_agg(%1$s ORDER BY %3$s) FROM (
-         SELECT * FROM (
-           SELECT a.*, coalesce(%4$s, %5$s) AS refusal
-             FROM s a CROSS JOIN p CROSS JOIN LATERAL (SELECT a.rolsuper) r
-            WHERE %2$s) x
+      (SELECT json_agg(x ORDER BY %3$s) FROM (
+         SELECT pid, usename, application_name, client_addr, state,
+                to_char(backend_start AT TIME ZONE 'UTC', %1$s) AS backend_start,
+                to_char(xact_start AT TIME ZONE 'UTC', %1$s) AS xact_start,
+                state_seconds, query_seconds, query, application, refusal, blocked_by
+           FROM (
+             SELECT a.*, coalesce(%4$s, %5$s) AS refusal
+               FROM s a CROSS JOIN p CROSS JOIN LATERAL (SELECT a.rolsuper) r
+              WHERE %2$s) y
           ORDER BY %3$s LIMIT (SELECT max_listed FROM p)) x)""";
 
   /**
@@ -137,13 +132,13 @@ public final class SnapshotQuery {
               Lists.LONG,
               Lists.WAITING,
               SessionRules.UTC,
-              listed("a.on_db AND " + Lists.IDLE, "x.refusal IS NULL DESC, x.state_seconds DESC, x.pid"),
-              listed("a.on_db AND " + Lists.LONG, "x.query_seconds DESC, x.pid"),
-              listed("a.on_db AND " + Lists.WAITING, "x.query_seconds DESC, x.pid"),
+              listed("a.on_db AND " + Lists.IDLE, "refusal IS NULL DESC, state_seconds DESC, pid"),
+              listed("a.on_db AND " + Lists.LONG, "query_seconds DESC, pid"),
+              listed("a.on_db AND " + Lists.WAITING, "query_seconds DESC, pid"),
               // Blockers on any database: the pids the waiting sessions of the target database wait for (an array
               // computed once, not a semi-join the generic plan would run as a nested loop over s).
               listed("a.pid = ANY ((SELECT array_agg(b) FROM s w CROSS JOIN unnest(w.blocked_by) b WHERE w.on_db)"
-                  + "::int[])", "x.pid"),
+                  + "::int[])", "pid"),
               MAX_CLIENT_GROUPS);
 
   /** What puts a session of the target database on a list. */
@@ -154,7 +149,7 @@ public final class SnapshotQuery {
   }
 
   private static String listed(String where, String order) {
-    return LISTED.formatted(SESSION_JSON, where, order, SessionRules.REFUSAL, SessionRules.STALE);
+    return LISTED.formatted(SessionRules.UTC, where, order, SessionRules.REFUSAL, SessionRules.STALE);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
