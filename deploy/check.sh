@@ -112,6 +112,28 @@ for overlay in dev prod; do
   fi
 done
 
+# Rainbow deployments (kubernetes/rainbow/README.md): overlays/prod-versioned without a worker Deployment, plus two
+# builds made by rainbow/new-build.sh, is a complete production stack with one worker Deployment per build ID.
+rainbow_renders() {
+  local b
+  kubectl kustomize "$DEPLOY/kubernetes/overlays/prod-versioned" >"$WORK/rainbow.yaml" || return 1
+  for b in 1.4.0 1.5.0-rc1; do
+    rm -rf "$WORK/rainbow-builds/$b"
+    "$DEPLOY/kubernetes/rainbow/new-build.sh" "$b" "$b" "$WORK/rainbow-builds/$b" >/dev/null || return 1
+    { echo '---'; kubectl kustomize "$WORK/rainbow-builds/$b"; } >>"$WORK/rainbow.yaml" || return 1
+  done
+  to_json <"$WORK/rainbow.yaml" >"$WORK/rainbow.json"
+}
+rainbow_builds_ok() { # one worker Deployment per build, each selecting only its build's pods, named by its label
+  python3 "$DEPLOY/scripts/check_manifests.py" rainbow 1.4.0 1.5.0-rc1 <"$WORK/rainbow.json"
+}
+check "kustomize renders overlays/prod-versioned + two rainbow builds" rainbow_renders
+check "rainbow: one worker Deployment per build ID, versioning env from the pod's build label" rainbow_builds_ok
+check "rbac overlays/prod-versioned + builds: only the allowed verbs, in namespace prod only, no cluster roles" \
+  rbac_ok prod "$WORK/rainbow.json"
+check "workloads overlays/prod-versioned + builds: non-root, read-only rootfs, probes, limits, PDB, no Secrets" \
+  workloads_ok "$WORK/rainbow.json" --forbid-secrets
+
 # The checker must reject each doctored input, for the reason its `# expect:` line names.
 rejects() {
   local mode=$1 fixture=$2 expect out

@@ -323,6 +323,34 @@ def check_workloads(objects, forbid_secrets):
     return errors
 
 
+def check_rainbow(objects, builds):
+    """One worker Deployment per build ID (kubernetes/rainbow/): its selector names its build, and the worker joins
+    Worker Deployment `remediator` as the build its pod label names."""
+    errors = []
+    workers = [o for o in objects if o.get("kind") == "Deployment" and component_of(o) == "worker"]
+    seen = {}
+    for d in workers:
+        where = ident(d)
+        spec = d.get("spec") or {}
+        build = ((spec.get("selector") or {}).get("matchLabels") or {}).get("remediator.dev/build-id")
+        if not build:
+            errors.append("%s: its selector does not name a build (remediator.dev/build-id)" % where)
+            continue
+        if build in seen:
+            errors.append("%s: build %s already has Deployment %s" % (where, build, seen[build]))
+        seen[build] = where
+        containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
+        env = {e.get("name"): e for e in containers[0].get("env") or []}
+        if (env.get("REMEDIATOR_DEPLOYMENT_NAME") or {}).get("value") != "remediator":
+            errors.append("%s: REMEDIATOR_DEPLOYMENT_NAME is not remediator" % where)
+        ref = ((env.get("REMEDIATOR_BUILD_ID") or {}).get("valueFrom") or {}).get("fieldRef") or {}
+        if ref.get("fieldPath") != "metadata.labels['remediator.dev/build-id']":
+            errors.append("%s: REMEDIATOR_BUILD_ID does not come from the pod's build label" % where)
+    if sorted(seen) != sorted(builds):
+        errors.append("expected one worker Deployment for each of builds %s, got builds %s" % (sorted(builds), sorted(seen)))
+    return errors
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -332,6 +360,8 @@ def main():
     r.add_argument("--worker-sa", default="remediator-worker")
     w = sub.add_parser("workloads")
     w.add_argument("--forbid-secrets", action="store_true")
+    rb = sub.add_parser("rainbow")
+    rb.add_argument("builds", nargs="+")
     c = sub.add_parser("config")
     c.add_argument("files", nargs="+")
     args = ap.parse_args()
@@ -355,6 +385,8 @@ def main():
         return 2
     if args.cmd == "rbac":
         errors = check_rbac(objects, set(args.target_namespace), args.app_namespace, args.worker_sa)
+    elif args.cmd == "rainbow":
+        errors = check_rainbow(objects, args.builds)
     else:
         errors = check_workloads(objects, args.forbid_secrets)
     for e in errors:

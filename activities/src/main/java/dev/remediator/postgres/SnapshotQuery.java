@@ -36,12 +36,25 @@ public final class SnapshotQuery {
 
   static final int MAX_CLIENT_GROUPS = 50;
 
-  private static final String SESSION_JSON =
+  /**
+   * The sessions of {@code s} that match {@code %2$s} (over {@code a}), sorted by {@code %3$s} and capped, as a JSON
+   * array of rows {@code x}: each with the termination rule it breaks ({@code refusal}, NULL = terminable) and its
+   * identity in UTC microseconds. {@link SessionRules}, timestamps and JSON are evaluated only for a list's
+   * candidates, not for every connection; a row's JSON is the row itself ({@code json_agg(x)}), which costs about
+   * half of building each object key by key ({@code json_build_object}).
+   */
+  private static final String LISTED =
       """
-      json_build_object('pid', x.pid, 'usename', x.usename, 'application_name', x.application_name,
-        'client_addr', x.client_addr, 'state', x.state, 'backend_start', x.backend_start,
-        'xact_start', x.xact_start, 'state_seconds', x.state_seconds, 'query_seconds', x.query_seconds,
-        'query', x.query, 'application', x.application, 'refusal', x.refusal, 'blocked_by', x.blocked_by)""";
+      (SELECT json_agg(x ORDER BY %3$s) FROM (
+         SELECT pid, usename, application_name, client_addr, state,
+                to_char(backend_start AT TIME ZONE 'UTC', %1$s) AS backend_start,
+                to_char(xact_start AT TIME ZONE 'UTC', %1$s) AS xact_start,
+                state_seconds, query_seconds, query, application, refusal, blocked_by
+           FROM (
+             SELECT a.*, coalesce(%4$s, %5$s) AS refusal
+               FROM s a CROSS JOIN p CROSS JOIN LATERAL (SELECT a.rolsuper) r
+              WHERE %2$s) y
+          ORDER BY %3$s LIMIT (SELECT max_listed FROM p)) x)""";
 
   /**
    * Blocking uses {@code pg_blocking_pids()} instead of the runbook's self-join of {@code pg_locks}: the self-join
@@ -50,59 +63,53 @@ public final class SnapshotQuery {
    * instead of its leader, and costs a join of the whole lock table with itself. {@code pg_blocking_pids()} asks the
    * lock manager, which knows the conflict table and the queue. It is called only for sessions actually waiting on a
    * heavyweight lock ({@code wait_event_type = 'Lock'}), since each call briefly takes the lock manager's locks.
+   *
+   * <p>Cost: {@code pg_stat_activity} is read once into {@code s} with only what the counts and filters need; every
+   * count comes from one pass over {@code s} ({@code c}); the per-session rules, timestamps and JSON are computed
+   * only for the sessions a list considers. A session can be terminable only if it is idle in transaction (rule c),
+   * so {@code terminable} evaluates the rules only for those.
    */
   static final String SQL =
       """
       WITH %1$s,
-      me AS (SELECT %8$s FROM pg_roles r WHERE r.rolname = current_user),
+      me AS (SELECT %2$s FROM pg_roles r WHERE r.rolname = current_user),
       s AS MATERIALIZED (
         SELECT a.pid, a.datname, a.usename::text AS usename, a.application_name, host(a.client_addr) AS client_addr,
-               a.state, a.query,
-               to_char(a.backend_start AT TIME ZONE 'UTC', %2$s) AS backend_start,
-               to_char(a.xact_start AT TIME ZONE 'UTC', %2$s) AS xact_start,
+               a.state, a.query, a.backend_start, a.xact_start, a.state_change, a.backend_type, r.rolsuper,
+               a.datname = p.db AS on_db,
                coalesce(extract(epoch FROM now() - a.state_change), 0)::float8 AS state_seconds,
                coalesce(extract(epoch FROM now() - a.query_start), 0)::float8 AS query_seconds,
                %3$s AS application,
-               coalesce(%4$s, %5$s) AS refusal,
                CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
           FROM p CROSS JOIN pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid
          WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
       ),
-      t AS (
-        SELECT s.*,
-               s.state = 'idle in transaction' AND s.state_seconds > p.idle_list AS idle_listed,
-               s.state = 'active' AND s.query_seconds > p.long_running AS long_listed,
-               coalesce(cardinality(s.blocked_by), 0) > 0 AS waiting
-          FROM s CROSS JOIN p WHERE s.datname = p.db
-      ),
-      blocker_pids AS (SELECT DISTINCT unnest(blocked_by) AS pid FROM t WHERE waiting)
-      SELECT to_char(now() AT TIME ZONE 'UTC', %2$s) AS taken_at,
-             me.*,
-             (SELECT count(*) FROM s WHERE s.query = '<insufficient privilege>') AS hidden,
-             (SELECT count(*) FROM t) AS total,
-             (SELECT count(*) FROM t WHERE state = 'active') AS active,
-             (SELECT count(*) FROM t WHERE state = 'idle') AS idle,
-             (SELECT count(*) FROM t WHERE state = 'idle in transaction') AS idle_in_transaction,
-             (SELECT coalesce(max(query_seconds), 0) FROM t WHERE state <> 'idle') AS longest_query_seconds,
-             (SELECT count(*) FROM s) AS server_connections,
-             (SELECT count(*) FROM t WHERE application) AS application_connections,
-             (SELECT count(*) FROM t WHERE refusal IS NULL) AS terminable,
-             (SELECT count(*) FROM t WHERE idle_listed) AS idle_listed,
-             (SELECT count(*) FROM t WHERE long_listed) AS long_listed,
-             (SELECT count(*) FROM t WHERE waiting) AS waiting,
+      c AS (
+        SELECT count(*) FILTER (WHERE a.query = '<insufficient privilege>') AS hidden,
+               count(*) FILTER (WHERE a.on_db) AS total,
+               count(*) FILTER (WHERE a.on_db AND a.state = 'active') AS active,
+               count(*) FILTER (WHERE a.on_db AND a.state = 'idle') AS idle,
+               count(*) FILTER (WHERE a.on_db AND a.state = 'idle in transaction') AS idle_in_transaction,
+               coalesce(max(a.query_seconds) FILTER (WHERE a.on_db AND a.state <> 'idle'), 0) AS longest_query_seconds,
+               count(*) AS server_connections,
+               count(*) FILTER (WHERE a.on_db AND a.application) AS application_connections,
+               count(*) FILTER (WHERE a.on_db AND a.state = 'idle in transaction' AND %4$s IS NULL AND %5$s IS NULL)
+                 AS terminable,
+               count(*) FILTER (WHERE a.on_db AND %6$s) AS idle_listed,
+               count(*) FILTER (WHERE a.on_db AND %7$s) AS long_listed,
+               count(*) FILTER (WHERE a.on_db AND %8$s) AS waiting
+          FROM s a CROSS JOIN p CROSS JOIN LATERAL (SELECT a.rolsuper) r
+      )
+      SELECT to_char(now() AT TIME ZONE 'UTC', %9$s) AS taken_at,
+             me.*, c.*,
              current_setting('max_connections')::int AS max_connections,
              current_setting('superuser_reserved_connections')::int
                + coalesce(nullif(current_setting('reserved_connections', true), ''), '0')::int AS reserved,
              current_setting('server_version') AS server_version,
-             (SELECT json_agg(%6$s ORDER BY x.refusal IS NULL DESC, x.state_seconds DESC, x.pid)
-                FROM (SELECT * FROM t WHERE idle_listed
-                ORDER BY refusal IS NULL DESC, state_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS idle_sessions,
-             (SELECT json_agg(%6$s ORDER BY x.query_seconds DESC, x.pid) FROM (SELECT * FROM t WHERE long_listed
-                ORDER BY query_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS long_sessions,
-             (SELECT json_agg(%6$s ORDER BY x.query_seconds DESC, x.pid) FROM (SELECT * FROM t WHERE waiting
-                ORDER BY query_seconds DESC, pid LIMIT (SELECT max_listed FROM p)) x) AS waiting_sessions,
-             (SELECT json_agg(%6$s ORDER BY x.pid) FROM (SELECT * FROM s WHERE s.pid IN (SELECT pid FROM blocker_pids)
-                ORDER BY s.pid LIMIT (SELECT max_listed FROM p)) x) AS blocking_sessions,
+             %10$s AS idle_sessions,
+             %11$s AS long_sessions,
+             %12$s AS waiting_sessions,
+             %13$s AS blocking_sessions,
              (SELECT json_agg(g ORDER BY g.total DESC, g.application_name, g.client_addr, g.usename) FROM (
                 SELECT application_name, client_addr, usename, count(*) AS total,
                        count(*) FILTER (WHERE state = 'active') AS active,
@@ -111,19 +118,39 @@ public final class SnapshotQuery {
                        coalesce(max(state_seconds) FILTER (WHERE state = 'idle in transaction'), 0)
                          AS oldest_idle_in_transaction_seconds,
                        bool_or(application) AS application
-                  FROM t GROUP BY application_name, client_addr, usename
-                 ORDER BY count(*) DESC, application_name, client_addr, usename LIMIT %7$d) g) AS clients
-        FROM me
+                  FROM s WHERE on_db GROUP BY application_name, client_addr, usename
+                 ORDER BY count(*) DESC, application_name, client_addr, usename LIMIT %14$d) g) AS clients
+        FROM me CROSS JOIN c
       """
           .formatted(
               SessionRules.PARAMS,
-              SessionRules.UTC,
+              Privileges.COLUMNS,
               SessionRules.APPLICATION,
               SessionRules.REFUSAL,
               SessionRules.STALE,
-              SESSION_JSON,
-              MAX_CLIENT_GROUPS,
-              Privileges.COLUMNS);
+              Lists.IDLE,
+              Lists.LONG,
+              Lists.WAITING,
+              SessionRules.UTC,
+              listed("a.on_db AND " + Lists.IDLE, "refusal IS NULL DESC, state_seconds DESC, pid"),
+              listed("a.on_db AND " + Lists.LONG, "query_seconds DESC, pid"),
+              listed("a.on_db AND " + Lists.WAITING, "query_seconds DESC, pid"),
+              // Blockers on any database: the pids the waiting sessions of the target database wait for (an array
+              // computed once, not a semi-join the generic plan would run as a nested loop over s).
+              listed("a.pid = ANY ((SELECT array_agg(b) FROM s w CROSS JOIN unnest(w.blocked_by) b WHERE w.on_db)"
+                  + "::int[])", "pid"),
+              MAX_CLIENT_GROUPS);
+
+  /** What puts a session of the target database on a list. */
+  private static final class Lists {
+    static final String IDLE = "a.state = 'idle in transaction' AND a.state_seconds > p.idle_list";
+    static final String LONG = "a.state = 'active' AND a.query_seconds > p.long_running";
+    static final String WAITING = "coalesce(cardinality(a.blocked_by), 0) > 0";
+  }
+
+  private static String listed(String where, String order) {
+    return LISTED.formatted(SessionRules.UTC, where, order, SessionRules.REFUSAL, SessionRules.STALE);
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

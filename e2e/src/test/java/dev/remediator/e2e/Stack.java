@@ -271,6 +271,13 @@ final class Stack implements AutoCloseable {
         .awaitOutput("worker polling task queue", START);
   }
 
+  /** A worker of Worker Versioning build {@code buildId} of deployment {@code deployment} (incidents pinned). */
+  RemediatorProcess startVersionedWorker(String name, String deployment, String buildId) {
+    return start(name, List.of("worker", "-c", config.toString(), "--metrics-port", "0", "--deployment-name",
+            deployment, "--build-id", buildId))
+        .awaitOutput("worker polling task queue", START);
+  }
+
   /** {@code remediator receiver -c FILE --port R --temporal-timeout 1}. */
   RemediatorProcess startReceiver(String name, int port) {
     return start(name, List.of("receiver", "-c", config.toString(), "--host", "127.0.0.1", "--port",

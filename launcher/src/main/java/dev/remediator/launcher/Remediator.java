@@ -48,6 +48,7 @@ public final class Remediator implements Runnable {
       AckCommand.class,
       ReplanCommand.class,
       ReportCommand.class,
+      VersionsCommand.class,
       FireCommand.class,
       DiagnoseCommand.class,
       InitCommand.class,
@@ -101,6 +102,7 @@ public final class Remediator implements Runnable {
       case "ack" -> new AckCommand();
       case "replan" -> new ReplanCommand();
       case "report" -> new ReportCommand();
+      case "versions" -> new VersionsCommand();
       default -> null;
     };
     return command == null ? null : handleConfigErrors(new CommandLine(command).setCommandName("remediator " + name));

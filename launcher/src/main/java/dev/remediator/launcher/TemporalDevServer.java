@@ -42,6 +42,16 @@ import java.util.Set;
  * state directory (a lock file guards the database).
  */
 public final class TemporalDevServer implements TemporalServer {
+  /**
+   * Worker Versioning (README "Changing a runbook in production"): the deployment APIs, on by default since server
+   * 1.28 and said explicitly here, and the drainage of a replaced build re-counted every 5 s (default 3 min) so that
+   * {@code remediator versions} shows a drained build soon after its last pinned incident closed.
+   */
+  static final List<String> WORKER_VERSIONING = List.of(
+      "--dynamic-config-value", "system.enableDeploymentVersions=true",
+      "--dynamic-config-value", "matching.wv.VersionDrainageStatusRefreshInterval=\"5s\"",
+      "--dynamic-config-value", "matching.wv.VersionDrainageStatusVisibilityGracePeriod=\"5s\"");
+
   public static final String DB_FILE = "temporal.db";
   public static final String LOG_FILE = "temporal.log";
   public static final String NAMESPACE = "default";
@@ -173,6 +183,7 @@ public final class TemporalDevServer implements TemporalServer {
         "--ip", "127.0.0.1", "--port", Integer.toString(frontend), "--ui-port", Integer.toString(ui),
 
         "--ui-disable-news-fetch", "--log-level", "warn"));
+    command.addAll(WORKER_VERSIONING);
     if (metricsPort >= 0) {
       command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
     }

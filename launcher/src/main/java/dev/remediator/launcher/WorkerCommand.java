@@ -10,6 +10,7 @@ import dev.remediator.worker.OpenIncidentsGauge;
 import dev.remediator.worker.RemediatorWorker;
 import dev.remediator.worker.WorkerMetrics;
 import dev.remediator.worker.WorkerTuning;
+import dev.remediator.worker.WorkerVersioning;
 import io.temporal.worker.WorkerFactory;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -23,7 +24,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run a worker (TEMPORAL_ADDRESS...).",
-      "Serves GET /healthz, /readyz (Temporal reachable) and /metrics (Prometheus) on --metrics-port."
+      "Serves GET /healthz, /readyz (Temporal reachable) and /metrics (Prometheus) on --metrics-port.",
+      "With a deployment name (--deployment-name, $REMEDIATOR_DEPLOYMENT_NAME or worker.deploymentName) the worker"
+          + " is one build of that Temporal Worker Deployment and each incident stays PINNED to the build that"
+          + " opened it; see `remediator versions`. Without one it is unversioned."
     })
 final class WorkerCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
@@ -95,6 +99,20 @@ final class WorkerCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--deployment-name",
+      paramLabel = "NAME",
+      description = "Temporal Worker Deployment this worker belongs to (default: $" + WorkerVersioning.DEPLOYMENT_ENV
+          + ", else worker.deploymentName in the file; none: unversioned).")
+  String deploymentName;
+
+  @Option(
+      names = "--build-id",
+      paramLabel = "ID",
+      description = "This worker's build within the deployment (default: $" + WorkerVersioning.BUILD_ID_ENV
+          + ", else worker.buildId, else the jar's version and git commit, or a hash of the jar).")
+  String buildId;
+
+  @Option(
       names = "--embedded-server",
       hidden = true,
       description = "Treat the server as the embedded test server (`remediator server`): no sticky execution. Not"
@@ -105,8 +123,10 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     RemediatorConfig cfg = config.load();
     WorkerTuning tuning;
+    WorkerVersioning versioning;
     try {
       tuning = tuning();
+      versioning = WorkerVersioning.resolve(deploymentName, buildId, cfg.workerOrDefault(), System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
@@ -120,13 +140,23 @@ final class WorkerCommand implements Callable<Integer> {
       // The embedded test server strands a dead worker's incidents on its sticky queue: recognised, not flagged.
       TemporalReachability.logChanges(temporal.service(), "the worker");
       boolean embedded = embeddedServer || RemediatorWorker.isEmbeddedTestServer(temporal.service());
-      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embedded, tuning);
+      if (embedded && versioning.enabled()) {
+        System.err.println("error: the embedded test server has no Worker Versioning: run the worker without a"
+            + " deployment name there (or use temporal server start-dev)");
+        return 2;
+      }
+      WorkerFactory factory = RemediatorWorker.create(temporal.client(), cfg, embedded, tuning, versioning);
       factory.start();
       OpenIncidentsGauge open =
           OpenIncidentsGauge.start(metrics.registry(), temporal.client(), Duration.ofSeconds(30));
       System.out.println("worker polling task queue " + cfg.taskQueueOrDefault() + " in namespace "
           + temporal.namespace() + (embedded ? " (embedded test server: sticky execution off)" : "")
           + (http != null ? "; metrics on " + metricsHost + ":" + http.port() + "/metrics" : ""));
+      System.out.println(versioning.enabled()
+          ? "worker versioning: deployment " + versioning.deploymentName() + ", build " + versioning.buildId()
+              + " (" + versioning.buildIdSource() + "); incidents pinned to the build that opened them"
+              + RemediatorWorker.routingHint(temporal.client(), versioning)
+          : "worker versioning: off (no deployment name): unversioned worker");
       Services.awaitShutdown(
           () -> {
             open.close();

@@ -51,7 +51,18 @@ public final class RemediatorWorker {
   /** As {@link #create(WorkflowClient, RemediatorConfig, boolean)}, with the given cache and thread budget. */
   public static WorkerFactory create(
       WorkflowClient client, RemediatorConfig config, boolean embedded, WorkerTuning tuning) {
-    return create(client, config, embedded, KubernetesClients.lazyFromEnvironment(), tuning);
+    return create(client, config, embedded, tuning, WorkerVersioning.OFF);
+  }
+
+  /**
+   * As {@link #create(WorkflowClient, RemediatorConfig, boolean, WorkerTuning)}, as one build of a Worker Deployment
+   * when {@code versioning} is enabled (incidents PINNED to the build that opened them); {@link WorkerVersioning#OFF}
+   * leaves the worker unversioned.
+   */
+  public static WorkerFactory create(
+      WorkflowClient client, RemediatorConfig config, boolean embedded, WorkerTuning tuning,
+      WorkerVersioning versioning) {
+    return create(client, config, embedded, KubernetesClients.lazyFromEnvironment(), tuning, versioning);
   }
 
   /**
@@ -60,12 +71,12 @@ public final class RemediatorWorker {
    */
   public static WorkerFactory create(
       WorkflowClient client, RemediatorConfig config, boolean embedded, KubernetesClient kubernetes) {
-    return create(client, config, embedded, () -> kubernetes, WorkerTuning.DEFAULT);
+    return create(client, config, embedded, () -> kubernetes, WorkerTuning.DEFAULT, WorkerVersioning.OFF);
   }
 
   private static WorkerFactory create(
       WorkflowClient client, RemediatorConfig config, boolean embedded, Supplier<KubernetesClient> kubernetes,
-      WorkerTuning tuning) {
+      WorkerTuning tuning, WorkerVersioning versioning) {
     SearchAttributeRegistration.ensure(client);
     for (String warning : EscalationCheck.warnings(config)) {
       log.warn(warning);
@@ -75,9 +86,38 @@ public final class RemediatorWorker {
     if (embedded) {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }
+    if (versioning.enabled()) {
+      options.setDeploymentOptions(versioning.options());
+    }
     Worker worker = factory.newWorker(config.taskQueueOrDefault(), options.build());
     Runbooks.registerWorkflows(worker);
     worker.registerActivitiesImplementations(RunbookActivities.all(config, kubernetes));
     return factory;
+  }
+
+  /**
+   * For the start line of a versioned worker: nothing when its build is the deployment's current one already, else
+   * how to route new incidents to it (asked best-effort: a deployment a first worker just created may not be
+   * described yet).
+   */
+  public static String routingHint(WorkflowClient client, WorkerVersioning versioning) {
+    String promote = "; new incidents reach it once promoted: remediator versions promote " + versioning.buildId()
+        + " --deployment " + versioning.deploymentName();
+    try {
+      var routing = client.getWorkflowServiceStubs().blockingStub()
+          .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+          .describeWorkerDeployment(io.temporal.api.workflowservice.v1.DescribeWorkerDeploymentRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setDeploymentName(versioning.deploymentName())
+              .build())
+          .getWorkerDeploymentInfo().getRoutingConfig();
+      if (routing.getCurrentDeploymentVersion().getBuildId().equals(versioning.buildId())) {
+        return "; it is the deployment's current build";
+      }
+      return promote + (routing.hasCurrentDeploymentVersion()
+          ? " (current: " + routing.getCurrentDeploymentVersion().getBuildId() + ")" : " (no build is current yet)");
+    } catch (RuntimeException e) {
+      return promote;
+    }
   }
 }

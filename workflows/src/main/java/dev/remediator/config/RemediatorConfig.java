@@ -13,9 +13,20 @@ import java.util.Optional;
  * @param receiver the Alertmanager receiver and approval API
  * @param notifications channels for escalation and updates
  * @param targets the only services Remediator may act on
+ * @param worker the worker's Worker Versioning identity (optional: unversioned when absent)
  */
 public record RemediatorConfig(
-    String taskQueue, ReceiverConfig receiver, NotificationsConfig notifications, List<TargetConfig> targets) {
+    String taskQueue, ReceiverConfig receiver, NotificationsConfig notifications, List<TargetConfig> targets,
+    WorkerConfig worker) {
+
+  public RemediatorConfig(
+      String taskQueue, ReceiverConfig receiver, NotificationsConfig notifications, List<TargetConfig> targets) {
+    this(taskQueue, receiver, notifications, targets, null);
+  }
+
+  public WorkerConfig workerOrDefault() {
+    return worker == null ? new WorkerConfig(null, null) : worker;
+  }
 
   public static final String DEFAULT_TASK_QUEUE = "remediator";
 

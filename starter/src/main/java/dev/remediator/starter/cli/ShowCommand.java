@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
           + " the describe of its execution).",
       "The query needs a worker: with none polling the incident's task queue this says so (exit 1), apart from"
           + " an unreachable Temporal. With no poller at all (Temporal just restarted) it says \"worker"
-          + " reconnecting\" and waits for one within --timeout.",
+          + " reconnecting\" and waits for one within --timeout. An incident pinned (Worker Versioning) to a build none"
+          + " of whose workers polls says \"waiting for build X\" (exit 1).",
       "Exit codes: 0 shown, 1 error, 2 usage, 4 no such incident."
     })
 public final class ShowCommand extends TemporalCommand {
@@ -54,7 +55,12 @@ public final class ShowCommand extends TemporalCommand {
         CompletableFuture.supplyAsync(() -> incidents.describe(incidentId));
     IncidentStatus s;
     try {
-      s = status(temporal, incidentId, false, () -> described(describe).getTaskQueue());
+      // A slow answer: an incident pinned to a build none of whose workers polls says "waiting for build X".
+      s = status(temporal, incidentId, false, () -> {
+        WorkflowExecutionDescription pinned = described(describe);
+        requirePinnedBuildPolled(temporal, pinned);
+        return pinned.getTaskQueue();
+      });
     } catch (RuntimeException e) {
       describe.cancel(true);
       throw e;

@@ -213,6 +213,37 @@ public abstract class TemporalCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * An open incident pinned by Worker Versioning to a build none of whose workers polls waits for that build: its
+   * tasks go to no other build. Fails with "waiting for build X" and how to start one, instead of a query that no
+   * worker would answer. Nothing is checked for an unversioned incident, or while no worker at all polls the task
+   * queue (Temporal just restarted: {@link #queryStatus} waits for the workers to reconnect).
+   */
+  protected void requirePinnedBuildPolled(IncidentStubs temporal, io.temporal.client.WorkflowExecutionDescription d) {
+    var versioning = d.getRawDescription().getWorkflowExecutionInfo().getVersioningInfo();
+    String build = versioning.getDeploymentVersion().getBuildId();
+    if (d.getStatus() != io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        || versioning.getBehavior() != io.temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
+        || build.isEmpty()) {
+      return;
+    }
+    String deployment = versioning.getDeploymentVersion().getDeploymentName();
+    TemporalDiagnostics diagnostics = new TemporalDiagnostics(temporal);
+    Duration ask = Duration.ofMillis(Math.min(3000, remaining().toMillis()));
+    Instant now = Instant.now();
+    if (recent(diagnostics.workflowPollers(d.getTaskQueue(), ask), now).isEmpty()) {
+      return;
+    }
+    List<TemporalDiagnostics.Poller> ofBuild = diagnostics.workflowPollersOfBuild(d.getTaskQueue(), deployment, build, ask);
+    if (recent(ofBuild, now).isEmpty()) {
+      throw new CliFailure(ExitCodes.ERROR, "waiting for build " + build + ": incident "
+          + d.getExecution().getWorkflowId() + " is pinned to build " + build + " of deployment " + deployment
+          + " and no worker of that build polls task queue " + d.getTaskQueue() + " (other builds' workers do; it"
+          + " never moves to them by itself). Start one: remediator worker --deployment-name " + deployment
+          + " --build-id " + build);
+    }
+  }
+
   /** How long the status query alone is given before the task queue's pollers are asked why it takes so long. */
   static final Duration QUERY_ALONE = Duration.ofMillis(400);
 
