@@ -38,7 +38,8 @@ public record WorkerTuning(
     int workflowPollers,
     int activityPollers) {
 
-  public static final WorkerTuning DEFAULT = new WorkerTuning(32, 40, 16, 32, 8, 8);
+  /** Threads: the cache plus a thread for each workflow task in flight, so a task never evicts a cached incident. */
+  public static final WorkerTuning DEFAULT = new WorkerTuning(32, 48, 16, 32, 8, 8);
 
   public WorkerTuning {
     if (workflowCacheSize < 0 || maxWorkflowThreads < 1 || maxConcurrentWorkflowTasks < 1
