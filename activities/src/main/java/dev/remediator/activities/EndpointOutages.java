@@ -127,7 +127,8 @@ public final class EndpointOutages {
   }
 
   private Down failed(String endpoint, Exception e) {
-    String error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String error = e instanceof ApplicationFailure af ? af.getOriginalMessage()
+        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     Outage o = down.computeIfAbsent(endpoint, k -> new Outage(wallClock.getAsLong(), System.nanoTime(), error));
     long since;
     synchronized (o) {

@@ -145,7 +145,8 @@ final class Watch {
         break;
       }
       continueAsNewIfSuggested.run();
-      interval = quiet ? policy.verifyInterval() : backOff(interval);
+      interval = quiet ? policy.verifyInterval()
+          : runbook.targetUnreachable() ? whileUnreachable(interval) : backOff(interval);
       Duration wait = legacy || quiet ? min(interval, Waits.remaining(quietUntil)) : interval;
       waits.until("Recovered: next relapse check", wait, () -> state.resolved || raisedSinceRecovery);
       if (state.resolved) {
