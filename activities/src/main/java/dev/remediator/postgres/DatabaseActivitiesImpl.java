@@ -1,5 +1,6 @@
 package dev.remediator.postgres;
 
+import dev.remediator.activities.EndpointOutages;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
@@ -57,26 +58,51 @@ public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable
 
   private final TargetDirectory targets;
   private final DiagnosisConnections diagnosis;
+  private final EndpointOutages outages;
 
   public DatabaseActivitiesImpl(TargetDirectory targets) {
-    this(targets, new DiagnosisConnections());
+    this(targets, new DiagnosisConnections(), new EndpointOutages());
   }
 
   DatabaseActivitiesImpl(TargetDirectory targets, DiagnosisConnections diagnosis) {
-    this.targets = targets;
-    this.diagnosis = diagnosis;
+    this(targets, diagnosis, new EndpointOutages());
   }
 
+  DatabaseActivitiesImpl(TargetDirectory targets, DiagnosisConnections diagnosis, EndpointOutages outages) {
+    this.targets = targets;
+    this.diagnosis = diagnosis;
+    this.outages = outages;
+  }
+
+  /**
+   * A snapshot of a database whose host:port does not answer fails fast while another attempt less than
+   * {@link EndpointOutages#WINDOW} old speaks for it, non-retryably with the outage's start ({@code TargetUnreachable}).
+   */
   @Override
   public ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
     TargetConfig config = targets.require(target);
+    String doing = "snapshot of " + target.id();
     try {
-      ConnectionSnapshot s =
-          diagnosis.withConnection(config, c -> SnapshotQuery.take(c, target, config.postgres(), policy));
+      ConnectionSnapshot s = outages.call(EndpointOutages.endpoint(config.postgres().url(), 5432),
+          () -> diagnosis.withConnection(config, c -> SnapshotQuery.take(c, target, config.postgres(), policy)),
+          DatabaseActivitiesImpl::unreachable);
       return s.withDiagnosis(RootCauseHint.diagnose(s, policy));
+    } catch (EndpointOutages.Down e) {
+      throw e.failure(doing);
     } catch (SQLException e) {
-      throw PostgresConnector.failure("snapshot of " + target.id(), e);
+      throw PostgresConnector.failure(doing, e);
     }
+  }
+
+  /**
+   * The server did not answer: a connection error (SQLSTATE class 08: refused, connect timeout, no route), from
+   * connecting (the connector's failure) or from the statement on a kept connection.
+   */
+  static boolean unreachable(Throwable e) {
+    if (e instanceof io.temporal.failure.ApplicationFailure af) {
+      return PostgresConnector.DATABASE_UNREACHABLE.equals(af.getType());
+    }
+    return e instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08");
   }
 
   /** The kept diagnosis connections (tests and the benchmark look at reuse through it). */

@@ -24,6 +24,8 @@ public final class PostgresConnector {
   public static final String DATABASE_AUTH = "DatabaseAuthenticationFailed";
   public static final String DATABASE_PRIVILEGES = "DatabaseMissingPrivileges";
   public static final String DATABASE_CONFIG = "DatabaseConfiguration";
+  /** A connection error (SQLSTATE class 08: refused, timed out, no route): the server did not answer. Retryable. */
+  public static final String DATABASE_UNREACHABLE = "DatabaseUnreachable";
 
   private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
 
@@ -124,6 +126,9 @@ public final class PostgresConnector {
     }
     if (state.equals("3D000")) {
       return ApplicationFailure.newNonRetryableFailure(message, DATABASE_CONFIG);
+    }
+    if (state.startsWith("08")) {
+      return ApplicationFailure.newFailure(message, DATABASE_UNREACHABLE);
     }
     return ApplicationFailure.newFailure(message, "DatabaseError");
   }

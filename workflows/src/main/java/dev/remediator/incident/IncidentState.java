@@ -41,6 +41,11 @@ public final class IncidentState {
   public long recoveredAtMillis;
   public long mitigatedAtMillis;
   public long criticalSinceMillis;
+  /**
+   * Since when the target does not answer (the earliest start the worker reports for its endpoint, else this
+   * incident's first failed sample); 0 while it answers. The watch backs off with the outage's age.
+   */
+  public long unreachableSinceMillis;
 
   // What the runbook found (its own findings: {@link #findings})
   public ServiceHealth lastHealth;
@@ -109,5 +114,19 @@ public final class IncidentState {
 
   public boolean recovered() {
     return recoveredAtMillis > 0;
+  }
+
+  /**
+   * A sample could not reach the target: the outage started at the earliest of what the worker reports for the
+   * endpoint ({@code reportedSinceMillis}, 0 if nothing) and this incident's first failed sample ({@code nowMillis}).
+   */
+  public void unreachable(long reportedSinceMillis, long nowMillis) {
+    long since = unreachableSinceMillis == 0 ? nowMillis : unreachableSinceMillis;
+    unreachableSinceMillis = reportedSinceMillis > 0 ? Math.min(since, reportedSinceMillis) : since;
+  }
+
+  /** A sample reached the target: no outage. */
+  public void reachable() {
+    unreachableSinceMillis = 0;
   }
 }

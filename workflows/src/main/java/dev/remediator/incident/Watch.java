@@ -15,6 +15,17 @@ import java.util.function.Consumer;
 final class Watch {
   static final int MAX_AUTOMATIC_REPLANS = 2;
   private static final Duration MAX_SAMPLE_INTERVAL = Duration.ofMinutes(1);
+  /**
+   * Workflow change: while the target is unreachable, the wait between samples is a quarter of the outage's age
+   * ({@link #outageInterval}) instead of doubling per failed sample of this incident up to a minute.
+   */
+  static final String BACKOFF_WITH_OUTAGE_AGE = "backoff-with-outage-age";
+  /**
+   * The longest wait between samples of an unreachable target. 1,000 incidents waiting on one dead database then
+   * sample about once a second in all; a recovery shows up within 15 minutes at worst, and at once when it comes as
+   * the alert's resolution (which wakes the wait).
+   */
+  static final Duration MAX_OUTAGE_INTERVAL = Duration.ofMinutes(15);
 
   private final IncidentState state;
   private final RunbookPolicy policy;
@@ -27,6 +38,8 @@ final class Watch {
   private boolean legacy;
   private boolean plansAtWarning;
   private boolean raisedSinceRecovery;
+  /** Whether this run backs off with the outage's age: asked once per run, when the target is first unreachable. */
+  private Boolean backoffWithOutageAge;
 
   Watch(IncidentState state, RunbookPolicy policy, Timeline timeline, RunbookSteps runbook, ApprovalGate gate,
       Waits waits, Consumer<IncidentPhase> enter, Runnable continueAsNewIfSuggested) {
@@ -102,7 +115,7 @@ final class Watch {
             + state.automaticReplans + " of " + MAX_AUTOMATIC_REPLANS + ")");
         return Stage.REMEDIATE;
       }
-      interval = runbook.targetUnreachable() ? backOff(interval) : policy.verifyInterval();
+      interval = runbook.targetUnreachable() ? whileUnreachable(interval) : policy.verifyInterval();
       waits.until("Watch: next sample", interval,
           // Wakes when the runbook wants to act, not on any critical alert: a runbook may decline a critical one
           // (e.g. while another incident handles the cause), and waking on it would sample without pause.
@@ -136,7 +149,8 @@ final class Watch {
         break;
       }
       continueAsNewIfSuggested.run();
-      interval = quiet ? policy.verifyInterval() : backOff(interval);
+      interval = quiet ? policy.verifyInterval()
+          : runbook.targetUnreachable() ? whileUnreachable(interval) : backOff(interval);
       Duration wait = legacy || quiet ? min(interval, Waits.remaining(quietUntil)) : interval;
       waits.until("Recovered: next relapse check", wait, () -> state.resolved || raisedSinceRecovery);
       if (state.resolved) {
@@ -162,6 +176,28 @@ final class Watch {
       return Stage.DONE;
     }
     return runbook.remediationWanted() ? Stage.REMEDIATE : Stage.WATCH;
+  }
+
+  private Duration whileUnreachable(Duration interval) {
+    if (backoffWithOutageAge == null) {
+      backoffWithOutageAge =
+          Workflow.getVersion(BACKOFF_WITH_OUTAGE_AGE, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    }
+    return backoffWithOutageAge ? outageInterval() : backOff(interval);
+  }
+
+  /**
+   * A quarter of the outage's age ({@link IncidentState#unreachableSinceMillis}, as the worker reports it for the
+   * endpoint: an incident opened an hour into an outage waits long at once), at least the verify interval, at most
+   * {@link #MAX_OUTAGE_INTERVAL}. The number of samples grows with the logarithm of the outage's length.
+   */
+  Duration outageInterval() {
+    long since = state.unreachableSinceMillis;
+    long age = since == 0 ? 0 : Math.max(0, Workflow.currentTimeMillis() - since);
+    Duration quarter = Duration.ofMillis(age / 4);
+    Duration cap = MAX_OUTAGE_INTERVAL.compareTo(policy.verifyInterval()) < 0 ? policy.verifyInterval()
+        : MAX_OUTAGE_INTERVAL;
+    return quarter.compareTo(policy.verifyInterval()) < 0 ? policy.verifyInterval() : min(quarter, cap);
   }
 
   /** Doubles the wait between samples, up to 8 × the verify interval or a minute, whichever is less. */

@@ -40,6 +40,13 @@ final class SimulatedTarget
   volatile boolean serviceUp = true;
   /** The server refuses every connection (SQLSTATE 53300): snapshots fail, not retried. */
   volatile boolean databaseRefuses;
+  /**
+   * When not 0: the database does not answer, down since this wall-clock time as the worker's endpoint registry
+   * reports it (a non-retryable {@code TargetUnreachable} failure with the outage's start in its details).
+   */
+  volatile long databaseDownSinceMillis;
+  final AtomicInteger snapshotCalls = new AtomicInteger();
+  final AtomicInteger probeCalls = new AtomicInteger();
   /** False: the target configures neither /health nor /ready (the probe answers with neither). */
   volatile boolean probesConfigured = true;
   /** The probe activity fails (not retried). */
@@ -89,6 +96,12 @@ final class SimulatedTarget
 
   @Override
   public synchronized ConnectionSnapshot snapshot(Target target, RunbookPolicy policy) {
+    snapshotCalls.incrementAndGet();
+    if (databaseDownSinceMillis != 0) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "connecting to " + target.id() + ": connect timed out", "TargetUnreachable",
+          java.util.Map.of("endpoint", "authdb:5432", "sinceMillis", databaseDownSinceMillis, "attempted", true));
+    }
     if (databaseRefuses) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
           "connecting to " + target.id() + ": the server refused the connection (SQLSTATE 53300)",
@@ -226,6 +239,7 @@ final class SimulatedTarget
 
   @Override
   public ServiceHealth probe(Target target) {
+    probeCalls.incrementAndGet();
     if (probesFail) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("probe: connection refused", "ProbeFailed");
     }

@@ -475,6 +475,7 @@ public final class PoolRunbook implements RunbookSteps {
       ConnectionSnapshot s = database(summary).snapshot(target, policy);
       findings.lastSnapshot = s;
       actedSinceSample = false;
+      state.reachable();
       findings.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
       findings.sampledPeak = Math.max(findings.sampledPeak, s.utilization());
       if (databaseFailing) {
@@ -494,6 +495,7 @@ public final class PoolRunbook implements RunbookSteps {
             + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
       }
     } catch (ActivityFailure e) {
+      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
       if (!databaseFailing) {
         databaseFailing = true;
         timeline.note(Kind.CHECK, "Database check failed: " + Failures.message(e));

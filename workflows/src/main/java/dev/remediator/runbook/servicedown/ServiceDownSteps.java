@@ -501,12 +501,14 @@ public final class ServiceDownSteps implements RunbookSteps {
       findings.last = s;
       findings.kubernetesAvailable = true;
       actedSinceSample = false;
+      state.reachable();
       if (unreachable) {
         unreachable = false;
         timeline.note(Kind.CHECK, "Kubernetes API reachable again");
       }
       return s;
     } catch (ActivityFailure e) {
+      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
       if (!unreachable) {
         unreachable = true;
         timeline.note(Kind.CHECK, "Kubernetes: " + Failures.message(e));

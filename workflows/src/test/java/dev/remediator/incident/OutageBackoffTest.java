@@ -1,0 +1,99 @@
+package dev.remediator.incident;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.registry.RunbookWorkflows;
+import dev.remediator.registry.Runbooks;
+import dev.remediator.runbook.dbpool.DbPoolRunbook;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What an incident whose database does not answer costs over two hours of outage: the activities it schedules and
+ * the timers it starts. The watch waits a quarter of the outage's age between samples (20 s → 15 min), starting from
+ * the outage's start the worker reports, so the samples grow with the logarithm of the outage, not with its length.
+ */
+class OutageBackoffTest {
+  @RegisterExtension
+  static final TestWorkflowExtension testWorkflow = RunbookWorkflows.extension();
+
+  static final Target TARGET = IncidentWorkflowTest.TARGET;
+  static final Duration OUTAGE = Duration.ofHours(2);
+
+  @BeforeAll
+  static void warmUp() {
+    Warmup.dataConverter();
+  }
+
+  /** The counts over the outage, from the run's history (no continue-as-new in 2 hours: asserted). */
+  record Cost(int samples, int activities, int timers, int workflowTasks) {}
+
+  private Cost watchDeadDatabase(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client, Duration outageAgeAtOpen) throws Exception {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.databaseDownSinceMillis = env.currentTimeMillis() - outageAgeAtOpen.toMillis();
+    RunbookWorkflows.start(env, worker, world);
+    IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(TARGET))
+            .setTaskQueue(worker.getTaskQueue()).build());
+    WorkflowClient.start(incident::run, new IncidentInput(TARGET,
+        ConfigLoader.parsePolicy(IncidentWorkflowTest.LADDER), IncidentWorkflowTest.CRITICAL));
+    env.sleep(OUTAGE);
+    int samples = world.snapshotCalls.get();
+    String id = Runbooks.fallback().incidentId(TARGET);
+    List<HistoryEvent> events = client.fetchHistory(id).getEvents();
+    Cost cost = new Cost(samples,
+        count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+        count(events, EventType.EVENT_TYPE_TIMER_STARTED),
+        count(events, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED));
+    assertThat(events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId()).isEmpty();
+    System.out.println("OutageBackoffTest: " + Duration.ofMillis(outageAgeAtOpen.toMillis()) + " into the outage, "
+        + OUTAGE + " watched: " + cost + ", probes " + world.probeCalls.get());
+
+    // The alert's resolution still wakes the incident at once, however long the wait between samples.
+    long resolvedAt = env.currentTimeMillis();
+    incident.alert(IncidentWorkflowTest.RESOLVED);
+    IncidentReport report = client.newUntypedWorkflowStub(id).getResult(IncidentReport.class);
+    assertThat(report.timeline()).anyMatch(e -> e.event().startsWith("Database check failed"));
+    List<HistoryEvent> after = client.fetchHistory(id).getEvents();
+    assertThat(after.get(after.size() - 1).getEventTime().getSeconds() * 1000 - resolvedAt)
+        .as("closed soon after the resolution (the quiet period aside)")
+        .isLessThan(ConfigLoader.parsePolicy(IncidentWorkflowTest.LADDER).quietPeriod().toMillis() + 60_000);
+    RunbookWorkflows.replay(client.fetchHistory(id));
+    return cost;
+  }
+
+  private static int count(List<HistoryEvent> events, EventType type) {
+    return (int) events.stream().filter(e -> e.getEventType() == type).count();
+  }
+
+  @Test
+  void anOutageThatBeginsWithTheIncidentIsSampledLessAndLessOften(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) throws Exception {
+    Cost cost = watchDeadDatabase(env, worker, client, Duration.ZERO);
+    // 20 s until the outage is 80 s old, then a quarter of its age: about 25 samples in 2 hours (a minute apart
+    // after the first few, the doubling back-off took 120 or more).
+    assertThat(cost.samples()).isBetween(8, 30);
+    assertThat(cost.timers()).isLessThan(45);
+  }
+
+  @Test
+  void anIncidentOpenedAnHourIntoTheOutageWaitsLongAtOnce(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) throws Exception {
+    Cost cost = watchDeadDatabase(env, worker, client, Duration.ofHours(1));
+    // 15 min apart from the first sample on: the assessment's, the diagnosis's, and about 8 more in 2 hours.
+    assertThat(cost.samples()).isBetween(5, 14);
+    assertThat(cost.timers()).isLessThan(25);
+  }
+}
