@@ -52,7 +52,9 @@ class BenchSmokeTest {
           .contains("| Storm on temporal server start-dev: first delivery -> diagnosis recorded")
           .contains("one incident alone before the storm: p50/p99/max ")
           .contains("what the worker's own Temporal metrics counted")
-          .contains("`temporal_workflow_task_queue_poll_succeed_total{normal}` ")
+          // Which of the worker's series grew depends on when its metrics scope last reported (every few
+          // seconds): a small, quick storm shows some, not always the same ones.
+          .containsPattern("- `temporal_[a-z_]+\\{(normal|sticky)\\}` ")
           .contains("what the Temporal server counted during the first round")
           .contains("| Alert -> plan recorded, 3 incidents arriving one every 100 ms, real leak")
           .contains("3 of 3 planned").contains("2 incidents one at a time, nothing else running: p50/p99 ")
