@@ -18,10 +18,12 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Run the whole runbook once against an embedded PostgreSQL with a simulated leak;"
         + " `demo service-down`: the Service Down runbook, a bad image rollout rolled back. On a simulated cluster,"
-        + " or with --kubernetes=real on a real Kubernetes control plane.")
+        + " or with --kubernetes=real on a real Kubernetes control plane. `demo db-performance`: the Database"
+        + " Performance runbook, a session holding a lock cancelled after approval, its queue drained.")
 public final class DemoCommand implements Callable<Integer>, ModuleCommand {
   @Parameters(arity = "0..1", paramLabel = "RUNBOOK",
-      description = "service-down: the Service Down runbook (embedded Temporal only).")
+      description = "service-down: the Service Down runbook; db-performance: the Database Performance runbook"
+          + " (both on embedded Temporal only).")
   String runbook;
 
   @Option(names = "--verbose", description = "Show worker and library logs.")
@@ -46,7 +48,7 @@ public final class DemoCommand implements Callable<Integer>, ModuleCommand {
           + " worker acting with its own ServiceAccount token; stopped when the demo ends.")
   KubernetesMode kubernetes;
 
-  /** The last run's result ({@link Demo.Result} or {@link ServiceDownDemo.Result}), for the tests. */
+  /** The last run's result ({@link Demo.Result}, {@link ServiceDownDemo.Result} or {@link DbPerfDemo.Result}). */
   Object result;
 
   @Override
@@ -70,14 +72,23 @@ public final class DemoCommand implements Callable<Integer>, ModuleCommand {
       }
     }
     if (runbook != null) {
-      if (!"service-down".equals(runbook)) {
-        System.err.println("unknown demo '" + runbook + "': the demos are the default (connection pool) and"
-            + " service-down");
+      if (!"service-down".equals(runbook) && !"db-performance".equals(runbook)) {
+        System.err.println("unknown demo '" + runbook + "': the demos are the default (connection pool),"
+            + " service-down and db-performance");
         return 2;
       }
       if (temporal != TemporalMode.EMBEDDED) {
-        System.err.println("demo service-down runs on the embedded Temporal server only");
+        System.err.println("demo " + runbook + " runs on the embedded Temporal server only");
         return 2;
+      }
+      if ("db-performance".equals(runbook)) {
+        if (kubernetes != KubernetesMode.SIMULATED) {
+          System.err.println("demo db-performance needs no Kubernetes: --kubernetes does not apply");
+          return 2;
+        }
+        DbPerfDemo.Result performance = new DbPerfDemo(System.out).run();
+        result = performance;
+        return performance.blockerCancelled() ? 0 : 1;
       }
       ServiceDownDemo.Result serviceDown = new ServiceDownDemo(System.out, kubernetes).run();
       result = serviceDown;

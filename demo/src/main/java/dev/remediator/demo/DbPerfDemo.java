@@ -1,0 +1,281 @@
+package dev.remediator.demo;
+
+import dev.remediator.config.RemediatorConfig;
+import dev.remediator.config.loader.ConfigLoader;
+import dev.remediator.incident.ActionResult;
+import dev.remediator.incident.ActionType;
+import dev.remediator.incident.ApprovalDecision;
+import dev.remediator.incident.IncidentOutcome;
+import dev.remediator.incident.IncidentPhase;
+import dev.remediator.incident.IncidentReport;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.Target;
+import dev.remediator.incident.TimelineEntry;
+import dev.remediator.launcher.EmbeddedStack;
+import dev.remediator.launcher.TemporalMode;
+import dev.remediator.launcher.TemporalServer;
+import dev.remediator.runbook.dbperf.DbPerfRunbook;
+import dev.remediator.starter.IncidentControl;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * {@code ./remediator demo db-performance}: the Database Performance runbook end to end on the embedded stack. A
+ * batch job of the application updates an account and then keeps running (one statement, so its row lock is held
+ * until it ends); {@value #WAITERS} requests that update the same account queue behind it. A real
+ * {@code PostgresLockWaits} webhook opens the incident; the runbook finds the blocking tree, plans to cancel the
+ * blocker's statement, an approver approves, PostgreSQL cancels it, the waiters' updates go through, the lock waits
+ * stay gone for the verification samples, and the report is printed.
+ */
+public final class DbPerfDemo {
+  static final String INCIDENT_ID =
+      DbPerfRunbook.DEFINITION.incidentId(new Target("prod", "auth-service", DemoDatabase.DATABASE));
+  static final int WAITERS = 3;
+  /** The demo's lock-wait threshold (the runbook's default is 30 s): waits older than this are lock waits. */
+  static final Duration LOCK_WAIT_AFTER = Duration.ofSeconds(2);
+
+  /** The blocker: one statement that locks account 1 and then runs on (a batch job stuck in a slow step). */
+  static final String BLOCKER_SQL = "DO $$ BEGIN UPDATE accounts SET balance = balance + 0 WHERE id = 1;"
+      + " PERFORM pg_sleep(3600); END $$";
+  /** Each waiter: an ordinary request that updates the same account. */
+  static final String WAITER_SQL = "UPDATE accounts SET balance = balance - 1 WHERE id = 1";
+
+  /** What the demo observed: the incident's report and PostgreSQL's word after it. */
+  public record Result(
+      IncidentReport report, String blockerEnded, int waitersCompleted, int lockWaitsAfter, long balanceAfter) {
+    public boolean blockerCancelled() {
+      return report.outcome() == IncidentOutcome.MITIGATED
+          && report.actions().stream()
+              .anyMatch(a -> a.type() == ActionType.CANCEL_BLOCKERS && a.result() == ActionResult.EXECUTED)
+          && "57014".equals(blockerEnded)
+          && waitersCompleted == WAITERS
+          && lockWaitsAfter == 0
+          && balanceAfter == 100 - WAITERS;
+    }
+  }
+
+  private final PrintStream out;
+  private int printed;
+
+  public DbPerfDemo(PrintStream out) {
+    this.out = out;
+  }
+
+  public Result run() throws IOException, SQLException, InterruptedException {
+    long started = System.nanoTime();
+    Path home = Files.createTempDirectory("remediator-demo-");
+    ExecutorService sessions = Executors.newFixedThreadPool(WAITERS + 1);
+    List<Connection> opened = new ArrayList<>();
+    try (DemoDatabase db = DemoDatabase.start(home);
+        NotificationSink sink = NotificationSink.start(out)) {
+      step("PostgreSQL (embedded) with database " + DemoDatabase.DATABASE + "; the batch job runs:");
+      out.println("      " + BLOCKER_SQL);
+      Connection blocker = open(db, opened);
+      CompletableFuture<String> blockerEnded = CompletableFuture.supplyAsync(() -> run(blocker, BLOCKER_SQL), sessions);
+      await(db, "the batch job holds the row lock", "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a"
+          + " USING (pid) WHERE a.datname = current_database() AND l.locktype = 'transactionid' AND l.granted"
+          + " AND a.query LIKE 'DO $$%'", 1);
+      step(WAITERS + " requests update the same account and queue behind it: " + WAITER_SQL);
+      List<CompletableFuture<String>> waiters = new ArrayList<>();
+      for (int i = 0; i < WAITERS; i++) {
+        Connection c = open(db, opened);
+        waiters.add(CompletableFuture.supplyAsync(() -> run(c, WAITER_SQL), sessions));
+      }
+      await(db, WAITERS + " lock waits older than " + LOCK_WAIT_AFTER.toSeconds() + " s",
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+              + " AND now() - query_start > interval '" + LOCK_WAIT_AFTER.toSeconds() + " seconds'", WAITERS);
+
+      String token = UUID.randomUUID().toString();
+      Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
+      RemediatorConfig config = ConfigLoader.parse(
+          config(db.jdbcUrl(), tokenFile) + sink.configYaml(home.resolve("secrets")), "demo configuration");
+      step("Starting embedded Temporal server, worker and Alertmanager receiver");
+      TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
+      try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, null)) {
+        step("POST " + stack.webhookUrl() + "  (PostgresLockWaits, prod/authdb)");
+        HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-firing.json");
+        step("Receiver answered " + response.statusCode() + " " + response.body());
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("the receiver refused the alert");
+        }
+        IncidentControl incidents = stack.incidents();
+        IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
+        String plan = status.plan().planId();
+        step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
+        out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
+            + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'batch job blocks checkout'");
+        incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "batch job blocks checkout"));
+
+        follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
+        step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+        HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-resolved.json");
+        if (resolved.statusCode() != 200) {
+          throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
+        }
+        IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
+        printTimeline(report.timeline());
+        int completed = 0;
+        for (CompletableFuture<String> w : waiters) {
+          completed += "done".equals(w.get(30, TimeUnit.SECONDS)) ? 1 : 0;
+        }
+        Result result = new Result(report, blockerEnded.get(30, TimeUnit.SECONDS), completed,
+            count(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND wait_event_type = 'Lock'"),
+            count(db, "SELECT balance::bigint FROM accounts WHERE id = 1"));
+        report(result, (System.nanoTime() - started) / 1_000_000_000.0);
+        return result;
+      }
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("a session of the demo did not end: " + e, e);
+    } finally {
+      for (Connection c : opened) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // ended by the remediation or by the server's shutdown
+        }
+      }
+      sessions.shutdownNow();
+      Demo.deleteTree(home);
+    }
+  }
+
+  /** Runs one statement; "done", or the SQLSTATE it failed with (57014: cancelled). */
+  private static String run(Connection c, String sql) {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+      return "done";
+    } catch (SQLException e) {
+      return e.getSQLState();
+    }
+  }
+
+  private static Connection open(DemoDatabase db, List<Connection> opened) throws SQLException {
+    Connection c = db.connect(DemoDatabase.APP_ROLE);
+    opened.add(c);
+    return c;
+  }
+
+  private static long count(DemoDatabase db, String sql) throws SQLException {
+    try (Connection c = db.superuser(DemoDatabase.DATABASE);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void await(DemoDatabase db, String what, String countSql, int atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    BooleanSupplier reached = () -> {
+      try {
+        return count(db, countSql) >= atLeast;
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    while (!reached.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("PostgreSQL did not reach: " + what);
+      }
+      Thread.sleep(50);
+    }
+    step("PostgreSQL shows " + what);
+  }
+
+  private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      IncidentStatus s = incidents.status(INCIDENT_ID);
+      printTimeline(s.timeline());
+      if (until.test(s)) {
+        return s;
+      }
+      if (s.phase() == IncidentPhase.CLOSED) {
+        throw new IllegalStateException("incident closed before the expected step");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private void printTimeline(List<TimelineEntry> timeline) {
+    for (; printed < timeline.size(); printed++) {
+      TimelineEntry e = timeline.get(printed);
+      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
+    }
+  }
+
+  private void report(Result r, double seconds) {
+    IncidentReport rep = r.report();
+    out.println();
+    out.println("Incident report " + rep.incidentId());
+    out.printf(Locale.ROOT, "  outcome        %s%n", rep.outcome());
+    out.printf(Locale.ROOT, "  actions        %s%n", String.join("; ", rep.actions().stream()
+        .map(a -> a.type() + " " + a.result()).toList()));
+    out.printf(Locale.ROOT, "  batch job      ended with SQLSTATE %s (57014: canceled on request)%n", r.blockerEnded());
+    out.printf(Locale.ROOT, "  requests       %d of %d went through; lock waits now %d; balance %d%n",
+        r.waitersCompleted(), WAITERS, r.lockWaitsAfter(), r.balanceAfter());
+    out.printf(Locale.ROOT, "  duration       %d s (workflow time); demo took %.1f s%n", rep.durationSeconds(),
+        seconds);
+    out.println();
+    out.println("Post-incident draft (Markdown, also in the workflow result):");
+    rep.markdown().lines().limit(18).forEach(l -> out.println("  | " + l));
+    out.println("  | ...");
+    out.println(r.blockerCancelled() ? "Blocker cancelled; the queue drained." : "LOCK WAITS NOT CLEARED.");
+  }
+
+  private void step(String text) {
+    out.println("==> " + text);
+  }
+
+  static String config(String jdbcUrl, Path tokenFile) {
+    return """
+        receiver:
+          tokenFile: %s
+        defaults:
+          escalation:
+            - {name: database, channels: [%s, %s, %s], ackTimeout: 15m}
+            - {name: development, channels: [%s], ackTimeout: 15m}
+          approvers: [%s]
+          verifySamples: 2
+          verifyInterval: 1s
+          quietPeriod: 1m
+          runbooks:
+            dbperf:
+              lockWaitAfter: %ds
+              recoveredSamples: 2
+        targets:
+          - service: auth-service
+            namespace: prod
+            database: %s
+            postgres:
+              url: %s
+              user: %s
+              applicationRoles: [%s]
+        """.formatted(tokenFile, NotificationSink.SLACK_CHANNEL, NotificationSink.PAGER_CHANNEL,
+        NotificationSink.WEBHOOK_CHANNEL, NotificationSink.SLACK_CHANNEL, Demo.APPROVER, LOCK_WAIT_AFTER.toSeconds(),
+        DemoDatabase.DATABASE, jdbcUrl, DemoDatabase.REMEDIATOR_ROLE, DemoDatabase.APP_ROLE);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.remediator.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.remediator.incident.ActionType;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ./remediator demo db-performance} in-process: a real lock queue on embedded PostgreSQL, a real
+ * PostgresLockWaits webhook, the runbook's cancel of the blocker approved by signal, PostgreSQL's own word after it.
+ */
+class DbPerfDemoTest {
+
+  @Test
+  void theBlockerIsCancelledAndTheQueueDrains() throws Exception {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+
+    DbPerfDemo.Result result = new DbPerfDemo(new PrintStream(buffer, true, StandardCharsets.UTF_8)).run();
+
+    String output = buffer.toString(StandardCharsets.UTF_8);
+    assertThat(result.blockerCancelled()).as(output).isTrue();
+    assertThat(result.blockerEnded()).as("the batch job's statement was cancelled, not terminated").isEqualTo("57014");
+    assertThat(result.waitersCompleted()).isEqualTo(DbPerfDemo.WAITERS);
+    assertThat(result.report().actions()).extracting(a -> a.type()).containsExactly(ActionType.CANCEL_BLOCKERS);
+    assertThat(output)
+        .contains("./remediator approve " + DbPerfDemo.INCIDENT_ID)
+        .contains("Blocker cancelled; the queue drained.");
+  }
+}
