@@ -19,7 +19,8 @@ public interface ModuleCommand {
   /** The commands modules may add, in the order {@code --help} lists them; how to get each where it is absent. */
   enum Known {
     DEMO("demo", "Run the whole runbook once against an embedded PostgreSQL with a simulated leak; `demo"
-        + " service-down`: the Service Down runbook", "demo/target/remediator-demo.jar"),
+        + " service-down`: the Service Down runbook; `demo db-performance`: the Database Performance runbook",
+        "demo/target/remediator-demo.jar"),
     BENCH("bench", "Run the benchmark suite and write a Markdown report", "bench/target/remediator-bench.jar");
 
     final String name;
