@@ -198,7 +198,7 @@ final class TargetDatabase implements AutoCloseable {
     return postgres.connect(role);
   }
 
-  private Connection superuser(String database) throws SQLException {
+  Connection superuser(String database) throws SQLException {
     return postgres.superuser(database);
   }
 
