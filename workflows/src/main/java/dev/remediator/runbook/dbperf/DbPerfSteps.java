@@ -42,6 +42,9 @@ public final class DbPerfSteps implements RunbookSteps {
   /** Plans one incident makes at most: a blocker that changed, then a termination, then a new blocker, … */
   static final int MAX_PLANS = 6;
 
+  /** Plans whose blockers all changed before their execution, after which the runbook escalates. */
+  static final int MAX_CHANGED = 2;
+
   /** The ladder's tiers that are the database team, in order of preference. */
   static final List<String> DATABASE_TIERS = List.of("database", "dba");
 
@@ -52,6 +55,7 @@ public final class DbPerfSteps implements RunbookSteps {
   private final Target target;
   private final Waits waits;
   private final PerformanceFindings findings;
+  private final java.util.function.Consumer<String> escalate;
   private boolean diagnosisFresh;
   private boolean unreachable;
   private int samplesThisRun;
@@ -63,6 +67,7 @@ public final class DbPerfSteps implements RunbookSteps {
     this.own = PerformancePolicy.of(policy);
     this.target = context.target();
     this.waits = context.waits();
+    this.escalate = context.escalate();
     if (state.findings instanceof PerformanceFindings carried) {
       this.findings = carried;
     } else {
@@ -268,7 +273,12 @@ public final class DbPerfSteps implements RunbookSteps {
         timeline.note(Kind.ACTION, "The blocker(s) changed between the plan and its execution: nothing signalled;"
             + " diagnosing again for a new plan");
       }
-      return record(plan, action.type(), ActionResult.REFUSED, detail);
+      ActionOutcome refused = record(plan, action.type(), ActionResult.REFUSED, detail);
+      if (findings.changedBlockers >= MAX_CHANGED) {
+        escalate.accept("the identity check refused the planned blockers " + findings.changedBlockers + " times: "
+            + detail);
+      }
+      return refused;
     }
     if (!terminate && r.waitsAfter() > 0) {
       awaitCancelGrace();
@@ -311,7 +321,13 @@ public final class DbPerfSteps implements RunbookSteps {
       parts.add(line);
     }
     ActionResult result = r.count(AnalyzeOutcome.Result.ANALYZED) > 0 ? ActionResult.EXECUTED : ActionResult.REFUSED;
-    return record(plan, action.type(), result, String.join("; ", parts));
+    ActionOutcome done = record(plan, action.type(), result, String.join("; ", parts));
+    long stopped = r.count(AnalyzeOutcome.Result.REFUSED) + r.count(AnalyzeOutcome.Result.TIMED_OUT);
+    if (stopped > 0) {
+      escalate.accept("ANALYZE refused or stopped by its timeouts for " + stopped + " table(s): "
+          + String.join("; ", parts));
+    }
+    return done;
   }
 
   private static String signalled(SignalResult r, SignalOutcome.Result done) {

@@ -253,6 +253,26 @@ class DbPerfWorkflowTest {
   }
 
   @Test
+  void anAnalyzeStoppedByItsTimeoutEscalatesAndIsNotRepeated(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    DbPerfWorld world = DbPerfWorld.tables(DbPerfWorld.stale("public.huge"));
+    world.analyzeTimesOut.add("public.huge");
+    IncidentWorkflow incident = start(env, worker, client, world, "runbooks: {dbperf: {analyzeTables: auto}}",
+        DEAD_TUPLES);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !world.notifications.isEmpty());
+    Notification page = world.notifications.get(0);
+    assertThat(page.tier()).isEqualTo("database");
+    assertThat(page.details().reason()).isEqualTo("ANALYZE refused or stopped by its timeouts for 1 table(s):"
+        + " public.huge: TIMED_OUT — canceling statement due to statement timeout");
+    incident.alert(DEAD_TUPLES_RESOLVED);
+    IncidentReport report = result();
+    assertThat(results(report, ActionType.ANALYZE_TABLES)).containsExactly(ActionResult.REFUSED);
+    assertThat(world.calls).filteredOn("analyzeTables"::equals).hasSize(1);
+    assertThat(report.markdown()).contains("action: ANALYZE public.huge: TIMED_OUT");
+  }
+
+  @Test
   void deadTuplesAloneEscalateToTheDatabaseTeamWithTheTablesAndChangeNothing(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     DbPerfWorld world = DbPerfWorld.tables(DbPerfWorld.deadTuples("public.events"));

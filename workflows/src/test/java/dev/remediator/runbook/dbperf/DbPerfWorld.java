@@ -27,6 +27,8 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   volatile int waiters;
   volatile List<TableStats> tables = List.of();
   volatile boolean statementsAvailable = true;
+  /** Tables whose ANALYZE the statement timeout stops (they stay stale). */
+  final List<String> analyzeTimesOut = new CopyOnWriteArrayList<>();
 
   final List<String> calls = new CopyOnWriteArrayList<>();
   /** Every signal sent: "cancel 4242", "terminate 4242". */
@@ -147,7 +149,11 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
     List<AnalyzeOutcome> outcomes = new ArrayList<>();
     List<TableStats> now = new ArrayList<>();
     for (TableStats t : tables) {
-      if (asked.contains(t.table()) && t.staleStatistics()) {
+      if (asked.contains(t.table()) && t.staleStatistics() && analyzeTimesOut.contains(t.table())) {
+        outcomes.add(new AnalyzeOutcome(t.table(), AnalyzeOutcome.Result.TIMED_OUT, 120,
+            "canceling statement due to statement timeout"));
+        now.add(t);
+      } else if (asked.contains(t.table()) && t.staleStatistics()) {
         analyzed.add(t.table());
         outcomes.add(new AnalyzeOutcome(t.table(), AnalyzeOutcome.Result.ANALYZED, 1.5, null));
         now.add(new TableStats(t.table(), t.liveTuples(), t.deadTuples(), 0, "2026-12-01T10:02:00.000000Z",
