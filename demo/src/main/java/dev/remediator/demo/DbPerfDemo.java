@@ -60,7 +60,7 @@ public final class DbPerfDemo {
 
   /** What the demo observed: the incident's report and PostgreSQL's word after it. */
   public record Result(
-      IncidentReport report, String blockerEnded, int waitersCompleted, int lockWaitsAfter, long balanceAfter) {
+      IncidentReport report, String blockerEnded, int waitersCompleted, long lockWaitsAfter, long balanceAfter) {
     public boolean blockerCancelled() {
       return report.outcome() == IncidentOutcome.MITIGATED
           && report.actions().stream()
