@@ -39,7 +39,12 @@ class RunbookSeamTest {
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/WorkloadActivitiesImpl.java",
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/TemplateDiff.java",
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/CrashLogScan.java",
-          "activities/src/main/java/dev/remediator/incidentlookup/IncidentLookupActivitiesImpl.java"));
+          "activities/src/main/java/dev/remediator/incidentlookup/IncidentLookupActivitiesImpl.java"),
+      "dbperf", List.of(
+          "activities/src/main/java/dev/remediator/postgres/dbperf/PerformanceActivitiesImpl.java",
+          "activities/src/main/java/dev/remediator/postgres/dbperf/PerformanceDiagnosis.java",
+          "activities/src/main/java/dev/remediator/postgres/dbperf/PerformanceQueries.java",
+          "activities/src/main/java/dev/remediator/postgres/dbperf/LockModes.java"));
 
   /** The catalogues: registering a runbook, its action kinds, its activities. */
   static final List<String> REGISTRIES = List.of(
