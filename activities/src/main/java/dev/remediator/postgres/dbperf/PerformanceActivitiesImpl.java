@@ -252,7 +252,7 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
           o = refused(name, "cap of " + own.maxTablesPerAnalyze() + " tables per action reached");
         } else {
           considered++;
-          o = analyze(c, target, own, name);
+          o = analyze(c, target, own, name, seen);
         }
         if (o.result() == AnalyzeOutcome.Result.ANALYZED) {
           analyzed.add(o);
@@ -270,8 +270,9 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
     return new AnalyzeOutcome(name, AnalyzeOutcome.Result.REFUSED, 0, why);
   }
 
-  private static AnalyzeOutcome analyze(Connection c, Target target, PerformancePolicy p, String name)
-      throws SQLException {
+  /** @param seen the names met so far; the name the server resolves this one to joins them */
+  private static AnalyzeOutcome analyze(Connection c, Target target, PerformancePolicy p, String name,
+      Set<String> seen) throws SQLException {
     String quoted;
     try (PreparedStatement ps = c.prepareStatement(PerformanceQueries.RESOLVE)) {
       PerformanceDiagnosis.bindThresholds(ps, 1, p);
@@ -281,6 +282,9 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
         String refusal = refusal(rs, target);
         if (refusal != null) {
           return refused(name, refusal);
+        }
+        if (!rs.getString("name").equals(name) && !seen.add(rs.getString("name"))) {
+          return refused(name, "listed twice in the plan (as " + rs.getString("name") + ")");
         }
         if (!rs.getBoolean("stale")) {
           return new AnalyzeOutcome(name, AnalyzeOutcome.Result.FRESH, 0, "no longer stale: "

@@ -65,7 +65,7 @@ final class PerformanceQueries {
         SELECT coalesce(array_agg(DISTINCT x), '{}') AS pids
           FROM (SELECT pid AS x FROM w UNION SELECT unnest(blocked_by) FROM w) u
       ),
-      lk AS MATERIALIZED (SELECT l.* FROM pg_locks l WHERE l.pid = ANY ((SELECT pids FROM involved))),
+      lk AS MATERIALIZED (SELECT l.* FROM pg_locks l WHERE l.pid = ANY ((SELECT pids FROM involved)::int[])),
       awaited AS (
         SELECT DISTINCT ON (l.pid) l.*, coalesce(l.relation,
                  (SELECT t.relation FROM lk t WHERE t.pid = l.pid AND t.granted AND t.locktype = 'tuple' LIMIT 1))
@@ -89,7 +89,7 @@ final class PerformanceQueries {
                        aw.locktype AS awaited_locktype, aw.mode AS awaited_mode, %8$s AS awaited_relation
                   FROM s a CROSS JOIN p CROSS JOIN q CROSS JOIN LATERAL (SELECT a.rolsuper) r
                   LEFT JOIN awaited aw ON aw.pid = a.pid
-                 WHERE a.pid = ANY ((SELECT pids FROM involved)) OR (%7$s)
+                 WHERE a.pid = ANY ((SELECT pids FROM involved)::int[]) OR (%7$s)
                  ORDER BY a.pid LIMIT (SELECT max_listed FROM p)) x) AS sessions,
              (SELECT json_agg(h ORDER BY h.pid, h.mode, h.locktype, h.relation, h.awaited_mode) FROM (
                 SELECT DISTINCT b.pid, b.mode, b.locktype, %9$s AS relation, aw.mode AS awaited_mode
@@ -191,7 +191,7 @@ final class PerformanceQueries {
 
   /** Lock waits past the threshold on the target database, after the signals. */
   static final String WAITS =
-      "WITH %1$s, %2$s SELECT count(*) FROM p CROSS JOIN q CROSS JOIN (SELECT a.*, a.datname = p.db AS on_db,"
+      "WITH %1$s, %2$s SELECT count(*) FROM p CROSS JOIN q CROSS JOIN LATERAL (SELECT a.*, a.datname = p.db AS on_db,"
           + " coalesce(extract(epoch FROM now() - a.query_start), 0)::float8 AS query_seconds"
           + " FROM pg_stat_activity a) a WHERE %3$s";
 
@@ -222,7 +222,8 @@ final class PerformanceQueries {
       """
       WITH %1$s
       SELECT c.oid IS NOT NULL AS found, c.relkind::text AS relkind, c.relpersistence::text AS persistence,
-             format('%%I.%%I', n.nspname, c.relname) AS name, u.relid IS NOT NULL AS user_table,
+             CASE WHEN c.oid IS NOT NULL THEN format('%%I.%%I', n.nspname, c.relname) END AS name,
+             u.relid IS NOT NULL AS user_table,
              u.n_mod_since_analyze, u.n_live_tup,
              CASE WHEN c.oid IS NULL THEN false
                   WHEN current_setting('server_version_num')::int >= 170000
