@@ -332,25 +332,27 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
     return null;
   }
 
+  /**
+   * One ANALYZE in a transaction of its own: the timeouts and the statement go in one execute, which PostgreSQL runs
+   * as one implicit transaction ({@code SET LOCAL} holds for it; an error ends it, and with it the timeouts). The
+   * JDBC socket timeout is raised for the time: the connection's is set for short statements.
+   */
   private static AnalyzeOutcome runAnalyze(Connection c, String name, String quoted, Duration timeout)
       throws SQLException {
     int networkTimeout = c.getNetworkTimeout();
     long started = System.nanoTime();
     c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, timeout.plusSeconds(30).toMillis()));
-    c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
-      st.execute("SET LOCAL statement_timeout = " + timeout.toMillis());
-      st.execute("SET LOCAL lock_timeout = " + ANALYZE_LOCK_TIMEOUT.toMillis());
-      st.execute("ANALYZE " + quoted);
-      SQLWarning warning = st.getWarnings();
-      c.commit();
+      st.execute("SET LOCAL statement_timeout = " + timeout.toMillis() + "; SET LOCAL lock_timeout = "
+          + ANALYZE_LOCK_TIMEOUT.toMillis() + "; ANALYZE " + quoted);
       double seconds = (System.nanoTime() - started) / 1e9;
-      if (warning != null) { // e.g. "skipping ... only table or database owner can analyze it"
-        return new AnalyzeOutcome(name, AnalyzeOutcome.Result.REFUSED, seconds, "server: " + warning.getMessage());
+      for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
+        if (w.getMessage() != null && w.getMessage().contains("skipping")) { // "only table or database owner can …"
+          return new AnalyzeOutcome(name, AnalyzeOutcome.Result.REFUSED, seconds, "server: " + w.getMessage());
+        }
       }
       return new AnalyzeOutcome(name, AnalyzeOutcome.Result.ANALYZED, seconds, "ANALYZE " + quoted);
     } catch (SQLException e) {
-      c.rollback();
       double seconds = (System.nanoTime() - started) / 1e9;
       String state = String.valueOf(e.getSQLState());
       return switch (state) {
@@ -363,7 +365,6 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
         default -> throw e;
       };
     } finally {
-      c.setAutoCommit(true);
       c.setNetworkTimeout(DIRECT, networkTimeout);
     }
   }
