@@ -281,6 +281,28 @@ class PerformanceActivitiesTest {
   }
 
   @Test
+  void aTableLockShowsItsModeAndRelation() throws Exception {
+    int holder = pg.idleInTransaction(pg.app, null, "LOCK TABLE fresh_t IN SHARE ROW EXCLUSIVE MODE");
+    Running reader = start(pg.app, "SELECT count(*) FROM fresh_t"); // AccessShareLock: compatible, not blocked
+    assertThat(reader.done().get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+    Running writer = start(pg.app, "UPDATE fresh_t SET v = 1 WHERE id = 1"); // RowExclusiveLock: conflicts
+    awaitLockWait(writer.pid());
+
+    PerformanceSnapshot s = activities.diagnose(pg.target, POLICY);
+
+    assertThat(s.lockWaits()).singleElement().satisfies(w -> {
+      assertThat(w.waiter().pid()).isEqualTo(writer.pid());
+      assertThat(w.lockType()).isEqualTo("relation");
+      assertThat(w.mode()).isEqualTo("RowExclusiveLock");
+      assertThat(w.relation()).isEqualTo("public.fresh_t");
+    });
+    assertThat(s.rootBlockers()).singleElement().satisfies(b -> {
+      assertThat(b.session().pid()).isEqualTo(holder);
+      assertThat(b.held()).containsExactly("ShareRowExclusiveLock on public.fresh_t");
+    });
+  }
+
+  @Test
   void withoutTheExtensionTheDiagnosisSaysWhy() throws Exception {
     try (Connection c = pg.admin(pg.db);
         Statement s = c.createStatement()) {

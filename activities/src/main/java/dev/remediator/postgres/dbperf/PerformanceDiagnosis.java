@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.Target;
+import dev.remediator.postgres.PostgresConnector;
 import dev.remediator.postgres.Privileges;
 import dev.remediator.postgres.QueryText;
 import dev.remediator.postgres.SessionRules;
@@ -126,7 +127,7 @@ final class PerformanceDiagnosis {
   private static void requireRow(ResultSet rs) throws SQLException {
     if (!rs.next()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "role cannot read pg_roles: the diagnosis returned nothing", "DatabaseMissingPrivileges");
+          "role cannot read pg_roles: the diagnosis returned nothing", PostgresConnector.DATABASE_PRIVILEGES);
     }
   }
 
