@@ -1,5 +1,8 @@
 package dev.remediator.runbook.dbperf;
 
+import dev.remediator.runbook.Runbook;
+import java.util.List;
+
 /** The Database Performance runbook ({@code docs/runbooks/database-performance.md}). */
 public final class DbPerfRunbook {
   private DbPerfRunbook() {}
@@ -22,5 +25,18 @@ public final class DbPerfRunbook {
   /** Dead tuples build up relative to live ones (vacuum lag, stale statistics). */
   public static final String DEAD_TUPLES_HIGH = "PostgresDeadTuplesHigh";
 
-  // DEFINITION (the Runbook record: steps, targets, policy) is added with the steps.
+  /**
+   * One incident per database ({@link DbPerfTargets}); no alert is critical by name: the severity label decides.
+   * A target needs only its database's {@code postgres.url}.
+   */
+  public static final Runbook DEFINITION = new Runbook(
+      NAME,
+      "Database performance",
+      "IncidentWorkflow",
+      List.of(LOCK_WAITS, LONG_RUNNING_TRANSACTION, DEADLOCKS, HIGH_ROLLBACK_RATE, DEAD_TUPLES_HIGH),
+      List.of(),
+      List.of("postgres.url"),
+      DbPerfSteps::new,
+      DbPerfTargets.INSTANCE,
+      PerformancePolicy.SECTION);
 }
