@@ -88,7 +88,7 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
     TargetConfig config = targets.require(target);
     try {
       return diagnosis.withConnection(config,
-          c -> PerformanceDiagnosis.take(c, target, config.postgres(), PerformancePolicy.of(policy)));
+          c -> DiagnosisPass.take(c, target, config.postgres(), PerformancePolicy.of(policy)));
     } catch (SQLException e) {
       throw PostgresConnector.failure("diagnosis of " + target.id(), e);
     }
@@ -99,7 +99,7 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
     TargetConfig config = targets.require(target);
     try {
       return diagnosis.withConnection(config,
-          c -> PerformanceDiagnosis.sample(c, target, config.postgres(), PerformancePolicy.of(policy)));
+          c -> DiagnosisPass.sample(c, target, config.postgres(), PerformancePolicy.of(policy)));
     } catch (SQLException e) {
       throw PostgresConnector.failure("sample of " + target.id(), e);
     }
@@ -198,7 +198,7 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
       boolean signalled) throws SQLException {
     long deadline = System.nanoTime() + (signalled ? WAITS_CLEAR_WITHIN.toNanos() : 0);
     try (PreparedStatement ps = c.prepareStatement(PerformanceQueries.waits())) {
-      PerformanceDiagnosis.bind(c, ps, target, config.postgres(), p, 0);
+      DiagnosisPass.bind(c, ps, target, config.postgres(), p, 0);
       while (true) {
         int waits;
         try (ResultSet rs = ps.executeQuery()) {
@@ -275,7 +275,7 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
       Set<String> seen) throws SQLException {
     String quoted;
     try (PreparedStatement ps = c.prepareStatement(PerformanceQueries.RESOLVE)) {
-      PerformanceDiagnosis.bindThresholds(ps, 1, p);
+      DiagnosisPass.bindThresholds(ps, 1, p);
       ps.setString(6, name);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

@@ -38,7 +38,7 @@ import java.util.TreeSet;
  * contract's records: the blocking tree from the waiters' blocking pids, held locks filtered by the lock manager's
  * conflict table ({@link LockModes}), every query text through {@link QueryText}.
  */
-final class PerformanceDiagnosis {
+final class DiagnosisPass {
   /** Cap per list of the snapshot (lock waits, blockers, long-running, tables, vacuums). */
   static final int MAX_LISTED = 50;
 
@@ -53,7 +53,7 @@ final class PerformanceDiagnosis {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private PerformanceDiagnosis() {}
+  private DiagnosisPass() {}
 
   /** Binds the session rules' row and this runbook's row ({@link PerformanceQueries#PARAMS}) from parameter 1. */
   static void bind(Connection c, PreparedStatement ps, Target target, TargetConfig.Postgres pg, PerformancePolicy p,
@@ -259,7 +259,7 @@ final class PerformanceDiagnosis {
                   -Math.max(n.path("query_seconds").asDouble(), n.path("xact_seconds").asDouble()))
               .thenComparingInt(n -> n.path("pid").asInt()))
           .limit(MAX_LISTED)
-          .map(PerformanceDiagnosis::session)
+          .map(DiagnosisPass::session)
           .toList();
     }
   }
