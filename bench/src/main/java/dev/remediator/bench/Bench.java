@@ -46,9 +46,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
@@ -365,40 +363,8 @@ public final class Bench {
   }
 
   private Load load(String url, List<byte[]> deliveries) throws Exception {
-    double[] millis = new double[deliveries.size()];
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(sizes.concurrency());
-    long start = System.nanoTime();
-    try {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < sizes.concurrency(); w++) {
-        workers.add(pool.submit(() -> {
-          try (LoadClient client = new LoadClient(url,
-              List.of("Content-Type: application/json", "Authorization: Bearer " + TOKEN))) {
-            for (int i = next.getAndIncrement(); i < deliveries.size(); i = next.getAndIncrement()) {
-              long t = System.nanoTime();
-              try {
-                if (client.post(deliveries.get(i)) / 100 != 2) {
-                  failed.incrementAndGet();
-                }
-              } catch (IOException e) {
-                failed.incrementAndGet();
-                client.close();
-              }
-              millis[i] = (System.nanoTime() - t) / 1e6;
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : workers) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return new Load(millis, (System.nanoTime() - start) / 1e9, failed.get());
+    LoadRun.Result r = LoadRun.post(url, TOKEN, sizes.concurrency(), deliveries, body -> body, body -> {});
+    return new Load(r.millis(), r.seconds(), r.failed());
   }
 
   private static HttpRequest request(String url, byte[] body) {

@@ -22,11 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -444,44 +440,10 @@ final class DevServerStorm {
   }
 
   private Load load(String url, List<Delivery> deliveries) throws Exception {
-    double[] millis = new double[deliveries.size()];
     Map<Integer, Long> firstSent = new ConcurrentHashMap<>();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
-    int threads = Math.min(sizes.concurrency(), deliveries.size());
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    long start = System.nanoTime();
-    try {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < threads; w++) {
-        workers.add(pool.submit(() -> {
-          try (LoadClient client = new LoadClient(url,
-              List.of("Content-Type: application/json", "Authorization: Bearer " + TOKEN))) {
-            for (int i = next.getAndIncrement(); i < deliveries.size(); i = next.getAndIncrement()) {
-              Delivery d = deliveries.get(i);
-              firstSent.merge(d.target(), System.currentTimeMillis(), Math::min);
-              long t = System.nanoTime();
-              try {
-                if (client.post(d.body()) / 100 != 2) {
-                  failed.incrementAndGet();
-                }
-              } catch (IOException e) {
-                failed.incrementAndGet();
-                client.close();
-              }
-              millis[i] = (System.nanoTime() - t) / 1e6;
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : workers) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return new Load(millis, (System.nanoTime() - start) / 1e9, failed.get(), firstSent);
+    LoadRun.Result r = LoadRun.post(url, TOKEN, Math.min(sizes.concurrency(), deliveries.size()), deliveries,
+        Delivery::body, d -> firstSent.merge(d.target(), System.currentTimeMillis(), Math::min));
+    return new Load(r.millis(), r.seconds(), r.failed(), firstSent);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

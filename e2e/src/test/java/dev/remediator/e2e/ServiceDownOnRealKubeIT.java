@@ -1,21 +1,17 @@
 package dev.remediator.e2e;
 
-import static dev.remediator.e2e.DurabilityReport.note;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.remediator.kubeplane.ControlPlane;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The Service Down runbook on the real Kubernetes control plane (issue 28 item 5) across a {@code kill -9} of the
@@ -28,39 +24,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * history shows exactly one rollback: one new revision, the good image's ReplicaSet reused once. On the real
  * Temporal server.
  */
-@ExtendWith(RealCluster.class)
-class ServiceDownOnRealKubeIT extends Scenario {
+class ServiceDownOnRealKubeIT extends RealKubeScenario {
   static final String INCIDENT = ServiceDownCrashIT.INCIDENT;
   static final String GOOD_IMAGE = "registry.example/auth-service:2.4.1";
   /** KWOK's crash-loop stage applies to any image whose name contains "crashloop". */
   static final String BAD_IMAGE = "registry.example/auth-service:2.5.0-crashloop";
-  static final int MIN_READY = 30;
-  private static final Duration PHASE = Duration.ofSeconds(90);
-  /** The heartbeat timeout of the dead attempt (30 s), the rest of the rollout, verification. */
-  private static final Duration AFTER_CRASH = Duration.ofSeconds(150);
-
-  private RealCluster kube;
-
-  @AfterEach
-  void removeDeployment() {
-    if (kube != null) {
-      kube.remove();
-    }
-  }
 
   @Test
   @DisplayName("service down on real Kubernetes: kill -9 while waiting for the rollback's rollout (minReadySeconds)")
   void killWhileWaitingForTheRollbackOnRealKubernetes(TestInfo info) throws Exception {
-    kube = RealCluster.onControlPlane();
-    ControlPlane controlPlane = kube.controlPlane;
-    stack(info, Map.of("rollingRestart", "approve"));
-    stack.useKubeconfig(controlPlane.workerKubeconfig()); // the worker's ServiceAccount token, as deployed
+    RemediatorProcess worker = startOnRealCluster(info, Map.of("rollingRestart", "approve"), GOOD_IMAGE,
+        RealCluster.Strategy.REPLACE_ALL);
     stack.incident = INCIDENT;
-    kube.create(GOOD_IMAGE, MIN_READY, RealCluster.Strategy.REPLACE_ALL);
-    leak();
-    RemediatorProcess worker = startAll();
-    kube.awaitComplete(RealCluster.ROLLOUT);
-    assertThat(kube.revision()).isEqualTo(1);
 
     // The service answers while a pod is Ready; the release replaces every pod with one that crash-loops.
     stack.world.probesServeWhile(() -> !kube.readyPods().isEmpty());
@@ -86,23 +61,10 @@ class ServiceDownOnRealKubeIT extends Scenario {
     List<String> setsBefore = kube.replicaSets().stream().map(rs -> rs.getMetadata().getName()).toList();
     assertThat(setsBefore).hasSize(2);
 
-    long approved = System.nanoTime();
-    approve(plan);
-    await("the rollback is patched and the worker waits for its rollout").atMost(PHASE)
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> (plan + "/rollback").equals(kube.annotation("remediator.dev/rollback-request"))
-            && waitingForTheRollout(stack.show()));
-    long patched = System.nanoTime();
-    assertThat(stack.phase()).isEqualTo(ACTING);
+    Acting acting = approveAndAwaitTheRolloutWait(plan, "rollback", "Rolled back from revision",
+        () -> (plan + "/rollback").equals(kube.annotation("remediator.dev/rollback-request")));
 
-    String[] atKill = new String[1];
-    killAndReplace(worker, () -> {
-      atKill[0] = kube.rolloutState();
-      return "killed in ACTING inside kubectl rollout status, " + secs(approved, patched)
-          + " s after the approval, the rollback's rollout at " + atKill[0] + " (minReadySeconds " + MIN_READY + ")";
-    }, () -> assertThat(kube.complete()).as("the rollback's rollout was still going at the kill: " + atKill[0])
-        .isFalse());
-    long killed = System.nanoTime();
+    long killed = killInTheRolloutWait(worker, "rollback", acting, () -> {});
     kube.awaitComplete(RealCluster.ROLLOUT);
     long rolledOut = System.nanoTime();
 
@@ -142,18 +104,6 @@ class ServiceDownOnRealKubeIT extends Scenario {
     assertThat(db.leakedLeft()).as("the pool runbook's sessions were not touched").isEqualTo(LEAKED);
     assertNoNonDeterminism();
 
-    note("history " + historyBefore + " → " + historyAfter);
-    note("rollout took " + secs(patched, rolledOut) + " s after the patch; killed→rolled out " + secs(killed, rolledOut)
-        + " s; killed→RECOVERED (worker-2) " + secs(killed, recovered) + " s");
-  }
-
-  /** The worker has rolled back and scheduled the rollout's wait (its timeline says so). */
-  static boolean waitingForTheRollout(JsonNode shown) {
-    return shown != null && shown.path("status").path("timeline").findValuesAsText("event").stream()
-        .anyMatch(e -> e.startsWith("Rolled back from revision") && e.endsWith("waiting for the rollout"));
-  }
-
-  static String secs(long fromNanos, long toNanos) {
-    return String.format(java.util.Locale.ROOT, "%.1f", (toNanos - fromNanos) / 1e9);
+    noteRollout(historyBefore, historyAfter, acting, killed, rolledOut, recovered);
   }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /** One run of the control plane's cached kubectl with the admin's kubeconfig, in the target namespace. */
 record Kubectl(int exit, String out, String err) {
-  static Kubectl run(ControlPlane cp, String... args) {
+  static Kubectl run(String... args) {
+    ControlPlane cp = RealApi.controlPlane();
     List<String> command = new ArrayList<>(List.of(cp.kubectl().toString(),
         "--kubeconfig=" + cp.adminKubeconfig(), "-n", ControlPlane.TARGET_NAMESPACE));
     command.addAll(List.of(args));
@@ -21,7 +22,7 @@ record Kubectl(int exit, String out, String err) {
       Path err = Files.createTempFile("kubectl", ".err");
       try {
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(RealRolloutTest.ROLLOUT.toSeconds(), TimeUnit.SECONDS)) {
+        if (!p.waitFor(RealApi.ROLLOUT.toSeconds(), TimeUnit.SECONDS)) {
           p.destroyForcibly();
           throw new AssertionError("timed out: " + command);
         }

@@ -1,22 +1,26 @@
 package dev.remediator.kubernetes.real;
 
-import static dev.remediator.kubernetes.real.RealRolloutTest.BAD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.GOOD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NAME;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NS;
-import static dev.remediator.kubernetes.real.RealRolloutTest.ROLLOUT;
-import static dev.remediator.kubernetes.real.RealRolloutTest.TARGET;
-import static dev.remediator.kubernetes.real.RealRolloutTest.awaitObserved;
-import static dev.remediator.kubernetes.real.RealRolloutTest.createHealthy;
-import static dev.remediator.kubernetes.real.RealRolloutTest.get;
-import static dev.remediator.kubernetes.real.RealRolloutTest.remove;
-import static dev.remediator.kubernetes.real.RealRolloutTest.setImage;
+import static dev.remediator.kubernetes.real.RealApi.BAD;
+import static dev.remediator.kubernetes.real.RealApi.GOOD;
+import static dev.remediator.kubernetes.real.RealApi.NAME;
+import static dev.remediator.kubernetes.real.RealApi.NS;
+import static dev.remediator.kubernetes.real.RealApi.ROLLOUT;
+import static dev.remediator.kubernetes.real.RealApi.TARGET;
+import static dev.remediator.kubernetes.real.RealApi.admin;
+import static dev.remediator.kubernetes.real.RealApi.awaitObserved;
+import static dev.remediator.kubernetes.real.RealApi.createHealthy;
+import static dev.remediator.kubernetes.real.RealApi.deployment;
+import static dev.remediator.kubernetes.real.RealApi.get;
+import static dev.remediator.kubernetes.real.RealApi.kubernetesActivities;
+import static dev.remediator.kubernetes.real.RealApi.pods;
+import static dev.remediator.kubernetes.real.RealApi.remove;
+import static dev.remediator.kubernetes.real.RealApi.setImage;
+import static dev.remediator.kubernetes.real.RealApi.targets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RestartResult;
 import dev.remediator.incident.Target;
 import dev.remediator.kubeplane.ControlPlane;
@@ -35,7 +39,6 @@ import dev.remediator.runbook.servicedown.WorkloadStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +47,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -58,7 +60,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlaneExtension.class)
 class RealGuardsTest {
   static final String STAGING = "staging";
-  static final String CONFIG = RealRolloutTest.CONFIG
+  static final String CONFIG = RealApi.CONFIG
       + """
         - service: auth-service
           namespace: staging
@@ -68,34 +70,26 @@ class RealGuardsTest {
       """;
   static final Target IN_STAGING = new Target(STAGING, NAME, "authdb");
 
-  static ControlPlane cp;
-  static KubernetesClient admin;
-  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(CONFIG, "test"));
+  final TargetDirectory targets = targets(CONFIG);
   KubernetesActivitiesImpl kube;
   WorkloadActivitiesImpl workload;
   PoolSizeActivitiesImpl poolSize;
 
-  @BeforeAll
-  static void controlPlane(ControlPlane controlPlane) {
-    cp = controlPlane;
-    admin = cp.admin();
-    RealRolloutTest.admin = admin; // its helpers (create, get, remove) act as the admin of the one control plane
-  }
-
   @BeforeEach
   void fresh() {
-    kube = new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500));
-    workload = new WorkloadActivitiesImpl(targets, cp::worker);
-    poolSize = new PoolSizeActivitiesImpl(targets, cp::worker);
+    kube = kubernetesActivities(targets);
+    workload = new WorkloadActivitiesImpl(targets, RealApi::worker);
+    poolSize = new PoolSizeActivitiesImpl(targets, RealApi::worker);
     remove(NAME);
   }
 
   @AfterEach
   void cleanUp() {
     remove(NAME);
-    if (admin.apps().deployments().inNamespace(STAGING).withName(NAME).get() != null) {
-      admin.apps().deployments().inNamespace(STAGING).withName(NAME).delete();
-      await().atMost(ROLLOUT).until(() -> admin.apps().deployments().inNamespace(STAGING).withName(NAME).get() == null);
+    if (admin().apps().deployments().inNamespace(STAGING).withName(NAME).get() != null) {
+      admin().apps().deployments().inNamespace(STAGING).withName(NAME).delete();
+      await().atMost(ROLLOUT)
+          .until(() -> admin().apps().deployments().inNamespace(STAGING).withName(NAME).get() == null);
     }
   }
 
@@ -103,10 +97,10 @@ class RealGuardsTest {
 
   @Test
   void aPausedDeploymentRefusesRollbackRestartAndPoolChangeAndNothingChanges() {
-    createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
+    createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
     awaitObserved();
-    Kubectl pause = Kubectl.run(cp, "rollout", "pause", "deployment/" + NAME);
+    Kubectl pause = Kubectl.run("rollout", "pause", "deployment/" + NAME);
     assertThat(pause.exit()).as(pause.err()).isZero();
     awaitObserved();
     Unchanged before = Unchanged.of(get(NAME));
@@ -118,7 +112,7 @@ class RealGuardsTest {
     assertThat(rollback.refusal()).isEqualTo("deployment prod/auth-service is paused; kubectl cannot roll back a"
         + " paused deployment (kubectl rollout resume first)");
     // kubectl itself refuses it too (admin's kubeconfig): the reason the rollback gives is kubectl's.
-    Kubectl undo = Kubectl.run(cp, "rollout", "undo", "deployment/" + NAME);
+    Kubectl undo = Kubectl.run("rollout", "undo", "deployment/" + NAME);
     assertThat(undo.exit()).isNotZero();
     assertThat(undo.err()).contains("cannot rollback a paused deployment");
 
@@ -144,7 +138,7 @@ class RealGuardsTest {
 
   @Test
   void aRollbackPlannedForARevisionTheDeploymentMovedOnFromIsRefusedAndNothingChanges() {
-    createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
+    createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
     awaitObserved();
     WorkloadStatus planned = workload.inspect(TARGET, Duration.ofMinutes(10), 5);
@@ -166,14 +160,14 @@ class RealGuardsTest {
 
   @Test
   void aRestartAfterThePlanIsMovingOnToo() {
-    createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
+    createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
     awaitObserved();
     long planned = workload.inspect(TARGET, Duration.ofMinutes(10), 5).currentRevision();
     // The on-call engineer restarts it while the plan waits: revision 3 repeats revision 2's template. The
     // rollback planned for 2 is still refused (the plan was made on what the cluster showed then); a new diagnosis
     // of revision 3 walks back past the restart (RealRolloutTest).
-    Kubectl restart = Kubectl.run(cp, "rollout", "restart", "deployment/" + NAME);
+    Kubectl restart = Kubectl.run("rollout", "restart", "deployment/" + NAME);
     assertThat(restart.exit()).as(restart.err()).isZero();
     awaitObserved();
     Unchanged before = Unchanged.of(get(NAME));
@@ -261,18 +255,18 @@ class RealGuardsTest {
       assertThat(finding.evidence()).anySatisfy(line -> assertThat(line)
           .startsWith(pod + " FailedScheduling ×" + event.count() + ": "));
     } finally {
-      admin.pods().inNamespace(NS).withName(filler).withGracePeriod(0).delete();
-      await().atMost(ROLLOUT).until(() -> admin.pods().inNamespace(NS).withName(filler).get() == null);
+      admin().pods().inNamespace(NS).withName(filler).withGracePeriod(0).delete();
+      await().atMost(ROLLOUT).until(() -> admin().pods().inNamespace(NS).withName(filler).get() == null);
     }
   }
 
   /** Binds a small pod to the node, or deletes it again: either way the scheduler sees CPU come or go. */
   static void freeSomeCpu(String name) {
-    if (admin.pods().inNamespace(NS).withName(name).get() != null) {
-      admin.pods().inNamespace(NS).withName(name).withGracePeriod(0).delete();
+    if (admin().pods().inNamespace(NS).withName(name).get() != null) {
+      admin().pods().inNamespace(NS).withName(name).withGracePeriod(0).delete();
       return;
     }
-    admin.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+    admin().pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
         .withNewMetadata().withName(name).addToLabels("app", "cpu-filler").endMetadata()
         .withNewSpec().withNodeName(ControlPlane.NODE)
         .addNewContainer().withName("filler").withImage("registry.example/filler:1")
@@ -281,7 +275,7 @@ class RealGuardsTest {
   }
 
   static void createUnschedulable() {
-    admin.apps().deployments().inNamespace(NS).resource(RealRolloutTest.deployment(NAME, GOOD)
+    admin().apps().deployments().inNamespace(NS).resource(deployment(NAME, GOOD)
         .editSpec().editTemplate().editSpec().editFirstContainer()
         .withNewResources().addToRequests("cpu", new Quantity("64")).endResources()
         .endContainer().endSpec().endTemplate().endSpec()
@@ -290,8 +284,8 @@ class RealGuardsTest {
 
   /** The FailedScheduling events (core/v1 view, as the admin reads it) about the current pods of the Deployment. */
   static List<io.fabric8.kubernetes.api.model.Event> failedScheduling() {
-    List<String> pods = RealRolloutTest.pods(NAME).stream().map(p -> p.getMetadata().getName()).toList();
-    return admin.v1().events().inNamespace(NS).list().getItems().stream()
+    List<String> pods = pods(NAME).stream().map(p -> p.getMetadata().getName()).toList();
+    return admin().v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> "FailedScheduling".equals(e.getReason()) && pods.contains(e.getInvolvedObject().getName()))
         .toList();
   }
@@ -300,12 +294,12 @@ class RealGuardsTest {
   void eventsOfAnEarlierDeploymentOfTheSameNameAreNotReported() {
     // The same Deployment deleted and created again (helm uninstall/install): the same name, the same template, so
     // the same ReplicaSet name; the first one's events stay in the namespace for an hour.
-    createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
+    createHealthy(deployment(NAME, GOOD).build());
     remove(NAME);
-    Deployment second = createHealthy(RealRolloutTest.deployment(NAME, GOOD).build());
-    List<String> pods = RealRolloutTest.pods(NAME).stream().map(p -> p.getMetadata().getName()).toList();
+    Deployment second = createHealthy(deployment(NAME, GOOD).build());
+    List<String> pods = pods(NAME).stream().map(p -> p.getMetadata().getName()).toList();
     // Both incarnations' events are there, told apart only by the object's uid.
-    await().atMost(ROLLOUT).until(() -> admin.v1().events().inNamespace(NS).list().getItems().stream()
+    await().atMost(ROLLOUT).until(() -> admin().v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> "Deployment".equals(e.getInvolvedObject().getKind())
             && NAME.equals(e.getInvolvedObject().getName()))
         .map(e -> e.getInvolvedObject().getUid()).distinct().count() >= 2);
@@ -322,7 +316,7 @@ class RealGuardsTest {
   }
 
   static String newestSet(Deployment d) {
-    return admin.apps().replicaSets().inNamespace(NS).withLabel("app", NAME).list().getItems().stream()
+    return admin().apps().replicaSets().inNamespace(NS).withLabel("app", NAME).list().getItems().stream()
         .filter(rs -> rs.getMetadata().getOwnerReferences().get(0).getUid().equals(d.getMetadata().getUid()))
         .findFirst().orElseThrow().getMetadata().getName();
   }
@@ -331,13 +325,13 @@ class RealGuardsTest {
 
   @Test
   void aTargetInANamespaceTheRoleDoesNotCoverIsForbiddenNonRetryablyAndNothingChanges() {
-    if (admin.namespaces().withName(STAGING).get() == null) {
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(STAGING).endMetadata().build())
+    if (admin().namespaces().withName(STAGING).get() == null) {
+      admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(STAGING).endMetadata().build())
           .create();
     }
-    Deployment created = admin.apps().deployments().inNamespace(STAGING).resource(
-        RealRolloutTest.deployment(NAME, GOOD).editMetadata().withNamespace(STAGING).endMetadata().build()).create();
-    Supplier<Deployment> staged = () -> admin.apps().deployments().inNamespace(STAGING).withName(NAME).get();
+    Deployment created = admin().apps().deployments().inNamespace(STAGING).resource(
+        deployment(NAME, GOOD).editMetadata().withNamespace(STAGING).endMetadata().build()).create();
+    Supplier<Deployment> staged = () -> admin().apps().deployments().inNamespace(STAGING).withName(NAME).get();
     await().atMost(ROLLOUT).until(() -> staged.get().getStatus() != null
         && Long.valueOf(1).equals(staged.get().getStatus().getObservedGeneration()));
     Unchanged before = Unchanged.of(staged.get());

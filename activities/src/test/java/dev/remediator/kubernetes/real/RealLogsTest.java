@@ -1,21 +1,20 @@
 package dev.remediator.kubernetes.real;
 
-import static dev.remediator.kubernetes.real.RealRolloutTest.CONFIG;
-import static dev.remediator.kubernetes.real.RealRolloutTest.GOOD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NAME;
-import static dev.remediator.kubernetes.real.RealRolloutTest.TARGET;
-import static dev.remediator.kubernetes.real.RealRolloutTest.createHealthy;
-import static dev.remediator.kubernetes.real.RealRolloutTest.deployment;
-import static dev.remediator.kubernetes.real.RealRolloutTest.remove;
+import static dev.remediator.kubernetes.real.RealApi.CONFIG;
+import static dev.remediator.kubernetes.real.RealApi.GOOD;
+import static dev.remediator.kubernetes.real.RealApi.NAME;
+import static dev.remediator.kubernetes.real.RealApi.TARGET;
+import static dev.remediator.kubernetes.real.RealApi.createHealthy;
+import static dev.remediator.kubernetes.real.RealApi.deployment;
+import static dev.remediator.kubernetes.real.RealApi.kubernetesActivities;
+import static dev.remediator.kubernetes.real.RealApi.remove;
+import static dev.remediator.kubernetes.real.RealApi.targets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.loader.ConfigLoader;
-import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.KubeCalls;
-import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.runbook.KubernetesActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.RetryState;
@@ -25,7 +24,6 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,21 +36,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ControlPlaneExtension.class)
 class RealLogsTest {
-  static ControlPlane cp;
-  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(CONFIG, "test"));
+  final TargetDirectory targets = targets(CONFIG);
   final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
   KubernetesActivities activity;
 
-  @BeforeAll
-  static void controlPlane(ControlPlane controlPlane) {
-    cp = controlPlane;
-    RealRolloutTest.cp = controlPlane;
-    RealRolloutTest.admin = controlPlane.admin();
-  }
-
   @BeforeEach
   void fresh() {
-    env.registerActivitiesImplementations(new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500)));
+    env.registerActivitiesImplementations(kubernetesActivities(targets));
     // The runbook's own retry policy would retry a retryable failure: the test lets it, with a fast back-off.
     activity = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(30))

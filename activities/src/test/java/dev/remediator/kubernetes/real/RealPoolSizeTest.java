@@ -1,24 +1,28 @@
 package dev.remediator.kubernetes.real;
 
-import static dev.remediator.kubernetes.real.RealRolloutTest.BAD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.GOOD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NAME;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NS;
-import static dev.remediator.kubernetes.real.RealRolloutTest.ROLLOUT;
-import static dev.remediator.kubernetes.real.RealRolloutTest.TARGET;
-import static dev.remediator.kubernetes.real.RealRolloutTest.createHealthy;
-import static dev.remediator.kubernetes.real.RealRolloutTest.get;
-import static dev.remediator.kubernetes.real.RealRolloutTest.pods;
-import static dev.remediator.kubernetes.real.RealRolloutTest.remove;
-import static dev.remediator.kubernetes.real.RealRolloutTest.setImage;
+import static dev.remediator.kubernetes.real.RealApi.BAD;
+import static dev.remediator.kubernetes.real.RealApi.CONFIG;
+import static dev.remediator.kubernetes.real.RealApi.GOOD;
+import static dev.remediator.kubernetes.real.RealApi.NAME;
+import static dev.remediator.kubernetes.real.RealApi.NS;
+import static dev.remediator.kubernetes.real.RealApi.ROLLOUT;
+import static dev.remediator.kubernetes.real.RealApi.TARGET;
+import static dev.remediator.kubernetes.real.RealApi.admin;
+import static dev.remediator.kubernetes.real.RealApi.createHealthy;
+import static dev.remediator.kubernetes.real.RealApi.deployment;
+import static dev.remediator.kubernetes.real.RealApi.get;
+import static dev.remediator.kubernetes.real.RealApi.kubernetesActivities;
+import static dev.remediator.kubernetes.real.RealApi.pods;
+import static dev.remediator.kubernetes.real.RealApi.remove;
+import static dev.remediator.kubernetes.real.RealApi.rolloutStub;
+import static dev.remediator.kubernetes.real.RealApi.setImage;
+import static dev.remediator.kubernetes.real.RealApi.targets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RolloutStatus;
-import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
@@ -29,17 +33,12 @@ import dev.remediator.runbook.dbpool.PoolSizeActivities;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,37 +47,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The pool runbook's temporary pool-size increase and its revert on a real control plane (issue 28): {@link
  * PoolSizeActivitiesImpl} with the {@code remediator-worker} ServiceAccount's token against the real API server and
  * deployment controller, on the Deployment deploy/'s Role names ({@code prod/auth-service}, as {@link
- * RealRolloutTest}; each test recreates it and removes it again). Each test failed on the code before its fix.
+ * RealApi}; each test recreates it and removes it again). Each test failed on the code before its fix.
  */
 @ExtendWith(ControlPlaneExtension.class)
 class RealPoolSizeTest {
   static final String POOL = "DATABASE_POOL_SIZE";
 
-  static ControlPlane cp;
-  static KubernetesClient admin;
-  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(RealRolloutTest.CONFIG, "test"));
+  final TargetDirectory targets = targets(CONFIG);
   final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
   KubernetesActivitiesImpl kube;
   PoolSizeActivitiesImpl poolSize;
   KubernetesActivities activity;
 
-  @BeforeAll
-  static void controlPlane(ControlPlane controlPlane) {
-    cp = controlPlane;
-    admin = cp.admin();
-    RealRolloutTest.admin = admin; // its helpers (create, get, remove) act as the admin of the one control plane
-  }
-
   @BeforeEach
   void fresh() {
-    kube = new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500));
-    poolSize = new PoolSizeActivitiesImpl(targets, cp::worker);
-    env.registerActivitiesImplementations(kube);
-    activity = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(ROLLOUT.plusMinutes(1))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .build());
+    kube = kubernetesActivities(targets);
+    poolSize = new PoolSizeActivitiesImpl(targets, RealApi::worker);
+    activity = rolloutStub(env, kube);
     remove(NAME);
   }
 
@@ -130,7 +115,7 @@ class RealPoolSizeTest {
     PoolSettings previous = poolSize.setPoolSettings(TARGET, List.of(new EnvValue(POOL, "8")));
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
     // The operator raises it further by hand (kubectl set env), after our change.
-    admin.apps().deployments().inNamespace(NS).withName(NAME).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+    admin().apps().deployments().inNamespace(NS).withName(NAME).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + NAME + "\",\"env\":[{\"name\":\"" + POOL
             + "\",\"value\":\"9\"}]}]}}}}");
     assertThat(activity.awaitRollout(TARGET, ROLLOUT).complete()).isTrue();
@@ -175,7 +160,7 @@ class RealPoolSizeTest {
   // ---- helpers ----------------------------------------------------------------------------------------------------
 
   static Deployment withPool(String image, String pool) {
-    return RealRolloutTest.deployment(NAME, image)
+    return deployment(NAME, image)
         .editSpec().editTemplate().editSpec().editFirstContainer()
         .withEnv(new EnvVar(POOL, pool, null))
         .endContainer().endSpec().endTemplate().endSpec()

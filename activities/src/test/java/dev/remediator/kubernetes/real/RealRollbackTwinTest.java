@@ -1,19 +1,23 @@
 package dev.remediator.kubernetes.real;
 
-import static dev.remediator.kubernetes.real.RealRolloutTest.BAD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.GOOD;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NAME;
-import static dev.remediator.kubernetes.real.RealRolloutTest.NS;
-import static dev.remediator.kubernetes.real.RealRolloutTest.ROLLOUT;
-import static dev.remediator.kubernetes.real.RealRolloutTest.TARGET;
-import static dev.remediator.kubernetes.real.RealRolloutTest.get;
-import static dev.remediator.kubernetes.real.RealRolloutTest.remove;
+import static dev.remediator.kubernetes.real.RealApi.BAD;
+import static dev.remediator.kubernetes.real.RealApi.CONFIG;
+import static dev.remediator.kubernetes.real.RealApi.GOOD;
+import static dev.remediator.kubernetes.real.RealApi.NAME;
+import static dev.remediator.kubernetes.real.RealApi.NS;
+import static dev.remediator.kubernetes.real.RealApi.ROLLOUT;
+import static dev.remediator.kubernetes.real.RealApi.TARGET;
+import static dev.remediator.kubernetes.real.RealApi.admin;
+import static dev.remediator.kubernetes.real.RealApi.createHealthy;
+import static dev.remediator.kubernetes.real.RealApi.deployment;
+import static dev.remediator.kubernetes.real.RealApi.get;
+import static dev.remediator.kubernetes.real.RealApi.pods;
+import static dev.remediator.kubernetes.real.RealApi.remove;
+import static dev.remediator.kubernetes.real.RealApi.targets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.loader.ConfigLoader;
-import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.kubernetes.Deployments;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
@@ -26,7 +30,6 @@ import dev.remediator.runbook.servicedown.RollbackResult;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
@@ -35,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,21 +58,12 @@ class RealRollbackTwinTest {
   static final String POOL = "DATABASE_POOL_SIZE";
   static final String REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
 
-  static ControlPlane cp;
-  static KubernetesClient admin;
-  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(RealRolloutTest.CONFIG, "test"));
+  final TargetDirectory targets = targets(CONFIG);
   WorkloadActivitiesImpl workload;
-
-  @BeforeAll
-  static void controlPlane(ControlPlane controlPlane) {
-    cp = controlPlane;
-    admin = cp.admin();
-    RealRolloutTest.admin = admin; // its helpers (get, remove) act as the admin of the one control plane
-  }
 
   @BeforeEach
   void fresh() {
-    workload = new WorkloadActivitiesImpl(targets, cp::worker);
+    workload = new WorkloadActivitiesImpl(targets, RealApi::worker);
     remove(NAME);
     remove(TWIN);
   }
@@ -115,7 +108,7 @@ class RealRollbackTwinTest {
 
   @Test
   void aRollbackPastARestartAndAPoolChangeRollsBackAsKubectlRolloutUndoToRevisionDoes() {
-    PoolSizeActivitiesImpl poolSize = new PoolSizeActivitiesImpl(targets, cp::worker);
+    PoolSizeActivitiesImpl poolSize = new PoolSizeActivitiesImpl(targets, RealApi::worker);
     List<List<String>> sets = List.of(new ArrayList<>(), new ArrayList<>());
     int i = 0;
     for (String name : List.of(NAME, TWIN)) {
@@ -232,7 +225,7 @@ class RealRollbackTwinTest {
     Map<String, String> ours = new TreeMap<>();
     Deployments.nonNull(d.getMetadata().getAnnotations()).forEach((k, v) -> (k.startsWith("remediator.dev/")
         ? ours : annotations).put(k, v));
-    List<ReplicaSet> all = admin.apps().replicaSets().inNamespace(NS).withLabel("app", name).list().getItems();
+    List<ReplicaSet> all = admin().apps().replicaSets().inNamespace(NS).withLabel("app", name).list().getItems();
     assertThat(all).extracting(rs -> rs.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(steps);
     List<SetState> sets = new ArrayList<>();
     int scaledUp = -1;
@@ -250,7 +243,7 @@ class RealRollbackTwinTest {
     Map<String, String> setAnnotations = new TreeMap<>(Deployments.nonNull(current.getMetadata().getAnnotations()));
     setAnnotations.keySet().removeIf(k -> k.startsWith("remediator.dev/"));
     var s = d.getStatus();
-    List<String> owners = RealRolloutTest.pods(name).stream()
+    List<String> owners = pods(name).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .map(p -> String.valueOf(steps.indexOf(p.getMetadata().getOwnerReferences().get(0).getName())))
         .sorted().toList();
@@ -281,12 +274,12 @@ class RealRollbackTwinTest {
 
   /** Revision 1: the good release, every replica available; the container is named like the original's. */
   static void create(String name) {
-    Deployment d = RealRolloutTest.deployment(name, GOOD)
+    Deployment d = deployment(name, GOOD)
         .editMetadata().addToAnnotations(Deployments.CHANGE_CAUSE, "release 2.4.1").endMetadata()
         .editSpec().editTemplate().editSpec().editFirstContainer().withName(NAME).endContainer().endSpec()
         .endTemplate().endSpec()
         .build();
-    RealRolloutTest.createHealthy(d);
+    createHealthy(d);
   }
 
   /** A release as a pipeline makes it: the image and its change-cause in one patch. */
@@ -341,7 +334,7 @@ class RealRollbackTwinTest {
     await().atMost(ROLLOUT).until(() -> Rollouts.judge(get(name)).complete());
     await().atMost(ROLLOUT).untilAsserted(() -> {
       String newest = newest(name).getMetadata().getName();
-      List<Pod> live = RealRolloutTest.pods(name).stream()
+      List<Pod> live = pods(name).stream()
           .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
       assertThat(live).hasSize(3)
           .allSatisfy(p -> assertThat(p.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo(newest));
@@ -349,12 +342,12 @@ class RealRollbackTwinTest {
   }
 
   static ReplicaSet newest(String name) {
-    return admin.apps().replicaSets().inNamespace(NS).withLabel("app", name).list().getItems().stream()
+    return admin().apps().replicaSets().inNamespace(NS).withLabel("app", name).list().getItems().stream()
         .max(Comparator.comparingLong(rs -> Deployments.revision(rs.getMetadata().getAnnotations())))
         .orElseThrow();
   }
 
   static Kubectl kubectl(String... args) {
-    return Kubectl.run(cp, args);
+    return Kubectl.run(args);
   }
 }

@@ -1,35 +1,45 @@
 package dev.remediator.kubernetes.real;
 
+import static dev.remediator.kubernetes.real.RealApi.BAD;
+import static dev.remediator.kubernetes.real.RealApi.BILLING;
+import static dev.remediator.kubernetes.real.RealApi.CONFIG;
+import static dev.remediator.kubernetes.real.RealApi.GOOD;
+import static dev.remediator.kubernetes.real.RealApi.NAME;
+import static dev.remediator.kubernetes.real.RealApi.NS;
+import static dev.remediator.kubernetes.real.RealApi.ROLLOUT;
+import static dev.remediator.kubernetes.real.RealApi.TARGET;
+import static dev.remediator.kubernetes.real.RealApi.admin;
+import static dev.remediator.kubernetes.real.RealApi.available;
+import static dev.remediator.kubernetes.real.RealApi.awaitObserved;
+import static dev.remediator.kubernetes.real.RealApi.createHealthy;
+import static dev.remediator.kubernetes.real.RealApi.deployment;
+import static dev.remediator.kubernetes.real.RealApi.get;
+import static dev.remediator.kubernetes.real.RealApi.kubernetesActivities;
+import static dev.remediator.kubernetes.real.RealApi.pods;
+import static dev.remediator.kubernetes.real.RealApi.remove;
+import static dev.remediator.kubernetes.real.RealApi.rolloutStub;
+import static dev.remediator.kubernetes.real.RealApi.setImage;
+import static dev.remediator.kubernetes.real.RealApi.targets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.activities.TargetDirectory;
-import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.RestartResult;
-import dev.remediator.kubeplane.ControlPlane;
 import dev.remediator.kubeplane.ControlPlaneExtension;
 import dev.remediator.runbook.servicedown.CrashLogs;
 import dev.remediator.runbook.servicedown.RollbackResult;
 import dev.remediator.runbook.servicedown.ServiceDownCause;
 import dev.remediator.runbook.servicedown.ServiceDownDiagnosis;
 import dev.remediator.incident.RolloutStatus;
-import dev.remediator.incident.Target;
 import dev.remediator.runbook.servicedown.WorkloadStatus;
 import dev.remediator.kubernetes.KubernetesActivitiesImpl;
 import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
 import dev.remediator.runbook.KubernetesActivities;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
@@ -38,7 +48,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,53 +64,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ControlPlaneExtension.class)
 class RealRolloutTest {
-  static final String NS = ControlPlane.TARGET_NAMESPACE;
-  static final String NAME = "auth-service";
-  static final String GOOD = "registry.example/auth-service:2.4.1";
-  static final String BAD = "registry.example/auth-service:2.5.0-crashloop";
-  static final Target TARGET = new Target(NS, NAME, "authdb");
-  /** A Deployment deploy/'s Role does not name. */
-  static final Target BILLING = new Target(NS, "billing", "billingdb");
-  static final String CONFIG =
-      """
-      targets:
-        - service: auth-service
-          namespace: prod
-          database: authdb
-          postgres: {url: "jdbc:postgresql://db:5432/authdb", user: remediator}
-          kubernetes: {deployment: auth-service, container: auth-service, podSelector: app=auth-service}
-        - service: billing
-          namespace: prod
-          database: billingdb
-          postgres: {url: "jdbc:postgresql://db:5432/billingdb", user: remediator}
-          kubernetes: {deployment: billing, container: billing, podSelector: app=billing}
-      """;
-  static final Duration ROLLOUT = Duration.ofMinutes(2);
-
-  static ControlPlane cp;
-  static KubernetesClient admin;
-  final TargetDirectory targets = new TargetDirectory(ConfigLoader.parse(CONFIG, "test"));
+  final TargetDirectory targets = targets(CONFIG);
   final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
   KubernetesActivitiesImpl kube;
   WorkloadActivitiesImpl workload;
   KubernetesActivities activity;
 
-  @BeforeAll
-  static void controlPlane(ControlPlane controlPlane) {
-    cp = controlPlane;
-    admin = cp.admin();
-  }
-
   @BeforeEach
   void fresh() {
-    kube = new KubernetesActivitiesImpl(targets, cp::worker, Duration.ofMillis(500));
-    workload = new WorkloadActivitiesImpl(targets, cp::worker);
-    env.registerActivitiesImplementations(kube);
-    activity = env.newActivityStub(KubernetesActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(ROLLOUT.plusMinutes(1))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .build());
+    kube = kubernetesActivities(targets);
+    workload = new WorkloadActivitiesImpl(targets, RealApi::worker);
+    activity = rolloutStub(env, kube);
     remove(NAME);
     remove("billing");
   }
@@ -254,7 +227,7 @@ class RealRolloutTest {
     createHealthy(deployment(NAME, GOOD).build());
     setImage(BAD);
     awaitObserved();
-    admin.apps().deployments().inNamespace(NS).withName(NAME).rolling().restart(); // the on-call engineer's try
+    admin().apps().deployments().inNamespace(NS).withName(NAME).rolling().restart(); // the on-call engineer's try
     awaitObserved();
     long bad = revision(get(NAME).getMetadata().getAnnotations());
     assertThat(bad).isEqualTo(3);
@@ -295,7 +268,7 @@ class RealRolloutTest {
     createHealthy(deployment(NAME, GOOD).build());
     // The dependency went away: the running pods start crash-looping (KWOK's stage, through their label).
     for (Pod p : pods(NAME)) {
-      admin.pods().inNamespace(NS).withName(p.getMetadata().getName())
+      admin().pods().inNamespace(NS).withName(p.getMetadata().getName())
           .edit(pod -> {
             pod.getMetadata().getLabels().put("crashloop.remediator.dev/container", NAME);
             return pod;
@@ -318,77 +291,8 @@ class RealRolloutTest {
 
   // ---- helpers ----------------------------------------------------------------------------------------------------
 
-  static DeploymentBuilder deployment(String name, String image) {
-    return new DeploymentBuilder()
-        .withNewMetadata().withName(name).withNamespace(NS).addToLabels("app", name).endMetadata()
-        .withNewSpec()
-        .withReplicas(3)
-        .withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate()
-        .withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec()
-        .addNewContainer().withName(name).withImage(image)
-        .addNewEnv().withName("DATABASE_POOL_SIZE").withValue("20").endEnv()
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec();
-  }
-
-  /** Creates it as the admin and waits for the real controller, scheduler and KWOK: every replica available. */
-  static Deployment createHealthy(Deployment d) {
-    admin.apps().deployments().inNamespace(NS).resource(d).create();
-    String name = d.getMetadata().getName();
-    await().atMost(ROLLOUT).until(() -> {
-      Deployment now = get(name);
-      return now.getStatus() != null && now.getStatus().getObservedGeneration() != null
-          && now.getStatus().getObservedGeneration().equals(now.getMetadata().getGeneration())
-          && available(now) == 3 && now.getStatus().getUpdatedReplicas() != null
-          && now.getStatus().getUpdatedReplicas() == 3;
-    });
-    return get(name);
-  }
-
-  /** The admin changes the image, as a release pipeline would: a new revision. */
-  static void setImage(String image) {
-    admin.apps().deployments().inNamespace(NS).withName(NAME).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
-        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + NAME + "\",\"image\":\"" + image
-            + "\"}]}}}}");
-  }
-
-  static void awaitObserved() {
-    await().atMost(ROLLOUT).until(() -> {
-      Deployment d = get(NAME);
-      return d.getStatus() != null && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration());
-    });
-  }
-
-  /** Deletes a Deployment (foreground: its ReplicaSets and pods first) and waits until every pod of it is gone. */
-  static void remove(String name) {
-    if (get(name) == null) {
-      return;
-    }
-    admin.apps().deployments().inNamespace(NS).withName(name)
-        .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
-    await().atMost(ROLLOUT).until(() -> get(name) == null && pods(name).isEmpty()
-        && admin.apps().replicaSets().inNamespace(NS).withLabel("app", name).list().getItems().isEmpty());
-  }
-
-  static Deployment get(String name) {
-    return admin.apps().deployments().inNamespace(NS).withName(name).get();
-  }
-
-  static int available(Deployment d) {
-    return d.getStatus() == null || d.getStatus().getAvailableReplicas() == null
-        ? 0 : d.getStatus().getAvailableReplicas();
-  }
-
-  static List<Pod> pods(String name) {
-    return admin.pods().inNamespace(NS).withLabel("app", name).list().getItems();
-  }
-
   static List<ReplicaSet> replicaSets() {
-    return admin.apps().replicaSets().inNamespace(NS).withLabel("app", NAME).list().getItems();
+    return admin().apps().replicaSets().inNamespace(NS).withLabel("app", NAME).list().getItems();
   }
 
   static ReplicaSet newest(List<ReplicaSet> sets) {
