@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The pool runbook's check for similar issues in other services: its snapshot ({@link SnapshotQuery}, the one
@@ -67,8 +68,14 @@ final class SimilarPoolScan {
     List<Elsewhere> found = new ArrayList<>();
     try {
       List<Future<Elsewhere>> checks = new ArrayList<>();
+      List<AtomicBoolean> begun = new ArrayList<>();
       for (TargetConfig t : others) {
-        checks.add(pool.submit(() -> check(t, share, policy)));
+        AtomicBoolean b = new AtomicBoolean();
+        begun.add(b);
+        checks.add(pool.submit(() -> {
+          b.set(true);
+          return check(t, share, policy);
+        }));
       }
       long deadline = started + budget.toNanos();
       for (int i = 0; i < others.size(); i++) {
@@ -78,7 +85,9 @@ final class SimilarPoolScan {
           found.add(check.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
           check.cancel(true);
-          found.add(unchecked(t, "no answer within the scan's budget of " + seconds(budget)));
+          found.add(unchecked(t, begun.get(i).get()
+              ? "no answer within the scan's budget of " + seconds(budget)
+              : "not reached within the scan's budget of " + seconds(budget) + " (" + concurrency + " at once)"));
         } catch (ExecutionException e) {
           found.add(unchecked(t, clip(String.valueOf(e.getCause()))));
         } catch (InterruptedException e) {
