@@ -1,5 +1,9 @@
 package dev.remediator.postgres;
 
+import static dev.remediator.activities.BoundedScan.clip;
+import static dev.remediator.activities.BoundedScan.unchecked;
+
+import dev.remediator.activities.BoundedScan;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.RunbookPolicy;
@@ -14,30 +18,17 @@ import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The pool runbook's check for similar issues in other services: its snapshot ({@link SnapshotQuery}, the one
  * statement) of every other configured target with a database, on a read-only connection of its own, judged by
- * {@link PoolPattern}. Bounded: {@code similarScanConcurrency} targets at once, the whole scan within {@code
- * similarScanBudget}; each target's connect and statement timeouts are cut to its share of the budget (the budget
- * over the number of rounds the concurrency needs). What does not answer in time, refuses or lacks privileges is
- * {@link Finding#UNCHECKED} with the reason. Nothing here writes: the connections are read-only.
+ * {@link PoolPattern}. Bounded by {@link BoundedScan} ({@code similarScanConcurrency} at once, the whole within
+ * {@code similarScanBudget}); each target's connect and statement timeouts are cut to its share of the budget. What
+ * does not answer in time, refuses or lacks privileges is {@link Finding#UNCHECKED} with the reason. Nothing here
+ * writes: the connections are read-only.
  */
 final class SimilarPoolScan {
-  /** Reasons are for people: a driver's message, clipped. */
-  private static final int MAX_REASON = 160;
-
-  private static final Duration MIN_SHARE = Duration.ofSeconds(1);
-
   private SimilarPoolScan() {}
 
   /** The other targets the pool runbook applies to: a database and how to reach it, not the incident's own. */
@@ -52,53 +43,10 @@ final class SimilarPoolScan {
     long started = System.nanoTime();
     PoolPolicy own = PoolPolicy.of(policy);
     List<TargetConfig> others = others(config, incident);
-    String pattern = PoolPattern.describe(policy);
-    if (others.isEmpty()) {
-      return new SimilarIssues(pattern, List.of(), 0, null);
-    }
-    Duration budget = own.similarScanBudget();
-    int concurrency = Math.min(own.similarScanConcurrency(), others.size());
-    int rounds = (others.size() + concurrency - 1) / concurrency;
-    Duration share = max(MIN_SHARE, budget.dividedBy(rounds));
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
-      Thread t = new Thread(r, "similar-scan");
-      t.setDaemon(true); // a target stuck past its timeouts never holds the worker's shutdown
-      return t;
-    });
-    List<Elsewhere> found = new ArrayList<>();
-    try {
-      List<Future<Elsewhere>> checks = new ArrayList<>();
-      List<AtomicBoolean> begun = new ArrayList<>();
-      for (TargetConfig t : others) {
-        AtomicBoolean b = new AtomicBoolean();
-        begun.add(b);
-        checks.add(pool.submit(() -> {
-          b.set(true);
-          return check(t, share, policy);
-        }));
-      }
-      long deadline = started + budget.toNanos();
-      for (int i = 0; i < others.size(); i++) {
-        Target t = others.get(i).target();
-        Future<Elsewhere> check = checks.get(i);
-        try {
-          found.add(check.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-        } catch (TimeoutException e) {
-          check.cancel(true);
-          found.add(unchecked(t, begun.get(i).get()
-              ? "no answer within the scan's budget of " + seconds(budget)
-              : "not reached within the scan's budget of " + seconds(budget) + " (" + concurrency + " at once)"));
-        } catch (ExecutionException e) {
-          found.add(unchecked(t, clip(String.valueOf(e.getCause()))));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          found.add(unchecked(t, "scan interrupted"));
-        }
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return new SimilarIssues(pattern, found, (System.nanoTime() - started) / 1_000_000, null);
+    Duration share = BoundedScan.share(own.similarScanBudget(), own.similarScanConcurrency(), others.size());
+    List<Elsewhere> found = BoundedScan.run(others, TargetConfig::target, own.similarScanConcurrency(),
+        own.similarScanBudget(), t -> check(t, share, policy));
+    return new SimilarIssues(PoolPattern.describe(policy), found, (System.nanoTime() - started) / 1_000_000, null);
   }
 
   /** One other target: its snapshot on a read-only connection with its share's timeouts, judged by the pattern. */
@@ -140,26 +88,7 @@ final class SimilarPoolScan {
         t.policy());
   }
 
-  private static Elsewhere unchecked(Target t, String why) {
-    return new Elsewhere(t, Finding.UNCHECKED, why);
-  }
-
-  private static String clip(String s) {
-    if (s == null) {
-      return "no message";
-    }
-    return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON - 1) + "…";
-  }
-
-  private static String seconds(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-  }
-
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
   }
 }
