@@ -39,14 +39,21 @@ class SimilarWorkloadScanTest {
       targets:
         - {service: auth-service, namespace: prod, database: authdb,
            postgres: {url: "jdbc:postgresql://db:5432/authdb", user: remediator},
-           kubernetes: {deployment: auth-service}}
-        - {service: auth-admin, namespace: prod, kubernetes: {deployment: auth-service}}
+           kubernetes: {deployment: auth-service},
+           endpoints: {health: "http://auth-service.prod.svc:8000/health"}}
+        - {service: auth-admin, namespace: prod, kubernetes: {deployment: auth-service},
+           endpoints: {health: "http://auth-service.prod.svc:8000/health"}}
         - {service: billing, namespace: prod, database: billingdb,
-           postgres: {url: "jdbc:postgresql://db:5432/billingdb", user: remediator}}
-        - {service: orders-service, namespace: prod, kubernetes: {deployment: orders}}
-        - {service: reports-service, namespace: prod, kubernetes: {deployment: reports}}
-        - {service: payments-service, namespace: prod, kubernetes: {deployment: payments}}
-        - {service: ledger-service, namespace: prod, kubernetes: {deployment: ledger}}
+           postgres: {url: "jdbc:postgresql://db:5432/billingdb", user: remediator},
+           kubernetes: {deployment: billing}}
+        - {service: orders-service, namespace: prod, kubernetes: {deployment: orders},
+           endpoints: {health: "http://orders.prod.svc:8000/health"}}
+        - {service: reports-service, namespace: prod, kubernetes: {deployment: reports},
+           endpoints: {health: "http://reports.prod.svc:8000/health"}}
+        - {service: payments-service, namespace: prod, kubernetes: {deployment: payments},
+           endpoints: {health: "http://payments.prod.svc:8000/health"}}
+        - {service: ledger-service, namespace: prod, kubernetes: {deployment: ledger},
+           endpoints: {health: "http://ledger.prod.svc:8000/health"}}
       """;
 
   final KubeFixture k8s = new KubeFixture();
@@ -95,16 +102,16 @@ class SimilarWorkloadScanTest {
     k8s.sent.clear();
     SimilarIssues found = activities.similarElsewhere(AUTH, policy(), change);
 
-    // auth-admin shares the incident's Deployment and billing has none: neither is listed.
+    // auth-admin shares the incident's Deployment, billing has no probe (no Service Down target): neither is listed.
     assertThat(found.targets()).extracting(Elsewhere::target, Elsewhere::finding).containsExactly(
         tuple(ORDERS, Finding.SAME_PATTERN), tuple(REPORTS, Finding.CLEAN), tuple(PAYMENTS, Finding.UNCHECKED),
         tuple(LEDGER, Finding.UNCHECKED));
     assertThat(found.targets().get(0).detail()).isEqualTo("runs the same image " + BAD_IMAGE);
     assertThat(found.targets().get(1).detail()).startsWith("runs registry.example/reports:1.0; newest revision 1");
-    assertThat(found.targets().get(2).detail()).startsWith("no access: forbidden: cannot get deployments.apps");
+    assertThat(found.targets().get(2).detail()).startsWith("forbidden: cannot get deployments.apps");
     assertThat(found.targets().get(3).detail()).startsWith("not found: deployments.apps ledger");
     assertThat(found.line()).startsWith("1 other service shows the same pattern: orders-service (runs the same image "
-        + BAD_IMAGE + "); 2 not checked: payments-service (no access");
+        + BAD_IMAGE + "); 2 not checked: payments-service (forbidden");
     assertThat(k8s.sent).extracting(KubeFixture.Sent::method).containsOnly("GET"); // never acts on them
   }
 

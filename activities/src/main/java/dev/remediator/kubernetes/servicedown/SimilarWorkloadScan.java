@@ -40,7 +40,10 @@ import java.util.Set;
 final class SimilarWorkloadScan {
   private SimilarWorkloadScan() {}
 
-  /** The other targets' Deployments, each once (its first target stands for it), not the incident's Deployment. */
+  /**
+   * The other targets Service Down applies to (a Deployment and a probe), each Deployment once (its first target
+   * stands for it), not the incident's Deployment.
+   */
   static List<TargetConfig> others(RemediatorConfig config, Deployments deployments, Target incident) {
     Deployments.Managed own = deployments.workload(incident);
     Set<String> seen = new HashSet<>();
@@ -48,7 +51,8 @@ final class SimilarWorkloadScan {
     List<TargetConfig> others = new ArrayList<>();
     for (TargetConfig t : config.targets()) {
       TargetConfig.Kubernetes k = t.kubernetes();
-      if (k == null || k.deployment() == null || k.deployment().isBlank() || t.namespace() == null) {
+      if (k == null || k.deployment() == null || k.deployment().isBlank() || t.namespace() == null
+          || t.endpoints() == null || (t.endpoints().health() == null && t.endpoints().ready() == null)) {
         continue;
       }
       if (seen.add(t.namespace() + "/" + k.deployment())) {
@@ -93,13 +97,9 @@ final class SimilarWorkloadScan {
       }
       return new Elsewhere(target, Finding.SAME_PATTERN, String.join(", ", matched));
     } catch (ApplicationFailure e) {
-      String what = switch (e.getType() == null ? "" : e.getType()) {
-        case KubeCalls.FORBIDDEN, KubeCalls.UNAUTHORIZED -> "no access";
-        case KubeCalls.NOT_FOUND -> "not found";
-        case KubeCalls.UNAVAILABLE -> "did not answer";
-        default -> "failed";
-      };
-      return unchecked(target, what + ": " + clip(e.getOriginalMessage()));
+      // KubeCalls' messages already say forbidden / not found and what to grant or check
+      boolean unanswered = KubeCalls.UNAVAILABLE.equals(e.getType());
+      return unchecked(target, (unanswered ? "did not answer: " : "") + clip(e.getOriginalMessage()));
     } catch (KubernetesClientException e) {
       return unchecked(target, "did not answer: " + clip(e.getMessage()));
     }
