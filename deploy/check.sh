@@ -201,14 +201,18 @@ W=$'\n        labels:\n          severity: warning'
 C=$'\n        labels:\n          severity: critical'
 mutant "warning fires at exactly 70%"        "> 0.70" ">= 0.70"
 mutant "critical fires at exactly 90%"       "> 0.90" ">= 0.90"
-mutant "warning for 4m30s instead of 5m"     "for: 5m$W" "for: 4m30s$W"
-mutant "warning for 5m30s instead of 5m"     "for: 5m$W" "for: 5m30s$W"
+mutant "warning for 4m30s instead of 5m"     "> 0.70
+        for: 5m$W" "> 0.70
+        for: 4m30s$W"
+mutant "warning for 5m30s instead of 5m"     "> 0.70
+        for: 5m$W" "> 0.70
+        for: 5m30s$W"
 mutant "critical for 1m30s instead of 2m"    "for: 2m$C" "for: 1m30s$C"
 mutant "critical for 2m30s instead of 2m"    "for: 2m$C" "for: 2m30s$C"
 # The runbook's formula taken literally (one max() over every server Prometheus scrapes).
 mutant "connection limits of another server"  're:max by \(cluster\) \(\n(?:.*\n)*?          \)' \
   'sum(pg_stat_activity_count{datname="authdb"}) / (max(pg_settings_max_connections) - max(pg_settings_superuser_reserved_connections))'
-mutant "utilization over every database"     'datname="authdb"' 'datname=~".+"'
+mutant "utilization over every database"     'pg_stat_activity_count{datname="authdb"}' 'pg_stat_activity_count{datname=~".+"}'
 mutant "workers absent ignores down targets" 'absent(up{job="remediator-worker"} == 1)' 'absent(up{job="remediator-worker"})'
 mutant "approval alert at exactly 10m"       "> 600" ">= 600"
 mutant "escalated counted as failed"         'outcome="failed"' 'outcome=~"failed|escalated"'
@@ -216,8 +220,12 @@ mutant "4xx counted as receiver errors"      'code=~"5.."' 'code=~"[45].."'
 # Service Down runbook.
 mutant "ServiceDown when one probe of several fails" "max by (cluster, namespace, service) (probe_success" \
   "min by (cluster, namespace, service) (probe_success"
-mutant "ServiceDown for 30s instead of 1m"   "for: 1m$C" "for: 30s$C"
-mutant "ServiceDown for 1m30s instead of 1m" "for: 1m$C" "for: 1m30s$C"
+mutant "ServiceDown for 30s instead of 1m"   "== 0
+        for: 1m$C" "== 0
+        for: 30s$C"
+mutant "ServiceDown for 1m30s instead of 1m" "== 0
+        for: 1m$C" "== 0
+        for: 1m30s$C"
 mutant "ServiceDown on unlabelled probes"    'probe_success{namespace!="", service!=""}' 'probe_success'
 mutant "KubePodCrashLooping on any reason"   'reason="CrashLoopBackOff", job=' 'job='
 mutant "KubePodCrashLooping for 10m"         'for: 15m
@@ -229,6 +237,41 @@ mutant "KubePodCrashLooping for 10m"         'for: 15m
           severity: warning
         annotations:
           summary: "Pod is crash looping."'
+# Database Performance runbook.
+mutant "PostgresLockWaits at exactly 30 s"   "(pg_lock_waits_max_wait_seconds) > 30" "(pg_lock_waits_max_wait_seconds) >= 30"
+mutant "PostgresLockWaits for 30s"           "remediator:pg_database_target:info
+        for: 1m$C" "remediator:pg_database_target:info
+        for: 30s$C"
+mutant "dbperf alerts for unmapped databases"  'pg_stat_database_numbackends{datname="authdb"}' 'pg_stat_database_numbackends'
+mutant "LongRunningTransaction at exactly 5m" ") > 300" ") >= 300"
+mutant "LongRunningTransaction counts autovacuum" '{backend_type!~"autovacuum worker|autovacuum launcher|walsender"}' ''
+mutant "LongRunningTransaction for 30s"      "remediator:pg_database_target:info
+        for: 1m$W" "remediator:pg_database_target:info
+        for: 30s$W"
+mutant "PostgresDeadlocks on 2"              "[5m])) >= 3" "[5m])) >= 2"
+mutant "PostgresDeadlocks over 10m"          "increase(pg_stat_database_deadlocks[5m])" "increase(pg_stat_database_deadlocks[10m])"
+mutant "HighRollbackRate at exactly 2%"      ") > 0.02" ") >= 0.02"
+mutant "HighRollbackRate traffic floor > 1/s" ") >= 1
+          )" ") > 1
+          )"
+mutant "HighRollbackRate for 4m30s"          "for: 5m
+        labels:
+          severity: warning
+        annotations:
+          summary: \"High rollback" "for: 4m30s
+        labels:
+          severity: warning
+        annotations:
+          summary: \"High rollback"
+mutant "DeadTuplesHigh at exactly 20%"       ") > 0.2
+" ") >= 0.2
+"
+mutant "DeadTuplesHigh floor at 10000"       "(pg_stat_user_tables_n_dead_tup > 10000)" "(pg_stat_user_tables_n_dead_tup >= 10000)"
+mutant "DeadTuplesHigh for 14m30s"           "for: 15m$W
+        annotations:
+          summary: \"Dead" "for: 14m30s$W
+        annotations:
+          summary: \"Dead"
 
 # ------------------------------------------------------------------------------------------- grafana
 dashboard_ok() {
@@ -285,6 +328,12 @@ check "alertmanager routes ServiceDown to remediator and oncall" \
   routes_to remediator,oncall alertname=ServiceDown severity=critical cluster=eu-1 namespace=prod service=auth-service
 check "alertmanager routes KubePodCrashLooping to remediator" \
   routes_to remediator alertname=KubePodCrashLooping severity=warning namespace=prod pod=auth-service-7d9f8c6b5-x2x4q container=auth-service
+check "alertmanager routes PostgresLockWaits to remediator and oncall" \
+  routes_to remediator,oncall alertname=PostgresLockWaits severity=critical cluster=eu-1 namespace=prod service=auth-service database=authdb datname=authdb
+for alert in PostgresLongRunningTransaction PostgresDeadlocks PostgresHighRollbackRate PostgresDeadTuplesHigh; do
+  check "alertmanager routes $alert to remediator" \
+    routes_to remediator alertname=$alert severity=warning cluster=eu-1 namespace=prod service=auth-service database=authdb datname=authdb
+done
 check "alertmanager routes Remediator self-alerts to oncall only" \
   routes_to oncall alertname=RemediatorWorkersAbsent component=remediator severity=critical job=remediator-worker
 remediator_webhook_ok() {

@@ -17,12 +17,10 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -35,27 +33,6 @@ import java.util.function.Consumer;
  * is still alive; a termination is one privilege check plus one guarded statement per session.
  */
 public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable {
-
-  /**
-   * Terminates one session in one statement: the identity (pid + backend_start + xact_start), the rules of
-   * {@link SessionRules} and {@code pg_terminate_backend} run together, so nothing changes between the check and the
-   * act but the instant the statement takes. The same row says why a session was not terminated.
-   */
-  static final String TERMINATE_SQL =
-      """
-      WITH %1$s
-      SELECT x.pid, x.backend_start, x.xact_start, x.state, x.refusal, x.stale,
-             CASE WHEN x.backend_start = ? AND x.xact_start IS NOT DISTINCT FROM ?
-                       AND x.refusal IS NULL AND x.stale IS NULL
-                  THEN pg_terminate_backend(x.pid%5$s) END AS terminated
-        FROM (SELECT a.pid, a.state,
-                     to_char(a.backend_start AT TIME ZONE 'UTC', %2$s) AS backend_start,
-                     to_char(a.xact_start AT TIME ZONE 'UTC', %2$s) AS xact_start,
-                     %3$s AS refusal,
-                     %4$s AS stale
-                FROM p CROSS JOIN pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid
-               WHERE a.pid = ?) x
-      """;
 
   private final TargetDirectory targets;
   private final DiagnosisConnections diagnosis;
@@ -180,8 +157,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable
       // PostgreSQL 14+ can wait for the backend to exit, so the verification that follows sees the slot freed.
       String wait = c.getMetaData().getDatabaseMajorVersion() >= 14 && waitMillis > 0 ? ", " + waitMillis : "";
       String sql =
-          TERMINATE_SQL.formatted(
-              SessionRules.PARAMS, SessionRules.UTC, SessionRules.REFUSAL, SessionRules.STALE, wait);
+          GuardedSignal.sql(SessionRules.REFUSAL, SessionRules.STALE, "pg_terminate_backend(x.pid" + wait + ")");
       Set<Integer> seen = new HashSet<>();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         SessionRules.bind(c, ps, 1, target, config.postgres(), own.idleInTransactionReportAfter(),
@@ -223,51 +199,15 @@ public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable
     return new TerminationResult(outcomes, attempt);
   }
 
+  /** One session, identity and rules checked in the statement that terminates it ({@link GuardedSignal}). */
   private static SessionOutcome terminate(PreparedStatement ps, SessionInfo s) throws SQLException {
-    int at = SessionRules.PARAM_COUNT + 1;
-    ps.setString(at, s.backendStart());
-    ps.setString(at + 1, s.xactStart());
-    ps.setInt(at + 2, s.pid());
-    try (ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) {
-        return new SessionOutcome(s.pid(), Result.GONE, "session no longer exists");
-      }
-      String backendStart = rs.getString("backend_start");
-      String xactStart = rs.getString("xact_start");
-      if (!Objects.equals(backendStart, s.backendStart())) {
-        return new SessionOutcome(
-            s.pid(),
-            Result.CHANGED,
-            "pid now belongs to another backend (started " + backendStart + ", planned " + s.backendStart() + ")");
-      }
-      if (!Objects.equals(xactStart, s.xactStart())) {
-        return new SessionOutcome(
-            s.pid(),
-            Result.CHANGED,
-            "the planned transaction ended (committed or rolled back); "
-                + (xactStart == null ? "no transaction now" : "another began at " + xactStart));
-      }
-      String refusal = rs.getString("refusal");
-      if (refusal != null) {
-        return new SessionOutcome(s.pid(), Result.REFUSED, refusal);
-      }
-      String stale = rs.getString("stale");
-      if (stale != null) {
-        return new SessionOutcome(s.pid(), Result.CHANGED, stale);
-      }
-      boolean terminated = rs.getBoolean("terminated");
-      return terminated
-          ? new SessionOutcome(s.pid(), Result.TERMINATED, "pg_terminate_backend")
-          : new SessionOutcome(
-              s.pid(),
-              Result.REFUSED,
-              "pg_terminate_backend returned false (signal not delivered, or the backend did not exit in time)");
-    } catch (SQLException e) {
-      if ("42501".equals(e.getSQLState())) {
-        // e.g. a superuser's session with terminateSuperusers but a non-superuser Remediator role.
-        return new SessionOutcome(s.pid(), Result.REFUSED, "server refused: " + e.getMessage());
-      }
-      throw e;
-    }
+    GuardedSignal.Check check = GuardedSignal.run(ps, s.pid(), s.backendStart(), s.xactStart(), "pg_terminate_backend");
+    Result result = switch (check.verdict()) {
+      case GONE -> Result.GONE;
+      case CHANGED, STALE -> Result.CHANGED;
+      case REFUSED, NOT_SIGNALLED -> Result.REFUSED;
+      case SIGNALLED -> Result.TERMINATED;
+    };
+    return new SessionOutcome(s.pid(), result, check.detail());
   }
 }

@@ -39,7 +39,7 @@ import org.postgresql.core.TransactionState;
  * the target server, at most {@code maxPerTarget} of them, and only while incidents sample it; at a saturated server
  * (max_connections − reserved, where PostgreSQL refuses ordinary roles) it is what still gets the diagnosis through.
  */
-final class DiagnosisConnections implements AutoCloseable {
+public final class DiagnosisConnections implements AutoCloseable {
   static final int MAX_PER_TARGET = 2;
   /** Longer than the verification interval (20 s by default): a watched incident's samples find the connection. */
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -49,7 +49,7 @@ final class DiagnosisConnections implements AutoCloseable {
   private static final int VALIDATION_SECONDS = 2;
 
   /** What a caller does with a connection; it must leave it as it found it (autocommit, no SET). */
-  interface Work<T> {
+  public interface Work<T> {
     T apply(Connection c) throws SQLException;
   }
 
@@ -63,7 +63,7 @@ final class DiagnosisConnections implements AutoCloseable {
 
   private boolean closed;
 
-  DiagnosisConnections() {
+  public DiagnosisConnections() {
     this(MAX_PER_TARGET, IDLE_TIMEOUT, MAX_LIFETIME);
   }
 
@@ -102,7 +102,7 @@ final class DiagnosisConnections implements AutoCloseable {
    *
    * @throws SQLException from the work or from connecting
    */
-  <T> T withConnection(TargetConfig target, Work<T> work) throws SQLException {
+  public <T> T withConnection(TargetConfig target, Work<T> work) throws SQLException {
     String fingerprint = fingerprint(target);
     Pool pool = pool(target.target().id(), fingerprint);
     long waitMillis = Math.max(1000, target.postgres().connectTimeoutOrDefault().toMillis());

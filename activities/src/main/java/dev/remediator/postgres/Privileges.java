@@ -16,12 +16,12 @@ import java.util.List;
  * {@code pg_has_role(..., 'USAGE')}: membership without inheritance (a NOINHERIT role; on 16+ a grant
  * {@code WITH INHERIT FALSE}) gives none, and the remedy then says how to make it inherit.
  */
-final class Privileges {
-  static final String READ_ALL_STATS = "pg_read_all_stats";
+public final class Privileges {
+  public static final String READ_ALL_STATS = "pg_read_all_stats";
   static final String SIGNAL_BACKEND = "pg_signal_backend";
 
   /** The columns {@link Grants#read} needs; the snapshot statement embeds the same expressions. */
-  static final String COLUMNS =
+  public static final String COLUMNS =
       """
       current_user::text AS role, coalesce(r.rolsuper, false) AS superuser, coalesce(r.rolinherit, true) AS inherit,
       current_setting('server_version_num')::int AS server_version_num,
@@ -33,11 +33,11 @@ final class Privileges {
   static final String CHECK_SQL = "SELECT " + COLUMNS + " FROM pg_roles r WHERE r.rolname = current_user";
 
   /** What the connected role may do, as PostgreSQL says. */
-  record Grants(
+  public record Grants(
       String role, boolean superuser, boolean inherit, int serverVersionNum, boolean readAllStats,
       boolean signalBackend, boolean readAllStatsMember, boolean signalBackendMember) {
 
-    static Grants read(ResultSet rs) throws SQLException {
+    public static Grants read(ResultSet rs) throws SQLException {
       return new Grants(
           rs.getString("role"),
           rs.getBoolean("superuser"),
@@ -53,7 +53,7 @@ final class Privileges {
   private Privileges() {}
 
   /** One round trip: the privileges both snapshot and termination need. */
-  static void requireStatsAndSignal(Connection c) throws SQLException {
+  public static void requireStatsAndSignal(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CHECK_SQL);
         ResultSet rs = ps.executeQuery()) {
       rs.next();
@@ -67,7 +67,7 @@ final class Privileges {
    *
    * @param needSignal whether {@code pg_signal_backend} is needed (termination) or only visibility (snapshot)
    */
-  static void require(Grants g, boolean needSignal) {
+  public static void require(Grants g, boolean needSignal) {
     if (g.superuser()) {
       return;
     }
@@ -90,6 +90,19 @@ final class Privileges {
   }
 
   /**
+   * Belt and braces after {@link #require}: the privilege check passed, yet {@code hidden} sessions of other roles
+   * read {@code <insufficient privilege>}. A silent zero would be a lie: fails non-retryably with the grant.
+   */
+  public static void requireNothingHidden(int hidden, String role) {
+    if (hidden > 0) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          hidden + " sessions of other roles are hidden from role " + role + ": GRANT " + READ_ALL_STATS + " TO "
+              + quoteIdent(role) + ";",
+          PostgresConnector.DATABASE_PRIVILEGES);
+    }
+  }
+
+  /**
    * The SQL that gives the privileges. Privileges come through inheritance: before PostgreSQL 16 a NOINHERIT role
    * inherits nothing, whatever it is granted; from 16 a grant carries its own INHERIT option (default: the role's),
    * and granting again {@code WITH INHERIT TRUE} changes a grant that exists in place.
@@ -105,7 +118,7 @@ final class Privileges {
     return g.inherit() ? grant + ";" : grant + "; ALTER ROLE " + role + " INHERIT;";
   }
 
-  static String quoteIdent(String name) {
+  public static String quoteIdent(String name) {
     return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
   }
 }

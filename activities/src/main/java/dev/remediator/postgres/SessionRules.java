@@ -15,12 +15,12 @@ import java.util.Objects;
  * mark sessions {@code terminable}; termination evaluates the very same expressions in the statement that calls
  * {@code pg_terminate_backend}, so the plan and the act cannot disagree on the rules.
  */
-final class SessionRules {
+public final class SessionRules {
   /** RFC 3339 UTC with microseconds: the full precision of a timestamptz, independent of the session time zone. */
-  static final String UTC = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
+  public static final String UTC = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
 
   /** The parameter row; bind with {@link #bind}. */
-  static final String PARAMS =
+  public static final String PARAMS =
       """
       p AS (
         SELECT ?::text AS db, ?::float8 AS idle_list, ?::float8 AS idle_terminate, ?::float8 AS long_running,
@@ -28,7 +28,7 @@ final class SessionRules {
                ?::boolean AS allow_superusers, ?::int AS max_listed
       )""";
 
-  static final int PARAM_COUNT = 9;
+  public static final int PARAM_COUNT = 9;
 
   /**
    * The session belongs to the target application: its role is one of {@code applicationRoles} and/or its
@@ -42,12 +42,12 @@ final class SessionRules {
         AND (cardinality(p.app_names) = 0 OR coalesce(a.application_name, '') = ANY (p.app_names)))""";
 
   /**
-   * The first rule (d), (e) or exclusion the session breaks, or NULL: what may never be terminated, whatever its
-   * state. A role that no longer exists in {@code pg_roles} counts as a superuser.
+   * The exclusions (never acted on, whatever the runbook): a non-client backend, Remediator's own session, another
+   * database, an excluded {@code application_name}, a superuser (unless allowed). A role that no longer exists in
+   * {@code pg_roles} counts as a superuser.
    */
-  static final String REFUSAL =
+  private static final String EXCLUSION_RULES =
       """
-      CASE
         WHEN a.backend_type IS DISTINCT FROM 'client backend'
           THEN coalesce(a.backend_type, 'server') || ' process, not a client session'
         WHEN a.pid = pg_backend_pid() THEN 'Remediator''s own session'
@@ -57,13 +57,25 @@ final class SessionRules {
           THEN 'application_name ' || a.application_name || ' is never terminated'
         WHEN coalesce(r.rolsuper, true) AND NOT p.allow_superusers
           THEN 'role ' || coalesce(a.usename::text, '(unknown)') || ' is a superuser'
+      """;
+
+  /** The first exclusion the session falls under, or NULL: what no runbook acts on. */
+  public static final String EXCLUSION = "CASE" + EXCLUSION_RULES + "END";
+
+  /**
+   * The first rule (d), (e) or exclusion the session breaks, or NULL: what may never be terminated, whatever its
+   * state: the {@link #EXCLUSION}s, then the sessions not known to be the application's.
+   */
+  static final String REFUSAL =
+      """
+      CASE%s\
         WHEN cardinality(p.app_roles) = 0 AND cardinality(p.app_names) = 0
           THEN 'no applicationRoles or applicationNames configured: no session is known to be the application''s'
         WHEN NOT %s
           THEN 'not the application''s (role ' || coalesce(a.usename::text, '(unknown)') || ', application_name '
                || coalesce(nullif(a.application_name, ''), '(none)') || ')'
       END"""
-          .formatted(APPLICATION);
+          .formatted(EXCLUSION_RULES, APPLICATION);
 
   /** Rule (c): NULL if the session is idle in transaction past the termination threshold, else what it is now. */
   static final String STALE =
@@ -83,7 +95,7 @@ final class SessionRules {
    * transaction are listed past {@code idleReportAfter}, terminable past {@code idleTerminateAfter}; queries are long
    * past {@code longRunningAfter}.
    */
-  static void bind(
+  public static void bind(
       Connection c, PreparedStatement ps, int first, Target target, TargetConfig.Postgres pg,
       Duration idleReportAfter, Duration idleTerminateAfter, Duration longRunningAfter, int maxListed)
       throws SQLException {

@@ -175,14 +175,7 @@ public final class SnapshotQuery {
         }
         // Privileges first: without them every number below would be a silent zero.
         Privileges.require(Privileges.Grants.read(rs), false);
-        int hidden = rs.getInt("hidden");
-        if (hidden > 0) {
-          // Belt and braces: the privilege check passed, yet rows are hidden. A silent zero would be a lie.
-          throw ApplicationFailure.newNonRetryableFailure(
-              hidden + " sessions of other roles are hidden from role " + rs.getString("role") + ": GRANT "
-                  + Privileges.READ_ALL_STATS + " TO " + Privileges.quoteIdent(rs.getString("role")) + ";",
-              PostgresConnector.DATABASE_PRIVILEGES);
-        }
+        Privileges.requireNothingHidden(rs.getInt("hidden"), rs.getString("role"));
         int max = rs.getInt("max_connections");
         int reserved = rs.getInt("reserved");
         int total = rs.getInt("total");
@@ -287,7 +280,8 @@ public final class SnapshotQuery {
     return List.copyOf(out);
   }
 
-  static List<Integer> roots(int pid, Map<Integer, List<Integer>> waitsFor) {
+  /** The ends of the blocking chains of {@code pid}: sessions it waits for, directly or not, that wait on nobody. */
+  public static List<Integer> roots(int pid, Map<Integer, List<Integer>> waitsFor) {
     Set<Integer> roots = new LinkedHashSet<>();
     Set<Integer> seen = new HashSet<>();
     List<Integer> todo = new ArrayList<>(waitsFor.getOrDefault(pid, List.of()));

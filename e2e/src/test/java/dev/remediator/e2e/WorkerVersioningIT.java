@@ -71,6 +71,14 @@ class WorkerVersioningIT extends Scenario {
         });
     assertThat(waiting[0].stderr()).contains("pinned to build A of deployment " + DEPLOYMENT,
         "--deployment-name " + DEPLOYMENT + " --build-id A");
+    // `incidents` says it too, decided the same way (PinnedBuilds), from one DescribeTaskQueue for the whole list.
+    RemediatorProcess.Cli listed = stack.cli("incidents", "-o", "json");
+    assertThat(listed.exitCode()).as(listed.stderr()).isZero();
+    JsonNode row = Stack.parse(listed.stdout()).get("incidents").get(0);
+    assertThat(row.get("incidentId").asText()).isEqualTo(Stack.INCIDENT);
+    assertThat(row.get("build").asText()).isEqualTo("A");
+    assertThat(row.get("waitingForBuild").asText()).isEqualTo("A");
+    assertThat(stack.cli("incidents").stdout()).contains("waiting for build A");
     note("show said \"waiting for build A\" " + (System.nanoTime() - killed) / 1_000_000_000 + " s after A's worker"
         + " was killed");
     RemediatorProcess.Cli held = stack.approve("alice", plan, 3);

@@ -159,6 +159,17 @@ class VersionsCommandIT {
         assertThat(a.get("role").asText()).isEqualTo("DRAINING");
         assertThat(a.get("openIncidents").asInt()).isEqualTo(2);
         assertThat(a.get("canShutDown").asBoolean()).isFalse();
+        // `incidents` shows each incident's build; none waits (A's worker polls).
+        JsonNode listed = incidents(address);
+        assertThat(listed.get("incidents")).hasSize(3);
+        for (JsonNode row : listed.get("incidents")) {
+          String id = row.get("incidentId").asText();
+          assertThat(row.get("build").asText()).as(id).isEqualTo(id.equals("it-incident-b") ? "B" : "A");
+          assertThat(row.get("waitingForBuild").isNull()).as(id).isTrue();
+        }
+        Run table = incidentsTable(address);
+        assertThat(table.out()).containsPattern("(?m)^ID .* BUILD +PENDING APPROVAL$")
+            .containsPattern("(?m)^it-incident-b .* B +no$").containsPattern("(?m)^it-incident-a .* A +no$");
 
         // The emergency path (README): one pinned incident moved to B on purpose, by a versioning override.
         service.blockingStub().updateWorkflowExecutionOptions(UpdateWorkflowExecutionOptionsRequest.newBuilder()
@@ -243,6 +254,24 @@ class VersionsCommandIT {
     rest.addAll(List.of("--address", address, "--deployment", DEPLOYMENT));
     int exit = verb.execute(rest.toArray(String[]::new));
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  /** {@code incidents -o json} (the verb takes no --deployment). */
+  private static JsonNode incidents(String address) throws Exception {
+    Run r = incidentsTable(address, "-o", "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    return r.json();
+  }
+
+  private static Run incidentsTable(String address, String... more) {
+    CommandLine verb = Remediator.operatorVerb("incidents");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    verb.setOut(new PrintWriter(out, true));
+    verb.setErr(new PrintWriter(err, true));
+    List<String> args = new ArrayList<>(List.of("--address", address));
+    args.addAll(List.of(more));
+    return new Run(verb.execute(args.toArray(String[]::new)), out.toString(), err.toString());
   }
 
   private static JsonNode versions(String address) throws Exception {

@@ -28,7 +28,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,7 +56,13 @@ public final class IncidentListing {
     this.incidents = new IncidentControl(temporal);
   }
 
-  /** One open incident in a listing. */
+  /**
+   * One open incident in a listing.
+   *
+   * @param build the Worker Versioning build it runs on (pinned to), null when unversioned or unknown
+   * @param waitingForBuild the build it waits for ({@link PinnedBuilds#waitingFor}): pinned to it, and none of its
+   *     workers polls while others do; null otherwise
+   */
   public record OpenIncident(
       String incidentId,
       String runId,
@@ -65,7 +73,16 @@ public final class IncidentListing {
       String severity,
       String phase,
       boolean awaitingApproval,
-      String pendingPlanId) {}
+      String pendingPlanId,
+      String build,
+      String waitingForBuild) {
+
+    public OpenIncident(String incidentId, String runId, Instant startTime, String namespace, String service,
+        String database, String severity, String phase, boolean awaitingApproval, String pendingPlanId) {
+      this(incidentId, runId, startTime, namespace, service, database, severity, phase, awaitingApproval,
+          pendingPlanId, null, null);
+    }
+  }
 
   /** How the listing was obtained: the visibility query, the open-executions list, or configured targets. */
   public enum ListingSource {
@@ -207,7 +224,7 @@ public final class IncidentListing {
    * within what is left of the deadline.
    */
   private List<OpenIncident> newestOpen(long deadline, int limit) {
-    List<OpenIncident> rows = new ArrayList<>();
+    List<WorkflowExecutionInfo> infos = new ArrayList<>();
     ByteString page = ByteString.EMPTY;
     do {
       ListWorkflowExecutionsResponse response =
@@ -215,17 +232,46 @@ public final class IncidentListing {
               .listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
                   .setNamespace(temporal.namespace())
                   .setQuery(OPEN_INCIDENTS_QUERY)
-                  .setPageSize(Math.min(1000, limit - rows.size()))
+                  .setPageSize(Math.min(1000, limit - infos.size()))
                   .setNextPageToken(page)
                   .build());
       for (WorkflowExecutionInfo info : response.getExecutionsList()) {
-        if (rows.size() < limit) {
-          rows.add(fromMetadata(new WorkflowExecutionMetadata(info, temporal.dataConverter())));
+        if (infos.size() < limit) {
+          infos.add(info);
         }
       }
       page = response.getNextPageToken();
-    } while (!page.isEmpty() && rows.size() < limit);
+    } while (!page.isEmpty() && infos.size() < limit);
+    Map<String, PinnedBuilds> pollersByQueue = pollersOfPinned(infos, deadline);
+    List<OpenIncident> rows = new ArrayList<>();
+    for (WorkflowExecutionInfo info : infos) {
+      PinnedBuilds pollers = pollersByQueue.get(info.getTaskQueue());
+      var versioning = PinnedBuilds.versioning(info);
+      rows.add(fromMetadata(new WorkflowExecutionMetadata(info, temporal.dataConverter()),
+          PinnedBuilds.build(versioning), pollers == null ? null : pollers.waitingFor(versioning)));
+    }
     return rows;
+  }
+
+  /**
+   * The pollers of each task queue that has a pinned incident among {@code infos}: one {@code DescribeTaskQueue} per
+   * such task queue (one in practice), not one call per incident. A task queue Temporal cannot describe is left out
+   * (its incidents are listed without "waiting for build").
+   */
+  private Map<String, PinnedBuilds> pollersOfPinned(List<WorkflowExecutionInfo> infos, long deadline) {
+    Map<String, PinnedBuilds> byQueue = new TreeMap<>();
+    Set<String> asked = new HashSet<>();
+    for (WorkflowExecutionInfo info : infos) {
+      if (PinnedBuilds.pinned(PinnedBuilds.versioning(info)) && asked.add(info.getTaskQueue())) {
+        try {
+          byQueue.put(info.getTaskQueue(), PinnedBuilds.ofTaskQueue(temporal, info.getTaskQueue(),
+              Duration.ofMillis(Math.min(3000, remainingMillis(deadline)))));
+        } catch (RuntimeException e) {
+          // the listing stands without it
+        }
+      }
+    }
+    return byQueue;
   }
 
   private static long remainingMillis(long deadline) {
@@ -236,7 +282,7 @@ public final class IncidentListing {
     return Duration.ofMillis(remainingMillis(deadline));
   }
 
-  private OpenIncident fromMetadata(WorkflowExecutionMetadata m) {
+  private OpenIncident fromMetadata(WorkflowExecutionMetadata m, String build, String waitingForBuild) {
     SearchAttributes sa = m.getTypedSearchAttributes();
     String phase = emptyToNull(sa.get(IncidentSearchAttributes.PHASE));
     boolean awaiting = IncidentPhase.AWAITING_APPROVAL.name().equals(phase);
@@ -250,7 +296,9 @@ public final class IncidentListing {
         emptyToNull(sa.get(IncidentSearchAttributes.SEVERITY)),
         phase,
         awaiting,
-        awaiting ? pendingPlan(sa) : null);
+        awaiting ? pendingPlan(sa) : null,
+        build,
+        waitingForBuild);
   }
 
   /** The pending plan's ID, if the workflow publishes it as a search attribute (read defensively: it may not). */
@@ -340,7 +388,9 @@ public final class IncidentListing {
           s.severity() != null ? s.severity().label() : row.severity(),
           s.phase() != null ? s.phase().name() : row.phase(),
           pending,
-          pending ? s.plan().planId() : null);
+          pending ? s.plan().planId() : null,
+          row.build(),
+          row.waitingForBuild());
     } catch (RuntimeException e) {
       return row;
     }

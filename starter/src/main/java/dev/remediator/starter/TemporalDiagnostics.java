@@ -54,21 +54,8 @@ public final class TemporalDiagnostics {
     return pollers;
   }
 
-  /**
-   * The workflow pollers of {@code taskQueue} that declared Worker Versioning build {@code buildId} of deployment
-   * {@code deploymentName} (a versioned worker names its build when it polls).
-   */
-  public List<Poller> workflowPollersOfBuild(String taskQueue, String deploymentName, String buildId,
-      Duration deadline) {
-    return describeWorkflowPollers(taskQueue, deadline).stream()
-        .filter(p -> p.getDeploymentOptions().getDeploymentName().equals(deploymentName)
-            && p.getDeploymentOptions().getBuildId().equals(buildId))
-        .map(p -> new Poller(p.getIdentity(), p.hasLastAccessTime()
-            ? Instant.ofEpochSecond(p.getLastAccessTime().getSeconds(), p.getLastAccessTime().getNanos()) : null))
-        .toList();
-  }
-
-  private List<PollerInfo> describeWorkflowPollers(String taskQueue, Duration deadline) {
+  /** The workflow pollers of {@code taskQueue} as Temporal lists them (with their deployment options). */
+  public List<PollerInfo> workflowPollerInfos(String taskQueue, Duration deadline) {
     return temporal.blocking(deadline).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
         .setNamespace(temporal.namespace())
         .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))

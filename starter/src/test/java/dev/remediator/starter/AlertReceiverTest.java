@@ -459,6 +459,32 @@ class AlertReceiverTest {
   }
 
   @Test
+  void databasePerformanceAlertsOfOneDatabaseAreOneIncident() throws Exception {
+    ObjectNode p = payload("firing-critical.json");
+    ArrayNode alerts = p.putArray("alerts");
+    // postgres_exporter names the database datname; the rules keep the namespace
+    alerts.add(alert("PostgresLockWaits", "critical", "datname", "ordersdb", "namespace", "prod"));
+    alerts.add(alert("PostgresLongRunningTransaction", "warning", "datname", "ordersdb", "namespace", "prod",
+        "instance", "db-0:9187"));
+    // a database no target names
+    alerts.add(alert("PostgresDeadlocks", "warning", "datname", "inventory", "namespace", "prod"));
+
+    HttpResponse<String> r = fx.webhook(bytes(p));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = json(r);
+    assertThat(body.get("accepted")).hasSize(2);
+    assertThat(body.at("/accepted/0/incidentId").asText()).isEqualTo(IntakeFixture.ORDERS_PERF);
+    assertThat(body.at("/accepted/1/incidentId").asText()).isEqualTo(IntakeFixture.ORDERS_PERF);
+    assertThat(body.get("ignoredCount").asInt()).isEqualTo(1);
+    assertThat(body.at("/ignored/0/reason").asText()).isEqualTo("no configured target of runbook dbperf has database"
+        + " inventory in namespace prod with a postgres.url (alert PostgresDeadlocks)");
+    assertThat(fx.openRuns(IntakeFixture.ORDERS_PERF)).isEqualTo(1);
+    // the pool incident of the same target is another incident, not started by these alerts
+    assertThat(fx.running(ORDERS)).isFalse();
+  }
+
+  @Test
   void theIncidentGetsTheAlertsOtherLabelsBounded() {
     java.util.Map<String, String> labels = new java.util.HashMap<>(java.util.Map.of(
         "alertname", "KubePodCrashLooping", "severity", "warning", "namespace", "prod",

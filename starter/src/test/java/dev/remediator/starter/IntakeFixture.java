@@ -90,6 +90,8 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
   static final String AUTH_DOWN = "servicedown:prod:auth-service:authdb";
   /** A target without a database: only the Service Down runbook can act on it. */
   static final String WEB_DOWN = "servicedown:prod:web";
+  /** The Database Performance incident of ordersdb: one per database, on its first configured target. */
+  static final String ORDERS_PERF = "dbperf:prod:orders-service:ordersdb";
 
   int temporalPort;
   Path home;

@@ -8,6 +8,7 @@ import dev.remediator.kubernetes.dbpool.PoolSizeActivitiesImpl;
 import dev.remediator.kubernetes.servicedown.WorkloadActivitiesImpl;
 import dev.remediator.notify.NotificationActivitiesImpl;
 import dev.remediator.postgres.DatabaseActivitiesImpl;
+import dev.remediator.postgres.dbperf.PerformanceActivitiesImpl;
 import dev.remediator.probe.ProbeActivitiesImpl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -41,6 +42,8 @@ public final class RunbookActivities {
       // the Service Down runbook
       r -> new WorkloadActivitiesImpl(r.targets(), r.kubernetes()),
       r -> new IncidentLookupActivitiesImpl(),
+      // the Database Performance runbook
+      r -> new PerformanceActivitiesImpl(r.targets()),
       // the incident shell
       r -> new NotificationActivitiesImpl(r.config().notifications()));
 

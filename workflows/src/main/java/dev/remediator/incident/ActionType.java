@@ -14,7 +14,13 @@ public enum ActionType {
   /** Pool runbook, "Temporary pool size increase", reverted by a durable timer after recovery. */
   POOL_INCREASE("Temporary pool increase", "temporary pool increase"),
   /** Service Down runbook: "Roll back a bad rollout" to the previous revision, then wait for the rollout. */
-  ROLLBACK("Rollback", "roll back the deployment to its previous revision");
+  ROLLBACK("Rollback", "roll back the deployment to its previous revision"),
+  /** Database Performance runbook: cancel the statements of the root blockers of a lock tree. */
+  CANCEL_BLOCKERS("Cancel blocking statements", "cancel the statements of the sessions that block others"),
+  /** Database Performance runbook: terminate root blockers whose cancel did not clear the lock waits. */
+  TERMINATE_BLOCKERS("Terminate blocking sessions", "terminate the sessions that still block others"),
+  /** Database Performance runbook: ANALYZE tables whose statistics are stale, with a statement timeout. */
+  ANALYZE_TABLES("Analyze tables", "ANALYZE tables whose statistics are stale");
 
   private final String label;
   private final String description;

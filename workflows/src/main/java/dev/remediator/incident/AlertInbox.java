@@ -152,7 +152,8 @@ final class AlertInbox {
     String now = Timeline.now();
     TrackedAlert t =
         new TrackedAlert(a.alertName(), a.fingerprint(), a.firing(), Severity.of(a, criticalAlerts), a.startsAt(), a.endsAt(),
-            a.summary(), known == null ? now : known.firstSeenAt(), now, known == null ? 1 : known.received() + 1);
+            a.summary(), known == null ? now : known.firstSeenAt(), now, known == null ? 1 : known.received() + 1,
+            known == null ? a.startsAt() : earliest(known.firstStart(), a.startsAt()));
     if (known == null) {
       state.alerts.add(t);
     } else {
@@ -164,7 +165,12 @@ final class AlertInbox {
   private static TrackedAlert withCount(TrackedAlert t, Alert a, boolean stale) {
     return new TrackedAlert(t.alertName(), t.fingerprint(), t.firing(), t.severity(), t.startsAt(),
         stale || a.endsAt() == null ? t.endsAt() : a.endsAt(), t.summary(), t.firstSeenAt(),
-        Timeline.now(), t.received() + 1);
+        Timeline.now(), t.received() + 1, t.firstStartsAt());
+  }
+
+  /** The earlier of two RFC 3339 times (a known one over null; the first when they cannot be ordered). */
+  private static String earliest(String a, String b) {
+    return a == null ? b : b != null && compareStarts(b, a) < 0 ? b : a;
   }
 
   private void replace(TrackedAlert old, TrackedAlert now) {

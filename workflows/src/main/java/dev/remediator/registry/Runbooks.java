@@ -7,6 +7,7 @@ import dev.remediator.incident.IncidentWorkflowImpl;
 import dev.remediator.incident.RunbookCatalog;
 import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.runbook.Runbook;
+import dev.remediator.runbook.dbperf.DbPerfRunbook;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.runbook.servicedown.ServiceDownRunbook;
 import io.temporal.worker.Worker;
@@ -24,7 +25,8 @@ import java.util.TreeMap;
  * anywhere else, and no class below this package names a concrete runbook. A new runbook is one line in {@link #ALL}.
  */
 public final class Runbooks {
-  private static final List<Runbook> ALL = List.of(DbPoolRunbook.DEFINITION, ServiceDownRunbook.DEFINITION);
+  private static final List<Runbook> ALL = List.of(DbPoolRunbook.DEFINITION, ServiceDownRunbook.DEFINITION,
+      DbPerfRunbook.DEFINITION);
 
   /** The registry as the incident shell sees it (deterministic: workflow code calls it). */
   public static final RunbookCatalog CATALOG = new RunbookCatalog() {

@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
           + " server has no List API: there the open executions of type IncidentWorkflow are listed instead (and"
           + " each queried while --timeout lasts), and where even that is missing, each configured target's incident"
           + " (needs --config).",
+      "BUILD (when workers are versioned): the Worker Versioning build each incident runs on; \"waiting for build"
+          + " X\" for one pinned to build X while no worker of X polls (as show says), found with one DescribeTaskQueue"
+          + " per task queue, not one call per incident.",
       "Exit codes: 0 listed (also when none is open), 1 error, 2 usage/config."
     })
 public final class IncidentsCommand extends TemporalCommand {
@@ -74,12 +77,16 @@ public final class IncidentsCommand extends TemporalCommand {
     if (listing.incidents().isEmpty()) {
       return "No open incidents.";
     }
-    String format = "%-44s %-20s %-9s %-18s %-7s %s%n";
+    // The BUILD column (Worker Versioning) only when some incident runs on a versioned worker.
+    int buildWidth = listing.incidents().stream().mapToInt(i -> build(i).length()).max().orElse(0);
+    boolean versioned = listing.incidents().stream().anyMatch(i -> i.build() != null);
+    String format = "%-44s %-20s %-9s %-18s %-7s " + (versioned ? "%-" + Math.max(5, buildWidth) + "s " : "%s")
+        + "%s%n";
     StringBuilder b = new StringBuilder(String.format(format, "ID", "SERVICE", "SEVERITY", "PHASE", "AGE",
-        "PENDING APPROVAL"));
+        versioned ? "BUILD" : "", "PENDING APPROVAL"));
     for (OpenIncident i : listing.incidents()) {
       b.append(String.format(format, i.incidentId(), dash(i.service()), dash(i.severity()), dash(i.phase()),
-          i.startTime() == null ? "-" : age(Duration.between(i.startTime(), now)),
+          i.startTime() == null ? "-" : age(Duration.between(i.startTime(), now)), versioned ? build(i) : "",
           i.awaitingApproval() ? (i.pendingPlanId() != null ? "yes (" + i.pendingPlanId() + ")" : "yes") : "no"));
     }
     if (listing.total() == Listing.UNKNOWN) {
@@ -107,6 +114,11 @@ public final class IncidentsCommand extends TemporalCommand {
       return s / 3600 + "h";
     }
     return s / 86400 + "d";
+  }
+
+  /** The incident's build, "waiting for build X" when it waits for it (PinnedBuilds), "-" when unversioned. */
+  static String build(OpenIncident i) {
+    return i.waitingForBuild() != null ? "waiting for build " + i.waitingForBuild() : dash(i.build());
   }
 
   private static String dash(String s) {

@@ -5,6 +5,7 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentControl;
 import dev.remediator.starter.IncidentStubs;
+import dev.remediator.starter.PinnedBuilds;
 import dev.remediator.starter.TemporalDiagnostics;
 import dev.remediator.starter.UserMessages;
 import dev.remediator.temporal.TemporalConnection;
@@ -173,7 +174,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
   }
 
   /** A stopped worker's long polls stay listed for minutes; an idle live worker polls again within about a minute. */
-  static final Duration POLLER_GONE_AFTER = Duration.ofSeconds(70);
+  static final Duration POLLER_GONE_AFTER = PinnedBuilds.POLLER_GONE_AFTER;
 
   /**
    * The incident's {@code status} query within what is left of {@code --timeout}. A query needs a worker, so first
@@ -221,21 +222,14 @@ public abstract class TemporalCommand implements Callable<Integer> {
    */
   protected void requirePinnedBuildPolled(IncidentStubs temporal, io.temporal.client.WorkflowExecutionDescription d) {
     var versioning = d.getRawDescription().getWorkflowExecutionInfo().getVersioningInfo();
-    String build = versioning.getDeploymentVersion().getBuildId();
     if (d.getStatus() != io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-        || versioning.getBehavior() != io.temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
-        || build.isEmpty()) {
+        || !PinnedBuilds.pinned(versioning)) {
       return;
     }
-    String deployment = versioning.getDeploymentVersion().getDeploymentName();
-    TemporalDiagnostics diagnostics = new TemporalDiagnostics(temporal);
-    Duration ask = Duration.ofMillis(Math.min(3000, remaining().toMillis()));
-    Instant now = Instant.now();
-    if (recent(diagnostics.workflowPollers(d.getTaskQueue(), ask), now).isEmpty()) {
-      return;
-    }
-    List<TemporalDiagnostics.Poller> ofBuild = diagnostics.workflowPollersOfBuild(d.getTaskQueue(), deployment, build, ask);
-    if (recent(ofBuild, now).isEmpty()) {
+    String build = PinnedBuilds.ofTaskQueue(temporal, d.getTaskQueue(),
+        Duration.ofMillis(Math.min(3000, remaining().toMillis()))).waitingFor(versioning);
+    if (build != null) {
+      String deployment = versioning.getDeploymentVersion().getDeploymentName();
       throw new CliFailure(ExitCodes.ERROR, "waiting for build " + build + ": incident "
           + d.getExecution().getWorkflowId() + " is pinned to build " + build + " of deployment " + deployment
           + " and no worker of that build polls task queue " + d.getTaskQueue() + " (other builds' workers do; it"

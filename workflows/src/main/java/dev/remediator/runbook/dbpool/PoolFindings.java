@@ -37,6 +37,8 @@ public final class PoolFindings implements RunbookFindings {
   public ConnectionSnapshot lastSnapshot;
   /** The highest utilization sampled in the incident (0 before any sample). */
   public double sampledPeak;
+  /** When {@link #sampledPeak} was first sampled (RFC 3339, workflow time); null before, and in older states. */
+  public String sampledPeakAt;
   /** The sample taken as the incident closed (the report's "after"); null if it failed or in older runs. */
   public ConnectionSnapshot closingSnapshot;
   public PoolDiagnosis diagnosis = PoolDiagnosis.unknown();
@@ -95,6 +97,18 @@ public final class PoolFindings implements RunbookFindings {
 
   private double samplePeak() {
     return Math.max(sampledPeak, firstSnapshot == null ? 0 : firstSnapshot.utilization());
+  }
+
+  /**
+   * When the highest sample was taken: its own record, else (states from before it) the time of a kept sample of
+   * that value; null when unknown.
+   */
+  public String sampledPeakAt() {
+    if (sampledPeakAt != null || sampledPeak == 0) {
+      return sampledPeakAt;
+    }
+    return samples.stream().filter(s -> s.utilization() == sampledPeak).map(UtilizationSample::at).findFirst()
+        .orElse(null);
   }
 
   /** The report's "after": the sample taken at close, else the last one (older runs, a failed sample at close). */

@@ -30,11 +30,12 @@ public final class PoolReport {
 
   static RunbookReport report(Target target, RunbookPolicy policy, IncidentState state) {
     PoolFindings f = PoolFindings.of(state);
-    List<RunbookReport.Fact> facts = List.of(
+    List<RunbookReport.Fact> facts = new ArrayList<>(List.of(
         new RunbookReport.Fact("Utilization (peak → after)", utilization(state)),
         new RunbookReport.Fact("Sessions idle in transaction (found / terminated)",
             f.sessionsFound + " / " + f.sessionsTerminated),
-        new RunbookReport.Fact("Service (last probe)", Reports.healthWord(state.lastHealth)));
+        new RunbookReport.Fact("Service (last probe)", Reports.healthWord(state.lastHealth))));
+    facts.addAll(ThresholdReview.facts(policy, state, f));
     List<String> findings = state.errorLogs == null ? List.of()
         : List.of("Application logs (30 min): " + Reports.counts(state.errorLogs));
     double before = f.peakUtilization(state.alertedPeak);
@@ -94,6 +95,7 @@ public final class PoolReport {
           + Reports.percent(policy.warningUtilization()) + " / " + Reports.percent(policy.criticalUtilization())
           + ") gave enough warning");
     }
+    r.addAll(ThresholdReview.recommendations(policy, state));
     r.add("Add connection pool metrics to the application (total, active, idle) and a circuit breaker for"
         + " database operations");
     return r;

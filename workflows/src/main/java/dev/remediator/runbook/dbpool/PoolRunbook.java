@@ -492,8 +492,12 @@ public final class PoolRunbook implements RunbookSteps {
       findings.lastSnapshot = s;
       actedSinceSample = false;
       state.reachable();
-      findings.addSample(new UtilizationSample(Timeline.now(), s.utilization()), SAMPLES_KEPT);
-      findings.sampledPeak = Math.max(findings.sampledPeak, s.utilization());
+      UtilizationSample sample = new UtilizationSample(Timeline.now(), s.utilization());
+      findings.addSample(sample, SAMPLES_KEPT);
+      if (s.utilization() > findings.sampledPeak) {
+        findings.sampledPeak = s.utilization();
+        findings.sampledPeakAt = sample.at();
+      }
       if (databaseFailing) {
         databaseFailing = false;
         timeline.note(Kind.CHECK, "Database reachable again");
