@@ -68,6 +68,7 @@ public final class BoundedScan {
         try {
           found.add(c.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
+          pool.shutdownNow(); // the budget is spent: start no queued check, interrupt the running ones
           c.cancel(true);
           found.add(unchecked(t, begun.get(i).get()
               ? "no answer within the scan's budget of " + seconds(budget)
