@@ -7,6 +7,7 @@ import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
 import dev.remediator.runbook.dbpool.PoolPolicy;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.runbook.dbpool.SessionInfo;
 import dev.remediator.runbook.dbpool.SessionOutcome;
 import dev.remediator.runbook.dbpool.SessionOutcome.Result;
@@ -69,6 +70,13 @@ public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable
     } catch (SQLException e) {
       throw PostgresConnector.failure(doing, e);
     }
+  }
+
+  /** Read-only, bounded: see {@link SimilarPoolScan}. Refuses an incident target that is not configured. */
+  @Override
+  public SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy) {
+    targets.require(incidentTarget);
+    return SimilarPoolScan.run(targets.config(), incidentTarget, policy);
   }
 
   /**

@@ -132,6 +132,16 @@ final class PostgresFixture implements AutoCloseable {
     return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 
+  /** host:port of the server. */
+  String hostPort() {
+    return hostPort;
+  }
+
+  /** The file holding every fixture role's password. */
+  Path passwordFile() {
+    return passwordFile;
+  }
+
   boolean external() {
     return embedded == null;
   }

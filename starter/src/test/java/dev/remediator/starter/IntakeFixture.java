@@ -240,6 +240,12 @@ final class IntakeFixture implements BeforeAllCallback, AfterAllCallback, Before
           idle.size(), 0, null);
     }
 
+    /** No other target is configured. */
+    @Override
+    public dev.remediator.incident.SimilarIssues similarElsewhere(Target target, RunbookPolicy policy) {
+      return new dev.remediator.incident.SimilarIssues(null, List.of(), 0, null);
+    }
+
     @Override
     public TerminationResult terminateIdleInTransaction(
         Target target, RunbookPolicy policy, List<SessionInfo> sessions) {

@@ -98,12 +98,16 @@ final class EscalationLadder {
     return new DecisionResult(true, "acknowledged by " + who);
   }
 
-  /** The incident closes: the ladder stops; channels that were paged hear how it ended. */
-  void close(IncidentOutcome outcome) {
+  /**
+   * The incident closes: the ladder stops; channels that were paged hear how it ended, and what the check for similar
+   * issues in other services found (null: not run).
+   */
+  void close(IncidentOutcome outcome, SimilarIssues similar) {
     closed = true;
     if (!state.pagedChannels.isEmpty()) {
       send(new Notification(incidentId, "resolve", "info", null, List.copyOf(state.pagedChannels),
-          "[" + target.id() + "] closed: " + outcome, null, List.of()));
+          "[" + target.id() + "] closed: " + outcome + (similar == null ? "" : ". " + similar.line()), null,
+          List.of()));
     }
   }
 

@@ -26,6 +26,8 @@ import java.util.Map;
  *     before it
  * @param runbook the runbook's own section (e.g. the pool runbook's utilization and sessions); null in reports
  *     from before it, which carried the pool runbook's fields at the top: those are in {@link #earlier}
+ * @param similarElsewhere what the check for similar issues in other services found at close; null when it did
+ *     not run (a runbook without one, a report from before it)
  * @param earlier fields of a report written by an earlier layout that this record no longer has, by name
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -50,6 +52,7 @@ public record IncidentReport(
     List<TrackedAlert> alerts,
     List<RunbookReport.Fact> facts,
     RunbookSection runbook,
+    SimilarIssues similarElsewhere,
     @JsonAnySetter @JsonAnyGetter Map<String, JsonNode> earlier) {
 
   public IncidentReport {

@@ -75,6 +75,9 @@ public final class IncidentState {
 
   public List<TimelineEntry> timeline = new ArrayList<>();
 
+  /** What the check for similar issues in other services found at close (null: not run, or before it existed). */
+  public SimilarIssues similarElsewhere;
+
   /** A runbook's own findings (JSON by logical name: {@link RunbookFindings}). */
   public RunbookFindings findings;
 

@@ -241,13 +241,27 @@ public class IncidentWorkflowImpl implements IncidentWorkflow {
     if (!legacy) {
       runbook.beforeReport(); // the report's "after" is what the target shows now, not a stale sample
     }
+    checkSimilarElsewhere(); // post-incident: the same pattern in other services?
     enter(IncidentPhase.CLOSED);
     timeline.note(Kind.CLOSE, "Closed: " + outcome);
-    ladder.close(outcome);
+    ladder.close(outcome, state.similarElsewhere);
     Workflow.getMetricsScope().tagged(Map.of("outcome", outcome.name())).counter("remediator_incidents_closed")
         .inc(1);
     return Reports.report(incidentId, state, input.target(), outcome, Workflow.currentTimeMillis(),
         runbook.report(outcome), policy);
+  }
+
+  /** The runbook's read-only check of the other targets it applies to; once, recorded for the report. */
+  private void checkSimilarElsewhere() {
+    if (Workflow.getVersion(RunbookSteps.SIMILAR_ISSUES_AT_CLOSE, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    SimilarIssues found = runbook.similarElsewhere();
+    if (found != null) {
+      state.similarElsewhere = found;
+      timeline.note(Kind.CHECK, "Similar issues in other services: " + found.line());
+    }
   }
 
   private void continueAsNewIfSuggested() {

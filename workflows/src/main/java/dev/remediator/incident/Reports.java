@@ -26,7 +26,8 @@ public final class Reports {
         List.copyOf(state.actions), state.escalationReason != null, state.escalationReason, state.acknowledgedBy,
         part.followUps(), part.recommendations(),
         markdown(incidentId, state, outcome, severity, diagnosis, closedAtMillis, part, policy),
-        List.copyOf(part.series()), List.copyOf(state.alerts), List.copyOf(part.facts()), part.section(), Map.of());
+        List.copyOf(part.series()), List.copyOf(state.alerts), List.copyOf(part.facts()), part.section(), state.similarElsewhere,
+        Map.of());
   }
 
   private static String markdown(String incidentId, IncidentState state, IncidentOutcome outcome, Severity severity,
@@ -61,6 +62,9 @@ public final class Reports {
     for (TimelineEntry e : state.timeline) {
       md.append("| ").append(e.at()).append(" | ").append(e.actor()).append(" | ")
           .append(e.event().replace("|", "\\|")).append(" |\n");
+    }
+    if (state.similarElsewhere != null) {
+      md.append('\n').append(state.similarElsewhere.markdown());
     }
     md.append("\n## Recommendations\n\n");
     part.recommendations().forEach(r -> md.append("- ").append(r).append('\n'));

@@ -92,6 +92,20 @@ public interface RunbookSteps {
   /** Before the report: the "after" measurement, taken at close (after the last action and resolution). */
   void beforeReport();
 
+  /** Change ID: at close, the shell asks {@link #similarElsewhere} once and reports what it found. */
+  String SIMILAR_ISSUES_AT_CLOSE = "similar-issues-at-close";
+
+  /**
+   * Post-incident: "check for similar issues in other services". Once, as the incident closes (not when it is
+   * cancelled): the runbook's same read-only check against the other configured targets it applies to (one bounded
+   * activity: a time budget and a concurrency limit; a target that does not answer is listed as unchecked), never
+   * acting on them. The shell records it once in the timeline, the report and the closing notification. Null, the
+   * default: the runbook has no such check.
+   */
+  default SimilarIssues similarElsewhere() {
+    return null;
+  }
+
   /** Before closing (also when cancelled): undo temporary changes at their durable time. */
   void restore();
 

@@ -455,6 +455,11 @@ class AlertStreamPropertyTest {
     }
 
     @Override
+    public SimilarIssues similarElsewhere(Target target, RunbookPolicy policy) {
+      return of(target).similarElsewhere(target, policy);
+    }
+
+    @Override
     public TerminationResult terminateIdleInTransaction(Target t, RunbookPolicy p, List<SessionInfo> sessions) {
       return of(t).terminateIdleInTransaction(t, p, sessions);
     }

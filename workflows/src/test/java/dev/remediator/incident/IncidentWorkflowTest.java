@@ -412,6 +412,48 @@ class IncidentWorkflowTest {
   }
 
   @Test
+  void atCloseTheOtherTargetsAreCheckedOnceAndAnotherTargetsLeakIsReportedAndAnnounced(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    Target billing = new Target("prod", "billing-service", "billingdb");
+    Target orders = new Target("prod", "orders-service", "ordersdb");
+    Target payments = new Target("prod", "payments-service", "paymentsdb");
+    world.elsewhere.put(billing, SimulatedTarget.leaking(14)); // 23 of 37: under warning, but leaking
+    world.elsewhere.put(orders, new SimulatedTarget());
+    world.elsewhere.put(payments, null); // does not answer
+    IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 1h", CRITICAL);
+    awaitStatus(incident, IncidentStatus::awaitingApproval);
+    env.sleep(Duration.ofMinutes(16)); // no decision: the database tier is paged
+    awaitStatus(incident, s -> "database".equals(s.escalatedTo()));
+    await().until(() -> !world.notifications.isEmpty()); // the page is out before the alert resolves
+    assertThat(world.similarCalls).hasValue(0); // only at close
+
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.similarCalls).hasValue(1);
+    SimilarIssues similar = report.similarElsewhere();
+    assertThat(similar.targets()).extracting(SimilarIssues.Elsewhere::target, SimilarIssues.Elsewhere::finding)
+        .containsExactly(tuple(billing, SimilarIssues.Finding.SAME_PATTERN),
+            tuple(orders, SimilarIssues.Finding.CLEAN), tuple(payments, SimilarIssues.Finding.UNCHECKED));
+    assertThat(similar.targets().get(0).detail()).isEqualTo("14 sessions idle in transaction > 10 min");
+    String line = "1 other service shows the same pattern: billing-service (14 sessions idle in transaction > 10 min);"
+        + " 1 not checked: payments-service (did not answer: connect timed out)";
+    assertThat(events(report)).filteredOn(e -> e.startsWith("Similar issues in other services"))
+        .containsExactly("Similar issues in other services: " + line);
+    assertThat(report.markdown()).contains("## Similar issues in other services",
+        "| prod/billing-service/billingdb | **same pattern** | 14 sessions idle in transaction > 10 min |",
+        "| prod/orders-service/ordersdb | clean | utilization 13.5%, no session idle in transaction > 10 min |",
+        "| prod/payments-service/paymentsdb | unchecked | did not answer: connect timed out |");
+    Notification closing = world.notifications.stream().filter(n -> "resolve".equals(n.event())).findFirst()
+        .orElseThrow();
+    assertThat(closing.channels()).containsExactly("database-pager");
+    assertThat(closing.summary()).isEqualTo("[" + TARGET.id() + "] closed: RESOLVED. " + line);
+    assertThat(world.terminations).isEmpty(); // nothing acted on, here or elsewhere
+    assertThat(world.elsewhere.get(billing).terminations).isEmpty();
+  }
+
+  @Test
   void escalationDuringTheImmediateResponsePagesEachTierOnce(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);

@@ -3,6 +3,7 @@ package dev.remediator.incident;
 import dev.remediator.runbook.dbpool.ConnectionSnapshot;
 import dev.remediator.runbook.dbpool.DatabaseActivities;
 import dev.remediator.runbook.dbpool.PoolDiagnosis;
+import dev.remediator.runbook.dbpool.PoolPattern;
 import dev.remediator.runbook.KubernetesActivities;
 import dev.remediator.runbook.ProbeActivities;
 import dev.remediator.runbook.dbpool.PoolSettings;
@@ -46,6 +47,12 @@ final class SimulatedTarget
    */
   volatile long databaseDownSinceMillis;
   final AtomicInteger snapshotCalls = new AtomicInteger();
+  /**
+   * The other configured targets the check for similar issues reads at close, in order, each its own world (null:
+   * it does not answer). Set before the incident starts.
+   */
+  final java.util.Map<Target, SimulatedTarget> elsewhere = new java.util.LinkedHashMap<>();
+  final AtomicInteger similarCalls = new AtomicInteger();
   final AtomicInteger probeCalls = new AtomicInteger();
   /** False: the target configures neither /health nor /ready (the probe answers with neither). */
   volatile boolean probesConfigured = true;
@@ -119,6 +126,17 @@ final class SimulatedTarget
         RESERVED, total + 1, utilization(), leakedSessions(), List.of(), List.of(), List.of(),
         new PoolDiagnosis(cause, List.of(leaked + " idle in transaction, " + load + " active")), List.of(), total, 1,
         leaked, 0, "14.22");
+  }
+
+  /** Each other world's snapshot judged by the runbook's own pattern, as the activity does on real databases. */
+  @Override
+  public SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy) {
+    similarCalls.incrementAndGet();
+    List<SimilarIssues.Elsewhere> found = new ArrayList<>();
+    elsewhere.forEach((t, world) -> found.add(world == null
+        ? new SimilarIssues.Elsewhere(t, SimilarIssues.Finding.UNCHECKED, "did not answer: connect timed out")
+        : PoolPattern.finding(t, world.snapshot(t, policy), policy)));
+    return new SimilarIssues(PoolPattern.describe(policy), found, 40, null);
   }
 
   @Override

@@ -39,11 +39,13 @@ class RunbookSeamTest {
           "activities/src/main/java/dev/remediator/kubernetes/dbpool/PoolSizeActivitiesImpl.java",
           "activities/src/main/java/dev/remediator/postgres/DatabaseActivitiesImpl.java",
           "activities/src/main/java/dev/remediator/postgres/RootCauseHint.java",
-          "activities/src/main/java/dev/remediator/postgres/SnapshotQuery.java"),
+          "activities/src/main/java/dev/remediator/postgres/SnapshotQuery.java",
+          "activities/src/main/java/dev/remediator/postgres/SimilarPoolScan.java"),
       "servicedown", List.of(
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/WorkloadActivitiesImpl.java",
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/TemplateDiff.java",
           "activities/src/main/java/dev/remediator/kubernetes/servicedown/CrashLogScan.java",
+          "activities/src/main/java/dev/remediator/kubernetes/servicedown/SimilarWorkloadScan.java",
           "activities/src/main/java/dev/remediator/incidentlookup/IncidentLookupActivitiesImpl.java"),
       "dbperf", List.of("activities/src/main/java/dev/remediator/postgres/dbperf/"));
 

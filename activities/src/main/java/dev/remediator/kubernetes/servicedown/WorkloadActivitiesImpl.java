@@ -12,7 +12,10 @@ import static dev.remediator.kubernetes.KubeCalls.POD_LOGS;
 import static dev.remediator.kubernetes.KubeCalls.REPLICA_SETS;
 
 import dev.remediator.activities.TargetDirectory;
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
+import dev.remediator.runbook.servicedown.SameChange;
 import dev.remediator.kubernetes.Deployments;
 import dev.remediator.kubernetes.Deployments.Managed;
 import dev.remediator.kubernetes.JsonPatch;
@@ -82,6 +85,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
   private static final Duration OBSERVE_POLL = Duration.ofMillis(200);
 
   private final Deployments deployments;
+  private final TargetDirectory targets;
   private final Duration observeTimeout;
 
   public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client) {
@@ -94,6 +98,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
    */
   public WorkloadActivitiesImpl(TargetDirectory targets, Supplier<KubernetesClient> client, Duration observeTimeout) {
     this.deployments = new Deployments(targets, client);
+    this.targets = targets;
     this.observeTimeout = observeTimeout;
   }
 
@@ -292,7 +297,7 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
    * (a rollback: it carries {@code deployment.kubernetes.io/revision-history} and a new number): then the
    * controller's last write to it (the renumbering and the scale-ups after it), from its managed fields.
    */
-  private static Instant becameNewest(ReplicaSet rs) {
+  static Instant becameNewest(ReplicaSet rs) {
     Instant created = parseTime(rs.getMetadata().getCreationTimestamp());
     if (!nonNull(rs.getMetadata().getAnnotations()).containsKey(REVISION_HISTORY)
         || rs.getMetadata().getManagedFields() == null) {
@@ -306,6 +311,17 @@ public class WorkloadActivitiesImpl implements WorkloadActivities {
         .max(Comparator.naturalOrder())
         .orElse(null);
     return last == null || (created != null && last.isBefore(created)) ? created : last;
+  }
+
+  // ---- similar issues elsewhere ------------------------------------------------------------------------------
+
+  /** Read-only, bounded: see {@link SimilarWorkloadScan}. Refuses an incident target without a Deployment. */
+  @Override
+  public SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, SameChange change) {
+    if (change == null || change.window() == null) {
+      throw invalid("the check for similar issues needs the incident's change and its window");
+    }
+    return SimilarWorkloadScan.run(targets.config(), deployments, incidentTarget, policy, change);
   }
 
   // ---- previous logs ------------------------------------------------------------------------------------------

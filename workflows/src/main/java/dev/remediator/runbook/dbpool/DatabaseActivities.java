@@ -2,6 +2,7 @@ package dev.remediator.runbook.dbpool;
 
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -35,4 +36,15 @@ public interface DatabaseActivities {
    */
   @ActivityMethod
   TerminationResult terminateIdleInTransaction(Target target, RunbookPolicy policy, List<SessionInfo> sessions);
+
+  /**
+   * Post-incident, read-only: the runbook's snapshot of every <em>other</em> configured target with a database (not
+   * {@code incidentTarget}), each judged by {@link PoolPattern} under the incident's policy. Bounded by the policy's
+   * {@code similarScanBudget} for the whole scan and {@code similarScanConcurrency} targets at once; each target's
+   * connect and statement timeouts are cut to its share of the budget. A target that does not answer within it,
+   * refuses the connection, or withholds the privileges is listed as {@code UNCHECKED} with the reason: the scan
+   * itself does not fail for it. Never acts on any of them.
+   */
+  @ActivityMethod
+  SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy);
 }

@@ -24,6 +24,10 @@ import java.util.List;
  * @param poolIncrease policy for a temporary pool-size increase (default APPROVE)
  * @param poolIncreaseFactor proposed pool size = current × factor, capped by capacity (default 1.5)
  * @param poolIncreaseRevertAfter a temporary pool increase is reverted this long after recovery (default 2 h)
+ * @param similarScanBudget at close, the check for similar issues in the other targets' pools takes at most this
+ *     long as a whole; a target that has not answered by then is listed as unchecked (default 20 s; absent in
+ *     inputs recorded before it: the default)
+ * @param similarScanConcurrency how many other targets that check reads at once (default 4; absent: the default)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolPolicy(
@@ -35,7 +39,27 @@ public record PoolPolicy(
     Boolean terminateLeaksAtWarning,
     ActionMode poolIncrease,
     double poolIncreaseFactor,
-    Duration poolIncreaseRevertAfter) {
+    Duration poolIncreaseRevertAfter,
+    Duration similarScanBudget,
+    Integer similarScanConcurrency) {
+
+  static final Duration SIMILAR_SCAN_BUDGET = Duration.ofSeconds(20);
+  static final int SIMILAR_SCAN_CONCURRENCY = 4;
+
+  public PoolPolicy {
+    similarScanBudget = similarScanBudget == null ? SIMILAR_SCAN_BUDGET : similarScanBudget;
+    similarScanConcurrency = similarScanConcurrency == null ? SIMILAR_SCAN_CONCURRENCY : similarScanConcurrency;
+  }
+
+  /** The keys before the check for similar issues: its bounds at their defaults. */
+  public PoolPolicy(Duration idleInTransactionReportAfter, Duration idleInTransactionTerminateAfter,
+      Duration longRunningQueryAfter, int maxSessionsPerTermination, ActionMode terminateSessions,
+      Boolean terminateLeaksAtWarning, ActionMode poolIncrease, double poolIncreaseFactor,
+      Duration poolIncreaseRevertAfter) {
+    this(idleInTransactionReportAfter, idleInTransactionTerminateAfter, longRunningQueryAfter,
+        maxSessionsPerTermination, terminateSessions, terminateLeaksAtWarning, poolIncrease, poolIncreaseFactor,
+        poolIncreaseRevertAfter, null, null);
+  }
 
   /** Its keys, defaults and checks; every key directly under policy still counts (configuration and old inputs). */
   public static final PolicySection<PoolPolicy> SECTION = new PolicySection<>(
@@ -49,7 +73,9 @@ public record PoolPolicy(
           true,
           ActionMode.APPROVE,
           1.5,
-          Duration.ofHours(2)),
+          Duration.ofHours(2),
+          SIMILAR_SCAN_BUDGET,
+          SIMILAR_SCAN_CONCURRENCY),
       List.of(
           "idleInTransactionReportAfter",
           "idleInTransactionTerminateAfter",
@@ -59,7 +85,9 @@ public record PoolPolicy(
           "terminateLeaksAtWarning",
           "poolIncrease",
           "poolIncreaseFactor",
-          "poolIncreaseRevertAfter"),
+          "poolIncreaseRevertAfter",
+          "similarScanBudget",
+          "similarScanConcurrency"),
       PoolPolicy::problems);
 
   /**
@@ -79,6 +107,12 @@ public record PoolPolicy(
     List<PolicySection.Problem> problems = new ArrayList<>();
     if (p.maxSessionsPerTermination() < 1) {
       problems.add(new PolicySection.Problem("maxSessionsPerTermination", "must be at least 1"));
+    }
+    if (p.similarScanBudget().isNegative() || p.similarScanBudget().isZero()) {
+      problems.add(new PolicySection.Problem("similarScanBudget", "must be positive"));
+    }
+    if (p.similarScanConcurrency() < 1) {
+      problems.add(new PolicySection.Problem("similarScanConcurrency", "must be at least 1"));
     }
     if (p.terminateSessions() == null) {
       problems.add(new PolicySection.Problem("terminateSessions", "must be one of auto, approve, dry_run, off"));

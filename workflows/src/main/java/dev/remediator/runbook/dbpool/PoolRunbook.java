@@ -23,6 +23,7 @@ import dev.remediator.incident.RunbookReport;
 import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.ServiceHealth;
 import dev.remediator.incident.Severity;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
 import dev.remediator.incident.TimelineEntry.Kind;
@@ -33,6 +34,7 @@ import static dev.remediator.runbook.SharedStubs.rollout;
 import static dev.remediator.runbook.dbpool.PoolStubs.database;
 import static dev.remediator.runbook.dbpool.PoolStubs.poolSize;
 import static dev.remediator.runbook.dbpool.PoolStubs.restorer;
+import static dev.remediator.runbook.dbpool.PoolStubs.scanner;
 import static dev.remediator.runbook.dbpool.PoolStubs.terminator;
 
 import io.temporal.failure.ActivityFailure;
@@ -305,6 +307,20 @@ public final class PoolRunbook implements RunbookSteps {
     ConnectionSnapshot s = findings.lastSnapshot;
     return s == null ? "" : "utilization " + s.utilizationPercent() + " · " + s.idleInTransaction()
         + " idle in transaction · " + s.active() + " active";
+  }
+
+  /**
+   * Post-incident "check for similar issues in other services": the other targets' pools, read-only, for leaked
+   * sessions and utilization past the warning threshold, within the policy's budget and concurrency.
+   */
+  @Override
+  public SimilarIssues similarElsewhere() {
+    try {
+      return scanner("Check other services for the same pattern (read-only)", own)
+          .similarElsewhere(target, policy);
+    } catch (ActivityFailure e) {
+      return PoolPattern.notRun(policy, Failures.message(e));
+    }
   }
 
   /**

@@ -51,7 +51,20 @@ final class PoolStubs {
 
   static final Duration REVERT_DEADLINE = Duration.ofHours(1);
 
+  /**
+   * The check for similar issues at close: best effort, so at most 2 attempts; each may take the policy's budget
+   * plus this margin (connections opened late and closed, the result's serialization).
+   */
+  static final Duration SIMILAR_SCAN_MARGIN = Duration.ofSeconds(10);
+
+  static final int SIMILAR_SCAN_ATTEMPTS = 2;
+
   private PoolStubs() {}
+
+  static DatabaseActivities scanner(String summary, PoolPolicy own) {
+    return Workflow.newActivityStub(DatabaseActivities.class,
+        options(summary, own.similarScanBudget().plus(SIMILAR_SCAN_MARGIN), SIMILAR_SCAN_ATTEMPTS));
+  }
 
   static DatabaseActivities database(String summary) {
     return Workflow.newActivityStub(

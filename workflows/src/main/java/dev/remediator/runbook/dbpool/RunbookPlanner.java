@@ -93,15 +93,7 @@ final class RunbookPlanner {
    * activity re-checks each one at execution.
    */
   static List<SessionInfo> leakedSessions(PoolPolicy p, ConnectionSnapshot snapshot) {
-    if (snapshot == null) {
-      return List.of();
-    }
-    double threshold = p.idleInTransactionTerminateAfter().toMillis() / 1000.0;
-    return snapshot.idleInTransactionSessions().stream()
-        .filter(SessionInfo::terminable)
-        .filter(x -> x.stateSeconds() >= threshold)
-        .limit(p.maxSessionsPerTermination())
-        .toList();
+    return PoolPattern.leaked(p, snapshot).stream().limit(p.maxSessionsPerTermination()).toList();
   }
 
   /** The policy's increase factor, capped by what the server can take ({@link PoolCapacity}); empty if none fits. */

@@ -14,9 +14,26 @@ import java.util.List;
  *
  * @param rollback policy for rolling a bad rollout back (default APPROVE)
  * @param badRolloutAge a newest revision younger than this can be a bad rollout (default 2 h)
+ * @param similarScanBudget at close, the check of the other Deployments for the same image or the same recent
+ *     change takes at most this long (default 20 s; absent in inputs recorded before it: the default)
+ * @param similarScanConcurrency how many Deployments that check reads at once (default 4)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ServiceDownPolicy(ActionMode rollback, Duration badRolloutAge) {
+public record ServiceDownPolicy(
+    ActionMode rollback, Duration badRolloutAge, Duration similarScanBudget, Integer similarScanConcurrency) {
+
+  static final Duration SIMILAR_SCAN_BUDGET = Duration.ofSeconds(20);
+  static final int SIMILAR_SCAN_CONCURRENCY = 4;
+
+  public ServiceDownPolicy {
+    similarScanBudget = similarScanBudget == null ? SIMILAR_SCAN_BUDGET : similarScanBudget;
+    similarScanConcurrency = similarScanConcurrency == null ? SIMILAR_SCAN_CONCURRENCY : similarScanConcurrency;
+  }
+
+  /** The keys before the check for similar issues: its bounds at their defaults. */
+  public ServiceDownPolicy(ActionMode rollback, Duration badRolloutAge) {
+    this(rollback, badRolloutAge, null, null);
+  }
 
   /** Its keys, defaults and checks; {@code rollback} and {@code badRolloutAge} directly under policy still count. */
   public static final PolicySection<ServiceDownPolicy> SECTION = new PolicySection<>(
@@ -32,7 +49,8 @@ public record ServiceDownPolicy(ActionMode rollback, Duration badRolloutAge) {
   public static ServiceDownPolicy of(RunbookPolicy policy) {
     return SECTION.read(ServiceDownRunbook.NAME, policy)
         .map(p -> new ServiceDownPolicy(p.rollback() == null ? policy.rollingRestart() : p.rollback(),
-            p.badRolloutAge() == null ? SECTION.defaults().badRolloutAge() : p.badRolloutAge()))
+            p.badRolloutAge() == null ? SECTION.defaults().badRolloutAge() : p.badRolloutAge(),
+            p.similarScanBudget(), p.similarScanConcurrency()))
         .orElse(new ServiceDownPolicy(policy.rollingRestart(), SECTION.defaults().badRolloutAge()));
   }
 
@@ -40,6 +58,12 @@ public record ServiceDownPolicy(ActionMode rollback, Duration badRolloutAge) {
     List<PolicySection.Problem> problems = new ArrayList<>();
     if (p.rollback() == null) {
       problems.add(new PolicySection.Problem("rollback", "must be one of auto, approve, dry_run, off"));
+    }
+    if (p.similarScanBudget().isNegative() || p.similarScanBudget().isZero()) {
+      problems.add(new PolicySection.Problem("similarScanBudget", "must be positive"));
+    }
+    if (p.similarScanConcurrency() < 1) {
+      problems.add(new PolicySection.Problem("similarScanConcurrency", "must be at least 1"));
     }
     if (p.badRolloutAge() == null || p.badRolloutAge().isNegative() || p.badRolloutAge().isZero()) {
       problems.add(new PolicySection.Problem("badRolloutAge", "must be a positive duration, e.g. 2h"));

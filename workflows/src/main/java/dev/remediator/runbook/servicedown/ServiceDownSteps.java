@@ -21,6 +21,7 @@ import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.RunbookReport;
 import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.ServiceHealth;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
 import dev.remediator.incident.TimelineEntry.Kind;
@@ -423,6 +424,24 @@ public final class ServiceDownSteps implements RunbookSteps {
     return "ready " + s.ready() + "/" + s.desired() + " · available " + s.available() + "/" + s.desired()
         + (crashing > 0 ? " · " + crashing + " pod(s) crash-looping" : "")
         + (state.lastHealth == null ? "" : " · probes " + (state.lastHealth.available() ? "ok" : "failing"));
+  }
+
+  /**
+   * Post-incident "check for similar issues in other services": the other targets' Deployments on the failing
+   * revision's image, or with a new revision within {@code badRolloutAge} of it; read-only, bounded.
+   */
+  @Override
+  public SimilarIssues similarElsewhere() {
+    SameChange change = SameChange.of(findings.first, findings.badRevision, own.badRolloutAge());
+    if (change == null) {
+      return SimilarIssues.notRun(null, "the Deployment's revisions were never read: nothing to compare with");
+    }
+    try {
+      return Stubs.scanner("Check other Deployments for the same image or change (read-only)", own)
+          .similarElsewhere(target, policy, change);
+    } catch (ActivityFailure e) {
+      return SimilarIssues.notRun(change.describe(), Failures.message(e));
+    }
   }
 
   @Override

@@ -25,7 +25,17 @@ final class Stubs {
 
   static final int LOOKUP_ATTEMPTS = 3;
 
+  /** The check for similar issues at close: best effort, 2 attempts of the policy's budget plus this margin. */
+  static final Duration SIMILAR_SCAN_MARGIN = Duration.ofSeconds(10);
+
+  static final int SIMILAR_SCAN_ATTEMPTS = 2;
+
   private Stubs() {}
+
+  static WorkloadActivities scanner(String summary, ServiceDownPolicy own) {
+    return Workflow.newActivityStub(WorkloadActivities.class,
+        options(summary, own.similarScanBudget().plus(SIMILAR_SCAN_MARGIN), SIMILAR_SCAN_ATTEMPTS));
+  }
 
   static WorkloadActivities workload(String summary) {
     return Workflow.newActivityStub(WorkloadActivities.class, options(summary, WORKLOAD_TIMEOUT, WORKLOAD_ATTEMPTS));

@@ -1,5 +1,7 @@
 package dev.remediator.runbook.servicedown;
 
+import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -52,4 +54,14 @@ public interface WorkloadActivities {
    */
   @ActivityMethod
   RollbackResult rollback(Target target, long badRevision, String requestId);
+
+  /**
+   * Post-incident, read-only: the Deployments of the other configured Service Down targets (not the incident's
+   * Deployment), each listed with what matched: one of {@code change}'s images in its pod template, or a newest
+   * revision that became newest within {@code change.window()} of {@code change.changedAt()}. Bounded by the
+   * policy's {@code similarScanBudget} (the whole scan) and {@code similarScanConcurrency}; a Deployment that is
+   * Forbidden, missing or does not answer in time is {@code UNCHECKED} with the reason. Never changes anything.
+   */
+  @ActivityMethod
+  SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, SameChange change);
 }

@@ -17,6 +17,7 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
 import dev.remediator.incident.ReportDiagrams;
 import dev.remediator.incident.ReportDiagrams.Stage;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.registry.RunbookWorkflows;
@@ -133,6 +134,9 @@ class ServiceDownWorkflowTest {
   void aBadRolloutIsRolledBackOnceApprovedAndVerified(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     ServiceDownWorld world = new ServiceDownWorld(Scenario.BAD_ROLLOUT);
+    Target orders = new Target("prod", "orders-service", null);
+    world.elsewhere = List.of(new SimilarIssues.Elsewhere(orders, SimilarIssues.Finding.SAME_PATTERN,
+        "runs the same image " + Workloads.BAD));
     IncidentWorkflow incident = start(env, worker, client, world, "", DOWN);
     incident.alert(CRASH_LOOPING); // the same Deployment's second alert: the same incident
 
@@ -166,6 +170,17 @@ class ServiceDownWorkflowTest {
     assertThat(events(report)).filteredOn(e -> e.startsWith("Cause: ") || e.startsWith("Rollback: ")
         || e.startsWith("Rolled back ")).hasSize(3);
     assertDrawnByKind(report);
+    // At close, once: the other Deployments are checked for the failing revision's image and change.
+    assertThat(world.similarChecks).singleElement().satisfies(c -> {
+      assertThat(c.revision()).isEqualTo(2);
+      assertThat(c.images()).containsExactly(Workloads.BAD);
+      assertThat(c.changedAt()).isNotNull();
+      assertThat(c.window()).isEqualTo(java.time.Duration.ofHours(2));
+    });
+    assertThat(report.similarElsewhere().with(SimilarIssues.Finding.SAME_PATTERN)).extracting(
+        SimilarIssues.Elsewhere::target).containsExactly(orders);
+    assertThat(events(report)).contains("Similar issues in other services: 1 other service shows the same pattern:"
+        + " orders-service (runs the same image " + Workloads.BAD + ")");
   }
 
   /**

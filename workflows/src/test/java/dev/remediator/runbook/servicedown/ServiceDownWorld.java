@@ -57,6 +57,18 @@ final class ServiceDownWorld implements WorkloadActivities, IncidentLookupActivi
     return scenario == Scenario.HEALTHY || fixed;
   }
 
+  /** What the check for similar issues was asked to look for, each call. */
+  final List<SameChange> similarChecks = new CopyOnWriteArrayList<>();
+  /** The other Deployments' findings the check answers with (none configured: empty). */
+  volatile List<dev.remediator.incident.SimilarIssues.Elsewhere> elsewhere = List.of();
+
+  @Override
+  public dev.remediator.incident.SimilarIssues similarElsewhere(
+      Target incidentTarget, dev.remediator.incident.RunbookPolicy policy, SameChange change) {
+    similarChecks.add(change);
+    return new dev.remediator.incident.SimilarIssues(change.describe(), elsewhere, 30, null);
+  }
+
   @Override
   public synchronized WorkloadStatus inspect(Target target, Duration eventsSince, int historyLimit) {
     calls.add("inspect");
