@@ -5,6 +5,7 @@ import dev.remediator.config.TargetConfig;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -131,5 +132,36 @@ public final class PostgresConnector {
       return ApplicationFailure.newFailure(message, DATABASE_UNREACHABLE);
     }
     return ApplicationFailure.newFailure(message, "DatabaseError");
+  }
+
+  /**
+   * The target's configuration with connect and statement timeouts no longer than {@code atMost}: a bounded read of
+   * another target (the checks for similar issues at close) gives up within its share of the scan's budget.
+   */
+  public static TargetConfig withTimeoutsAtMost(TargetConfig t, Duration atMost) {
+    TargetConfig.Postgres p = t.postgres();
+    TargetConfig.Postgres bounded = new TargetConfig.Postgres(p.url(), p.user(), p.userEnv(), p.userFile(),
+        p.passwordEnv(), p.passwordFile(), p.applicationRoles(), p.applicationNames(),
+        min(p.connectTimeoutOrDefault(), atMost), min(p.statementTimeoutOrDefault(), atMost), p.terminateSuperusers(),
+        p.excludeApplicationNames());
+    return new TargetConfig(t.service(), t.namespace(), t.database(), bounded, t.kubernetes(), t.endpoints(),
+        t.policy());
+  }
+
+  /** Why a target could not be read, in a few words by the failure's type ("did not answer", "lacks privileges"). */
+  public static String why(ApplicationFailure e) {
+    String type = e.getType() == null ? "" : e.getType();
+    return switch (type) {
+      case DATABASE_UNREACHABLE -> "did not answer";
+      case DATABASE_REFUSED -> "refused the connection (slots exhausted)";
+      case DATABASE_PRIVILEGES -> "lacks privileges";
+      case DATABASE_AUTH -> "authentication failed";
+      case DATABASE_CONFIG -> "configuration";
+      default -> "failed";
+    };
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 }

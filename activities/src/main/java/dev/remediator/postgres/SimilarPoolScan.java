@@ -51,7 +51,7 @@ final class SimilarPoolScan {
 
   /** One other target: its snapshot on a read-only connection with its share's timeouts, judged by the pattern. */
   static Elsewhere check(TargetConfig config, Duration share, RunbookPolicy policy) {
-    TargetConfig bounded = within(config, share);
+    TargetConfig bounded = PostgresConnector.withTimeoutsAtMost(config, share);
     Target target = config.target();
     try (Connection c = PostgresConnector.open(bounded, true)) {
       ConnectionSnapshot s = SnapshotQuery.take(c, target, bounded.postgres(), policy);
@@ -65,30 +65,6 @@ final class SimilarPoolScan {
 
   /** Why a target was not checked, by the connector's failure types. */
   private static String reason(ApplicationFailure e) {
-    String type = e.getType() == null ? "" : e.getType();
-    String what = switch (type) {
-      case PostgresConnector.DATABASE_UNREACHABLE -> "did not answer";
-      case PostgresConnector.DATABASE_REFUSED -> "refused the connection (slots exhausted)";
-      case PostgresConnector.DATABASE_PRIVILEGES -> "lacks privileges";
-      case PostgresConnector.DATABASE_AUTH -> "authentication failed";
-      case PostgresConnector.DATABASE_CONFIG -> "configuration";
-      default -> "failed";
-    };
-    return what + ": " + clip(e.getOriginalMessage());
-  }
-
-  /** The target's configuration with connect and statement timeouts no longer than {@code share}. */
-  private static TargetConfig within(TargetConfig t, Duration share) {
-    TargetConfig.Postgres p = t.postgres();
-    TargetConfig.Postgres bounded = new TargetConfig.Postgres(p.url(), p.user(), p.userEnv(), p.userFile(),
-        p.passwordEnv(), p.passwordFile(), p.applicationRoles(), p.applicationNames(),
-        min(p.connectTimeoutOrDefault(), share), min(p.statementTimeoutOrDefault(), share), p.terminateSuperusers(),
-        p.excludeApplicationNames());
-    return new TargetConfig(t.service(), t.namespace(), t.database(), bounded, t.kubernetes(), t.endpoints(),
-        t.policy());
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
+    return PostgresConnector.why(e) + ": " + clip(e.getOriginalMessage());
   }
 }

@@ -73,6 +73,15 @@ final class DiagnosisPass {
 
   static PerformanceSnapshot take(Connection c, Target target, TargetConfig.Postgres pg, PerformancePolicy p)
       throws SQLException {
+    return take(c, target, pg, p, true);
+  }
+
+  /**
+   * @param topStatements also read {@code pg_stat_statements}' tops when installed (a second statement); without,
+   *     the snapshot's top lists are empty and say why
+   */
+  static PerformanceSnapshot take(Connection c, Target target, TargetConfig.Postgres pg, PerformancePolicy p,
+      boolean topStatements) throws SQLException {
     String takenAt;
     String statementsSchema;
     int active;
@@ -103,7 +112,8 @@ final class DiagnosisPass {
       }
     }
     Tree tree = new Tree(sessions, held);
-    Statements statements = statements(c, statementsSchema, target, p);
+    Statements statements = topStatements ? statements(c, statementsSchema, target, p)
+        : Statements.none("pg_stat_statements not read (not asked for)");
     return new PerformanceSnapshot(takenAt, tree.lockWaits(), tree.blockers(), tree.longRunning(),
         statements.unavailable == null, statements.unavailable, statements.byTotal, statements.byMean,
         List.copyOf(tables), List.copyOf(vacuums), active);

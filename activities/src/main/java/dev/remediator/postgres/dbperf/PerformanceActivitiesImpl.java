@@ -3,6 +3,7 @@ package dev.remediator.postgres.dbperf;
 import dev.remediator.activities.TargetDirectory;
 import dev.remediator.config.TargetConfig;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.postgres.DiagnosisConnections;
 import dev.remediator.postgres.GuardedSignal;
@@ -13,6 +14,7 @@ import dev.remediator.runbook.dbperf.AnalyzeOutcome;
 import dev.remediator.runbook.dbperf.AnalyzeResult;
 import dev.remediator.runbook.dbperf.BackendSession;
 import dev.remediator.runbook.dbperf.PerformanceActivities;
+import dev.remediator.runbook.dbperf.PerformanceCause;
 import dev.remediator.runbook.dbperf.PerformancePolicy;
 import dev.remediator.runbook.dbperf.PerformanceSample;
 import dev.remediator.runbook.dbperf.PerformanceSnapshot;
@@ -367,6 +369,16 @@ public class PerformanceActivitiesImpl implements PerformanceActivities, AutoClo
     } finally {
       c.setNetworkTimeout(DIRECT, networkTimeout);
     }
+  }
+
+  /**
+   * Read-only, bounded: see {@link SimilarDatabaseScan}. Refuses an incident target that is not configured. Its
+   * connections are its own (read-only, closed at once), not the kept diagnosis ones.
+   */
+  @Override
+  public SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, PerformanceCause cause) {
+    TargetConfig incident = targets.require(incidentTarget);
+    return SimilarDatabaseScan.run(targets.config(), incident, PerformancePolicy.of(policy), cause);
   }
 
   /** Closes the kept diagnosis connections. */

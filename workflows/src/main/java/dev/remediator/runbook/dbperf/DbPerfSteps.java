@@ -18,6 +18,7 @@ import dev.remediator.incident.RunbookPolicy;
 import dev.remediator.incident.RunbookReport;
 import dev.remediator.incident.RunbookSteps;
 import dev.remediator.incident.Severity;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.Timeline;
 import dev.remediator.incident.TimelineEntry.Kind;
@@ -39,6 +40,12 @@ import java.util.Map;
  * the shell escalates with the evidence (never VACUUM FULL, never DDL). Workflow code only.
  */
 public final class DbPerfSteps implements RunbookSteps {
+  /**
+   * Change ID: the check for similar issues at close reads the other databases on the same server. Incidents that
+   * recorded the shell's {@link RunbookSteps#SIMILAR_ISSUES_AT_CLOSE} before it ran no activity there.
+   */
+  static final String SIMILAR_DATABASES = "dbperf-similar-databases";
+
   /** Plans one incident makes at most: a blocker that changed, then a termination, then a new blocker, … */
   static final int MAX_PLANS = 6;
 
@@ -399,6 +406,27 @@ public final class DbPerfSteps implements RunbookSteps {
   @Override
   public String measurement() {
     return PerformanceText.sample(findings.lastSample);
+  }
+
+  /**
+   * Post-incident "check for similar issues in other services": the other configured databases on the same server,
+   * read-only, for lock waits, long-running statements, stale statistics and dead tuples (this incident's cause
+   * first), within the policy's budget and concurrency.
+   */
+  @Override
+  public SimilarIssues similarElsewhere() {
+    if (Workflow.getVersion(SIMILAR_DATABASES, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return null;
+    }
+    // the cause the incident was opened for: its first diagnosis (later ones may follow the remedy)
+    PerformanceCause cause = findings.firstSnapshot == null ? findings.cause()
+        : PerformanceDiagnosis.of(findings.firstSnapshot, own).cause();
+    try {
+      return PerfStubs.scanner("Check the other databases on the server for the same pattern (read-only)", own)
+          .similarElsewhere(target, policy, cause);
+    } catch (ActivityFailure e) {
+      return PerformancePattern.notRun(own, cause, Failures.message(e));
+    }
   }
 
   @Override

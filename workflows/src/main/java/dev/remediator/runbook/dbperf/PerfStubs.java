@@ -41,7 +41,20 @@ final class PerfStubs {
   /** An ANALYZE that timed out is not retried at once (the activity reports TIMED_OUT itself); a worker crash is. */
   static final int ANALYZE_ATTEMPTS = 2;
 
+  /**
+   * The check for similar issues at close: best effort, so at most 2 attempts; each may take the policy's budget
+   * plus this margin (connections opened late and closed, the result's serialization).
+   */
+  static final Duration SIMILAR_SCAN_MARGIN = Duration.ofSeconds(10);
+
+  static final int SIMILAR_SCAN_ATTEMPTS = 2;
+
   private PerfStubs() {}
+
+  static PerformanceActivities scanner(String summary, PerformancePolicy own) {
+    return Workflow.newActivityStub(PerformanceActivities.class,
+        options(summary, own.similarScanBudget().plus(SIMILAR_SCAN_MARGIN), SIMILAR_SCAN_ATTEMPTS));
+  }
 
   static PerformanceActivities reader(String summary) {
     return Workflow.newActivityStub(

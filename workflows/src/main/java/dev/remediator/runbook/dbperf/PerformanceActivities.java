@@ -1,6 +1,7 @@
 package dev.remediator.runbook.dbperf;
 
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -47,4 +48,16 @@ public interface PerformanceActivities {
    */
   @ActivityMethod
   AnalyzeResult analyzeTables(Target target, RunbookPolicy policy, List<String> tables);
+
+  /**
+   * Post-incident, read-only: the other configured targets whose {@code postgres.url} names the same server
+   * (host:port) as {@code incidentTarget}'s but another database, each database once (its first target stands for
+   * it), each with its own diagnosis pass on a read-only connection judged by {@link PerformancePattern} under the
+   * incident's policy, {@code cause}'s match named first. Bounded by the policy's {@code similarScanBudget} (the
+   * whole scan) and {@code similarScanConcurrency}; each database's connect and statement timeouts are cut to its
+   * share of the budget. A database that does not answer in time, refuses the connection or withholds the privileges
+   * is {@code UNCHECKED} with the reason: the scan itself does not fail for it. Never acts on any of them.
+   */
+  @ActivityMethod
+  SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, PerformanceCause cause);
 }

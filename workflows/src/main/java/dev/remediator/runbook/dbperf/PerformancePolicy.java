@@ -28,6 +28,10 @@ import java.util.List;
  * @param deadTupleMinRows … and at least this many (default 10000)
  * @param topStatements how many statements each top list keeps (default 5)
  * @param recoveredSamples consecutive healthy samples that verify a recovery (default 3)
+ * @param similarScanBudget at close, the check of the other configured databases on the same server takes at most
+ *     this long as a whole; a database that has not answered by then is listed as unchecked (default 20 s; absent in
+ *     inputs recorded before it: the default)
+ * @param similarScanConcurrency how many of those databases that check reads at once (default 4; absent: the default)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PerformancePolicy(
@@ -45,7 +49,27 @@ public record PerformancePolicy(
     double deadTupleShare,
     long deadTupleMinRows,
     int topStatements,
-    int recoveredSamples) {
+    int recoveredSamples,
+    Duration similarScanBudget,
+    Integer similarScanConcurrency) {
+
+  static final Duration SIMILAR_SCAN_BUDGET = Duration.ofSeconds(20);
+  static final int SIMILAR_SCAN_CONCURRENCY = 4;
+
+  public PerformancePolicy {
+    similarScanBudget = similarScanBudget == null ? SIMILAR_SCAN_BUDGET : similarScanBudget;
+    similarScanConcurrency = similarScanConcurrency == null ? SIMILAR_SCAN_CONCURRENCY : similarScanConcurrency;
+  }
+
+  /** The keys before the check for similar issues: its bounds at their defaults. */
+  public PerformancePolicy(Duration lockWaitAfter, Duration longRunningAfter, ActionMode cancelBlockers,
+      ActionMode terminateBlockers, Duration cancelGrace, int maxBlockersPerAction, ActionMode analyzeTables,
+      Duration analyzeTimeout, int maxTablesPerAnalyze, double staleModifiedShare, long staleMinRows,
+      double deadTupleShare, long deadTupleMinRows, int topStatements, int recoveredSamples) {
+    this(lockWaitAfter, longRunningAfter, cancelBlockers, terminateBlockers, cancelGrace, maxBlockersPerAction,
+        analyzeTables, analyzeTimeout, maxTablesPerAnalyze, staleModifiedShare, staleMinRows, deadTupleShare,
+        deadTupleMinRows, topStatements, recoveredSamples, null, null);
+  }
 
   /** Its keys, defaults and checks. The runbook is new: no key was ever directly under policy. */
   public static final PolicySection<PerformancePolicy> SECTION = new PolicySection<>(
@@ -65,7 +89,9 @@ public record PerformancePolicy(
           0.2,
           10000,
           5,
-          3),
+          3,
+          SIMILAR_SCAN_BUDGET,
+          SIMILAR_SCAN_CONCURRENCY),
       List.of(),
       PerformancePolicy::problems);
 
@@ -80,6 +106,10 @@ public record PerformancePolicy(
     positive(problems, "longRunningAfter", p.longRunningAfter());
     positive(problems, "cancelGrace", p.cancelGrace());
     positive(problems, "analyzeTimeout", p.analyzeTimeout());
+    positive(problems, "similarScanBudget", p.similarScanBudget());
+    if (p.similarScanConcurrency() < 1) {
+      problems.add(new PolicySection.Problem("similarScanConcurrency", "must be at least 1"));
+    }
     mode(problems, "cancelBlockers", p.cancelBlockers());
     mode(problems, "terminateBlockers", p.terminateBlockers());
     mode(problems, "analyzeTables", p.analyzeTables());
