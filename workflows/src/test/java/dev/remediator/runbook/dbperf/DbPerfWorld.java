@@ -4,9 +4,12 @@ import dev.remediator.incident.Notification;
 import dev.remediator.incident.NotificationActivities;
 import dev.remediator.incident.NotificationResult;
 import dev.remediator.incident.RunbookPolicy;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -35,6 +38,13 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   final List<String> signalled = new CopyOnWriteArrayList<>();
   final List<String> analyzed = new CopyOnWriteArrayList<>();
   final List<Notification> notifications = new CopyOnWriteArrayList<>();
+  /**
+   * The other configured databases on the same server the check for similar issues reads at close, in order, each
+   * its own world (null: it does not answer). Set before the incident starts.
+   */
+  final Map<Target, DbPerfWorld> elsewhere = new LinkedHashMap<>();
+  /** The causes the check for similar issues was asked about, one per call. */
+  final List<PerformanceCause> similarChecks = new CopyOnWriteArrayList<>();
 
   /** A root blocker with {@code waiters} sessions behind it, running an UPDATE (active) or idle in transaction. */
   static DbPerfWorld lockContention(int waiters, boolean idleInTransaction) {
@@ -167,6 +177,18 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
     }
     tables = List.copyOf(now);
     return new AnalyzeResult(outcomes, 1);
+  }
+
+  /** Each other world's diagnosis judged by the runbook's own pattern, as the activity does on real databases. */
+  @Override
+  public SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, PerformanceCause cause) {
+    similarChecks.add(cause);
+    PerformancePolicy own = PerformancePolicy.of(policy);
+    List<SimilarIssues.Elsewhere> found = new ArrayList<>();
+    elsewhere.forEach((t, world) -> found.add(world == null
+        ? new SimilarIssues.Elsewhere(t, SimilarIssues.Finding.UNCHECKED, "did not answer: connect timed out")
+        : PerformancePattern.finding(t, world.diagnose(t, policy), own, cause)));
+    return new SimilarIssues(PerformancePattern.describe(own, cause), found, 40, null);
   }
 
   @Override
