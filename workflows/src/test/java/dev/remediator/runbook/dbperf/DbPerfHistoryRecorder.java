@@ -34,6 +34,21 @@ class DbPerfHistoryRecorder {
 
   @Test
   void blockerCancelledThenTerminated() throws Exception {
+    record("dbperf-blocker-terminated.json");
+  }
+
+  /**
+   * The same incident closing under the shell's {@code similar-issues-at-close} marker, recorded with the code from
+   * before {@link DbPerfSteps#SIMILAR_DATABASES} (commit d0ca594: the runbook had no check of its own, so no activity
+   * ran at close). Replaying it proves an incident closed then still replays. Re-recording it with today's code
+   * would record the check instead: keep the recorded file.
+   */
+  @Test
+  void closedBeforeTheSimilarDatabasesCheck() throws Exception {
+    record("dbperf-closed-before-similar-databases.json");
+  }
+
+  private static void record(String file) throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       RunbookWorkflows.searchAttributes(env);
       Worker worker = env.newWorker("incidents");
@@ -63,7 +78,7 @@ class DbPerfHistoryRecorder {
       IncidentReport report = client.newUntypedWorkflowStub(id).getResult(IncidentReport.class);
       assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
       Files.createDirectories(DIR);
-      Files.writeString(DIR.resolve("dbperf-blocker-terminated.json"), client.fetchHistory(id).toJson(true));
+      Files.writeString(DIR.resolve(file), client.fetchHistory(id).toJson(true));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.remediator.runbook.dbperf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.remediator.config.loader.ConfigLoader;
@@ -17,6 +18,7 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.IncidentWorkflow;
 import dev.remediator.incident.Notification;
 import dev.remediator.incident.PlannedAction;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.registry.RunbookWorkflows;
@@ -334,6 +336,13 @@ class DbPerfWorkflowTest {
   void aRejectedPlanEscalatesWithTheTopStatementsAndTheBlockingTree(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     DbPerfWorld world = DbPerfWorld.lockContention(3, false);
+    // the other configured databases on the same server, read once at close
+    Target billing = new Target("shop", "billing-service", "billing");
+    Target reports = new Target("shop", "reports-service", "reports");
+    Target payments = new Target("shop", "payments-service", "payments");
+    world.elsewhere.put(billing, DbPerfWorld.lockContention(2, false));
+    world.elsewhere.put(reports, new DbPerfWorld());
+    world.elsewhere.put(payments, null); // does not answer
     IncidentWorkflow incident = start(env, worker, client, world, "criticalEscalateAfter: 2m\n", LOCK_WAITS);
 
     IncidentStatus pending = awaitStatus(incident, IncidentStatus::awaitingApproval);
@@ -356,5 +365,29 @@ class DbPerfWorkflowTest {
     assertThat(report.escalated()).isTrue();
     assertThat(results(report, ActionType.CANCEL_BLOCKERS)).isNotEmpty().allMatch(r -> r == ActionResult.SKIPPED);
     assertThat(world.signalled).isEmpty();
+
+    // At close, once, for the incident's cause: the other databases on the server, in the report and the closing page.
+    assertThat(world.similarChecks).containsExactly(PerformanceCause.LOCK_CONTENTION);
+    SimilarIssues similar = report.similarElsewhere();
+    assertThat(similar.targets()).extracting(SimilarIssues.Elsewhere::target, SimilarIssues.Elsewhere::finding)
+        .containsExactly(tuple(billing, SimilarIssues.Finding.SAME_PATTERN),
+            tuple(reports, SimilarIssues.Finding.CLEAN), tuple(payments, SimilarIssues.Finding.UNCHECKED));
+    String waits = "2 lock wait(s) > 30 s behind 1 root blocker(s), longest 95 s on public.orders";
+    String line = "1 other service shows the same pattern: billing-service (" + waits + "); 1 not checked:"
+        + " payments-service (did not answer: connect timed out)";
+    assertThat(events(report)).filteredOn(e -> e.startsWith("Similar issues in other services"))
+        .containsExactly("Similar issues in other services: " + line);
+    assertThat(report.markdown()).contains("## Similar issues in other services",
+        "Looked for: in the other databases on the same server: lock waits > 30 s, statements running > 5 min, stale"
+            + " statistics, dead-tuple build-up (this incident: lock contention)",
+        "| shop/billing-service/billing | **same pattern** | " + waits + " |",
+        "| shop/reports-service/reports | clean | no lock waits > 30 s, no statement running > 5 min, no stale"
+            + " statistics or dead-tuple build-up (2 active session(s)) |",
+        "| shop/payments-service/payments | unchecked | did not answer: connect timed out |");
+    Notification closing = world.notifications.stream().filter(n -> "resolve".equals(n.event())).findFirst()
+        .orElseThrow();
+    assertThat(closing.channels()).containsExactly("dba-pager");
+    assertThat(closing.summary()).isEqualTo("[" + TARGET.id() + "] closed: " + report.outcome() + ". " + line);
+    assertThat(world.elsewhere.get(billing).signalled).isEmpty(); // never acted on
   }
 }
