@@ -70,4 +70,19 @@ class PerformancePolicyTest {
         RunbookPolicy.class);
     assertThat(PerformancePolicy.of(back).cancelGrace()).isEqualTo(Duration.ofSeconds(45));
   }
+
+  @Test
+  void aSectionRecordedBeforeTheSimilarScanKeysReadsTheirDefaultsAndBadOnesAreErrors() {
+    var section = (com.fasterxml.jackson.databind.node.ObjectNode) PerformancePolicy.SECTION.defaultsPayload();
+    section.remove("similarScanBudget");
+    section.remove("similarScanConcurrency");
+    RunbookPolicy recorded = RunbookPolicy.runbookDefaults(java.util.Map.of(DbPerfRunbook.NAME, section));
+    PerformancePolicy p = PerformancePolicy.of(recorded);
+    assertThat(p.similarScanBudget()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(p.similarScanConcurrency()).isEqualTo(4);
+    assertThat(PerformancePolicy.of(ConfigLoader.parsePolicy("runbooks: {dbperf: {similarScanBudget: 5s}}"))
+        .similarScanBudget()).isEqualTo(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> ConfigLoader.parsePolicy("runbooks: {dbperf: {similarScanConcurrency: 0}}"))
+        .hasMessageContaining("runbooks.dbperf.similarScanConcurrency: must be at least 1");
+  }
 }
