@@ -58,6 +58,7 @@ public interface PerformanceActivities {
    * share of the budget. A database that does not answer in time, refuses the connection or withholds the privileges
    * is {@code UNCHECKED} with the reason: the scan itself does not fail for it. Never acts on any of them.
    */
-  @ActivityMethod
+  // A type name of its own: each runbook's activities declare this method, and one worker serves them all.
+  @ActivityMethod(name = "SimilarDatabases")
   SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, PerformanceCause cause);
 }

@@ -45,6 +45,7 @@ public interface DatabaseActivities {
    * refuses the connection, or withholds the privileges is listed as {@code UNCHECKED} with the reason: the scan
    * itself does not fail for it. Never acts on any of them.
    */
-  @ActivityMethod
+  // A type name of its own: each runbook's activities declare this method, and one worker serves them all.
+  @ActivityMethod(name = "SimilarPools")
   SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy);
 }

@@ -62,6 +62,7 @@ public interface WorkloadActivities {
    * policy's {@code similarScanBudget} (the whole scan) and {@code similarScanConcurrency}; a Deployment that is
    * Forbidden, missing or does not answer in time is {@code UNCHECKED} with the reason. Never changes anything.
    */
-  @ActivityMethod
+  // A type name of its own: each runbook's activities declare this method, and one worker serves them all.
+  @ActivityMethod(name = "SimilarWorkloads")
   SimilarIssues similarElsewhere(Target incidentTarget, RunbookPolicy policy, SameChange change);
 }
