@@ -9,6 +9,7 @@ import dev.remediator.incident.IncidentOutcome;
 import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
 import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.launcher.EmbeddedStack;
@@ -43,12 +44,17 @@ import java.util.function.Predicate;
  * until it ends); {@value #WAITERS} requests that update the same account queue behind it. A real
  * {@code PostgresLockWaits} webhook opens the incident; the runbook finds the blocking tree, plans to cancel the
  * blocker's statement, an approver approves, PostgreSQL cancels it, the waiters' updates go through, the lock waits
- * stay gone for the verification samples, and the report is printed.
+ * stay gone for the verification samples, and the report is printed. On the same server another configured service's
+ * database ({@value #OTHER_DATABASE}) has a lock wait of its own: the check for similar issues at close lists it,
+ * and nothing is done to it.
  */
 public final class DbPerfDemo {
   static final String INCIDENT_ID =
       DbPerfRunbook.DEFINITION.incidentId(new Target("prod", "auth-service", DemoDatabase.DATABASE));
   static final int WAITERS = 3;
+  /** Another service's database on the same server, with a lock wait of its own the runbook only reports. */
+  static final String OTHER_DATABASE = "billingdb";
+  static final String OTHER_SERVICE = "billing-service";
   /** The demo's lock-wait threshold (the runbook's default is 30 s): waits older than this are lock waits. */
   static final Duration LOCK_WAIT_AFTER = Duration.ofSeconds(2);
 
@@ -60,9 +66,18 @@ public final class DbPerfDemo {
 
   /** What the demo observed: the incident's report and PostgreSQL's word after it. */
   public record Result(
-      IncidentReport report, String blockerEnded, int waitersCompleted, long lockWaitsAfter, long balanceAfter) {
+      IncidentReport report, String blockerEnded, int waitersCompleted, long lockWaitsAfter, long balanceAfter,
+      long otherWaitsAfter) {
+    /** The other database's lock wait was reported at close, and left alone. */
+    public boolean otherDatabaseReported() {
+      SimilarIssues similar = report.similarElsewhere();
+      return similar != null && otherWaitsAfter == 1 && similar.with(SimilarIssues.Finding.SAME_PATTERN).stream()
+          .anyMatch(e -> e.target().service().equals(OTHER_SERVICE));
+    }
+
     public boolean blockerCancelled() {
       return report.outcome() == IncidentOutcome.MITIGATED
+          && otherDatabaseReported()
           && report.actions().stream()
               .anyMatch(a -> a.type() == ActionType.CANCEL_BLOCKERS && a.result() == ActionResult.EXECUTED)
           && "57014".equals(blockerEnded)
@@ -73,27 +88,28 @@ public final class DbPerfDemo {
   }
 
   private final PrintStream out;
-  private int printed;
+  private final Narrator narrator;
 
   public DbPerfDemo(PrintStream out) {
     this.out = out;
+    this.narrator = new Narrator(out, INCIDENT_ID);
   }
 
   public Result run() throws IOException, SQLException, InterruptedException {
     long started = System.nanoTime();
     Path home = Files.createTempDirectory("remediator-demo-");
-    ExecutorService sessions = Executors.newFixedThreadPool(WAITERS + 1);
+    ExecutorService sessions = Executors.newFixedThreadPool(WAITERS + 2); // every session blocks its thread
     List<Connection> opened = new ArrayList<>();
     try (DemoDatabase db = DemoDatabase.start(home);
         NotificationSink sink = NotificationSink.start(out)) {
-      step("PostgreSQL (embedded) with database " + DemoDatabase.DATABASE + "; the batch job runs:");
+      narrator.step("PostgreSQL (embedded) with database " + DemoDatabase.DATABASE + "; the batch job runs:");
       out.println("      " + BLOCKER_SQL);
       Connection blocker = open(db, opened);
       CompletableFuture<String> blockerEnded = CompletableFuture.supplyAsync(() -> run(blocker, BLOCKER_SQL), sessions);
       await(db, "the batch job holds the row lock", "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a"
           + " USING (pid) WHERE a.datname = current_database() AND l.locktype = 'transactionid' AND l.granted"
           + " AND a.query LIKE 'DO $$%'", 1);
-      step(WAITERS + " requests update the same account and queue behind it: " + WAITER_SQL);
+      narrator.step(WAITERS + " requests update the same account and queue behind it: " + WAITER_SQL);
       List<CompletableFuture<String>> waiters = new ArrayList<>();
       for (int i = 0; i < WAITERS; i++) {
         Connection c = open(db, opened);
@@ -102,36 +118,40 @@ public final class DbPerfDemo {
       await(db, WAITERS + " lock waits older than " + LOCK_WAIT_AFTER.toSeconds() + " s",
           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
               + " AND now() - query_start > interval '" + LOCK_WAIT_AFTER.toSeconds() + " seconds'", WAITERS);
+      narrator.step("On the same server " + OTHER_SERVICE + "'s database " + OTHER_DATABASE
+          + " has a lock wait of its own (a transaction left open, one update behind it)");
+      CompletableFuture<String> otherWaiter = otherLockWait(db, opened, sessions);
 
       String token = UUID.randomUUID().toString();
       Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
       RemediatorConfig config = ConfigLoader.parse(
-          config(db.jdbcUrl(), tokenFile) + sink.configYaml(home.resolve("secrets")), "demo configuration");
-      step("Starting embedded Temporal server, worker and Alertmanager receiver");
+          config(db.jdbcUrl(), db.jdbcUrl(OTHER_DATABASE), tokenFile) + sink.configYaml(home.resolve("secrets")),
+          "demo configuration");
+      narrator.step("Starting embedded Temporal server, worker and Alertmanager receiver");
       TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
       try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, null)) {
-        step("POST " + stack.webhookUrl() + "  (PostgresLockWaits, prod/authdb)");
+        narrator.step("POST " + stack.webhookUrl() + "  (PostgresLockWaits, prod/authdb)");
         HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-firing.json");
-        step("Receiver answered " + response.statusCode() + " " + response.body());
+        narrator.step("Receiver answered " + response.statusCode() + " " + response.body());
         if (response.statusCode() != 200) {
           throw new IllegalStateException("the receiver refused the alert");
         }
         IncidentControl incidents = stack.incidents();
         IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
         String plan = status.plan().planId();
-        step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
+        narrator.step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
         out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
             + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'batch job blocks checkout'");
         incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "batch job blocks checkout"));
 
         follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
-        step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+        narrator.step("Recovered. Alertmanager sends the resolved notification; the incident closes");
         HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-resolved.json");
         if (resolved.statusCode() != 200) {
           throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
         }
         IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
-        printTimeline(report.timeline());
+        narrator.timeline(report.timeline());
         int completed = 0;
         for (CompletableFuture<String> w : waiters) {
           completed += "done".equals(w.get(30, TimeUnit.SECONDS)) ? 1 : 0;
@@ -139,7 +159,12 @@ public final class DbPerfDemo {
         Result result = new Result(report, blockerEnded.get(30, TimeUnit.SECONDS), completed,
             count(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 + " AND wait_event_type = 'Lock'"),
-            count(db, "SELECT balance::bigint FROM accounts WHERE id = 1"));
+            count(db, "SELECT balance::bigint FROM accounts WHERE id = 1"),
+            count(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + OTHER_DATABASE + "'"
+                + " AND wait_event_type = 'Lock'"));
+        if (otherWaiter.isDone()) {
+          throw new IllegalStateException(OTHER_DATABASE + "'s waiter ended: " + otherWaiter.getNow(null));
+        }
         report(result, (System.nanoTime() - started) / 1_000_000_000.0);
         return result;
       }
@@ -156,6 +181,36 @@ public final class DbPerfDemo {
       sessions.shutdownNow();
       Demo.deleteTree(home);
     }
+  }
+
+  /**
+   * {@value #OTHER_DATABASE}, owned by the application's role: a transaction that updated invoice 1 and stays open,
+   * and one update queued behind it, waiting past the lock-wait threshold.
+   */
+  private CompletableFuture<String> otherLockWait(DemoDatabase db, List<Connection> opened, ExecutorService sessions)
+      throws SQLException, InterruptedException {
+    try (Connection c = db.superuser("postgres");
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + OTHER_DATABASE + " OWNER " + DemoDatabase.APP_ROLE);
+    }
+    Connection holder = db.connect(DemoDatabase.APP_ROLE, OTHER_DATABASE);
+    opened.add(holder);
+    try (Statement s = holder.createStatement()) {
+      s.execute("CREATE TABLE invoices (id bigint PRIMARY KEY, paid boolean NOT NULL DEFAULT false)");
+      s.execute("INSERT INTO invoices SELECT g FROM generate_series(1, 10) g");
+    }
+    holder.setAutoCommit(false);
+    try (Statement s = holder.createStatement()) {
+      s.execute("UPDATE invoices SET paid = true WHERE id = 1");
+    }
+    Connection waiter = db.connect(DemoDatabase.APP_ROLE, OTHER_DATABASE);
+    opened.add(waiter);
+    CompletableFuture<String> waiting =
+        CompletableFuture.supplyAsync(() -> run(waiter, "UPDATE invoices SET paid = true WHERE id = 1"), sessions);
+    await(db, "1 lock wait in " + OTHER_DATABASE, "SELECT count(*) FROM pg_stat_activity WHERE datname = '"
+        + OTHER_DATABASE + "' AND wait_event_type = 'Lock' AND now() - query_start > interval '"
+        + LOCK_WAIT_AFTER.toSeconds() + " seconds'", 1);
+    return waiting;
   }
 
   /** Runs one statement; "done", or the SQLSTATE it failed with (57014: cancelled). */
@@ -198,33 +253,13 @@ public final class DbPerfDemo {
       }
       Thread.sleep(50);
     }
-    step("PostgreSQL shows " + what);
+    narrator.step("PostgreSQL shows " + what);
   }
 
+  /** Follows the incident (printing its timeline) until {@code until} holds. */
   private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      IncidentStatus s = incidents.status(INCIDENT_ID);
-      printTimeline(s.timeline());
-      if (until.test(s)) {
-        return s;
-      }
-      if (s.phase() == IncidentPhase.CLOSED) {
-        throw new IllegalStateException("incident closed before the expected step");
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private void printTimeline(List<TimelineEntry> timeline) {
-    for (; printed < timeline.size(); printed++) {
-      TimelineEntry e = timeline.get(printed);
-      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
-    }
+    return narrator.follow(incidents, until, Duration.ofSeconds(60));
   }
 
   private void report(Result r, double seconds) {
@@ -237,20 +272,19 @@ public final class DbPerfDemo {
     out.printf(Locale.ROOT, "  batch job      ended with SQLSTATE %s (57014: canceled on request)%n", r.blockerEnded());
     out.printf(Locale.ROOT, "  requests       %d of %d went through; lock waits now %d; balance %d%n",
         r.waitersCompleted(), WAITERS, r.lockWaitsAfter(), r.balanceAfter());
+    out.printf(Locale.ROOT, "  elsewhere      %s; %s still waits (reported, not touched)%n",
+        rep.similarElsewhere() == null ? "not checked" : rep.similarElsewhere().line(), OTHER_DATABASE);
     out.printf(Locale.ROOT, "  duration       %d s (workflow time); demo took %.1f s%n", rep.durationSeconds(),
         seconds);
     out.println();
     out.println("Post-incident draft (Markdown, also in the workflow result):");
     rep.markdown().lines().limit(18).forEach(l -> out.println("  | " + l));
     out.println("  | ...");
-    out.println(r.blockerCancelled() ? "Blocker cancelled; the queue drained." : "LOCK WAITS NOT CLEARED.");
+    out.println(r.blockerCancelled() ? "Blocker cancelled; the queue drained; " + OTHER_DATABASE
+        + "'s lock wait reported, not touched." : "LOCK WAITS NOT CLEARED, OR THE OTHER DATABASE NOT REPORTED.");
   }
 
-  private void step(String text) {
-    out.println("==> " + text);
-  }
-
-  static String config(String jdbcUrl, Path tokenFile) {
+  static String config(String jdbcUrl, String otherUrl, Path tokenFile) {
     return """
         receiver:
           tokenFile: %s
@@ -274,8 +308,16 @@ public final class DbPerfDemo {
               url: %s
               user: %s
               applicationRoles: [%s]
+          - service: %s
+            namespace: prod
+            database: %s
+            postgres:
+              url: %s
+              user: %s
+              applicationRoles: [%s]
         """.formatted(tokenFile, NotificationSink.SLACK_CHANNEL, NotificationSink.PAGER_CHANNEL,
         NotificationSink.WEBHOOK_CHANNEL, NotificationSink.SLACK_CHANNEL, Demo.APPROVER, LOCK_WAIT_AFTER.toSeconds(),
-        DemoDatabase.DATABASE, jdbcUrl, DemoDatabase.REMEDIATOR_ROLE, DemoDatabase.APP_ROLE);
+        DemoDatabase.DATABASE, jdbcUrl, DemoDatabase.REMEDIATOR_ROLE, DemoDatabase.APP_ROLE, OTHER_SERVICE,
+        OTHER_DATABASE, otherUrl, DemoDatabase.REMEDIATOR_ROLE, DemoDatabase.APP_ROLE);
   }
 }

@@ -34,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -69,10 +70,10 @@ public final class Demo {
   }
 
   private final PrintStream out;
+  private final Narrator narrator;
   private final TemporalMode temporal;
   private final boolean holdUi;
   private final KubernetesMode kubernetes;
-  private int printed;
 
   public Demo(PrintStream out) {
     this(out, TemporalMode.EMBEDDED, false);
@@ -92,6 +93,7 @@ public final class Demo {
    */
   public Demo(PrintStream out, TemporalMode temporal, boolean holdUi, KubernetesMode kubernetes) {
     this.out = out;
+    this.narrator = new Narrator(out, INCIDENT_ID);
     this.temporal = temporal;
     this.holdUi = holdUi;
     this.kubernetes = kubernetes;
@@ -101,20 +103,22 @@ public final class Demo {
     long started = System.nanoTime();
     Path home = Files.createTempDirectory("remediator-demo-");
     try {
-      step("Starting PostgreSQL (embedded, max_connections=" + DemoDatabase.MAX_CONNECTIONS + ", 3 reserved)");
+      narrator.step("Starting PostgreSQL (embedded, max_connections=" + DemoDatabase.MAX_CONNECTIONS
+          + ", 3 reserved)");
       try (DemoDatabase db = DemoDatabase.start(home);
           SimulatedApplication app = SimulatedApplication.start(db, LEAKED, HEALTHY);
           DemoCluster cluster = startCluster(kubernetes, ServiceDownDemo.GOOD_IMAGE,
-              RealCluster.Strategy.ROLLING_UPDATE, this::step);
+              RealCluster.Strategy.ROLLING_UPDATE, narrator::step);
           PodBoundLeak leak = cluster instanceof RealCluster real ? PodBoundLeak.start(db, real, LEAKED) : null;
           NotificationSink sink = NotificationSink.start(out)) {
-        step("Simulated auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY
+        narrator.step("Simulated auth-service: " + LEAKED + " sessions left idle in transaction, " + HEALTHY
             + " healthy; /health and /ready at " + app.url(""));
-        step(cluster.describe() + ", DATABASE_POOL_SIZE=20");
+        narrator.step(cluster.describe() + ", DATABASE_POOL_SIZE=20");
         if (cluster instanceof RealCluster) {
-          step("The leak is in the running pods: sessions terminated come back until a rollout replaces them");
+          narrator.step("The leak is in the running pods: sessions terminated come back until a rollout replaces"
+              + " them");
         }
-        step("Notification sink (Slack, PagerDuty, webhook stand-ins) at " + sink.url("/"));
+        narrator.step("Notification sink (Slack, PagerDuty, webhook stand-ins) at " + sink.url("/"));
 
         String token = UUID.randomUUID().toString();
         Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
@@ -122,7 +126,7 @@ public final class Demo {
             config(db.jdbcUrl(), tokenFile, app) + sink.configYaml(home.resolve("secrets"));
         RemediatorConfig config = ConfigLoader.parse(yaml, "demo configuration");
 
-        step(temporal == TemporalMode.EMBEDDED
+        narrator.step(temporal == TemporalMode.EMBEDDED
             ? "Starting embedded Temporal server, worker and Alertmanager receiver"
             : "Starting Temporal (" + temporal.name().toLowerCase(Locale.ROOT) + "), worker and Alertmanager receiver");
         TemporalServer server = TemporalMode.startServer(temporal, out, out, home.resolve("temporal"), 0, 0);
@@ -131,30 +135,30 @@ public final class Demo {
         }
         try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, cluster.client())) {
           if (server.uiUrl() != null) {
-            step("Temporal Web UI at " + server.uiUrl());
+            narrator.step("Temporal Web UI at " + server.uiUrl());
           }
           while (db.youngestLeakSeconds() < TERMINATE_AFTER.toMillis() / 1000.0) {
             Thread.sleep(100); // the leak must be older than the demo's termination threshold
           }
-          step("POST " + stack.webhookUrl() + "  (DatabaseConnectionPoolCritical, auth-service/authdb)");
+          narrator.step("POST " + stack.webhookUrl() + "  (DatabaseConnectionPoolCritical, auth-service/authdb)");
           HttpResponse<String> response = fire(stack.webhookUrl(), token, "/demo/firing-critical.json");
-          step("Receiver answered " + response.statusCode() + " " + response.body());
+          narrator.step("Receiver answered " + response.statusCode() + " " + response.body());
           if (response.statusCode() != 200) {
             throw new IllegalStateException("the receiver refused the alert");
           }
 
           IncidentControl incidents = stack.incidents();
           if (server.uiUrl() != null) {
-            incidents.runningRunId(INCIDENT_ID).ifPresent(run -> step("The incident in the Web UI: "
+            incidents.runningRunId(INCIDENT_ID).ifPresent(run -> narrator.step("The incident in the Web UI: "
                 + server.workflowUrl(stack.client().getOptions().getNamespace(), INCIDENT_ID, run)));
           }
           IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
           String plan = status.plan().planId();
           if (status.escalatedTo() != null) {
-            step("The database team was paged; " + ON_CALL + " acknowledges (signal 'acknowledge')");
+            narrator.step("The database team was paged; " + ON_CALL + " acknowledges (signal 'acknowledge')");
             incidents.decide(INCIDENT_ID, new DecisionRequest(DecisionRequest.ACKNOWLEDGE, null, ON_CALL, "on it"));
           }
-          step("Approval needed for " + plan + ". Equivalent commands:");
+          narrator.step("Approval needed for " + plan + ". Equivalent commands:");
           out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
               + " --by " + APPROVER + " --plan " + plan + " --reason 'leak confirmed'");
           out.println("      temporal workflow signal --address " + stack.temporalAddress() + " --workflow-id '"
@@ -163,14 +167,14 @@ public final class Demo {
           incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, APPROVER, "leak confirmed"));
 
           follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
-          step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+          narrator.step("Recovered. Alertmanager sends the resolved notification; the incident closes");
           HttpResponse<String> resolved = fire(stack.webhookUrl(), token, "/demo/resolved.json");
           if (resolved.statusCode() != 200) {
             throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
           }
           IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
-          printTimeline(report.timeline());
-          RealCluster.State state = cluster.finalState(this::step);
+          narrator.timeline(report.timeline());
+          RealCluster.State state = cluster.finalState(narrator::step);
           Result result =
               new Result(report, LEAKED, db.idleInTransactionNow(), HEALTHY, db.idleNow(),
                   cluster.completedRollouts(), sink.received().size(), state);
@@ -187,32 +191,10 @@ public final class Demo {
     }
   }
 
-  private IncidentStatus follow(IncidentControl incidents, java.util.function.Predicate<IncidentStatus> until)
+  /** Follows the incident (printing its timeline) until {@code until} holds. */
+  private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
       throws InterruptedException {
-    // On the real control plane a rolling restart and its wait come on top (seconds, more under load).
-    long deadline = System.nanoTime() + Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 30).toNanos();
-    while (true) {
-      IncidentStatus s = incidents.status(INCIDENT_ID);
-      printTimeline(s.timeline());
-      if (until.test(s)) {
-        return s;
-      }
-      if (s.phase() == IncidentPhase.CLOSED) {
-        throw new IllegalStateException("incident closed before the expected step: " + s.timeline()
-            .get(s.timeline().size() - 1).event());
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private void printTimeline(List<TimelineEntry> timeline) {
-    for (; printed < timeline.size(); printed++) {
-      TimelineEntry e = timeline.get(printed);
-      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
-    }
+    return narrator.follow(incidents, until, Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 30));
   }
 
   private void report(Result r, double seconds) {
@@ -239,10 +221,6 @@ public final class Demo {
     rep.markdown().lines().limit(14).forEach(l -> out.println("  | " + l));
     out.println("  | ...");
     out.println(r.leakCleared() ? "Leak cleared." : "LEAK NOT CLEARED.");
-  }
-
-  private void step(String text) {
-    out.println("==> " + text);
   }
 
   /**

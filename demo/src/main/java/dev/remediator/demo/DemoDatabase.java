@@ -54,6 +54,8 @@ public final class DemoDatabase implements AutoCloseable {
             .setRegisterShutdownHook(true)
             .setServerConfig("max_connections", Integer.toString(maxConnections))
             .setServerConfig("superuser_reserved_connections", Integer.toString(RESERVED))
+            // Top statements for the Database Performance runbook (normalized text only; the binaries ship it).
+            .setServerConfig("shared_preload_libraries", "pg_stat_statements")
             .setPGStartupWait(startupWait)
             .start();
     DemoDatabase db = new DemoDatabase(pg);
@@ -74,6 +76,10 @@ public final class DemoDatabase implements AutoCloseable {
       // Least privilege: see everyone's sessions, signal non-superuser backends. Nothing else.
       s.execute("GRANT pg_read_all_stats, pg_signal_backend TO " + REMEDIATOR_ROLE);
       s.execute("CREATE DATABASE " + DATABASE + " OWNER " + APP_ROLE);
+    }
+    try (Connection c = superuser(DATABASE);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE EXTENSION pg_stat_statements");
     }
     try (Connection c = connect(APP_ROLE);
         Statement s = c.createStatement()) {
@@ -154,7 +160,17 @@ public final class DemoDatabase implements AutoCloseable {
 
   /** A new connection to {@link #DATABASE} as {@code role}. */
   public Connection connect(String role) throws SQLException {
-    return DriverManager.getConnection(postgres.getJdbcUrl(role, DATABASE));
+    return connect(role, DATABASE);
+  }
+
+  /** A new connection to {@code database} as {@code role}. */
+  public Connection connect(String role, String database) throws SQLException {
+    return DriverManager.getConnection(postgres.getJdbcUrl(role, database));
+  }
+
+  /** The JDBC URL of another database on this server. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
   }
 
   /** A new connection to {@code database} as the superuser {@code postgres}. */

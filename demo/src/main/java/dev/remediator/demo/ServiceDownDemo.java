@@ -56,8 +56,8 @@ public final class ServiceDownDemo {
   }
 
   private final PrintStream out;
+  private final Narrator narrator;
   private final KubernetesMode kubernetes;
-  private int printed;
 
   public ServiceDownDemo(PrintStream out) {
     this(out, KubernetesMode.SIMULATED);
@@ -66,6 +66,7 @@ public final class ServiceDownDemo {
   /** @param kubernetes the simulated cluster, or the real control plane (the bad image crash-loops through KWOK) */
   public ServiceDownDemo(PrintStream out, KubernetesMode kubernetes) {
     this.out = out;
+    this.narrator = new Narrator(out, INCIDENT_ID);
     this.kubernetes = kubernetes;
   }
 
@@ -78,46 +79,47 @@ public final class ServiceDownDemo {
     long started = System.nanoTime();
     Path home = Files.createTempDirectory("remediator-demo-");
     // On the real control plane the release replaces every pod at once (strategy Recreate), so the service goes down.
-    try (DemoCluster cluster = Demo.startCluster(kubernetes, GOOD_IMAGE, RealCluster.Strategy.RECREATE, this::step);
+    try (DemoCluster cluster =
+            Demo.startCluster(kubernetes, GOOD_IMAGE, RealCluster.Strategy.RECREATE, narrator::step);
         NotificationSink sink = NotificationSink.start(out);
         Probes probes = Probes.start(cluster)) {
-      step(cluster.describe() + " of " + cluster.image());
-      step("Rolling out " + badImage() + " (an image that crashes at start)");
+      narrator.step(cluster.describe() + " of " + cluster.image());
+      narrator.step("Rolling out " + badImage() + " (an image that crashes at start)");
       cluster.rollOutBrokenImage(badImage(), "release 2.5.0: new token module (#1301)");
       await("every pod crash-loops", () -> cluster.crashingPods() == SimulatedCluster.REPLICAS
           && cluster.servingPods() == 0);
-      step("Every pod crash-loops; /health and /ready at " + probes.url("") + " answer 503");
+      narrator.step("Every pod crash-loops; /health and /ready at " + probes.url("") + " answer 503");
 
       String token = UUID.randomUUID().toString();
       Path tokenFile = Files.writeString(home.resolve("webhook-token"), token);
       RemediatorConfig config = ConfigLoader.parse(
           config(tokenFile, probes) + sink.configYaml(home.resolve("secrets")), "demo configuration");
-      step("Starting embedded Temporal server, worker and Alertmanager receiver");
+      narrator.step("Starting embedded Temporal server, worker and Alertmanager receiver");
       TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
       try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, cluster.client())) {
-        step("POST " + stack.webhookUrl() + "  (ServiceDown, prod/auth-service)");
+        narrator.step("POST " + stack.webhookUrl() + "  (ServiceDown, prod/auth-service)");
         HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-firing.json");
-        step("Receiver answered " + response.statusCode() + " " + response.body());
+        narrator.step("Receiver answered " + response.statusCode() + " " + response.body());
         if (response.statusCode() != 200) {
           throw new IllegalStateException("the receiver refused the alert");
         }
         IncidentControl incidents = stack.incidents();
         IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
         String plan = status.plan().planId();
-        step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
+        narrator.step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
         out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
             + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'bad image'");
         incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "bad image"));
 
         follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
-        step("Recovered. Alertmanager sends the resolved notification; the incident closes");
+        narrator.step("Recovered. Alertmanager sends the resolved notification; the incident closes");
         HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-resolved.json");
         if (resolved.statusCode() != 200) {
           throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
         }
         IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
-        printTimeline(report.timeline());
-        RealCluster.State state = cluster.finalState(this::step);
+        narrator.timeline(report.timeline());
+        RealCluster.State state = cluster.finalState(narrator::step);
         Result result =
             new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods(), state);
         report(result, (System.nanoTime() - started) / 1_000_000_000.0);
@@ -146,30 +148,10 @@ public final class ServiceDownDemo {
     out.println(r.rolledBack() ? "Rolled back." : "NOT ROLLED BACK.");
   }
 
+  /** Follows the incident (printing its timeline) until {@code until} holds. */
   private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 60).toNanos();
-    while (true) {
-      IncidentStatus s = incidents.status(INCIDENT_ID);
-      printTimeline(s.timeline());
-      if (until.test(s)) {
-        return s;
-      }
-      if (s.phase() == IncidentPhase.CLOSED) {
-        throw new IllegalStateException("incident closed before the expected step");
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private void printTimeline(List<TimelineEntry> timeline) {
-    for (; printed < timeline.size(); printed++) {
-      TimelineEntry e = timeline.get(printed);
-      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
-    }
+    return narrator.follow(incidents, until, Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 60));
   }
 
   private void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
@@ -181,10 +163,6 @@ public final class ServiceDownDemo {
       }
       Thread.sleep(50);
     }
-  }
-
-  private void step(String text) {
-    out.println("==> " + text);
   }
 
   static String config(Path tokenFile, Probes probes) {

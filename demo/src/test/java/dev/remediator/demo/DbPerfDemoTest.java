@@ -25,8 +25,11 @@ class DbPerfDemoTest {
     assertThat(result.blockerEnded()).as("the batch job's statement was cancelled, not terminated").isEqualTo("57014");
     assertThat(result.waitersCompleted()).isEqualTo(DbPerfDemo.WAITERS);
     assertThat(result.report().actions()).extracting(a -> a.type()).containsExactly(ActionType.CANCEL_BLOCKERS);
+    assertThat(result.otherDatabaseReported()).as("billingdb's lock wait listed at close, left waiting").isTrue();
+    assertThat(result.report().similarElsewhere().line())
+        .startsWith("1 other service shows the same pattern: " + DbPerfDemo.OTHER_SERVICE + " (");
     assertThat(output)
         .contains("./remediator approve " + DbPerfDemo.INCIDENT_ID)
-        .contains("Blocker cancelled; the queue drained.");
+        .contains("Blocker cancelled; the queue drained;");
   }
 }

@@ -1,0 +1,61 @@
+package dev.remediator.demo;
+
+import dev.remediator.incident.IncidentPhase;
+import dev.remediator.incident.IncidentStatus;
+import dev.remediator.incident.TimelineEntry;
+import dev.remediator.starter.IncidentControl;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * What every demo prints: its own steps ("==> …") and the incident's timeline as it grows, each entry once, while
+ * it follows one incident to the step it waits for.
+ */
+final class Narrator {
+  private final PrintStream out;
+  private final String incidentId;
+  private int printed;
+
+  Narrator(PrintStream out, String incidentId) {
+    this.out = out;
+    this.incidentId = incidentId;
+  }
+
+  void step(String text) {
+    out.println("==> " + text);
+  }
+
+  /** Prints the entries of the timeline not printed yet. */
+  void timeline(List<TimelineEntry> timeline) {
+    for (; printed < timeline.size(); printed++) {
+      TimelineEntry e = timeline.get(printed);
+      out.printf("  %s  [%s] %s%n", e.at().substring(11, Math.min(19, e.at().length())), e.actor(), e.event());
+    }
+  }
+
+  /**
+   * Polls the incident's status, printing its timeline, until {@code until} holds; fails when the incident closes
+   * first or {@code timeout} passes.
+   */
+  IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      IncidentStatus s = incidents.status(incidentId);
+      timeline(s.timeline());
+      if (until.test(s)) {
+        return s;
+      }
+      if (s.phase() == IncidentPhase.CLOSED) {
+        throw new IllegalStateException("incident closed before the expected step: "
+            + (s.timeline().isEmpty() ? "" : s.timeline().get(s.timeline().size() - 1).event()));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("incident did not reach the expected step; phase " + s.phase());
+      }
+      Thread.sleep(100);
+    }
+  }
+}
