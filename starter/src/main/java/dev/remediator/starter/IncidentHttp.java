@@ -9,14 +9,13 @@ import dev.remediator.incident.IncidentStatus;
 import io.temporal.common.converter.JacksonJsonPayloadConverter;
 import io.temporal.envconfig.ClientConfigProfile;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -25,14 +24,20 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * One incident over Temporal's HTTP API (the frontend's JSON gateway, {@code temporal server start-dev --http-port};
- * {@code TEMPORAL_HTTP_ADDRESS}) with the JDK's own HTTP client: the describe, the {@code status} query and the
+ * {@code TEMPORAL_HTTP_ADDRESS}) with the JDK's {@link HttpURLConnection}: the describe, the {@code status} query and the
  * {@code decide} update, the three calls of {@code show} and {@code approve}. A short verb's JVM then never loads gRPC,
  * netty, protobuf or the SDK's client (~2,600 classes). Payloads travel whole ({@code ?noPayloadShorthand}: encoding
  * and base64 data, the bytes the SDK's data converter reads and writes): the gateway's shorthand, plain JSON, turns
  * an empty list into {@code null}.
+ *
+ * <p>Not {@code java.net.http.HttpClient}: on JDK 17 it cannot be closed, and its selector thread, waiting in native
+ * code, holds up the JVM's exit by ~0.3 s; its construction also loads the default TLS context (the trust store)
+ * even for {@code http://}. Here a call blocks one (daemon) thread and leaves nothing running behind it.
  *
  * <p>Namespace and API key come from the same environment or {@code temporal.toml} profile as the gRPC connection.
  * What only the gRPC client can do (TLS with client certificates or a custom CA, gRPC metadata headers) is refused by
@@ -56,14 +61,21 @@ public final class IncidentHttp {
   private final String namespace;
   private final String apiKey;
   private final String label;
-  private final HttpClient http;
+  private final Duration connectTimeout;
+
+  /** Runs the calls sent side by side (daemon threads: an abandoned call never keeps the JVM alive). */
+  private static final ExecutorService CALLS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "temporal-http");
+    t.setDaemon(true);
+    return t;
+  });
 
   private IncidentHttp(URI base, String namespace, String apiKey, String label, Duration connectTimeout) {
     this.base = base;
     this.namespace = namespace;
     this.apiKey = apiKey;
     this.label = label;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+    this.connectTimeout = connectTimeout;
   }
 
   /** The HTTP API can't be used as configured (the reason says why): the caller talks gRPC instead. */
@@ -154,9 +166,12 @@ public final class IncidentHttp {
   /** Nothing answered at the HTTP address (refused, no route, TLS failure, or no answer within the deadline). */
   public static final class Unreachable extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** Whether the request had been sent (a timeout then means: no answer in time, not: nobody there). */
+    final boolean sent;
 
-    Unreachable(String message, Throwable cause) {
+    Unreachable(String message, Throwable cause, boolean sent) {
       super(message, cause, false, false);
+      this.sent = sent;
     }
   }
 
@@ -169,7 +184,7 @@ public final class IncidentHttp {
 
   /** {@code DescribeWorkflowExecution} of the incident's latest run. */
   public CompletableFuture<Described> describe(String incidentId, Duration deadline) {
-    return send(request(path(incidentId), deadline).GET()).thenApply(body -> {
+    return send("GET", path(incidentId), null, deadline).thenApply(body -> {
       JsonNode info = body.path("workflowExecutionInfo");
       return new Described(info.path("status").asText("").replace("WORKFLOW_EXECUTION_STATUS_", ""),
           info.path("execution").path("runId").asText(null));
@@ -184,7 +199,7 @@ public final class IncidentHttp {
     ObjectNode body = PAYLOAD.createObjectNode();
     body.putObject("query");
     body.put("queryRejectCondition", openOnly ? "QUERY_REJECT_CONDITION_NOT_OPEN" : "QUERY_REJECT_CONDITION_NONE");
-    return send(request(path(incidentId) + "/query/status" + WHOLE_PAYLOADS, deadline).POST(json(body)))
+    return send("POST", path(incidentId) + "/query/status" + WHOLE_PAYLOADS, body, deadline)
         .thenApply(answer -> {
           if (answer.hasNonNull("queryRejected")) {
             return Optional.empty();
@@ -214,9 +229,9 @@ public final class IncidentHttp {
       }
       JsonNode answer;
       try {
-        answer = join(send(request(uri, Duration.ofNanos(left)).POST(json(body))));
+        answer = call("POST", uri, body, Duration.ofNanos(left));
       } catch (Unreachable e) {
-        if (e.getCause() instanceof HttpTimeoutException && !(e.getCause() instanceof HttpConnectTimeoutException)) {
+        if (e.getCause() instanceof SocketTimeoutException && e.sent) {
           throw pending(incidentId, decision, wait); // sent, and no answer within the wait
         }
         throw e;
@@ -255,50 +270,58 @@ public final class IncidentHttp {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private HttpRequest.Builder request(String path, Duration deadline) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-        .timeout(deadline)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json");
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
-    }
-    return b;
+  private CompletableFuture<JsonNode> send(String method, String path, JsonNode body, Duration deadline) {
+    return CompletableFuture.supplyAsync(() -> call(method, path, body, deadline), CALLS);
   }
 
-  private static HttpRequest.BodyPublisher json(JsonNode body) {
+  /** One call: its answer's JSON body; a non-2xx answer as {@link Failure}, no answer as {@link Unreachable}. */
+  private JsonNode call(String method, String path, JsonNode body, Duration deadline) {
+    HttpURLConnection c;
+    boolean sent = false;
     try {
-      return HttpRequest.BodyPublishers.ofByteArray(PAYLOAD.writeValueAsBytes(body));
+      c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+      c.setRequestMethod(method);
+      c.setConnectTimeout((int) Math.max(1, Math.min(connectTimeout.toMillis(), deadline.toMillis())));
+      c.setReadTimeout((int) Math.max(1, deadline.toMillis()));
+      c.setRequestProperty("Accept", "application/json");
+      if (apiKey != null) {
+        c.setRequestProperty("Authorization", "Bearer " + apiKey);
+      }
+      if (body != null) {
+        byte[] bytes = PAYLOAD.writeValueAsBytes(body);
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(bytes.length);
+        c.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(bytes);
+        }
+      } else {
+        c.connect();
+      }
+      sent = true;
+      int status = c.getResponseCode();
+      byte[] answer;
+      try (InputStream in = status / 100 == 2 ? c.getInputStream() : c.getErrorStream()) {
+        answer = in == null ? new byte[0] : in.readAllBytes();
+      }
+      JsonNode json;
+      try {
+        json = answer.length == 0 ? PAYLOAD.createObjectNode() : PAYLOAD.readTree(answer);
+      } catch (IOException e) {
+        throw new Failure(0, "Temporal's HTTP API at " + label + " answered HTTP " + status + " with a body that is"
+            + " not JSON: is " + ENV + " the HTTP port (not the gRPC or UI port)?");
+      }
+      if (status / 100 != 2) {
+        throw new Failure(json.path("code").asInt(0), json.path("message").asText("HTTP " + status));
+      }
+      return json;
     } catch (IOException e) {
-      throw new IllegalStateException(e);
+      throw new Unreachable(describeError(e), e, sent);
     }
-  }
-
-  private CompletableFuture<JsonNode> send(HttpRequest.Builder request) {
-    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
-        .handle((response, error) -> {
-          if (error != null) {
-            Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            throw new Unreachable(describeError(e), e);
-          }
-          JsonNode body;
-          try {
-            body = response.body().length == 0 ? PAYLOAD.createObjectNode() : PAYLOAD.readTree(response.body());
-          } catch (IOException e) {
-            throw new Failure(0, "Temporal's HTTP API at " + label + " answered HTTP " + response.statusCode()
-                + " with a body that is not JSON: is " + ENV + " the HTTP port (not the gRPC or UI port)?");
-          }
-          if (response.statusCode() / 100 != 2) {
-            throw new Failure(body.path("code").asInt(0), body.path("message").asText("HTTP "
-                + response.statusCode()));
-          }
-          return body;
-        });
   }
 
   private String describeError(Throwable e) {
-    String why = e instanceof HttpConnectTimeoutException ? "connect timed out"
-        : e instanceof HttpTimeoutException ? "no answer in time"
+    String why = e instanceof SocketTimeoutException ? "no answer in time"
         : e instanceof ConnectException ? "connection refused"
         : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     return "Temporal's HTTP API is not reachable at " + label + " (" + ENV + "; " + why + ")";
