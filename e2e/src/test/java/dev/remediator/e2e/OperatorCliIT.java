@@ -90,7 +90,7 @@ class OperatorCliIT extends Scenario {
     assertThat(unknownHttp.exitCode()).isEqualTo(4);
     assertThat(unknownHttp.stdout()).contains("no incident dbpool:nope:nope").isEqualTo(unknownGrpc.stdout());
     String nobody = "127.0.0.1:" + dev.remediator.launcher.FreePorts.next();
-    RemediatorProcess.Cli unreachableHttp = stack.cliOverHttp(nobody, "approve", id(0), "--by", "alice", "--timeout",
+    RemediatorProcess.Cli unreachableHttp = stack.cliOverHttpAt(nobody, "approve", id(0), "--by", "alice", "--timeout",
         "5");
     assertThat(unreachableHttp.exitCode()).isEqualTo(1);
     assertThat(unreachableHttp.stderr())

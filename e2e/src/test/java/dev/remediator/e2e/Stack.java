@@ -294,7 +294,7 @@ final class Stack implements AutoCloseable {
 
   /** A CLI verb as {@link #cli}, with {@code TEMPORAL_HTTP_ADDRESS} naming the real server's HTTP API. */
   RemediatorProcess.Cli cliOverHttp(String... args) {
-    return cliOverHttp("127.0.0.1:" + temporalHttpPort, args);
+    return cliOverHttpAt("127.0.0.1:" + temporalHttpPort, args);
   }
 
   /**
@@ -309,7 +309,7 @@ final class Stack implements AutoCloseable {
   }
 
   /** A CLI verb as {@link #cli}, with {@code TEMPORAL_HTTP_ADDRESS=httpAddress}. */
-  RemediatorProcess.Cli cliOverHttp(String httpAddress, String... args) {
+  RemediatorProcess.Cli cliOverHttpAt(String httpAddress, String... args) {
     Map<String, String> env = new java.util.HashMap<>(env());
     env.put("TEMPORAL_HTTP_ADDRESS", httpAddress);
     return RemediatorProcess.run(env, Duration.ofSeconds(60), List.of(args));
