@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One incident over Temporal's HTTP API (the frontend's JSON gateway, {@code temporal server start-dev --http-port};
@@ -184,7 +185,7 @@ public final class IncidentHttp {
 
   /** {@code DescribeWorkflowExecution} of the incident's latest run. */
   public CompletableFuture<Described> describe(String incidentId, Duration deadline) {
-    return send("GET", path(incidentId), null, deadline).thenApply(body -> {
+    return mapped(send("GET", path(incidentId), null, deadline), body -> {
       JsonNode info = body.path("workflowExecutionInfo");
       return new Described(info.path("status").asText("").replace("WORKFLOW_EXECUTION_STATUS_", ""),
           info.path("execution").path("runId").asText(null));
@@ -199,13 +200,12 @@ public final class IncidentHttp {
     ObjectNode body = PAYLOAD.createObjectNode();
     body.putObject("query");
     body.put("queryRejectCondition", openOnly ? "QUERY_REJECT_CONDITION_NOT_OPEN" : "QUERY_REJECT_CONDITION_NONE");
-    return send("POST", path(incidentId) + "/query/status" + WHOLE_PAYLOADS, body, deadline)
-        .thenApply(answer -> {
-          if (answer.hasNonNull("queryRejected")) {
-            return Optional.empty();
-          }
-          return Optional.of(payload(answer.path("queryResult"), IncidentStatus.class));
-        });
+    return mapped(send("POST", path(incidentId) + "/query/status" + WHOLE_PAYLOADS, body, deadline), answer -> {
+      if (answer.hasNonNull("queryRejected")) {
+        return Optional.empty();
+      }
+      return Optional.of(payload(answer.path("queryResult"), IncidentStatus.class));
+    });
   }
 
   /**
@@ -270,16 +270,52 @@ public final class IncidentHttp {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  /**
+   * One call in a thread of its own. Cancelling it closes its connection: Temporal then drops the call (a query no
+   * worker answers stays buffered in the server while its caller waits, and the server refuses the next query of that
+   * incident with RESOURCE_EXHAUSTED until then).
+   */
   private CompletableFuture<JsonNode> send(String method, String path, JsonNode body, Duration deadline) {
-    return CompletableFuture.supplyAsync(() -> call(method, path, body, deadline), CALLS);
+    AtomicReference<Object> connection = new AtomicReference<>();
+    CompletableFuture<JsonNode> call =
+        CompletableFuture.supplyAsync(() -> call(method, path, body, deadline, connection), CALLS);
+    call.whenComplete((answer, error) -> {
+      if (call.isCancelled() && connection.getAndSet(CANCELLED) instanceof HttpURLConnection open) {
+        open.disconnect();
+      }
+    });
+    return call;
+  }
+
+  private static final Object CANCELLED = new Object();
+
+  /** {@code call}'s answer through {@code read}; cancelling the result cancels (and disconnects) the call. */
+  private static <T> CompletableFuture<T> mapped(CompletableFuture<JsonNode> call,
+      java.util.function.Function<JsonNode, T> read) {
+    CompletableFuture<T> result = call.thenApply(read);
+    result.whenComplete((answer, error) -> {
+      if (result.isCancelled()) {
+        call.cancel(true);
+      }
+    });
+    return result;
   }
 
   /** One call: its answer's JSON body; a non-2xx answer as {@link Failure}, no answer as {@link Unreachable}. */
   private JsonNode call(String method, String path, JsonNode body, Duration deadline) {
+    return call(method, path, body, deadline, new AtomicReference<>());
+  }
+
+  /** As above; {@code connection} holds the open connection (or CANCELLED: then nothing is sent). */
+  private JsonNode call(String method, String path, JsonNode body, Duration deadline,
+      AtomicReference<Object> connection) {
     HttpURLConnection c;
     boolean sent = false;
     try {
       c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+      if (!connection.compareAndSet(null, c)) {
+        throw new java.util.concurrent.CancellationException();
+      }
       c.setRequestMethod(method);
       c.setConnectTimeout((int) Math.max(1, Math.min(connectTimeout.toMillis(), deadline.toMillis())));
       c.setReadTimeout((int) Math.max(1, deadline.toMillis()));
