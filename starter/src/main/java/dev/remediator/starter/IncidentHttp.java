@@ -197,6 +197,23 @@ public final class IncidentHttp {
    * (the server refuses the query itself). Fails with {@link Failure} NOT_FOUND if there never was one.
    */
   public CompletableFuture<Optional<IncidentStatus>> status(String incidentId, boolean openOnly, Duration deadline) {
+    return status(incidentId, openOnly, deadline, IncidentStatus.class);
+  }
+
+  /** The part of the {@code status} query's answer a decision reads first: the plan pending now, if any. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  public record PendingPlan(String phase, boolean awaitingApproval, PlanId plan) {
+    /** The pending plan's ID. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    public record PlanId(String planId) {}
+  }
+
+  /**
+   * As {@link #status(String, boolean, Duration)}, read as {@code type}: {@link PendingPlan} for a decision, which
+   * needs neither the timeline nor the runbook's section (nor the classes that read them).
+   */
+  public <T> CompletableFuture<Optional<T>> status(String incidentId, boolean openOnly, Duration deadline,
+      Class<T> type) {
     ObjectNode body = PAYLOAD.createObjectNode();
     body.putObject("query");
     body.put("queryRejectCondition", openOnly ? "QUERY_REJECT_CONDITION_NOT_OPEN" : "QUERY_REJECT_CONDITION_NONE");
@@ -204,7 +221,7 @@ public final class IncidentHttp {
       if (answer.hasNonNull("queryRejected")) {
         return Optional.empty();
       }
-      return Optional.of(payload(answer.path("queryResult"), IncidentStatus.class));
+      return Optional.of(payload(answer.path("queryResult"), type));
     });
   }
 

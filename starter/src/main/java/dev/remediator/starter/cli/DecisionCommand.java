@@ -30,7 +30,9 @@ abstract class DecisionCommand extends TemporalCommand {
     if (needsPendingPlan(action, planId)) {
       // The plan pending now, read first (the decision names exactly the plan read): one call, which also tells an
       // incident that is not open; the task queue is described only if no worker answers at once.
-      plan = pendingPlan(incidentId, status(temporal, incidentId, true, () -> requireOpen(incidents, incidentId)));
+      IncidentStatus status = status(temporal, incidentId, true, () -> requireOpen(incidents, incidentId));
+      plan = pendingPlan(incidentId, status.awaitingApproval(), status.plan() == null ? null
+          : status.plan().planId(), status.phase());
     }
     return send(incidentId, action, plan, by, reason, request -> {
       try {
@@ -55,17 +57,20 @@ abstract class DecisionCommand extends TemporalCommand {
       IncidentHttp http, String incidentId, DecisionAction action, String planId, String by, String reason) {
     String plan = planId;
     if (needsPendingPlan(action, planId)) {
-      java.util.Optional<IncidentStatus> status;
+      java.util.Optional<IncidentHttp.PendingPlan> status;
       try {
-        status = httpAnswer(http.status(incidentId, true, remaining()), HTTP_FIRST_ANSWER);
+        status = httpAnswer(http.status(incidentId, true, remaining(), IncidentHttp.PendingPlan.class),
+            HTTP_FIRST_ANSWER);
       } catch (IncidentHttp.Failure e) {
         throw e.notFound() ? new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId) : e;
       }
       if (status == null) {
         return null;
       }
-      plan = pendingPlan(incidentId,
-          status.orElseThrow(() -> new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId)));
+      IncidentHttp.PendingPlan pending =
+          status.orElseThrow(() -> new CliFailure(ExitCodes.NOT_FOUND, "no open incident " + incidentId));
+      plan = pendingPlan(incidentId, pending.awaitingApproval(), pending.plan() == null ? null
+          : pending.plan().planId(), pending.phase());
     }
     return send(incidentId, action, plan, by, reason, request -> {
       try {
@@ -80,12 +85,13 @@ abstract class DecisionCommand extends TemporalCommand {
     return planId == null && (action == DecisionAction.APPROVE || action == DecisionAction.REJECT);
   }
 
-  private static String pendingPlan(String incidentId, IncidentStatus status) {
-    if (!status.awaitingApproval() || status.plan() == null) {
+  /** The plan awaiting approval, or exit 3 "no plan awaiting approval (phase P)". */
+  private static String pendingPlan(String incidentId, boolean awaitingApproval, String planId, Object phase) {
+    if (!awaitingApproval || planId == null) {
       throw new CliFailure(ExitCodes.REFUSED,
-          "incident " + incidentId + " has no plan awaiting approval (phase " + status.phase() + ")");
+          "incident " + incidentId + " has no plan awaiting approval (phase " + phase + ")");
     }
-    return status.plan().planId();
+    return planId;
   }
 
   /** Sends the decision ({@code update}: over gRPC or HTTP) and reports the workflow's answer. */

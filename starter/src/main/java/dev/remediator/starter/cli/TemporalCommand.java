@@ -36,8 +36,9 @@ public abstract class TemporalCommand implements Callable<Integer> {
   @Option(
       names = "--http-address",
       paramLabel = "HOST:PORT|URL",
-      description = "Temporal's HTTP API (its frontend's --http-port) for `show` and the decisions: a JVM that never"
-          + " loads the gRPC client starts faster (default: TEMPORAL_HTTP_ADDRESS unless --address is given).")
+      description = "Temporal's HTTP API (its frontend's --http-port), used by show, approve, reject and ack: a JVM"
+          + " that never loads the gRPC client starts faster (default: TEMPORAL_HTTP_ADDRESS unless --address is"
+          + " given).")
   String httpAddress;
 
   @Option(
