@@ -234,13 +234,15 @@ final class Cli {
         text.length() > 300 ? text.substring(0, 300) : text);
   }
 
-  /** The AppCDS archive the script made for this JDK, if any. */
+  /** The AppCDS archive the script made for this JDK and this path (gRPC or HTTP), if any. */
   private Optional<Path> archive() throws java.io.IOException {
     if (!Files.isDirectory(cdsDir)) {
       return Optional.empty();
     }
     try (var files = Files.list(cdsDir)) {
-      return files.filter(p -> p.toString().endsWith(".jsa")).findFirst();
+      // The script keeps one archive per path: the verbs over HTTP have their own (-http.jsa).
+      return files.filter(p -> p.toString().endsWith(".jsa")
+          && p.toString().endsWith("-http.jsa") == (httpAddress != null)).findFirst();
     }
   }
 
