@@ -33,7 +33,7 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   Integer targets;
 
   @Option(names = "--cli-runs", paramLabel = "N", description = "Runs of each operator CLI verb (default 5; 1 with"
-      + " --smoke); with --smoke, enough incidents for N-1 `reject`s and one `approve`.")
+      + " --smoke); enough incidents for up to 10 decisions over gRPC and 10 over Temporal's HTTP API.")
   Integer cliRuns;
 
   /** Which rows run. */
@@ -77,7 +77,8 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
     }
     DevServerBench.Sizes dev = smoke ? DevServerBench.Sizes.SMOKE : DevServerBench.Sizes.FULL;
     if (cliRuns != null) {
-      int isolated = Math.max(dev.isolated(), Math.min(5, cliRuns) + 1);
+      // Each decision needs an incident of its own: up to 10 over gRPC and 10 over HTTP (DevServerBench).
+      int isolated = Math.max(dev.isolated(), 2 * Math.min(10, cliRuns) + 1);
       dev = new DevServerBench.Sizes(Math.max(dev.incidents(), isolated + dev.measured()), dev.measured(), isolated,
           dev.pace(), dev.snapshotConnections(), dev.idleWindow(), cliRuns);
     }

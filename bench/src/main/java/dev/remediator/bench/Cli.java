@@ -37,6 +37,10 @@ final class Cli {
       return DevServerBench.percentile(runs.stream().mapToDouble(Run::millis).toArray(), 50);
     }
 
+    double p90() {
+      return DevServerBench.percentile(runs.stream().mapToDouble(Run::millis).toArray(), 90);
+    }
+
     double min() {
       return runs.stream().mapToDouble(Run::millis).min().orElse(Double.NaN);
     }
@@ -50,7 +54,8 @@ final class Cli {
       String cpu = Double.isNaN(cpu()) ? "" : String.format(Locale.ROOT, ", CPU %.0f ms", cpu());
       return runs.size() == 1
           ? String.format(Locale.ROOT, "%.0f ms%s", runs.get(0).millis(), cpu)
-          : String.format(Locale.ROOT, "median %.0f ms, min %.0f ms%s (%d runs)", median(), min(), cpu, runs.size());
+          : String.format(Locale.ROOT, "median %.0f ms, p90 %.0f ms, min %.0f ms%s (%d runs)", median(), p90(), min(),
+              cpu, runs.size());
     }
 
     String exits() {
@@ -73,6 +78,21 @@ final class Cli {
   private final Path cdsDir;
   private final Path script;
   private final String why;
+  /** TEMPORAL_HTTP_ADDRESS of the verbs, or null (gRPC). */
+  private final String httpAddress;
+
+  private Cli(Cli over, String httpAddress) {
+    this.address = over.address;
+    this.cdsDir = over.cdsDir;
+    this.script = over.script;
+    this.why = over.why;
+    this.httpAddress = httpAddress;
+  }
+
+  /** The same verbs over Temporal's HTTP API ({@code TEMPORAL_HTTP_ADDRESS=httpAddress}). */
+  Cli overHttp(String httpAddress) {
+    return new Cli(this, httpAddress);
+  }
 
   Cli(String address, Path home) throws IOException {
     this.address = address;
@@ -99,6 +119,7 @@ final class Cli {
     }
     this.script = found;
     this.why = reason;
+    this.httpAddress = null;
   }
 
   String describe() {
@@ -182,6 +203,11 @@ final class Cli {
     }
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("TEMPORAL_ADDRESS", address);
+    if (httpAddress != null) {
+      pb.environment().put("TEMPORAL_HTTP_ADDRESS", httpAddress);
+    } else {
+      pb.environment().remove("TEMPORAL_HTTP_ADDRESS");
+    }
     pb.environment().put("REMEDIATOR_CDS_DIR", cdsDir.toString());
     pb.redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(stdout.toFile()));
     long t = System.nanoTime();
@@ -208,13 +234,15 @@ final class Cli {
         text.length() > 300 ? text.substring(0, 300) : text);
   }
 
-  /** The AppCDS archive the script made for this JDK, if any. */
+  /** The AppCDS archive the script made for this JDK and this path (gRPC or HTTP), if any. */
   private Optional<Path> archive() throws java.io.IOException {
     if (!Files.isDirectory(cdsDir)) {
       return Optional.empty();
     }
     try (var files = Files.list(cdsDir)) {
-      return files.filter(p -> p.toString().endsWith(".jsa")).findFirst();
+      // The script keeps one archive per path: the verbs over HTTP have their own (-http.jsa).
+      return files.filter(p -> p.toString().endsWith(".jsa")
+          && p.toString().endsWith("-http.jsa") == (httpAddress != null)).findFirst();
     }
   }
 

@@ -194,6 +194,12 @@ final class DevServerBench {
           Cli.Runs show = verbs.user(sizes.cliRuns(), "show", id(0));
           String showCalls = verbs.counted(server.metricsUrl(), "show", id(0)).calls();
           Cli.Runs showPlain = verbs.plain(Math.max(1, sizes.cliRuns() / 2), "show", id(0));
+          // The same verb over Temporal's HTTP API (TEMPORAL_HTTP_ADDRESS): its first run makes its own archive.
+          Cli overHttp = verbs.overHttp(server.httpAddress());
+          Cli.Runs showHttpFirst = overHttp.user(1, "show", id(0));
+          Cli.Runs showHttp = overHttp.user(sizes.cliRuns(), "show", id(0));
+          String showHttpCalls = overHttp.counted(server.metricsUrl(), "show", id(0)).calls();
+          Cli.Runs helpAfter = verbs.plain(sizes.cliRuns(), "--help");
           Cli.Runs incidentsAtOne = verbs.user(sizes.cliRuns(), "incidents");
           String loadAtOne = load();
           progress.accept("alert -> plan, " + sizes.isolated() + " incidents one at a time");
@@ -245,22 +251,38 @@ final class DevServerBench {
           // The decide update, one incident each time (a decision is not repeatable). The incidents share one
           // leak: the approval terminates it, after which the others have nothing left to decide. So the rejections
           // (the same verb path: status query for the plan, then the update) come first.
+          // Over gRPC: n rejects (incidents 2..n+1); over HTTP: n-1 rejects (n+2..2n), then the approval (1), its
+          // first run making the HTTP path's archive if show did not.
+          int n = decisionRuns(sizes);
           List<Cli.Run> decisions = new ArrayList<>();
-          int n = Math.min(Math.min(5, sizes.cliRuns()), sizes.isolated() - 1);
           String rejectCalls = null;
-          for (int i = 2; i <= n; i++) {
+          for (int i = 2; i <= n + 1; i++) {
             Cli.Counted reject =
                 verbs.counted(server.metricsUrl(), "reject", id(i), "--by", APPROVER, "--reason", "bench");
             decisions.add(reject.run());
             rejectCalls = rejectCalls == null ? reject.calls() : rejectCalls;
           }
+          String loadAtDecisions = load();
+          List<Cli.Run> httpDecisions = new ArrayList<>();
+          String httpRejectCalls = null;
+          for (int i = n + 2; i <= 2 * n; i++) {
+            Cli.Counted reject =
+                overHttp.counted(server.metricsUrl(), "reject", id(i), "--by", APPROVER, "--reason", "bench");
+            httpDecisions.add(reject.run());
+            httpRejectCalls = httpRejectCalls == null ? reject.calls() : httpRejectCalls;
+          }
           Cli.Counted approved =
-              verbs.counted(server.metricsUrl(), "approve", id(1), "--by", APPROVER, "--reason", "bench");
-          decisions.add(approved.run());
+              overHttp.counted(server.metricsUrl(), "approve", id(1), "--by", APPROVER, "--reason", "bench");
+          httpDecisions.add(approved.run());
           Cli.Runs approve = new Cli.Runs(decisions);
-          String decisionCalls = "approve " + approved.calls() + (rejectCalls == null ? "" : "; reject " + rejectCalls);
+          Cli.Runs approveHttp = new Cli.Runs(httpDecisions);
+          String decisionCalls = rejectCalls == null ? "" : "reject " + rejectCalls;
+          String httpDecisionCalls = "approve " + approved.calls()
+              + (httpRejectCalls == null ? "" : "; reject " + httpRejectCalls);
           cliRows(verbs, javaVersion, help, firstUse, show, showPlain, approve, incidentsAtOne, incidentsAtAll,
               incidentsEvery, listing, loadAtOne, loadAtAll, home, showCalls, decisionCalls);
+          httpRows(help, helpAfter, show, showHttp, showHttpFirst, showHttpCalls, approve, approveHttp,
+              httpDecisionCalls, loadAtOne, loadAtDecisions);
         } finally {
           noop.shutdownNow();
           noop.awaitTermination(10, TimeUnit.SECONDS);
@@ -284,8 +306,9 @@ final class DevServerBench {
             + " the archive and C1: %s; first use after a build (makes the archive): %s", show.summary(), show.exits(),
             show.firstError(), showCalls, showPlain.summary(), firstUse.summary()),
         baseline, "<= 0.5 s (idle machine)", show.median() <= 500 && show.allExit(0));
-    report.row("`approve ID --by NAME` wall time (1 approval, then " + (approve.runs().size() - 1) + " `reject`s"
-            + " first: the same verb and update; one incident each; " + verbs.describe() + "; load " + loadAtAll + ")",
+    report.row("`reject ID --by NAME` wall time (" + approve.runs().size() + " `reject`s: the path of `approve`,"
+            + " status query then the decide update; one incident each; the approval itself goes over HTTP below; "
+            + verbs.describe() + "; load " + loadAtAll + ")",
         String.format(Locale.ROOT, "%s (exit %s)%s; gRPC calls a run (the server's count): %s", approve.summary(),
             approve.exits(), approve.firstError(), decisionCalls),
         baseline,
@@ -308,6 +331,32 @@ final class DevServerBench {
           + "\nThe same verb under JFR (`profile` settings; CPU samples of Java code by what their stack holds):\n\n"
           + verbs.jfrProfile(home, "show", id(0)));
     }
+  }
+
+  /** Decisions a path gets in the CLI rows: as many runs as asked, at most 10 (each needs an incident of its own). */
+  static int decisionRuns(Sizes sizes) {
+    return Math.max(1, Math.min(Math.min(10, sizes.cliRuns()), (sizes.isolated() - 1) / 2));
+  }
+
+  /** {@code show} and the decisions over Temporal's HTTP API beside the same verbs over gRPC, and --help. */
+  private void httpRows(Cli.Runs help, Cli.Runs helpAfter, Cli.Runs show, Cli.Runs showHttp, Cli.Runs showHttpFirst,
+      String showHttpCalls, Cli.Runs decisions, Cli.Runs decisionsHttp, String httpCalls, String loadAtShow,
+      String loadAtDecisions) {
+    String baseline = String.format(Locale.ROOT, "over gRPC in the same run: %s; `remediator --help` (plain `java"
+        + " -cp`) %s before, %s after", show.summary(), help.summary(), helpAfter.summary());
+    report.row("`show ID` over Temporal's HTTP API (TEMPORAL_HTTP_ADDRESS; the JDK's HttpURLConnection + Jackson,"
+            + " no gRPC/netty/protobuf/SDK client; its own AppCDS archive; load " + loadAtShow + ")",
+        String.format(Locale.ROOT, "%s (exit %s)%s; calls a run (the server's count): %s; first use (makes its"
+            + " archive): %s", showHttp.summary(), showHttp.exits(), showHttp.firstError(), showHttpCalls,
+            showHttpFirst.summary()),
+        baseline, "<= 0.5 s (idle machine)", showHttp.median() <= 500 && showHttp.allExit(0));
+    report.row("`approve`/`reject ID --by NAME` over Temporal's HTTP API (" + (decisionsHttp.runs().size() - 1)
+            + " `reject`s, then 1 `approve`; one incident each; load " + loadAtDecisions + ")",
+        String.format(Locale.ROOT, "%s (exit %s)%s; calls a run (the server's count): %s", decisionsHttp.summary(),
+            decisionsHttp.exits(), decisionsHttp.firstError(), httpCalls),
+        String.format(Locale.ROOT, "over gRPC in the same run (%d `reject`s): %s", decisions.runs().size(),
+            decisions.summary()),
+        "<= 0.5 s (idle machine)", decisionsHttp.median() <= 500 && decisionsHttp.allExit(0));
   }
 
   record Listing(int rows, double total, double call, long serverCpu) {}

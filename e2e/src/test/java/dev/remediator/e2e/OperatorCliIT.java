@@ -80,6 +80,21 @@ class OperatorCliIT extends Scenario {
     assertThat(noWorker.exitCode()).isEqualTo(1);
     assertThat(noWorker.stderr()).contains("no worker is polling task queue remediator")
         .doesNotContain("not reachable");
+    // Over Temporal's HTTP API (TEMPORAL_HTTP_ADDRESS): no worker to answer, the gRPC path tells why, as above; an
+    // unknown incident, as over gRPC; an HTTP address where nothing listens, a clear error.
+    RemediatorProcess.Cli noWorkerHttp = stack.cliOverHttp("show", id(0), "--timeout", "5");
+    assertThat(noWorkerHttp.exitCode()).isEqualTo(1);
+    assertThat(noWorkerHttp.stderr()).contains("no worker is polling task queue remediator");
+    RemediatorProcess.Cli unknownHttp = stack.cliOverHttp("show", "dbpool:nope:nope", "-o", "json", "--timeout", "5");
+    RemediatorProcess.Cli unknownGrpc = stack.cli("show", "dbpool:nope:nope", "-o", "json", "--timeout", "5");
+    assertThat(unknownHttp.exitCode()).isEqualTo(4);
+    assertThat(unknownHttp.stdout()).contains("no incident dbpool:nope:nope").isEqualTo(unknownGrpc.stdout());
+    String nobody = "127.0.0.1:" + dev.remediator.launcher.FreePorts.next();
+    RemediatorProcess.Cli unreachableHttp = stack.cliOverHttpAt(nobody, "approve", id(0), "--by", "alice", "--timeout",
+        "5");
+    assertThat(unreachableHttp.exitCode()).isEqualTo(1);
+    assertThat(unreachableHttp.stderr())
+        .contains("Temporal's HTTP API is not reachable at " + nobody + " (TEMPORAL_HTTP_ADDRESS; connection refused)");
     // show: the server is gone.
     server.kill();
     RemediatorProcess.Cli down = stack.cli("show", id(0), "--timeout", "5");

@@ -56,6 +56,8 @@ final class Stack implements AutoCloseable {
   final SimulatedCluster cluster;
   final Server server;
   final int temporalPort = FreePorts.next();
+  /** The real server's HTTP API ({@code --http-port}), for the verbs over HTTP ({@link #cliOverHttp}). */
+  final int temporalHttpPort = FreePorts.next();
   /** The real server's SQLite file: a restart on it continues where the killed server stopped. */
   final Path temporalDatabase;
   private final Path temporalCli;
@@ -212,7 +214,7 @@ final class Stack implements AutoCloseable {
     synchronized (processes) {
       RemediatorProcess p = RemediatorProcess.startProgram("temporal",
           dir.resolve(String.format("%02d-temporal.log", ++started)),
-          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, FreePorts.next(), FreePorts.next(),
+          TemporalCli.startDev(temporalCli, temporalDatabase, temporalPort, 0, temporalHttpPort, FreePorts.next(),
               serverOptions));
       processes.add(p);
       return p;
@@ -288,6 +290,29 @@ final class Stack implements AutoCloseable {
   /** Runs a CLI verb against this scenario's Temporal server. */
   RemediatorProcess.Cli cli(String... args) {
     return RemediatorProcess.run(env(), Duration.ofSeconds(60), List.of(args));
+  }
+
+  /** A CLI verb as {@link #cli}, with {@code TEMPORAL_HTTP_ADDRESS} naming the real server's HTTP API. */
+  RemediatorProcess.Cli cliOverHttp(String... args) {
+    return cliOverHttpAt("127.0.0.1:" + temporalHttpPort, args);
+  }
+
+  /**
+   * A CLI verb over the real server's HTTP API alone: {@code TEMPORAL_ADDRESS} names a port where nothing listens,
+   * so the verb succeeds only if it never needed gRPC.
+   */
+  RemediatorProcess.Cli cliOverHttpOnly(String... args) {
+    Map<String, String> env = new java.util.HashMap<>(env());
+    env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + FreePorts.next());
+    env.put("TEMPORAL_HTTP_ADDRESS", "127.0.0.1:" + temporalHttpPort);
+    return RemediatorProcess.run(env, Duration.ofSeconds(60), List.of(args));
+  }
+
+  /** A CLI verb as {@link #cli}, with {@code TEMPORAL_HTTP_ADDRESS=httpAddress}. */
+  RemediatorProcess.Cli cliOverHttpAt(String httpAddress, String... args) {
+    Map<String, String> env = new java.util.HashMap<>(env());
+    env.put("TEMPORAL_HTTP_ADDRESS", httpAddress);
+    return RemediatorProcess.run(env, Duration.ofSeconds(60), List.of(args));
   }
 
   /** The incident's status ({@code show ID -o json}), or null when nobody answers (no worker, no incident). */

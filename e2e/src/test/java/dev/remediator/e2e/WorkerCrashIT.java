@@ -30,7 +30,28 @@ class WorkerCrashIT extends Scenario {
   void baseline(TestInfo info) throws Exception {
     leakingStack(info, Map.of());
     fire();
-    JsonNode report = approveRecoverAndClose(PHASE);
+    String plan = awaitPlan();
+    // show over Temporal's HTTP API alone (no gRPC server where TEMPORAL_ADDRESS points) prints what it prints over
+    // gRPC (read between two gRPC reads that agree).
+    await("show over HTTP as over gRPC").atMost(PHASE).pollInterval(Duration.ofMillis(200)).until(() -> {
+      RemediatorProcess.Cli before = stack.cli("show", Stack.INCIDENT, "-o", "json", "--timeout", "10");
+      RemediatorProcess.Cli overHttp =
+          stack.cliOverHttpOnly("show", Stack.INCIDENT, "-o", "json", "--timeout", "10");
+      RemediatorProcess.Cli after = stack.cli("show", Stack.INCIDENT, "-o", "json", "--timeout", "10");
+      assertThat(overHttp.exitCode()).as(overHttp.stderr()).isZero();
+      assertThat(overHttp.stderr()).as("no fallback note").isEmpty();
+      return before.stdout().equals(after.stdout()) && overHttp.stdout().equals(before.stdout());
+    });
+    // approve over HTTP, the pending plan read by the status query: applied, and (below) executed exactly once.
+    RemediatorProcess.Cli approved = stack.cliOverHttpOnly("approve", Stack.INCIDENT, "--by", "alice", "--reason",
+        "e2e: over HTTP", "-o", "json", "--timeout", "20");
+    assertThat(approved.exitCode()).as(approved.stdout() + approved.stderr()).isZero();
+    assertThat(Stack.parse(approved.stdout()).get("accepted").asBoolean()).isTrue();
+    assertThat(Stack.parse(approved.stdout()).get("planId").asText()).isEqualTo(plan);
+    RemediatorProcess.Cli again = stack.cliOverHttpOnly("approve", Stack.INCIDENT, "--by", "alice", "--plan", plan,
+        "--timeout", "20");
+    assertThat(again.exitCode()).as("a second approval is refused: " + again.stderr()).isIn(3, 4);
+    JsonNode report = recoverAndClose(PHASE);
     assertTerminatedExactlyOnce(report, 0);
     assertClusterUntouched();
     assertThat(stack.world.requests()).noneMatch(r -> r.channel() != null);

@@ -95,6 +95,7 @@ public final class TemporalDevServer implements TemporalServer {
   private final int port;
   private final int uiPort;
   private final int metricsPort;
+  private final int httpPort;
   private final FileChannel lockFile;
   private final FileLock lock;
   private final Thread hook;
@@ -102,7 +103,7 @@ public final class TemporalDevServer implements TemporalServer {
   private Supervisor supervisor;
 
   private TemporalDevServer(
-      List<String> command, Process process, Path stateDir, int port, int uiPort, int metricsPort,
+      List<String> command, Process process, Path stateDir, int port, int uiPort, int metricsPort, int httpPort,
       FileChannel lockFile, FileLock lock) {
     this.command = command;
     this.process = process;
@@ -110,6 +111,7 @@ public final class TemporalDevServer implements TemporalServer {
     this.port = port;
     this.uiPort = uiPort;
     this.metricsPort = metricsPort;
+    this.httpPort = httpPort;
     this.lockFile = lockFile;
     this.lock = lock;
     this.hook = new Thread(this::stop, "stop-temporal-dev-server");
@@ -177,10 +179,12 @@ public final class TemporalDevServer implements TemporalServer {
     }
     int frontend = port == 0 ? FreePorts.next() : port;
     int ui = uiPort == 0 ? FreePorts.next() : uiPort;
+    int http = FreePorts.next(); // the HTTP API on a known port (the CLI would pick a random one): httpAddress()
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHER, "temporal-dev-server"));
     command.addAll(List.of(cli.toString(), "server", "start-dev",
         "--db-filename", stateDir.resolve(DB_FILE).toAbsolutePath().toString(),
         "--ip", "127.0.0.1", "--port", Integer.toString(frontend), "--ui-port", Integer.toString(ui),
+        "--http-port", Integer.toString(http),
 
         "--ui-disable-news-fetch", "--log-level", "warn"));
     command.addAll(WORKER_VERSIONING);
@@ -196,7 +200,8 @@ public final class TemporalDevServer implements TemporalServer {
       throw e;
     }
     TemporalDevServer server =
-        new TemporalDevServer(List.copyOf(command), process, stateDir, frontend, ui, metricsPort, lockFile, lock);
+        new TemporalDevServer(List.copyOf(command), process, stateDir, frontend, ui, metricsPort, http, lockFile,
+            lock);
     try {
       server.awaitReady(timeout);
       server.registerSearchAttributes();
@@ -298,6 +303,11 @@ public final class TemporalDevServer implements TemporalServer {
   @Override
   public String address() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The frontend's HTTP API (host:port), for {@code TEMPORAL_HTTP_ADDRESS}. */
+  public String httpAddress() {
+    return "127.0.0.1:" + httpPort;
   }
 
   @Override

@@ -174,6 +174,22 @@ class CliTest {
   }
 
   @Test
+  void anUnreachableHttpApiIsAClearErrorAndChangesNothing() throws Exception {
+    String plan = fx.fireAndAwaitPlan(AUTH);
+    Run show = temporal(new ShowCommand(), AUTH, "--http-address", "127.0.0.1:1");
+    Run approve = temporal(new ApproveCommand(), AUTH, "--by", "alice", "--http-address", "127.0.0.1:1", "-o",
+        "json");
+
+    assertThat(show.exit()).isEqualTo(ExitCodes.ERROR);
+    assertThat(show.err()).contains("Temporal's HTTP API is not reachable at 127.0.0.1:1 (TEMPORAL_HTTP_ADDRESS;"
+        + " connection refused)");
+    assertThat(approve.exit()).isEqualTo(ExitCodes.ERROR);
+    assertThat(approve.json().get("error").asText()).startsWith("Temporal's HTTP API is not reachable");
+    assertThat(fx.incidents.status(AUTH).plan().planId()).isEqualTo(plan);
+    assertThat(fx.incidents.status(AUTH).awaitingApproval()).as("nothing approved").isTrue();
+  }
+
+  @Test
   void unreachableTemporalIsAnErrorNotAHang() {
     int closed = IntakeFixture.freePort();
     Run r = run(new ShowCommand(), AUTH, "--address", "127.0.0.1:" + closed, "--timeout", "1");

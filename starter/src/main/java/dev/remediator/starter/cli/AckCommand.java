@@ -29,4 +29,9 @@ public final class AckCommand extends DecisionCommand {
   protected int run(IncidentStubs temporal) {
     return decide(temporal, incidentId, DecisionAction.ACKNOWLEDGE, null, by, note);
   }
+
+  @Override
+  protected Integer runOverHttp(dev.remediator.starter.IncidentHttp http) {
+    return decideOverHttp(http, incidentId, DecisionAction.ACKNOWLEDGE, null, by, note);
+  }
 }

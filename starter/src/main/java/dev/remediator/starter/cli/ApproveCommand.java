@@ -37,4 +37,9 @@ public final class ApproveCommand extends DecisionCommand {
   protected int run(IncidentStubs temporal) {
     return decide(temporal, incidentId, DecisionAction.APPROVE, planId, by, reason);
   }
+
+  @Override
+  protected Integer runOverHttp(dev.remediator.starter.IncidentHttp http) {
+    return decideOverHttp(http, incidentId, DecisionAction.APPROVE, planId, by, reason);
+  }
 }

@@ -32,4 +32,9 @@ public final class RejectCommand extends DecisionCommand {
   protected int run(IncidentStubs temporal) {
     return decide(temporal, incidentId, DecisionAction.REJECT, planId, by, reason);
   }
+
+  @Override
+  protected Integer runOverHttp(dev.remediator.starter.IncidentHttp http) {
+    return decideOverHttp(http, incidentId, DecisionAction.REJECT, planId, by, reason);
+  }
 }

@@ -4,6 +4,7 @@ import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.Plan;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentHttp;
 import dev.remediator.starter.IncidentStubs;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
@@ -67,11 +68,46 @@ public final class ShowCommand extends TemporalCommand {
     }
     WorkflowExecutionDescription d = described(describe);
     String execution = d.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+    return print(s, execution, d.getExecution().getRunId(),
+        d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+  }
+
+  @Override
+  protected boolean hasHttpPath() {
+    return !(watch && !output.json()); // --watch follows the incident over gRPC: its start cost does not matter
+  }
+
+  /**
+   * The same two calls over Temporal's HTTP API, side by side. A status query not answered {@link #QUERY_ALONE} after
+   * the describe: null, and the gRPC path tells why (no worker polling, a pinned build, a reconnecting worker).
+   */
+  @Override
+  protected Integer runOverHttp(IncidentHttp http) {
+    var describe = http.describe(incidentId, remaining());
+    var query = http.status(incidentId, false, remaining());
+    IncidentHttp.Described d;
+    try {
+      d = IncidentHttp.join(describe);
+    } catch (IncidentHttp.Failure e) {
+      query.cancel(true);
+      if (e.notFound()) {
+        throw new CliFailure(ExitCodes.NOT_FOUND, "no incident " + incidentId);
+      }
+      throw e;
+    }
+    var s = httpAnswer(query, QUERY_ALONE);
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    return print(s.get(), d.execution(), d.runId(), d.running());
+  }
+
+  private int print(IncidentStatus s, String execution, String runId, boolean running) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("execution", execution);
-    json.put("runId", d.getExecution().getRunId());
+    json.put("runId", runId);
     json.put("status", s);
-    output.print(json, render(s, execution, d.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING));
+    output.print(json, render(s, execution, running));
     return ExitCodes.OK;
   }
 

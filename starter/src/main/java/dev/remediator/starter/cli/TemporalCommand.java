@@ -4,6 +4,7 @@ import dev.remediator.config.ConfigException;
 import dev.remediator.incident.IncidentStatus;
 import dev.remediator.starter.ClientTuning;
 import dev.remediator.starter.IncidentControl;
+import dev.remediator.starter.IncidentHttp;
 import dev.remediator.starter.IncidentStubs;
 import dev.remediator.starter.PinnedBuilds;
 import dev.remediator.starter.TemporalDiagnostics;
@@ -14,6 +15,7 @@ import io.temporal.client.WorkflowNotFoundException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +35,14 @@ public abstract class TemporalCommand implements Callable<Integer> {
   String address;
 
   @Option(
+      names = "--http-address",
+      paramLabel = "HOST:PORT|URL",
+      description = "Temporal's HTTP API (its frontend's --http-port), used by show, approve, reject and ack: a JVM"
+          + " that never loads the gRPC client starts faster (default: TEMPORAL_HTTP_ADDRESS unless --address is"
+          + " given).")
+  String httpAddress;
+
+  @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "10",
@@ -46,14 +56,50 @@ public abstract class TemporalCommand implements Callable<Integer> {
   /** The verb itself; returns the exit code. Throw {@link CliFailure} for an expected failure. */
   protected abstract int run(IncidentStubs temporal);
 
+  /**
+   * The verb over Temporal's HTTP API where one is configured ({@link IncidentHttp}); null: not over HTTP (the verb
+   * has no HTTP path, or the answer was not a plain one and the gRPC path tells why). Null only before anything was
+   * changed: the gRPC path then runs the verb from the start.
+   */
+  protected Integer runOverHttp(IncidentHttp http) {
+    return null;
+  }
+
+  /** Whether {@link #runOverHttp} is implemented: only then is an HTTP address looked up. */
+  protected boolean hasHttpPath() {
+    return false;
+  }
+
+  /** How long a call over HTTP is given to answer before the gRPC path is asked to tell why it is slow. */
+  static final Duration HTTP_FIRST_ANSWER = Duration.ofMillis(1500);
+
+  /**
+   * {@code call}'s answer if it comes within {@code window}, else null (the call is abandoned: the caller falls back
+   * to the gRPC path, which diagnoses a slow answer: no worker polling, a pinned build, a reconnecting worker).
+   */
+  protected static <T> T httpAnswer(java.util.concurrent.CompletableFuture<T> call, Duration window) {
+    try {
+      return call.get(window.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException slow) {
+      call.cancel(true);
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** The deadline of the whole verb: {@code --timeout} from the start. */
   private long deadlineNanos;
 
   /** Set once Temporal has answered any call with OK: past the deadline, "unreachable" or "too slow". */
   private volatile boolean temporalAnswered;
 
-  private final io.grpc.ClientInterceptor answerWatch =
-      new io.grpc.ClientInterceptor() {
+  /** Watches gRPC answers (made only on the gRPC path: a verb over HTTP never loads gRPC). */
+  private io.grpc.ClientInterceptor answerWatch() {
+    return new io.grpc.ClientInterceptor() {
         @Override
         public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(
             io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options, io.grpc.Channel next) {
@@ -73,6 +119,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
           };
         }
       };
+  }
 
   /** What is left of {@code --timeout} (at least a millisecond). */
   protected Duration remaining() {
@@ -120,6 +167,12 @@ public abstract class TemporalCommand implements Callable<Integer> {
 
   private int callWithinBudget() {
     Duration budget = Duration.ofSeconds(timeoutSeconds);
+    if (hasHttpPath()) {
+      Integer overHttp = overHttp(budget);
+      if (overHttp != null) {
+        return overHttp;
+      }
+    }
     // An unreachable server is reported within the budget: the SDK first asks the server's capabilities (retried
     // for 30 s by default), then retries the call itself; each gets half.
     Duration half = budget.dividedBy(2);
@@ -129,7 +182,7 @@ public abstract class TemporalCommand implements Callable<Integer> {
         new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
     try (TemporalConnection temporal = TemporalConnection.connect(address,
         ClientTuning.failFast(budget, null).andThen(stubs -> stubs
-            .setGrpcClientInterceptors(List.of(answerWatch))
+            .setGrpcClientInterceptors(List.of(answerWatch()))
             .setChannelInitializer(channel -> {
               if (channel instanceof io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder netty) {
                 netty.eventLoopGroup(loop)
@@ -166,6 +219,36 @@ public abstract class TemporalCommand implements Callable<Integer> {
       return output.fail(ExitCodes.ERROR, rootMessage(e));
     } finally {
       loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).awaitUninterruptibly(1000);
+    }
+  }
+
+  /** The verb over HTTP if an HTTP address is configured and usable; null: go on over gRPC. */
+  private Integer overHttp(Duration budget) {
+    Optional<IncidentHttp> http;
+    try {
+      http = IncidentHttp.configure(httpAddress, address, System.getenv(), budget.dividedBy(2));
+    } catch (IncidentHttp.Unsupported e) {
+      output.err().println("note: Temporal's HTTP API not used (" + e.getMessage() + "): over gRPC");
+      output.err().flush();
+      return null;
+    } catch (IllegalArgumentException e) {
+      return output.fail(ExitCodes.USAGE, e.getMessage());
+    }
+    if (http.isEmpty()) {
+      return null;
+    }
+    try {
+      return runOverHttp(http.get());
+    } catch (CliFailure e) {
+      return output.fail(e.exitCode(), e.getMessage());
+    } catch (IncidentHttp.Unreachable e) {
+      return output.fail(ExitCodes.ERROR, e.getMessage());
+    } catch (IncidentHttp.Failure e) {
+      if (e.code() == 14 || e.code() == 4) { // gRPC's UNAVAILABLE, DEADLINE_EXCEEDED (io.grpc not loaded here)
+        return output.fail(ExitCodes.ERROR, "Temporal is not reachable at " + http.get().address() + " ("
+            + (e.code() == 14 ? "UNAVAILABLE" : "DEADLINE_EXCEEDED") + ")");
+      }
+      return output.fail(e.notFound() ? ExitCodes.NOT_FOUND : ExitCodes.ERROR, e.getMessage());
     }
   }
 
