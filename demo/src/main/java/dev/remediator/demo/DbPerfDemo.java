@@ -4,11 +4,8 @@ import dev.remediator.config.RemediatorConfig;
 import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
-import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.IncidentOutcome;
-import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.SimilarIssues;
 import dev.remediator.incident.Target;
 import dev.remediator.incident.TimelineEntry;
@@ -16,10 +13,8 @@ import dev.remediator.launcher.EmbeddedStack;
 import dev.remediator.launcher.TemporalMode;
 import dev.remediator.launcher.TemporalServer;
 import dev.remediator.runbook.dbperf.DbPerfRunbook;
-import dev.remediator.starter.IncidentControl;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 
 /**
  * {@code ./remediator demo db-performance}: the Database Performance runbook end to end on the embedded stack. A
@@ -130,28 +124,8 @@ public final class DbPerfDemo {
       narrator.step("Starting embedded Temporal server, worker and Alertmanager receiver");
       TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
       try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, null)) {
-        narrator.step("POST " + stack.webhookUrl() + "  (PostgresLockWaits, prod/authdb)");
-        HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-firing.json");
-        narrator.step("Receiver answered " + response.statusCode() + " " + response.body());
-        if (response.statusCode() != 200) {
-          throw new IllegalStateException("the receiver refused the alert");
-        }
-        IncidentControl incidents = stack.incidents();
-        IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
-        String plan = status.plan().planId();
-        narrator.step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
-        out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
-            + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'batch job blocks checkout'");
-        incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "batch job blocks checkout"));
-
-        follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
-        narrator.step("Recovered. Alertmanager sends the resolved notification; the incident closes");
-        HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/db-performance-resolved.json");
-        if (resolved.statusCode() != 200) {
-          throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
-        }
-        IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
-        narrator.timeline(report.timeline());
+        IncidentReport report = narrator.fireApproveAndClose(stack, token, "/demo/db-performance-firing.json",
+            "/demo/db-performance-resolved.json", "PostgresLockWaits, prod/authdb", "batch job blocks checkout", Duration.ofSeconds(60));
         int completed = 0;
         for (CompletableFuture<String> w : waiters) {
           completed += "done".equals(w.get(30, TimeUnit.SECONDS)) ? 1 : 0;
@@ -254,12 +228,6 @@ public final class DbPerfDemo {
       Thread.sleep(50);
     }
     narrator.step("PostgreSQL shows " + what);
-  }
-
-  /** Follows the incident (printing its timeline) until {@code until} holds. */
-  private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
-      throws InterruptedException {
-    return narrator.follow(incidents, until, Duration.ofSeconds(60));
   }
 
   private void report(Result r, double seconds) {

@@ -6,20 +6,15 @@ import dev.remediator.config.loader.ConfigLoader;
 import dev.remediator.config.RemediatorConfig;
 import dev.remediator.incident.ActionResult;
 import dev.remediator.incident.ActionType;
-import dev.remediator.incident.ApprovalDecision;
 import dev.remediator.incident.IncidentOutcome;
-import dev.remediator.incident.IncidentPhase;
 import dev.remediator.incident.IncidentReport;
-import dev.remediator.incident.IncidentStatus;
 import dev.remediator.incident.TimelineEntry;
 import dev.remediator.launcher.EmbeddedStack;
 import dev.remediator.launcher.TemporalMode;
 import dev.remediator.launcher.TemporalServer;
-import dev.remediator.starter.IncidentControl;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.function.Predicate;
 
 /**
  * {@code ./remediator demo service-down}: the Service Down runbook end to end on the embedded stack. The SIMULATED
@@ -97,28 +91,8 @@ public final class ServiceDownDemo {
       narrator.step("Starting embedded Temporal server, worker and Alertmanager receiver");
       TemporalServer server = TemporalMode.startServer(TemporalMode.EMBEDDED, out, out, home.resolve("temporal"), 0, 0);
       try (EmbeddedStack stack = EmbeddedStack.start(config, server, "127.0.0.1", 0, cluster.client())) {
-        narrator.step("POST " + stack.webhookUrl() + "  (ServiceDown, prod/auth-service)");
-        HttpResponse<String> response = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-firing.json");
-        narrator.step("Receiver answered " + response.statusCode() + " " + response.body());
-        if (response.statusCode() != 200) {
-          throw new IllegalStateException("the receiver refused the alert");
-        }
-        IncidentControl incidents = stack.incidents();
-        IncidentStatus status = follow(incidents, IncidentStatus::awaitingApproval);
-        String plan = status.plan().planId();
-        narrator.step("Approval needed for " + plan + " (" + status.plan().actions().get(0).describe() + "). Equivalent:");
-        out.println("      TEMPORAL_ADDRESS=" + stack.temporalAddress() + " ./remediator approve " + INCIDENT_ID
-            + " --by " + Demo.APPROVER + " --plan " + plan + " --reason 'bad image'");
-        incidents.approve(INCIDENT_ID, new ApprovalDecision(plan, Demo.APPROVER, "bad image"));
-
-        follow(incidents, s -> s.phase() == IncidentPhase.RECOVERED);
-        narrator.step("Recovered. Alertmanager sends the resolved notification; the incident closes");
-        HttpResponse<String> resolved = Demo.fire(stack.webhookUrl(), token, "/demo/service-down-resolved.json");
-        if (resolved.statusCode() != 200) {
-          throw new IllegalStateException("the receiver refused the resolved notification: " + resolved.body());
-        }
-        IncidentReport report = incidents.result(INCIDENT_ID, IncidentReport.class);
-        narrator.timeline(report.timeline());
+        IncidentReport report = narrator.fireApproveAndClose(stack, token, "/demo/service-down-firing.json",
+            "/demo/service-down-resolved.json", "ServiceDown, prod/auth-service", "bad image", Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 60));
         RealCluster.State state = cluster.finalState(narrator::step);
         Result result =
             new Result(report, cluster.image(), cluster.servingPods(), cluster.crashingPods(), state);
@@ -146,12 +120,6 @@ public final class ServiceDownDemo {
     rep.markdown().lines().limit(16).forEach(l -> out.println("  | " + l));
     out.println("  | ...");
     out.println(r.rolledBack() ? "Rolled back." : "NOT ROLLED BACK.");
-  }
-
-  /** Follows the incident (printing its timeline) until {@code until} holds. */
-  private IncidentStatus follow(IncidentControl incidents, Predicate<IncidentStatus> until)
-      throws InterruptedException {
-    return narrator.follow(incidents, until, Duration.ofSeconds(kubernetes == KubernetesMode.REAL ? 120 : 60));
   }
 
   private void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
