@@ -1,6 +1,7 @@
 package dev.remediator.e2e;
 
 import dev.remediator.incident.IncidentSearchAttributes;
+import dev.remediator.launcher.TemporalDevServer;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -122,6 +123,11 @@ final class TemporalCli {
         "--dynamic-config-value", "system.enableDeploymentVersions=true",
         "--dynamic-config-value", "matching.wv.VersionDrainageStatusRefreshInterval=\"2s\"",
         "--dynamic-config-value", "matching.wv.VersionDrainageStatusVisibilityGracePeriod=\"2s\""));
+    // SQLite as `remediator dev` runs it (WAL, synced at checkpoints): the crash tests kill -9 this server, so they
+    // prove a commit survives it. A test that names its own pragmas replaces these.
+    if (!extra.contains("--sqlite-pragma")) {
+      c.addAll(TemporalDevServer.SQLITE_PRAGMAS);
+    }
     c.addAll(extra);
     return c;
   }

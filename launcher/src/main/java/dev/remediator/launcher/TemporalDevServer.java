@@ -52,6 +52,18 @@ public final class TemporalDevServer implements TemporalServer {
       "--dynamic-config-value", "matching.wv.VersionDrainageStatusRefreshInterval=\"5s\"",
       "--dynamic-config-value", "matching.wv.VersionDrainageStatusVisibilityGracePeriod=\"5s\"");
 
+  /**
+   * SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit. A commit is then one append to
+   * the log instead of a rewrite of the database pages and two fsyncs: in the storm bench on 2 cores (1,000 new
+   * incidents, 10,000 deliveries) the server answered starts at 170/s instead of 120/s, and every incident had its
+   * first workflow task within 22 s instead of 44 s (p99). A commit survives the server being killed (kill -9, OOM):
+   * it is in the log, which the next start replays ({@code TemporalCrashIT}); only a crash of the machine itself can
+   * lose the last commits before a checkpoint, which a dev server on one machine accepts. Production runs a Temporal
+   * cluster with its own database (README).
+   */
+  public static final List<String> SQLITE_PRAGMAS =
+      List.of("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal");
+
   public static final String DB_FILE = "temporal.db";
   public static final String LOG_FILE = "temporal.log";
   public static final String NAMESPACE = "default";
@@ -188,6 +200,7 @@ public final class TemporalDevServer implements TemporalServer {
 
         "--ui-disable-news-fetch", "--log-level", "warn"));
     command.addAll(WORKER_VERSIONING);
+    command.addAll(SQLITE_PRAGMAS);
     if (metricsPort >= 0) {
       command.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
     }
