@@ -5,6 +5,8 @@ import dev.remediator.launcher.FreePorts;
 import dev.remediator.launcher.TemporalDevServer;
 import dev.remediator.runbook.dbpool.DbPoolRunbook;
 import dev.remediator.starter.AlertReceiver;
+import dev.remediator.starter.IncidentListing;
+import dev.remediator.starter.IncidentStubs;
 import dev.remediator.temporal.TemporalConnection;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -141,6 +143,7 @@ final class DevServerStorm {
           Load opening = load(url, storm.subList(0, firstRound));
           Map<String, Double> serverAfterOpening = ServerCounters.scrape(server.metricsUrl());
           Load repeats = load(url, storm.subList(firstRound, storm.size()));
+          listedAfterStorm(temporal, loneMarks.size());
           report.note("Storm on the dev server, what the Temporal server counted during the first round (" + firstRound
               + " deliveries, " + sizes.targets() + " new incidents, " + String.format(Locale.ROOT, "%.1f s", 
               opening.seconds()) + "; its Prometheus counters summed per metric and operation, the ones that grew"
@@ -501,5 +504,35 @@ final class DevServerStorm {
           .append("      ready: http://127.0.0.1:").append(deadEndpoints).append("/ready\n");
     }
     return b.toString();
+  }
+
+  /**
+   * Issue 24 goal 2: right after the storm's last delivery, {@code incidents} (its listing: the newest 25 and the
+   * totals, from the search attributes the start sets) against Temporal's own count of the running executions on the
+   * task queue at that moment, which needs no attribute. Then, when they differ, how long until the listing caught up.
+   */
+  private void listedAfterStorm(TemporalConnection temporal, int before) {
+    IncidentListing incidents = new IncidentListing(new IncidentStubs(temporal.client()));
+    String running = "TaskQueue = '" + TASK_QUEUE + "' AND ExecutionStatus = 'Running'";
+    long start = System.nanoTime();
+    long listed = incidents.openIncidents(null, Duration.ofSeconds(10), 25).total();
+    double listMillis = (System.nanoTime() - start) / 1e6;
+    long runs = temporal.client().countWorkflows(running).getCount();
+    long expected = sizes.targets() + before;
+    long caughtUp = listed == expected ? 0 : -1;
+    while (caughtUp < 0 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+      if (incidents.openIncidents(null, Duration.ofSeconds(10), 25).total() == expected) {
+        caughtUp = (System.nanoTime() - start) / 1_000_000;
+      }
+    }
+    report.row("Storm on temporal server start-dev: `incidents` right after the storm's last delivery (its listing:"
+            + " the newest 25 and the totals, from the search attributes the receiver's start sets; load "
+            + DevServerBench.load() + ")",
+        String.format(Locale.ROOT, "lists %d open incidents (the storm's %d and %d before it) in %.0f ms%s", listed,
+            sizes.targets(), before, listMillis, caughtUp == 0 ? "" : caughtUp > 0
+                ? "; all " + expected + " listed " + caughtUp + " ms after the storm"
+                : "; not all listed within 30 s"),
+        "Temporal's count of running executions on the task queue, no search attribute needed: " + runs,
+        "all " + expected + " listed at once", listed == expected && runs == expected);
   }
 }
