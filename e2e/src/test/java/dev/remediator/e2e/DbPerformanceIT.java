@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestInfo;
  * queue whose root blocker changes between the plan and its approval. The approved cancel finds another
  * transaction on the planned pid and is refused for it; the runbook diagnoses again and plans for the new root
  * blocker, which is idle in transaction (a cancel cannot release its locks), so the termination follows; the worker
- * is killed while that plan awaits approval. Exactly once: the first blocker's session was never signalled, the
- * second was terminated once, every queued request went through.
+ * and the Temporal server are killed while that plan awaits approval (the server restarts on the same database).
+ * Exactly once: the first blocker's session was never signalled, the second was terminated once, every queued
+ * request went through.
  */
 class DbPerformanceIT extends Scenario {
   static final String INCIDENT = "dbperf:prod:auth-service:authdb";
@@ -52,7 +53,7 @@ class DbPerformanceIT extends Scenario {
   }
 
   @Test
-  @DisplayName("db performance: the blocker changes before approval; re-planned; kill -9 awaiting the next approval")
+  @DisplayName("db performance: the blocker changes before approval; re-planned; worker and server killed awaiting the next approval")
   void blockerChangesBetweenPlanAndApproval(TestInfo info) throws Exception {
     stack(info, Map.of("runbooks", "{dbperf: {lockWaitAfter: 2s, cancelGrace: 2s, recoveredSamples: 2}}"));
     stack.incident = INCIDENT;
@@ -103,8 +104,14 @@ class DbPerformanceIT extends Scenario {
     }
     assertThat(stack.show().at("/status/plan/actions/0/type").asText()).isEqualTo("TERMINATE_BLOCKERS");
     worker.kill();
-    note("killed while TERMINATE_BLOCKERS awaits approval");
+    note("worker killed while TERMINATE_BLOCKERS awaits approval");
+    // The Temporal server goes too (kill -9) and comes back on the same database: the same plan still waits.
+    killServer(stack.processes().get(0), "killed too, while TERMINATE_BLOCKERS awaits approval");
+    restartServer();
     stack.startWorker("worker-2");
+    assertThat(stack.awaitPhase("AWAITING_APPROVAL", PHASE).at("/plan/planId").asText())
+        .as("the same plan, still pending after the server's restart").isEqualTo(plan);
+    assertThat(backendExists(secondIdentity.pid())).as("nothing done before the approval").isTrue();
     approve(plan);
 
     for (CompletableFuture<String> q : queued) {
