@@ -30,14 +30,20 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The Service Down runbook's check for similar issues in other services: the Deployment of every other configured
  * target (one per Deployment, not the incident's own), read with a get and a list of its ReplicaSets, matched on the
- * failing revision's images and on a newest revision within the window of the incident's change. Bounded by {@link
+ * failing revision's images and on a newest change within the window of the incident's change: its newest revision
+ * that is not a rollout restart or pool-size change (the controller makes a revision of those too, and one
+ * after a change would hide it). Bounded by {@link
  * BoundedScan}; Forbidden, not found or no answer in time is {@link Finding#UNCHECKED} with the reason. Read-only.
  */
 final class SimilarWorkloadScan {
+  static final String ROUTINE = "rollout restart or pool-size change";
+  static final String ROUTINES = "rollout restarts or pool-size changes";
+
   private SimilarWorkloadScan() {}
 
   /**
@@ -79,21 +85,29 @@ final class SimilarWorkloadScan {
       List<String> images = d.getSpec() == null || d.getSpec().getTemplate() == null
           || d.getSpec().getTemplate().getSpec() == null ? List.of()
           : d.getSpec().getTemplate().getSpec().getContainers().stream().map(Container::getImage).toList();
-      ReplicaSet newest = deployments.replicaSets(w, d).stream()
-          .max(Comparator.comparingLong(rs -> revision(rs.getMetadata().getAnnotations()))).orElse(null);
+      List<ReplicaSet> history = deployments.replicaSets(w, d).stream()
+          .sorted(Comparator.comparingLong(rs -> revision(rs.getMetadata().getAnnotations()))).toList();
+      int changed = lastChange(history, w.poolEnv());
+      ReplicaSet newest = history.isEmpty() ? null : history.get(history.size() - 1);
+      ReplicaSet lastChange = changed < 0 ? null : history.get(changed);
+      List<Long> routine = history.subList(changed + 1, history.size()).stream()
+          .map(rs -> revision(rs.getMetadata().getAnnotations())).toList();
       List<String> matched = new ArrayList<>();
       images.stream().filter(change.images()::contains).forEach(i -> matched.add("runs the same image " + i));
       Instant changedAt = change.changedAt() == null ? null : parseTime(change.changedAt());
-      Instant newestAt = newest == null ? null : WorkloadActivitiesImpl.becameNewest(newest);
-      long revision = newest == null ? 0 : revision(newest.getMetadata().getAnnotations());
-      if (changedAt != null && newestAt != null
-          && Duration.between(changedAt, newestAt).abs().compareTo(change.window()) <= 0) {
-        matched.add("new revision " + revision + " at " + newestAt + ", within " + Reports.duration(change.window())
-            + " of this incident's");
+      Instant lastChangeAt = lastChange == null ? null : WorkloadActivitiesImpl.becameNewest(lastChange);
+      if (changedAt != null && lastChangeAt != null
+          && Duration.between(changedAt, lastChangeAt).abs().compareTo(change.window()) <= 0) {
+        matched.add("new revision " + revision(lastChange.getMetadata().getAnnotations()) + " at " + lastChangeAt
+            + ", within " + Reports.duration(change.window()) + " of this incident's" + since(routine));
       }
       if (matched.isEmpty()) {
+        Instant newestAt = newest == null ? null : WorkloadActivitiesImpl.becameNewest(newest);
         return new Elsewhere(target, Finding.CLEAN, "runs " + String.join(", ", images)
-            + (newestAt == null ? "" : "; newest revision " + revision + " at " + newestAt));
+            + (newestAt == null ? "" : "; newest revision " + revision(newest.getMetadata().getAnnotations())
+                + " at " + newestAt)
+            + (routine.isEmpty() || lastChange == null ? "" : " (a " + ROUTINE + "); its last change revision "
+                + revision(lastChange.getMetadata().getAnnotations()) + " at " + lastChangeAt));
       }
       return new Elsewhere(target, Finding.SAME_PATTERN, String.join(", ", matched));
     } catch (ApplicationFailure e) {
@@ -103,5 +117,29 @@ final class SimilarWorkloadScan {
     } catch (KubernetesClientException e) {
       return unchecked(target, "did not answer: " + clip(e.getMessage()));
     }
+  }
+
+  /** " (revision 3 since: a rollout restart or pool-size change)"; "" for none. */
+  private static String since(List<Long> routine) {
+    if (routine.isEmpty()) {
+      return "";
+    }
+    return routine.size() == 1 ? " (revision " + routine.get(0) + " since: a " + ROUTINE + ")"
+        : " (revisions " + routine.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " since: "
+            + ROUTINES + ")";
+  }
+
+  /**
+   * The index of the newest revision that changed what runs: walking back past the ones that differ from their
+   * predecessor only by a rollout restart or pool-size env values ({@link TemplateDiff#routine}), which the real
+   * controller makes a revision of too. -1 for no ReplicaSet.
+   */
+  static int lastChange(List<ReplicaSet> byRevision, List<String> poolEnv) {
+    int i = byRevision.size() - 1;
+    while (i > 0 && TemplateDiff.routine(byRevision.get(i - 1).getSpec().getTemplate(),
+        byRevision.get(i).getSpec().getTemplate(), poolEnv)) {
+      i--;
+    }
+    return i;
   }
 }
