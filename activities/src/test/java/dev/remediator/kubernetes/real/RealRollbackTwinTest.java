@@ -329,7 +329,12 @@ class RealRollbackTwinTest {
     });
   }
 
-  /** {@code kubectl rollout status} would say done, and every live pod belongs to the newest ReplicaSet. */
+  /**
+   * {@code kubectl rollout status} would say done, every live pod belongs to the newest ReplicaSet, and the
+   * Deployment's status counts exactly the desired replicas, all updated, ready and available (seen once in a full
+   * real pass: the twin's status read {@code replicas} 4 just after the rollout had been judged complete, so the
+   * comparison ran mid-way).
+   */
   static void awaitComplete(String name) {
     await().atMost(ROLLOUT).until(() -> Rollouts.judge(get(name)).complete());
     await().atMost(ROLLOUT).untilAsserted(() -> {
@@ -338,6 +343,14 @@ class RealRollbackTwinTest {
           .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
       assertThat(live).hasSize(3)
           .allSatisfy(p -> assertThat(p.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo(newest));
+    });
+    await().atMost(ROLLOUT).until(() -> {
+      Deployment d = get(name);
+      Integer desired = d.getSpec().getReplicas();
+      var s = d.getStatus();
+      return s != null && desired.equals(s.getReplicas()) && desired.equals(s.getUpdatedReplicas())
+          && desired.equals(s.getReadyReplicas()) && desired.equals(s.getAvailableReplicas())
+          && Rollouts.judge(d).complete();
     });
   }
 
