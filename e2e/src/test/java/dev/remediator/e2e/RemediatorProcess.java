@@ -71,6 +71,30 @@ final class RemediatorProcess implements AutoCloseable {
   }
 
   /**
+   * Starts {@code java -cp classesFirst:remediator.jar MAIN args...}: classes compiled at test time shadow the jar's
+   * (a changed runbook). No class-data archive: it was made for the jar alone, and the JVM would refuse it.
+   */
+  static RemediatorProcess startWithClassesFirst(
+      String name, Path log, Map<String, String> env, Path classesFirst, List<String> args) {
+    ProcessBuilder pb = builder(env, args);
+    List<String> command = pb.command();
+    command.removeIf(a -> a.startsWith("-XX:SharedArchiveFile="));
+    int jar = command.indexOf("-jar");
+    command.subList(jar, jar + 2).clear();
+    command.addAll(jar, List.of("-cp", classesFirst + java.io.File.pathSeparator + JAR, mainClass()));
+    return launch(name, pb, log);
+  }
+
+  /** The jar's Main-Class. */
+  static String mainClass() {
+    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+      return jar.getManifest().getMainAttributes().getValue(java.util.jar.Attributes.Name.MAIN_CLASS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the manifest of " + JAR, e);
+    }
+  }
+
+  /**
    * Starts another program (e.g. {@code temporal server start-dev}) the same way: output to {@code log}, killed with
    * the test JVM at the latest. Its environment is the test JVM's less the developer's Temporal settings.
    */
@@ -99,7 +123,20 @@ final class RemediatorProcess implements AutoCloseable {
 
   /** Runs a CLI verb to completion (killed after {@code timeout}); stdout and stderr captured apart. */
   static Cli run(Map<String, String> env, Duration timeout, List<String> args) {
-    ProcessBuilder pb = builder(env, args);
+    return complete(builder(env, args), timeout, "remediator " + String.join(" ", args));
+  }
+
+  /**
+   * Runs another program (e.g. the Temporal CLI) to completion the same way; its environment is the test JVM's less
+   * the developer's Temporal settings.
+   */
+  static Cli runProgram(List<String> command, Duration timeout) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(key -> key.startsWith("TEMPORAL_"));
+    return complete(pb, timeout, String.join(" ", command));
+  }
+
+  private static Cli complete(ProcessBuilder pb, Duration timeout, String what) {
     Path out = null;
     Path err = null;
     try {
@@ -112,7 +149,7 @@ final class RemediatorProcess implements AutoCloseable {
       try {
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           p.destroyForcibly().waitFor();
-          throw new AssertionError("remediator " + String.join(" ", args) + " did not finish within " + timeout
+          throw new AssertionError(what + " did not finish within " + timeout
               + "; stderr: " + Files.readString(err));
         }
       } finally {

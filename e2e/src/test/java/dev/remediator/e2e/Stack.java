@@ -41,6 +41,22 @@ final class Stack implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration START = Duration.ofSeconds(60);
 
+  /**
+   * Another target of the connection-pool runbook beside auth-service: a service of namespace {@code prod} with a
+   * database of its own on the same PostgreSQL server ({@link TargetDatabase#leakIn}), the same workload and probes.
+   */
+  record PoolTarget(String service, String database) {
+    String incidentId() {
+      return "dbpool:prod:" + service + ":" + database;
+    }
+
+    /** A captured Alertmanager payload of auth-service/authdb, relabelled for this target. */
+    byte[] payload(String name) {
+      return new String(Stack.payload(name), StandardCharsets.UTF_8).replace("auth-service", service)
+          .replace("authdb", database).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
   /** Which Temporal server a scenario runs on. */
   enum Server {
     /** {@code temporal server start-dev}: the real server (persistence, visibility), from the Temporal CLI. */
@@ -64,6 +80,8 @@ final class Stack implements AutoCloseable {
   /** More options of {@code temporal server start-dev} (e.g. SQLite pragmas for a bulk load), set before the start. */
   List<String> serverOptions = List.of();
   final Path config;
+  private final Map<String, String> policy;
+  private final List<PoolTarget> moreTargets = new ArrayList<>();
   /** The workers' KUBECONFIG: the simulated cluster's, unless a scenario runs on a real control plane. */
   private volatile Path kubeconfig;
   private final List<RemediatorProcess> processes = new ArrayList<>();
@@ -111,7 +129,8 @@ final class Stack implements AutoCloseable {
             context: {cluster: simulated, user: e2e, namespace: prod}
         current-context: simulated
         """.formatted(cluster.apiUrl()));
-    this.config = Files.writeString(dir.resolve("remediator.yaml"), configYaml(policy));
+    this.policy = Map.copyOf(policy);
+    this.config = Files.writeString(dir.resolve("remediator.yaml"), configYaml());
   }
 
   /** The runbook numbers of these scenarios: fast verification, no restart or pool change unless asked. */
@@ -130,7 +149,18 @@ final class Stack implements AutoCloseable {
     return d;
   }
 
-  private String configYaml(Map<String, String> policy) throws IOException {
+  /** More targets in the configuration; before the first worker or receiver starts (they read it once). */
+  void addTargets(PoolTarget... targets) throws IOException {
+    synchronized (processes) {
+      if (processes.stream().anyMatch(p -> !p.name().equals("temporal"))) {
+        throw new IllegalStateException("targets are added before workers and receivers start");
+      }
+    }
+    moreTargets.addAll(List.of(targets));
+    Files.writeString(config, configYaml());
+  }
+
+  private String configYaml() throws IOException {
     Map<String, String> d = defaults();
     d.putAll(policy);
     StringBuilder defaults = new StringBuilder();
@@ -158,10 +188,33 @@ final class Stack implements AutoCloseable {
             endpoints:
               health: %s
               ready: %s
-        """
+        %s"""
         .formatted(dir.resolve("webhook-token"), dir.resolve("alice-token"), dir.resolve("bob-token"),
             world.notificationsYaml(dir.resolve("secrets")), defaults, gate.port(), TargetDatabase.REMEDIATOR_ROLE,
-            TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"));
+            TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"),
+            moreTargetsYaml());
+  }
+
+  private String moreTargetsYaml() {
+    StringBuilder b = new StringBuilder();
+    for (PoolTarget t : moreTargets) {
+      b.append("""
+            - service: %s
+              namespace: prod
+              database: %s
+              postgres:
+                url: jdbc:postgresql://127.0.0.1:%d/%s
+                user: %s
+                applicationRoles: [%s]
+                connectTimeout: 2s
+              %s
+              endpoints:
+                health: %s
+                ready: %s
+          """.formatted(t.service(), t.database(), gate.port(), t.database(), TargetDatabase.REMEDIATOR_ROLE,
+          TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready")));
+    }
+    return b.toString();
   }
 
   /**
@@ -278,6 +331,29 @@ final class Stack implements AutoCloseable {
     return start(name, List.of("worker", "-c", config.toString(), "--metrics-port", "0", "--deployment-name",
             deployment, "--build-id", buildId))
         .awaitOutput("worker polling task queue", START);
+  }
+
+  /**
+   * A worker of build {@code buildId} whose class path starts with {@code classesFirst} (classes compiled at test
+   * time shadow the jar's: a changed runbook, {@link ChangedRunbook}).
+   */
+  RemediatorProcess startVersionedWorker(String name, String deployment, String buildId, Path classesFirst) {
+    RemediatorProcess p;
+    synchronized (processes) {
+      p = RemediatorProcess.startWithClassesFirst(name, dir.resolve(String.format("%02d-%s.log", ++started, name)),
+          env(), classesFirst, List.of("worker", "-c", config.toString(), "--metrics-port", "0", "--deployment-name",
+              deployment, "--build-id", buildId));
+      processes.add(p);
+    }
+    return p.awaitOutput("worker polling task queue", START);
+  }
+
+  /** {@code temporal ARGS... --address} this scenario's server, as an operator types it (the Temporal CLI). */
+  RemediatorProcess.Cli temporal(String... args) {
+    List<String> command = new ArrayList<>(List.of(temporalCli.toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--address", temporalAddress()));
+    return RemediatorProcess.runProgram(command, Duration.ofSeconds(60));
   }
 
   /** {@code remediator receiver -c FILE --port R --temporal-timeout 1}. */
@@ -439,6 +515,20 @@ final class Stack implements AutoCloseable {
     HttpResponse<String> r = webhook(receiverPort, payload("firing-critical.json"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(parse(r.body()).at("/accepted/0/outcome").asText()).isEqualTo("started");
+  }
+
+  /** Fires the captured critical alert relabelled for another target; expects it started that target's incident. */
+  void fireCritical(int receiverPort, PoolTarget target) {
+    HttpResponse<String> r = webhook(receiverPort, target.payload("firing-critical.json"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(parse(r.body()).at("/accepted/0/outcome").asText()).isEqualTo("started");
+    assertThat(parse(r.body()).at("/accepted/0/incidentId").asText()).isEqualTo(target.incidentId());
+  }
+
+  /** The resolved notification for another target. */
+  void fireResolved(int receiverPort, PoolTarget target) {
+    HttpResponse<String> r = webhook(receiverPort, target.payload("resolved.json"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
   /** Sends the captured resolved notification (the incident closes). */

@@ -92,11 +92,16 @@ final class TargetDatabase implements AutoCloseable {
 
   /** The application's sessions PostgreSQL has now, with their state. */
   Set<Session> sessionsNow(String state) throws SQLException {
+    return sessionsNow(DATABASE, state);
+  }
+
+  /** The application's sessions of {@code database} PostgreSQL has now, with their state. */
+  Set<Session> sessionsNow(String database, String state) throws SQLException {
     Set<Session> now = new LinkedHashSet<>();
     try (Connection c = superuser("postgres");
         Statement s = c.createStatement();
         ResultSet rs =
-            s.executeQuery("SELECT pid, backend_start::text FROM pg_stat_activity WHERE datname = '" + DATABASE
+            s.executeQuery("SELECT pid, backend_start::text FROM pg_stat_activity WHERE datname = '" + database
                 + "' AND usename = '" + APP_ROLE + "'" + (state == null ? "" : " AND state = '" + state + "'"))) {
       while (rs.next()) {
         now.add(new Session(rs.getInt(1), rs.getString(2)));
@@ -119,11 +124,15 @@ final class TargetDatabase implements AutoCloseable {
 
   /** Seconds the youngest of the application's idle-in-transaction sessions has been idle (0 if none). */
   double youngestLeakSeconds() throws SQLException {
+    return youngestLeakSeconds(DATABASE);
+  }
+
+  private double youngestLeakSeconds(String database) throws SQLException {
     try (Connection c = superuser("postgres");
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery("SELECT coalesce(min(extract(epoch FROM now() - state_change)), 0) FROM pg_stat_activity"
-                + " WHERE datname = '" + DATABASE + "' AND state = 'idle in transaction'")) {
+                + " WHERE datname = '" + database + "' AND state = 'idle in transaction'")) {
       rs.next();
       return rs.getDouble(1);
     }
@@ -157,6 +166,99 @@ final class TargetDatabase implements AutoCloseable {
       } catch (SQLException ignored) {
         // gone already
       }
+    }
+  }
+
+  /**
+   * A leak in another database of this server, for a target beside {@code authdb}: the database is made on first use
+   * (owned by the application's role, with the same table), then {@code leak} sessions are left idle in transaction
+   * and {@code ok} stay healthy. The caller closes the leak.
+   */
+  Leak leakIn(String database, int leak, int ok) throws SQLException {
+    if (!database.matches("[a-z][a-z0-9_]*") || database.equals(DATABASE)) {
+      throw new IllegalArgumentException("another database, lower-case: " + database);
+    }
+    try (Connection c = superuser("postgres");
+        Statement s = c.createStatement()) {
+      boolean exists;
+      try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+        exists = rs.next();
+      }
+      if (!exists) {
+        s.execute("CREATE DATABASE " + database + " OWNER " + APP_ROLE);
+        try (Connection app = postgres.connect(APP_ROLE, database);
+            Statement t = app.createStatement()) {
+          t.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, balance numeric NOT NULL)");
+          t.execute("INSERT INTO accounts SELECT g, 'user' || g || '@example.com', 100 FROM generate_series(1, 100) g");
+        }
+      }
+    }
+    Leak l = new Leak(database, leak, ok);
+    try {
+      for (int i = 0; i < leak; i++) {
+        Connection c = postgres.connect(APP_ROLE, database);
+        l.connections.add(c);
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT balance FROM accounts WHERE id = " + (i + 1));
+        }
+        l.leaked.add(self(c));
+      }
+      for (int i = 0; i < ok; i++) {
+        Connection c = postgres.connect(APP_ROLE, database);
+        l.connections.add(c);
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT count(*) FROM accounts");
+        }
+        l.healthy.add(self(c));
+      }
+      return l;
+    } catch (SQLException | RuntimeException e) {
+      l.close();
+      throw e;
+    }
+  }
+
+  /** The application's sessions of one {@link #leakIn} leak, each with its identity, and what is left of them. */
+  final class Leak implements AutoCloseable {
+    final String database;
+    final int leakedCount;
+    final int healthyCount;
+    private final List<Connection> connections = new ArrayList<>();
+    private final Set<Session> leaked = new LinkedHashSet<>();
+    private final Set<Session> healthy = new LinkedHashSet<>();
+
+    private Leak(String database, int leakedCount, int healthyCount) {
+      this.database = database;
+      this.leakedCount = leakedCount;
+      this.healthyCount = healthyCount;
+    }
+
+    int leakedLeft() throws SQLException {
+      Set<Session> now = sessionsNow(database, null);
+      return (int) leaked.stream().filter(now::contains).count();
+    }
+
+    int healthyLeft() throws SQLException {
+      Set<Session> now = sessionsNow(database, null);
+      return (int) healthy.stream().filter(now::contains).count();
+    }
+
+    /** Seconds the youngest leaked session has been idle in transaction (0 if none). */
+    double youngestSeconds() throws SQLException {
+      return youngestLeakSeconds(database);
+    }
+
+    @Override
+    public void close() {
+      for (Connection c : connections) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // terminated by Remediator: nothing to close
+        }
+      }
+      connections.clear();
     }
   }
 
