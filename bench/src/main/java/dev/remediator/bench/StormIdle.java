@@ -13,12 +13,12 @@ import java.util.TreeMap;
 import java.util.function.IntFunction;
 
 /**
- * Issue 24, goal 3: the CPU of {@code remediator worker} + {@code temporal server start-dev} while the storm's incidents
- * stay open and their shared database and endpoints still do not answer, over consecutive windows, beside the same
- * two processes with nothing open (measured before the storm). For each window: the outage's age at its start and end
- * (from the first unreachable sample, the lone incident's), the 1-minute load, what the server did (its counters:
- * workflow tasks, activity attempts and timers per second) and what a sample of the incidents did (their histories:
- * samples, i.e. {@code Snapshot} activities, timers fired, workflow tasks).
+ * Issue 24, goal 3: the CPU of {@code remediator worker} + {@code temporal server start-dev} while the storm's
+ * incidents stay open and their shared database and endpoints still do not answer, over consecutive windows, beside
+ * the same two processes with nothing open (measured before the storm). For each window: the outage's age at its
+ * start and end (from the first unreachable sample, the lone incident's), the 1-minute load, what the server did (its
+ * counters: workflow tasks, activity attempts and timers per second) and what a sample of the incidents did (their
+ * histories: samples, i.e. {@code Snapshot} activities or local activities, timers fired, workflow tasks).
  */
 final class StormIdle {
   /** The goal: worker + server under 10 % of one core. */
@@ -103,13 +103,17 @@ final class StormIdle {
         ServerCounters.scrape(metricsUrl), calls0, ServerCounters.frontendRequests(metricsUrl));
   }
 
-  /** What a sample of the incidents' histories shows in one window. */
-  record Activity(int incidents, int sampled, int snapshots, int activities, int timers, int tasks) {
+  /**
+   * What a sample of the incidents' histories shows in one window: samples ({@code Snapshot} activities, as activity
+   * tasks or local activities), activity tasks, local activities, timers fired, workflow tasks completed.
+   */
+  record Activity(int incidents, int sampled, int snapshots, int activities, int local, int timers, int tasks) {
     /** Per second over all {@code incidents}, scaled from the sample. */
     String perSecond(double seconds) {
       double scale = (double) incidents / Math.max(1, sampled) / seconds;
-      return String.format(Locale.ROOT, "%.2f samples/s, %.2f activities/s, %.2f workflow tasks/s, %.2f timers"
-          + " fired/s", snapshots * scale, activities * scale, tasks * scale, timers * scale);
+      return String.format(Locale.ROOT, "%.2f samples/s, %.2f activity tasks/s, %.2f local activities/s, %.2f"
+          + " workflow tasks/s, %.2f timers fired/s", snapshots * scale, activities * scale, local * scale,
+          tasks * scale, timers * scale);
     }
   }
 
@@ -118,6 +122,7 @@ final class StormIdle {
     int sample = Math.min(HISTORY_SAMPLE, incidents);
     int snapshots = 0;
     int activities = 0;
+    int local = 0;
     int timers = 0;
     int tasks = 0;
     for (int k = 0; k < sample; k++) {
@@ -134,13 +139,20 @@ final class StormIdle {
               snapshots++;
             }
           }
+          case EVENT_TYPE_MARKER_RECORDED -> {
+            var type = h.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
+            if (type != null && type.getPayloadsCount() > 0) {
+              local++;
+              snapshots += type.getPayloads(0).getData().toStringUtf8().contains("Snapshot") ? 1 : 0;
+            }
+          }
           case EVENT_TYPE_TIMER_FIRED -> timers++;
           case EVENT_TYPE_WORKFLOW_TASK_COMPLETED -> tasks++;
           default -> { }
         }
       }
     }
-    return new Activity(incidents, sample, snapshots, activities, timers, tasks);
+    return new Activity(incidents, sample, snapshots, activities, local, timers, tasks);
   }
 
   /** One window, as the row gives it. */
