@@ -167,12 +167,14 @@ final class DevServerStorm {
           Map<Integer, Long> firstSent = new LinkedHashMap<>(opening.firstSent());
           Map<String, Double> metricsAfter = new LinkedHashMap<>();
           long[] settledAt = {0};
+          String[] loadSettled = {DevServerBench.load()};
           List<StormIdle.Usage> idle = new ArrayList<>();
           Path idleJfr = dir.resolve("worker-idle.jfr");
           Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait(), () -> {
             // What the worker did, then the receiver stops; the worker goes on with the incidents open for goal 3's
             // windows, then stops: the last pass only reads histories.
             settledAt[0] = System.currentTimeMillis();
+            loadSettled[0] = DevServerBench.load();
             metricsAfter.putAll(workerMetrics(metricsUrl));
             DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
             DevServerBench.jcmd(worker.pid(), "JFR.stop", "name=storm");
@@ -187,7 +189,7 @@ final class DevServerStorm {
                   : "`" + String.join(" ", sizes.workerArgs()) + "`") + "):\n\n"
               + metricsGrown(metricsBefore, metricsAfter));
           rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
-              receiverJfr, workerJfr);
+              loadSettled[0], receiverJfr, workerJfr);
           if (!idle.isEmpty()) {
             List<StormIdle.Activity> activity = new ArrayList<>();
             for (StormIdle.Usage u : idle) {
@@ -206,7 +208,7 @@ final class DevServerStorm {
 
   private void rows(TemporalConnection temporal, Load opening, Load repeats, Load bare, Map<Integer, Long> firstSent,
       Map<Integer, Marks> marks, Load lone, Map<Integer, Marks> loneMarks, String loadBefore, String loadAfterStorm,
-      Path receiverJfr, Path workerJfr) throws Exception {
+      String loadSettled, Path receiverJfr, Path workerJfr) throws Exception {
     int n = sizes.targets();
     WorkflowClient client = temporal.client();
     long executions = client.countWorkflows("TaskQueue = '" + TASK_QUEUE + "'").getCount() - loneMarks.size();
@@ -236,12 +238,12 @@ final class DevServerStorm {
     boolean taskMet = toTask.length == n && DevServerBench.percentile(toTask, 99) <= 30_000;
     boolean diagnosisMet = toDiagnosis.length == n && DevServerBench.percentile(toDiagnosis, 99) <= 90_000;
     report.row("Storm on temporal server start-dev: first delivery -> the incident's first workflow task started"
-            + " (assessment), from each history (" + cap + "; load " + DevServerBench.load() + ")",
+            + " (assessment), from each history (" + cap + "; load " + loadSettled + " at the wait's end)",
         distribution(toTask, n), "one incident alone before the storm: " + distribution(loneTask, 1),
         "p99 <= 30 s", taskMet);
     report.row("Storm on temporal server start-dev: first delivery -> diagnosis recorded (the workflow task after the"
             + " first `" + SNAPSHOT_ACTIVITY + "` activity closed: its 3 attempts fail), from each history (" + cap
-            + "; load " + DevServerBench.load() + ")",
+            + "; load " + loadSettled + " at the wait's end)",
         distribution(toDiagnosis, n), "one incident alone before the storm: " + distribution(loneDiagnosis, 1),
         "p99 <= 90 s", diagnosisMet);
     if (!intakeMet && Files.isRegularFile(receiverJfr)) {
