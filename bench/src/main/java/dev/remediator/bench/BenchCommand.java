@@ -65,6 +65,11 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
       description = "How long after that storm every incident may take to reach its diagnosis (default 300).")
   Integer stormWait;
 
+  @Option(names = "--storm-idle", paramLabel = "MINUTES",
+      description = "How long worker + server CPU is measured after that storm, its incidents open and their"
+          + " dependencies dead, in 5-minute windows (default 15; 0: not measured; --smoke: 2 x 15 s).")
+  Integer stormIdle;
+
   @Option(names = "--storm-worker-args", paramLabel = "ARGS",
       description = "Extra arguments of `remediator worker` in that storm, space-separated (tuning to compare).")
   String stormWorkerArgs;
@@ -87,7 +92,8 @@ public final class BenchCommand implements Callable<Integer>, ModuleCommand {
         stormRepeats != null ? stormRepeats : storm.repeats(), storm.concurrency(),
         stormWait != null ? Duration.ofSeconds(stormWait) : storm.settleWait(),
         stormWorkerArgs == null || stormWorkerArgs.isBlank() ? List.of()
-            : List.of(stormWorkerArgs.trim().split("\\s+")));
+            : List.of(stormWorkerArgs.trim().split("\\s+")),
+        stormIdle != null ? storm.idle().withMinutes(stormIdle) : storm.idle());
     long t0 = System.nanoTime();
     String report = new Bench(s, rows == Rows.embedded || rows == Rows.storm ? null : dev,
         rows == Rows.all || rows == Rows.embedded, rows != Rows.snapshot,

@@ -1027,7 +1027,7 @@ final class DevServerBench {
     }
   }
 
-  private static long treeCpuMillis(ProcessHandle root) {
+  static long treeCpuMillis(ProcessHandle root) {
     return cpuMillis(root.pid()) + root.descendants().mapToLong(p -> cpuMillis(p.pid())).sum();
   }
 

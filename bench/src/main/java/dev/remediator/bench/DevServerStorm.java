@@ -45,12 +45,15 @@ final class DevServerStorm {
    * @param settleWait how long after the storm every incident may take to reach its diagnosis (the rest count as
    *     not reached)
    * @param workerArgs extra arguments of {@code remediator worker} (tuning to compare; none: its defaults)
+   * @param idle the CPU of worker + server with nothing open (before the storm) and with the storm's incidents open
+   *     afterwards (issue 24, goal 3)
    */
-  record Sizes(int targets, int repeats, int concurrency, Duration settleWait, List<String> workerArgs) {
+  record Sizes(int targets, int repeats, int concurrency, Duration settleWait, List<String> workerArgs,
+      StormIdle.Sizes idle) {
     /** The issue's storm: 10,000 deliveries over 1,000 targets (5 repeats x 2 HA peers), 32 at once. */
-    static final Sizes FULL = new Sizes(1000, 5, 32, Duration.ofMinutes(5), List.of());
+    static final Sizes FULL = new Sizes(1000, 5, 32, Duration.ofMinutes(5), List.of(), StormIdle.Sizes.FULL);
 
-    static final Sizes SMOKE = new Sizes(8, 2, 4, Duration.ofMinutes(3), List.of());
+    static final Sizes SMOKE = new Sizes(8, 2, 4, Duration.ofMinutes(3), List.of(), StormIdle.Sizes.SMOKE);
 
     int deliveries() {
       return targets * repeats * 2;
@@ -124,6 +127,14 @@ final class DevServerStorm {
         try (TemporalConnection temporal = TemporalConnection.connect(server.address())) {
           awaitLine(dir.resolve("worker.log"), "worker polling", worker);
           awaitLine(dir.resolve("receiver.log"), "receiver listening", receiver);
+          // Goal 3's baseline: worker + server with nothing open (the receiver is not counted).
+          StormIdle.Usage idleBaseline = null;
+          if (sizes.idle().windows() > 0) {
+            progress.accept("storm on the dev server: worker + server CPU with nothing open ("
+                + sizes.idle().baseline().toSeconds() + " s)");
+            idleBaseline = StormIdle.measure(worker.toHandle(), server.processHandle(), server.metricsUrl(),
+                sizes.idle().baseline());
+          }
           String url = "http://127.0.0.1:" + port + AlertReceiver.WEBHOOK_PATH;
 
           // One incident alone first: the same path with nothing else going on (the baseline of the latencies).
@@ -158,20 +169,38 @@ final class DevServerStorm {
               + sizes.settleWait().toSeconds() + " s)");
           Map<Integer, Long> firstSent = new LinkedHashMap<>(opening.firstSent());
           Map<String, Double> metricsAfter = new LinkedHashMap<>();
+          long[] settledAt = {0};
+          String[] loadSettled = {DevServerBench.load()};
+          List<StormIdle.Usage> idle = new ArrayList<>();
+          Path idleJfr = dir.resolve("worker-idle.jfr");
           Map<Integer, Marks> marks = settle(temporal.client(), firstSent, sizes.settleWait(), () -> {
-            // What the worker did, then the worker and the receiver stop: the last pass only reads histories.
+            // What the worker did, then the receiver stops; the worker goes on with the incidents open for goal 3's
+            // windows, then stops: the last pass only reads histories.
+            settledAt[0] = System.currentTimeMillis();
+            loadSettled[0] = DevServerBench.load();
             metricsAfter.putAll(workerMetrics(metricsUrl));
             DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=storm", "filename=" + workerJfr);
+            DevServerBench.jcmd(worker.pid(), "JFR.stop", "name=storm");
             stop(receiver);
+            idle.addAll(idleWindows(worker, server, idleJfr, outageStart(loneMarks, lone)));
             stop(worker);
           });
+          marks = before(marks, settledAt[0]);
           report.note("Storm on the dev server, what the worker's own Temporal metrics counted from the storm until"
               + " the diagnoses (sticky: its sticky queue; normal: the task queue; a mean of a `_sum`/`_count`"
               + " pair in ms; the worker's tuning: " + (sizes.workerArgs().isEmpty() ? "its defaults"
                   : "`" + String.join(" ", sizes.workerArgs()) + "`") + "):\n\n"
               + metricsGrown(metricsBefore, metricsAfter));
           rows(temporal, opening, repeats, bare, firstSent, marks, lone, loneMarks, loadBefore, loadAfterStorm,
-              receiverJfr, workerJfr);
+              loadSettled[0], receiverJfr, workerJfr);
+          if (!idle.isEmpty()) {
+            List<StormIdle.Activity> activity = new ArrayList<>();
+            for (StormIdle.Usage u : idle) {
+              activity.add(StormIdle.activity(temporal.client(), DevServerStorm::id, sizes.targets(), u));
+            }
+            StormIdle.row(report, sizes.targets(), idleBaseline, idle, activity, outageStart(loneMarks, lone));
+            StormIdle.notes(report, idle, idleJfr);
+          }
         } finally {
           stop(receiver);
           stop(worker);
@@ -182,7 +211,7 @@ final class DevServerStorm {
 
   private void rows(TemporalConnection temporal, Load opening, Load repeats, Load bare, Map<Integer, Long> firstSent,
       Map<Integer, Marks> marks, Load lone, Map<Integer, Marks> loneMarks, String loadBefore, String loadAfterStorm,
-      Path receiverJfr, Path workerJfr) throws Exception {
+      String loadSettled, Path receiverJfr, Path workerJfr) throws Exception {
     int n = sizes.targets();
     WorkflowClient client = temporal.client();
     long executions = client.countWorkflows("TaskQueue = '" + TASK_QUEUE + "'").getCount() - loneMarks.size();
@@ -212,12 +241,12 @@ final class DevServerStorm {
     boolean taskMet = toTask.length == n && DevServerBench.percentile(toTask, 99) <= 30_000;
     boolean diagnosisMet = toDiagnosis.length == n && DevServerBench.percentile(toDiagnosis, 99) <= 90_000;
     report.row("Storm on temporal server start-dev: first delivery -> the incident's first workflow task started"
-            + " (assessment), from each history (" + cap + "; load " + DevServerBench.load() + ")",
+            + " (assessment), from each history (" + cap + "; load " + loadSettled + " at the wait's end)",
         distribution(toTask, n), "one incident alone before the storm: " + distribution(loneTask, 1),
         "p99 <= 30 s", taskMet);
     report.row("Storm on temporal server start-dev: first delivery -> diagnosis recorded (the workflow task after the"
             + " first `" + SNAPSHOT_ACTIVITY + "` activity closed: its 3 attempts fail), from each history (" + cap
-            + "; load " + DevServerBench.load() + ")",
+            + "; load " + loadSettled + " at the wait's end)",
         distribution(toDiagnosis, n), "one incident alone before the storm: " + distribution(loneDiagnosis, 1),
         "p99 <= 90 s", diagnosisMet);
     if (!intakeMet && Files.isRegularFile(receiverJfr)) {
@@ -230,6 +259,54 @@ final class DevServerStorm {
           + " settings in the worker's JVM). CPU samples by thread group:\n\n" + Bench.hotThreads(workerJfr, 10)
           + "\nHottest frames:\n\n" + Bench.hotFrames(workerJfr, 10));
     }
+  }
+
+  /**
+   * Goal 3's windows: worker + server CPU with the storm's incidents open, their dependencies still dead. The worker
+   * is profiled (JFR) in every window but the last, which is the one the goal is judged on.
+   */
+  private List<StormIdle.Usage> idleWindows(Process worker, TemporalDevServer server, Path jfr, long outageStart)
+      throws Exception {
+    List<StormIdle.Usage> windows = new ArrayList<>();
+    int n = sizes.idle().windows();
+    if (n > 1) {
+      DevServerBench.jcmd(worker.pid(), "JFR.start", "name=idle", "settings=profile");
+    }
+    for (int i = 0; i < n; i++) {
+      if (i == n - 1 && n > 1) {
+        DevServerBench.jcmd(worker.pid(), "JFR.dump", "name=idle", "filename=" + jfr);
+        DevServerBench.jcmd(worker.pid(), "JFR.stop", "name=idle");
+      }
+      progress.accept("storm on the dev server: " + sizes.targets() + " incidents open, dependencies dead: worker +"
+          + " server CPU, window " + (i + 1) + " of " + n + " (" + sizes.idle().window().toSeconds() + " s; outage "
+          + StormIdle.age(System.currentTimeMillis() - outageStart) + " old)");
+      StormIdle.Usage u = StormIdle.measure(worker.toHandle(), server.processHandle(), server.metricsUrl(),
+          sizes.idle().window());
+      progress.accept(String.format(Locale.ROOT, "storm on the dev server: window %d: worker %.1f %% + server %.1f %%"
+          + " (load %s)", i + 1, u.workerCpu(), u.serverCpu(), u.loadTo()));
+      windows.add(u);
+    }
+    return windows;
+  }
+
+  /**
+   * When the worker first found the shared database and endpoints dead: the lone incident's first workflow task (its
+   * first probes follow at once), else its first delivery.
+   */
+  private static long outageStart(Map<Integer, Marks> loneMarks, Load lone) {
+    return loneMarks.values().stream().mapToLong(Marks::firstTask).filter(t -> t > 0).min()
+        .orElseGet(() -> lone.firstSent().values().stream().mapToLong(Long::longValue).min().orElse(0));
+  }
+
+  /** The marks as they were at {@code cutoff} (the end of the wait): later ones count as not reached. */
+  private static Map<Integer, Marks> before(Map<Integer, Marks> marks, long cutoff) {
+    if (cutoff == 0) {
+      return marks;
+    }
+    Map<Integer, Marks> kept = new ConcurrentHashMap<>();
+    marks.forEach((t, m) -> kept.put(t, new Marks(m.firstTask() > cutoff ? 0 : m.firstTask(),
+        m.diagnosis() > cutoff ? 0 : m.diagnosis())));
+    return kept;
   }
 
   /** p50/p99/max of the values, and how many of {@code n} there are. */

@@ -56,6 +56,10 @@ class BenchSmokeTest {
           // seconds): a small, quick storm shows some, not always the same ones.
           .containsPattern("- `temporal_[a-z_]+\\{(normal|sticky)\\}` ")
           .contains("what the Temporal server counted during the first round")
+          .containsPattern("\\| Storm on temporal server start-dev, afterwards: 8 incidents open whose database and"
+              + " endpoints still do not answer[^|]*\\| window 1 \\(outage [0-9]+ s -> [0-9]+ s old[^|]*"
+              + "= \\*\\*[0-9.]+ %\\*\\*[^|]*window 2 [^|]*\\| nothing open, the same two processes before the storm")
+          .contains("afterwards (goal 3), window 2: what the Temporal server counted")
           .contains("| Alert -> plan recorded, 3 incidents arriving one every 100 ms, real leak")
           .contains("3 of 3 planned").contains("2 incidents one at a time, nothing else running: p50/p99 ")
           .contains("| Workflow overhead: incident alert -> plan, one at a time (p50 of 2)")

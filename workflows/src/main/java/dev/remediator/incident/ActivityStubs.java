@@ -1,6 +1,7 @@
 package dev.remediator.incident;
 
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -60,6 +61,19 @@ public final class ActivityStubs {
    */
   public static ActivityOptions options(String summary, Duration startToClose, int attempts) {
     return ActivityOptions.newBuilder()
+        .setSummary(summary)
+        .setStartToCloseTimeout(startToClose)
+        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE))
+        .setRetryOptions(retries(attempts))
+        .build();
+  }
+
+  /**
+   * {@link #options} for a local activity: it runs in the workflow task that schedules it (no activity task, no
+   * further workflow task for its result), with the same timeouts and bounded attempts.
+   */
+  public static LocalActivityOptions localOptions(String summary, Duration startToClose, int attempts) {
+    return LocalActivityOptions.newBuilder()
         .setSummary(summary)
         .setStartToCloseTimeout(startToClose)
         .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE))

@@ -1,6 +1,7 @@
 package dev.remediator.runbook;
 
 import static dev.remediator.incident.ActivityStubs.heartbeating;
+import static dev.remediator.incident.ActivityStubs.localOptions;
 import static dev.remediator.incident.ActivityStubs.options;
 
 import io.temporal.workflow.Workflow;
@@ -48,5 +49,11 @@ public final class SharedStubs {
   public static ProbeActivities probes() {
     return Workflow.newActivityStub(
         ProbeActivities.class, options("Check /health and /ready", PROBE_TIMEOUT, PROBE_ATTEMPTS));
+  }
+
+  /** The probes as a local activity: in the workflow task that asks for them (a sample while the target is down). */
+  public static ProbeActivities probesLocally() {
+    return Workflow.newLocalActivityStub(
+        ProbeActivities.class, localOptions("Check /health and /ready", PROBE_TIMEOUT, PROBE_ATTEMPTS));
   }
 }

@@ -36,8 +36,48 @@ class OutageBackoffTest {
     Warmup.dataConverter();
   }
 
-  /** The counts over the outage, from the run's history (no continue-as-new in 2 hours: asserted). */
-  record Cost(int samples, int activities, int timers, int workflowTasks) {}
+  /**
+   * The counts over the outage, from the run's history (no continue-as-new in 2 hours: asserted); the watch's share
+   * ({@link Watching}) from the first timer that fired on.
+   */
+  record Cost(int samples, int activities, int timers, int workflowTasks, Watching watching) {}
+
+  /**
+   * From the first timer that fired (the watch's first wait) to the resolution: snapshots taken (as activities or as
+   * local activities), activity tasks scheduled for samples (snapshots and probes) and for anything else (the
+   * escalation's notifications and their details), workflow tasks completed.
+   */
+  record Watching(int snapshots, int sampleActivityTasks, int otherActivityTasks, int workflowTasks) {}
+
+  static Watching watching(List<HistoryEvent> events) {
+    int from = 0;
+    while (from < events.size() && events.get(from).getEventType() != EventType.EVENT_TYPE_TIMER_FIRED) {
+      from++;
+    }
+    int snapshots = 0;
+    int sampleTasks = 0;
+    int otherTasks = 0;
+    int workflowTasks = 0;
+    for (HistoryEvent e : events.subList(from, events.size())) {
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> {
+          String type = e.getActivityTaskScheduledEventAttributes().getActivityType().getName();
+          snapshots += type.equals("Snapshot") ? 1 : 0;
+          sampleTasks += type.equals("Snapshot") || type.equals("Probe") ? 1 : 0;
+          otherTasks += type.equals("Snapshot") || type.equals("Probe") ? 0 : 1;
+        }
+        case EVENT_TYPE_MARKER_RECORDED -> {
+          var details = e.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
+          if (details != null && details.getPayloads(0).getData().toStringUtf8().contains("Snapshot")) {
+            snapshots++;
+          }
+        }
+        case EVENT_TYPE_WORKFLOW_TASK_COMPLETED -> workflowTasks++;
+        default -> { }
+      }
+    }
+    return new Watching(snapshots, sampleTasks, otherTasks, workflowTasks);
+  }
 
   private Cost watchDeadDatabase(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, Duration outageAgeAtOpen) throws Exception {
@@ -56,7 +96,7 @@ class OutageBackoffTest {
     Cost cost = new Cost(samples,
         count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
         count(events, EventType.EVENT_TYPE_TIMER_STARTED),
-        count(events, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED));
+        count(events, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), watching(events));
     assertThat(events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId()).isEmpty();
     System.out.println("OutageBackoffTest: " + Duration.ofMillis(outageAgeAtOpen.toMillis()) + " into the outage, "
         + OUTAGE + " watched: " + cost + ", probes " + world.probeCalls.get());
@@ -86,6 +126,23 @@ class OutageBackoffTest {
     // after the first few, the doubling back-off took 120 or more).
     assertThat(cost.samples()).isBetween(8, 30);
     assertThat(cost.timers()).isLessThan(45);
+  }
+
+  /**
+   * A sample of a database that did not answer at the last one runs its probes and snapshot in the workflow task its
+   * timer woke (local activities): one workflow task per sample, no activity task (before: three tasks, two activity
+   * tasks, and their timeout timers on the server).
+   */
+  @Test
+  void aSampleOfTheDeadDatabaseIsOneWorkflowTaskAndNoActivityTask(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) throws Exception {
+    Watching w = watchDeadDatabase(env, worker, client, Duration.ZERO).watching();
+    assertThat(w.snapshots()).as("samples while watching").isGreaterThanOrEqualTo(8);
+    assertThat(w.sampleActivityTasks()).as("activity tasks for the samples while watching").isZero();
+    // One task per sample (its timer's), one per other activity (the escalation's), a few for the resolution and
+    // the close. Before: three per sample.
+    assertThat(w.workflowTasks()).as("workflow tasks while watching")
+        .isLessThanOrEqualTo(w.snapshots() + w.otherActivityTasks() + 6);
   }
 
   @Test

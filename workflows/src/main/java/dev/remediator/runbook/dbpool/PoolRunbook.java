@@ -30,8 +30,10 @@ import dev.remediator.incident.TimelineEntry.Kind;
 import dev.remediator.incident.Waits;
 import static dev.remediator.runbook.SharedStubs.kubernetes;
 import static dev.remediator.runbook.SharedStubs.probes;
+import static dev.remediator.runbook.SharedStubs.probesLocally;
 import static dev.remediator.runbook.SharedStubs.rollout;
 import static dev.remediator.runbook.dbpool.PoolStubs.database;
+import static dev.remediator.runbook.dbpool.PoolStubs.databaseLocally;
 import static dev.remediator.runbook.dbpool.PoolStubs.poolSize;
 import static dev.remediator.runbook.dbpool.PoolStubs.restorer;
 import static dev.remediator.runbook.dbpool.PoolStubs.scanner;
@@ -53,6 +55,14 @@ public final class PoolRunbook implements RunbookSteps {
   private static final int SAMPLES_KEPT = 120;
   /** Workflow change: the revert waits for its own rollout before the incident closes. */
   static final String REVERT_AWAITS_ROLLOUT = "pool-revert-awaits-rollout";
+  /**
+   * Workflow change: a sample taken while the database did not answer at the last one runs its probes and snapshot as
+   * local activities, in the workflow task its timer woke: one workflow task per sample instead of three (timer,
+   * probes' result, snapshot's result) and no activity task, so 1,000 incidents waiting on one dead database cost the
+   * server a third of the tasks and none of the activity timeouts. The first sample that reaches the database ends
+   * it; the sample after that is an ordinary one.
+   */
+  static final String LOCAL_SAMPLE_WHILE_UNREACHABLE = "pool-local-sample-while-unreachable";
 
   private final IncidentState state;
   private final PoolFindings findings;
@@ -67,6 +77,8 @@ public final class PoolRunbook implements RunbookSteps {
   private int samplesThisRun;
   private boolean actedSinceSample;
   private boolean probesFailing;
+  /** Whether this run samples an unreachable database locally: asked once per run, at the first such sample. */
+  private Boolean localWhileUnreachable;
 
   public PoolRunbook(RunbookContext context) {
     this.state = context.state();
@@ -288,8 +300,9 @@ public final class PoolRunbook implements RunbookSteps {
   public boolean sample() {
     samplesThisRun++;
     diagnosisFresh = false;
-    checkServiceHealth();
-    takeSnapshot("Sample pool utilization");
+    boolean local = databaseFailing && sampleLocallyWhileUnreachable();
+    checkServiceHealth(local);
+    takeSnapshot("Sample pool utilization", true, local);
     return findings.lastSnapshot != null
         && !databaseFailing
         && findings.lastSnapshot.utilization() < policy.warningUtilization()
@@ -455,8 +468,13 @@ public final class PoolRunbook implements RunbookSteps {
   }
 
   private void checkServiceHealth() {
+    checkServiceHealth(false);
+  }
+
+  /** {@code local}: the probes run as a local activity ({@link #LOCAL_SAMPLE_WHILE_UNREACHABLE}). */
+  private void checkServiceHealth(boolean local) {
     try {
-      ServiceHealth h = probes().probe(target);
+      ServiceHealth h = (local ? probesLocally() : probes()).probe(target);
       boolean changed = h.changedFrom(state.lastHealth) || probesFailing;
       state.lastHealth = h;
       probesFailing = false;
@@ -479,16 +497,31 @@ public final class PoolRunbook implements RunbookSteps {
     takeSnapshot(summary, true);
   }
 
+  private void takeSnapshot(String summary, boolean mayEscalate) {
+    takeSnapshot(summary, mayEscalate, false);
+  }
+
+  private boolean sampleLocallyWhileUnreachable() {
+    if (localWhileUnreachable == null) {
+      localWhileUnreachable = Workflow.getVersion(LOCAL_SAMPLE_WHILE_UNREACHABLE, Workflow.DEFAULT_VERSION, 1)
+          != Workflow.DEFAULT_VERSION;
+    }
+    return localWhileUnreachable;
+  }
+
   /** The runbook's diagnosis, and the shell's summary of it. */
   private void diagnosed(PoolDiagnosis diagnosis) {
     findings.diagnosis = diagnosis;
     state.diagnosis = diagnosis.summary();
   }
 
-  /** One pg_stat_activity snapshot; a failure escalates when critical (not at close: the incident is over). */
-  private void takeSnapshot(String summary, boolean mayEscalate) {
+  /**
+   * One pg_stat_activity snapshot; a failure escalates when critical (not at close: the incident is over). {@code
+   * local}: as a local activity ({@link #LOCAL_SAMPLE_WHILE_UNREACHABLE}).
+   */
+  private void takeSnapshot(String summary, boolean mayEscalate, boolean local) {
     try {
-      ConnectionSnapshot s = database(summary).snapshot(target, policy);
+      ConnectionSnapshot s = (local ? databaseLocally(summary) : database(summary)).snapshot(target, policy);
       findings.lastSnapshot = s;
       actedSinceSample = false;
       state.reachable();

@@ -1,6 +1,7 @@
 package dev.remediator.runbook.dbpool;
 
 import static dev.remediator.incident.ActivityStubs.heartbeating;
+import static dev.remediator.incident.ActivityStubs.localOptions;
 import static dev.remediator.incident.ActivityStubs.options;
 
 import io.temporal.activity.ActivityOptions;
@@ -69,6 +70,12 @@ final class PoolStubs {
   static DatabaseActivities database(String summary) {
     return Workflow.newActivityStub(
         DatabaseActivities.class, options(summary, SNAPSHOT_TIMEOUT, SNAPSHOT_ATTEMPTS));
+  }
+
+  /** The snapshot as a local activity: in the workflow task that asks for it (a sample while the database is down). */
+  static DatabaseActivities databaseLocally(String summary) {
+    return Workflow.newLocalActivityStub(
+        DatabaseActivities.class, localOptions(summary, SNAPSHOT_TIMEOUT, SNAPSHOT_ATTEMPTS));
   }
 
   static DatabaseActivities terminator(String summary) {
