@@ -25,15 +25,19 @@ import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 
 /**
- * The few read-only connections the diagnosis keeps per target, so a snapshot neither pays for a new backend (fork,
+ * The few read-only connections the diagnosis keeps per database and role, so a snapshot neither pays for a new backend (fork,
  * authentication, cold catalog caches) nor plans its one big statement again: on a kept connection the statement is a
  * server-side prepared statement with one generic plan ({@link PostgresConnector#openForReuse}).
  *
- * <p>Bounds, per target: at most {@link #maxPerTarget} connections, idle or in use (a caller beyond waits at most the
+ * <p>Bounds, per database and role (the targets that name the same URL, role and timeouts share one pool: 1,000
+ * targets on one server hold 2 slots, not 2,000 — in the benchmark, kept per target, they took the server's few free
+ * slots and the other incidents' snapshots were refused with SQLSTATE 53300): at most {@link #maxPerTarget}
+ * connections, idle or in use (a caller beyond waits at most the
  * connect timeout for one to come back); an idle connection is closed after {@link #idleTimeout} and any connection
  * after {@link #maxLifetime}. A kept connection is checked with a round trip before reuse ({@link Connection#isValid})
  * and discarded on any error, when it comes back with a transaction open, and when the target's URL, role, credential
- * or timeouts change (a fingerprint of them, kept in memory only).
+ * or timeouts change (a fingerprint of them, kept in memory only); when a target moves to another database or role,
+ * the idle connections of its old pool are closed.
  *
  * <p>Only the read-only diagnosis uses it: terminations open their own connection. A kept connection holds a slot on
  * the target server, at most {@code maxPerTarget} of them, and only while incidents sample it; at a saturated server
@@ -56,7 +60,10 @@ public final class DiagnosisConnections implements AutoCloseable {
   private final int maxPerTarget;
   private final Duration idleTimeout;
   private final Duration maxLifetime;
+  /** Pools by {@link #poolKey}. */
   private final Map<String, Pool> pools = new HashMap<>();
+  /** The pool key each target last used, so that a target moved to another database or role drops the old ones. */
+  private final Map<String, String> poolOfTarget = new HashMap<>();
   private final ScheduledExecutorService sweeper;
   /** Connections opened, ever: how tests and the benchmark see reuse. */
   private final AtomicInteger opened = new AtomicInteger();
@@ -83,7 +90,7 @@ public final class DiagnosisConnections implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /** One target's connections: idle ones (most recently used first) and the permits that bound them all. */
+  /** One database and role's connections: idle ones (most recently used first) and the permits that bound them all. */
   private static final class Pool {
     final Semaphore permits;
     final Deque<Kept> idle = new ArrayDeque<>();
@@ -104,7 +111,7 @@ public final class DiagnosisConnections implements AutoCloseable {
    */
   public <T> T withConnection(TargetConfig target, Work<T> work) throws SQLException {
     String fingerprint = fingerprint(target);
-    Pool pool = pool(target.target().id(), fingerprint);
+    Pool pool = pool(target.target().id(), poolKey(target), fingerprint);
     long waitMillis = Math.max(1000, target.postgres().connectTimeoutOrDefault().toMillis());
     try {
       if (!pool.permits.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
@@ -163,11 +170,19 @@ public final class DiagnosisConnections implements AutoCloseable {
     close(k);
   }
 
-  private synchronized Pool pool(String id, String fingerprint) {
+  private synchronized Pool pool(String targetId, String key, String fingerprint) {
     if (closed) {
       throw new IllegalStateException("diagnosis connections closed");
     }
-    Pool pool = pools.computeIfAbsent(id, i -> new Pool(maxPerTarget, fingerprint));
+    String before = poolOfTarget.put(targetId, key);
+    if (before != null && !before.equals(key) && pools.containsKey(before)) {
+      // The target now names another database, role or timeouts: its old connections are not used for it again.
+      Pool old = pools.get(before);
+      List<Kept> stale = new ArrayList<>(old.idle);
+      old.idle.clear();
+      stale.forEach(DiagnosisConnections::close);
+    }
+    Pool pool = pools.computeIfAbsent(key, k -> new Pool(maxPerTarget, fingerprint));
     if (!pool.fingerprint.equals(fingerprint)) {
       // URL, role, credential or timeouts changed: no connection made with the old ones is used again.
       pool.fingerprint = fingerprint;
@@ -231,6 +246,22 @@ public final class DiagnosisConnections implements AutoCloseable {
   }
 
   /**
+   * What a pool is shared by: the URL, role and timeouts (a digest: a URL may carry a password). The credential is
+   * not part of it, so a rotated one replaces the pool's connections ({@link #fingerprint}) instead of opening a
+   * second pool beside them.
+   */
+  static String poolKey(TargetConfig target) {
+    TargetConfig.Postgres pg = target.postgres();
+    String user;
+    try {
+      user = pg.resolveUser();
+    } catch (ConfigException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PostgresConnector.DATABASE_CONFIG);
+    }
+    return digest(pg.url(), user, pg.connectTimeoutOrDefault().toString(), pg.statementTimeoutOrDefault().toString());
+  }
+
+  /**
    * The configuration a connection was made with: URL, role, credential, timeouts. A digest, so no credential is
    * kept beside the connection; resolved at each use, so a rotated secret (file or env) is seen at the next call.
    */
@@ -244,10 +275,14 @@ public final class DiagnosisConnections implements AutoCloseable {
     } catch (ConfigException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PostgresConnector.DATABASE_CONFIG);
     }
+    return digest(pg.url(), user, password == null ? "\0none" : password, pg.connectTimeoutOrDefault().toString(),
+        pg.statementTimeoutOrDefault().toString());
+  }
+
+  private static String digest(String... parts) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String part : new String[] {pg.url(), user, password == null ? "\0none" : password,
-          pg.connectTimeoutOrDefault().toString(), pg.statementTimeoutOrDefault().toString()}) {
+      for (String part : parts) {
         sha.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
       }
