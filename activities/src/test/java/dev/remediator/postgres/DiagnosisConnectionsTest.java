@@ -162,29 +162,8 @@ class DiagnosisConnectionsTest {
   @Test
   void concurrentSnapshotsNeverHoldMoreThanTwoConnections() throws Exception {
     var activities = activities(pg.config(pg.remediator));
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger peak = new AtomicInteger();
-    ExecutorService threads = Executors.newFixedThreadPool(7);
-    try {
-      Future<?> watcher = threads.submit(() -> {
-        while (running.get()) {
-          peak.accumulateAndGet(remediatorBackends().size(), Math::max);
-        }
-        return null;
-      });
-      List<Future<ConnectionSnapshot>> calls = new ArrayList<>();
-      for (int i = 0; i < 36; i++) {
-        calls.add(threads.submit(() -> activities.snapshot(pg.target, policy)));
-      }
-      for (Future<ConnectionSnapshot> f : calls) {
-        assertThat(f.get().maxConnections()).isEqualTo(60);
-      }
-      running.set(false);
-      watcher.get();
-    } finally {
-      threads.shutdownNow();
-    }
-    assertThat(peak.get()).as("Remediator backends seen at once").isBetween(1, DiagnosisConnections.MAX_PER_TARGET);
+    List<Target> calls = java.util.Collections.nCopies(36, pg.target);
+    assertThat(peakBackendsWhileSampling(activities, calls)).as("Remediator backends seen at once").isBetween(1, DiagnosisConnections.MAX_PER_TARGET);
     assertThat(activities.diagnosisConnections().opened()).isLessThanOrEqualTo(DiagnosisConnections.MAX_PER_TARGET);
     assertThat(remediatorBackends()).hasSizeLessThanOrEqualTo(DiagnosisConnections.MAX_PER_TARGET)
         .allSatisfy(b -> assertThat(b).contains(" idle ").doesNotContain("in transaction"));
@@ -206,9 +185,24 @@ class DiagnosisConnectionsTest {
           .append("\n      applicationRoles: [").append(pg.app).append("]\n");
     }
     var activities = activities(ConfigLoader.parse(yaml.toString(), "test"));
+    List<Target> calls = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < targets; i++) {
+        calls.add(new Target("prod", "svc-" + i, pg.db));
+      }
+    }
+    assertThat(peakBackendsWhileSampling(activities, calls)).as("Remediator backends seen at once, all targets").isBetween(1,
+        DiagnosisConnections.MAX_PER_TARGET);
+    assertThat(activities.diagnosisConnections().opened()).as("connections opened for " + targets + " targets")
+        .isLessThanOrEqualTo(DiagnosisConnections.MAX_PER_TARGET);
+  }
+
+  /** Takes a snapshot of each target, 7 at once; returns the most Remediator backends seen at once meanwhile. */
+  private static int peakBackendsWhileSampling(DatabaseActivitiesImpl activities, List<Target> calls)
+      throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger peak = new AtomicInteger();
-    ExecutorService threads = Executors.newFixedThreadPool(9);
+    ExecutorService threads = Executors.newFixedThreadPool(8);
     try {
       Future<?> watcher = threads.submit(() -> {
         while (running.get()) {
@@ -216,14 +210,11 @@ class DiagnosisConnectionsTest {
         }
         return null;
       });
-      List<Future<ConnectionSnapshot>> calls = new ArrayList<>();
-      for (int round = 0; round < 2; round++) {
-        for (int i = 0; i < targets; i++) {
-          Target t = new Target("prod", "svc-" + i, pg.db);
-          calls.add(threads.submit(() -> activities.snapshot(t, policy)));
-        }
+      List<Future<ConnectionSnapshot>> taken = new ArrayList<>();
+      for (Target t : calls) {
+        taken.add(threads.submit(() -> activities.snapshot(t, policy)));
       }
-      for (Future<ConnectionSnapshot> f : calls) {
+      for (Future<ConnectionSnapshot> f : taken) {
         assertThat(f.get().maxConnections()).isEqualTo(60);
       }
       running.set(false);
@@ -231,10 +222,7 @@ class DiagnosisConnectionsTest {
     } finally {
       threads.shutdownNow();
     }
-    assertThat(peak.get()).as("Remediator backends seen at once, all targets").isBetween(1,
-        DiagnosisConnections.MAX_PER_TARGET);
-    assertThat(activities.diagnosisConnections().opened()).as("connections opened for " + targets + " targets")
-        .isLessThanOrEqualTo(DiagnosisConnections.MAX_PER_TARGET);
+    return peak.get();
   }
 
   @Test
