@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
           + " start-dev (skipped without the `temporal` CLI) with a real PostgreSQL leak: the worker alone in its own"
           + " JVM, alert -> plan, workflow overhead against a minimal workflow, the operator CLI's wall time. The"
           + " diagnosis snapshot beside psql.",
-      "Takes 8 to 10 minutes on 2 cores with the default sizes; --smoke runs tiny sizes in a minute or two."
+      "Takes about 35 minutes on 2 cores with the default sizes (15 of them the storm's idle windows; --storm-idle=0"
+          + " skips them); --smoke runs tiny sizes in a minute or two."
     })
 public final class BenchCommand implements Callable<Integer>, ModuleCommand {
   @Option(names = {"-o", "--out"}, paramLabel = "FILE", defaultValue = "BENCHMARKS.md",
