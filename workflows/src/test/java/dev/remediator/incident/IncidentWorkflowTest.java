@@ -471,6 +471,43 @@ class IncidentWorkflowTest {
         .containsExactly("database");
   }
 
+  /**
+   * Every slot was taken when the incident opened: the diagnosis saw nothing and, with no Deployment to restart,
+   * nothing could be planned (escalated). Once a sample reaches the database, the incident plans from what it shows
+   * — the leaked sessions — without waiting for a person's replan.
+   */
+  @Test
+  void aPlanThatCameOutEmptyWhileTheDatabaseRefusedIsMadeAgainOnceItAnswers(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = SimulatedTarget.leaking(25);
+    world.kubernetesConfigured = false;
+    world.databaseRefuses = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
+    assertThat(incident.status().plan()).isNull();
+    skipUntil(incident, s -> world.snapshotCalls.get() >= 4); // still refused: no plan from a sample that failed
+    assertThat(incident.status().awaitingApproval()).isFalse();
+
+    world.databaseRefuses = false;
+    IncidentStatus pending = skipUntil(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.plan().actions()).singleElement().satisfies(a -> {
+      assertThat(a.type()).isEqualTo(ActionType.TERMINATE_SESSIONS);
+      assertThat(a.target(TerminationTarget.class).sessions()).hasSize(25);
+    });
+    incident.approve(new ApprovalDecision(pending.plan().planId(), "bob", "the leak, now visible"));
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.terminations).singleElement().satisfies(t -> assertThat(t).hasSize(25));
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
+    assertThat(events(report)).containsSubsequence(
+        "Escalating: database severely degraded: it refuses connections (all slots taken)",
+        "Database reachable again",
+        "The cause is one the runbook acts on now: a new plan");
+    assertThat(events(report)).filteredOn(e -> e.startsWith("The database answers again")).hasSize(1);
+  }
+
   @Test
   void acknowledgementStopsTheEscalationLadder(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);

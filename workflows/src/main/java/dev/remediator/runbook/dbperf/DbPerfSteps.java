@@ -46,6 +46,13 @@ public final class DbPerfSteps implements RunbookSteps {
    */
   static final String SIMILAR_DATABASES = "dbperf-similar-databases";
 
+  /**
+   * Change ID: a diagnosis that could not examine the database (every slot taken, or it did not answer) is made
+   * again by the first sample that reaches it and finds a problem; before, the incident watched without a cause
+   * until a person asked for a new plan.
+   */
+  static final String DIAGNOSE_ONCE_THE_DATABASE_ANSWERS = "dbperf-diagnose-once-the-database-answers";
+
   /** Plans one incident makes at most: a blocker that changed, then a termination, then a new blocker, … */
   static final int MAX_PLANS = 6;
 
@@ -66,6 +73,8 @@ public final class DbPerfSteps implements RunbookSteps {
   private boolean diagnosisFresh;
   private boolean unreachable;
   private int samplesThisRun;
+  /** Set by a sample whose new diagnosis found a cause to act on: the shell plans ({@link #causeBecameActionable}). */
+  private boolean causeBecameActionable;
 
   public DbPerfSteps(RunbookContext context) {
     this.state = context.state();
@@ -200,7 +209,7 @@ public final class DbPerfSteps implements RunbookSteps {
     PerformanceCause cause = findings.cause();
     String why;
     if (findings.lastSnapshot == null) {
-      why = "nothing to plan while the database cannot be examined (replan once it answers)";
+      why = "nothing to plan while the database cannot be examined (planned again once it answers)";
     } else if (findings.plans >= MAX_PLANS) {
       why = MAX_PLANS + " plans made and the problem persists";
     } else if (cause == PerformanceCause.LOCK_CONTENTION) {
@@ -381,7 +390,30 @@ public final class DbPerfSteps implements RunbookSteps {
     samplesThisRun++;
     diagnosisFresh = false;
     PerformanceSample s = takeSample("Sample lock waits and long-running statements");
+    if (s != null && !healthy(s) && findings.lastSnapshot == null) {
+      diagnoseOnceTheDatabaseAnswers();
+    }
     return s != null && healthy(s);
+  }
+
+  /**
+   * The diagnosis could not examine the database; this sample reached it and shows a problem: diagnose now, and if
+   * the runbook acts on what it finds, the shell plans (the escalation made without a cause stands).
+   */
+  private void diagnoseOnceTheDatabaseAnswers() {
+    if (Workflow.getVersion(DIAGNOSE_ONCE_THE_DATABASE_ANSWERS, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    diagnose("The database answers again: diagnose");
+    causeBecameActionable = findings.lastSnapshot != null && remediationWanted();
+  }
+
+  @Override
+  public boolean causeBecameActionable() {
+    boolean taken = causeBecameActionable;
+    causeBecameActionable = false;
+    return taken;
   }
 
   static boolean healthy(PerformanceSample s) {

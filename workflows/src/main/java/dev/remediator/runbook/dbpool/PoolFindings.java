@@ -51,6 +51,11 @@ public final class PoolFindings implements RunbookFindings {
   /** The settings an outstanding temporary increase is reverted to (null: none), and when. */
   public PoolSettings poolBefore;
   public long revertAtMillis;
+  /**
+   * A plan came out empty because the database could not be examined (refused or unreachable): the first sample that
+   * reaches it plans again, once ({@code PoolRunbook.causeBecameActionable}).
+   */
+  public boolean plannedBlind;
 
   /**
    * The pool findings of an incident: those its state carries, else new ones (from the top-level fields a state

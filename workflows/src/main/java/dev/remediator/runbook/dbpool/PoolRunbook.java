@@ -63,6 +63,11 @@ public final class PoolRunbook implements RunbookSteps {
    * it; the sample after that is an ordinary one.
    */
   static final String LOCAL_SAMPLE_WHILE_UNREACHABLE = "pool-local-sample-while-unreachable";
+  /**
+   * Workflow change: a plan that came out empty because the database could not be examined (every slot taken at the
+   * diagnosis) is made again once a sample reaches the database, instead of waiting for a person's {@code replan}.
+   */
+  static final String REPLAN_ONCE_THE_DATABASE_ANSWERS = "pool-replan-once-the-database-answers";
 
   private final IncidentState state;
   private final PoolFindings findings;
@@ -170,8 +175,31 @@ public final class PoolRunbook implements RunbookSteps {
       identifyConnectionLeaks();
     }
     diagnosisFresh = false;
-    return RunbookPlanner.plan(new RunbookPlanner.Situation(policy, findings.lastSnapshot, findings.diagnosis,
-        state.restarts, findings.kubernetesAvailable, findings.pool, findings.poolBefore != null, round));
+    List<PlannedAction> planned = RunbookPlanner.plan(new RunbookPlanner.Situation(policy, findings.lastSnapshot,
+        findings.diagnosis, state.restarts, findings.kubernetesAvailable, findings.pool,
+        findings.poolBefore != null, round));
+    findings.plannedBlind = planned.isEmpty() && (databaseFailing || findings.lastSnapshot == null);
+    return planned;
+  }
+
+  /**
+   * After a sample while watching: true, once, when the last plan came out empty because the database could not be
+   * examined ({@link #nothingLeft}: "planned again once it answers"), this sample reached it, and the incident is
+   * critical. The shell then plans from what the database shows (the leaked sessions the refused diagnosis could not
+   * see).
+   */
+  @Override
+  public boolean causeBecameActionable() {
+    if (!findings.plannedBlind || databaseFailing || findings.lastSnapshot == null) {
+      return false;
+    }
+    findings.plannedBlind = false;
+    if (!critical() || Workflow.getVersion(REPLAN_ONCE_THE_DATABASE_ANSWERS, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return false;
+    }
+    timeline.note(Kind.DIAGNOSIS, "The database answers again (" + measurement() + "): planning from what it shows");
+    return true;
   }
 
   /** Below critical: terminating the leaked sessions the last sample shows (policy terminateLeaksAtWarning). */
@@ -190,7 +218,7 @@ public final class PoolRunbook implements RunbookSteps {
       return state.restarts + " restart(s) did not resolve it";
     }
     return databaseFailing || findings.lastSnapshot == null
-        ? "nothing to plan while the database cannot be examined (replan once it answers)"
+        ? "nothing to plan while the database cannot be examined (planned again once it answers)"
         : "no remediation the policy allows for what the database shows now (replan if that changes)";
   }
 

@@ -169,6 +169,36 @@ class DbPerfWorkflowTest {
         .contains("lock waits 0 · long-running 0 · active 2"); // after
   }
 
+  /**
+   * Every slot was taken when the incident opened: no diagnosis, nothing to plan (escalated). The first sample that
+   * reaches the database and still finds sessions waiting diagnoses again, and the incident plans the cancel.
+   */
+  @Test
+  void aDiagnosisTheDatabaseRefusedIsMadeAgainOnceItAnswers(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    DbPerfWorld world = DbPerfWorld.lockContention(3, false);
+    world.refuses = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "", LOCK_WAITS);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
+    skipUntil(incident, s -> world.calls.stream().filter("sample"::equals).count() >= 4);
+    assertThat(incident.status().awaitingApproval()).isFalse();
+
+    world.refuses = false;
+    IncidentStatus pending = skipUntil(incident, IncidentStatus::awaitingApproval);
+    assertThat(pending.diagnosis().cause()).isEqualTo("LOCK_CONTENTION");
+    assertThat(pending.plan().actions()).singleElement()
+        .satisfies(a -> assertThat(pids(a)).containsExactly(4242));
+    approve(incident, pending);
+    skipUntil(incident, s -> s.phase() == IncidentPhase.RECOVERED);
+    incident.alert(LOCK_WAITS_RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(world.signalled).containsExactly("cancel 4242");
+    assertThat(report.outcome()).isEqualTo(IncidentOutcome.MITIGATED);
+    assertThat(events(report)).containsSubsequence("Database reachable again",
+        "The cause is one the runbook acts on now: a new plan");
+  }
+
   @Test
   void aBlockerIdleInTransactionIsTerminatedAfterItsCancelDidNotClearTheWaits(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {

@@ -30,6 +30,8 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   volatile int waiters;
   volatile List<TableStats> tables = List.of();
   volatile boolean statementsAvailable = true;
+  /** Every slot is taken: the diagnosis and the samples are refused (SQLSTATE 53300, not retried). */
+  volatile boolean refuses;
   /** Tables whose ANALYZE the statement timeout stops (they stay stale). */
   final List<String> analyzeTimesOut = new CopyOnWriteArrayList<>();
 
@@ -84,9 +86,18 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
     blocker = session(4343, "2026-12-01T10:01:00.000000Z", "active", "DELETE FROM orders WHERE id = $1");
   }
 
+  private void refuseIfFull(Target target) {
+    if (refuses) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "connecting to " + target.id() + ": the server refused the connection (SQLSTATE 53300)",
+          "DatabaseRefusedConnection");
+    }
+  }
+
   @Override
   public synchronized PerformanceSnapshot diagnose(Target target, RunbookPolicy policy) {
     calls.add("diagnose");
+    refuseIfFull(target);
     List<LockWait> waits = new ArrayList<>();
     List<Blocker> blockers = new ArrayList<>();
     if (blocker != null && waiters > 0) {
@@ -117,6 +128,7 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   @Override
   public synchronized PerformanceSample sample(Target target, RunbookPolicy policy) {
     calls.add("sample");
+    refuseIfFull(target);
     int waiting = blocker == null ? 0 : waiters;
     return new PerformanceSample("2026-12-01T10:00:00Z", waiting, waiting > 0 ? 95 : 0, 0, 0.2, waiting + 2);
   }
