@@ -18,10 +18,19 @@ import java.util.function.Predicate;
  * attempt that gets through (the endpoint answered, whatever it said) ends the outage. An endpoint never seen down
  * costs a map lookup. The workflow never reads this registry: it learns the outage's start from the activity's
  * result or failure details ({@link Unreachable}), which its history keeps.
+ *
+ * <p>It also counts who waits on a down endpoint: the distinct callers (targets) that asked for it within the last
+ * {@link #WAITER_MEMORY}. The count goes out in the same details, and the watch spreads the endpoint's samples
+ * over its waiters (about one a second in all, however many incidents wait on it).
  */
 public final class EndpointOutages {
   /** How long a failed attempt speaks for the endpoint: one real attempt per endpoint per window. */
   public static final Duration WINDOW = Duration.ofSeconds(5);
+  /**
+   * How long a caller counts as waiting on a down endpoint after it last asked: longer than the longest wait
+   * between two samples of an unreachable target (15 minutes), so every incident that still waits is counted.
+   */
+  public static final Duration WAITER_MEMORY = Duration.ofMinutes(20);
 
   /** The endpoint did not answer: now ({@code attempted}) or at an attempt less than a window ago. */
   public static final class Down extends RuntimeException {
@@ -54,6 +63,17 @@ public final class EndpointOutages {
     long lastAttemptNanos;
     boolean trying;
     String lastError;
+    /** Caller → when it last asked (nanoTime). */
+    final java.util.Map<String, Long> waiters = new java.util.HashMap<>();
+
+    /** Records the caller (null: not counted) and returns how many asked within the memory; under the lock. */
+    int waiting(String caller, long nowNanos, long memoryNanos) {
+      if (caller != null) {
+        waiters.put(caller, nowNanos);
+      }
+      waiters.values().removeIf(at -> nowNanos - at > memoryNanos);
+      return waiters.size();
+    }
 
     Outage(long sinceMillis, long lastAttemptNanos, String lastError) {
       this.sinceMillis = sinceMillis;
@@ -63,6 +83,7 @@ public final class EndpointOutages {
   }
 
   private final Duration window;
+  private final Duration waiterMemory;
   private final LongSupplier wallClock;
   private final ConcurrentHashMap<String, Outage> down = new ConcurrentHashMap<>();
   /** Attempts that reached for an endpoint seen down (the re-checks), for tests and metrics. */
@@ -73,7 +94,12 @@ public final class EndpointOutages {
   }
 
   EndpointOutages(Duration window, LongSupplier wallClock) {
+    this(window, WAITER_MEMORY, wallClock);
+  }
+
+  EndpointOutages(Duration window, Duration waiterMemory, LongSupplier wallClock) {
     this.window = window;
+    this.waiterMemory = waiterMemory;
     this.wallClock = wallClock;
   }
 
@@ -87,14 +113,23 @@ public final class EndpointOutages {
    */
   public <T, X extends Exception> T call(String endpoint, Attempt<T, X> attempt, Predicate<Throwable> unreachable)
       throws X {
-    boolean recheck = claim(endpoint);
+    return call(endpoint, null, attempt, unreachable);
+  }
+
+  /**
+   * {@link #call(String, Attempt, Predicate)} for a caller that waits on the endpoint while it is down (a target's
+   * id): counted in the {@link Unreachable#waiting} the failure reports.
+   */
+  public <T, X extends Exception> T call(String endpoint, String caller, Attempt<T, X> attempt,
+      Predicate<Throwable> unreachable) throws X {
+    boolean recheck = claim(endpoint, caller);
     try {
       T result = attempt.run();
       answered(endpoint);
       return result;
     } catch (Exception e) {
       if (unreachable.test(e)) {
-        throw failed(endpoint, e);
+        throw failed(endpoint, caller, e);
       }
       answered(endpoint);
       throw e;
@@ -105,7 +140,7 @@ public final class EndpointOutages {
   }
 
   /** True if the caller re-checks a down endpoint; throws {@link Down} if another attempt speaks for it. */
-  private boolean claim(String endpoint) {
+  private boolean claim(String endpoint, String caller) {
     Outage o = down.get(endpoint);
     if (o == null) {
       return false;
@@ -114,7 +149,8 @@ public final class EndpointOutages {
       long now = System.nanoTime();
       if (o.trying || now - o.lastAttemptNanos < window.toNanos()) {
         long ago = Math.max(0, (now - o.lastAttemptNanos) / 1_000_000);
-        throw new Down(new Unreachable(endpoint, o.sinceMillis, false),
+        int waiting = o.waiting(caller, now, waiterMemory.toNanos());
+        throw new Down(new Unreachable(endpoint, o.sinceMillis, false, waiting),
             endpoint + " did not answer " + (o.trying ? "(being checked again now)" : ago + " ms ago")
                 + ", down since " + java.time.Instant.ofEpochMilli(o.sinceMillis) + ": not tried now ("
                 + o.lastError + ")", null);
@@ -126,18 +162,20 @@ public final class EndpointOutages {
     }
   }
 
-  private Down failed(String endpoint, Exception e) {
+  private Down failed(String endpoint, String caller, Exception e) {
     String error = e instanceof ApplicationFailure af ? af.getOriginalMessage()
         : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     Outage o = down.computeIfAbsent(endpoint, k -> new Outage(wallClock.getAsLong(), System.nanoTime(), error));
     long since;
+    int waiting;
     synchronized (o) {
       o.trying = false;
       o.lastAttemptNanos = System.nanoTime();
       o.lastError = error;
       since = o.sinceMillis;
+      waiting = o.waiting(caller, o.lastAttemptNanos, waiterMemory.toNanos());
     }
-    return new Down(new Unreachable(endpoint, since, true), error, e);
+    return new Down(new Unreachable(endpoint, since, true, waiting), error, e);
   }
 
   private void answered(String endpoint) {

@@ -61,7 +61,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities, AutoCloseable
     TargetConfig config = targets.require(target);
     String doing = "snapshot of " + target.id();
     try {
-      ConnectionSnapshot s = outages.call(EndpointOutages.endpoint(config.postgres().url(), 5432),
+      ConnectionSnapshot s = outages.call(EndpointOutages.endpoint(config.postgres().url(), 5432), target.id(),
           () -> diagnosis.withConnection(config, c -> SnapshotQuery.take(c, target, config.postgres(), policy)),
           DatabaseActivitiesImpl::unreachable);
       return s.withDiagnosis(RootCauseHint.diagnose(s, policy));

@@ -115,7 +115,7 @@ class EndpointOutagesTest {
     // Within the window: N callers, no connection attempted, each told since when the endpoint is down.
     List<Object> within = concurrently(outages);
     assertThat(connects).hasValue(1);
-    assertThat(within).allSatisfy(o -> assertThat(o).isEqualTo(new Unreachable(endpoint, since, false)));
+    assertThat(within).allSatisfy(o -> assertThat(o).isEqualTo(new Unreachable(endpoint, since, false, 0)));
 
     // After the window: N callers at once, one of them tries (the outage keeps its start), the rest fail fast.
     pastWindow();
@@ -138,6 +138,41 @@ class EndpointOutagesTest {
       assertThat(concurrently(outages)).containsOnly("answered");
       assertThat(connects.get() - attempts).isEqualTo(1 + CALLERS);
     }
+  }
+
+  Unreachable callAs(EndpointOutages outages, String caller) {
+    try {
+      outages.call(endpoint, caller, this::connect, e -> e instanceof ConnectException);
+      throw new AssertionError("the closed port answered");
+    } catch (EndpointOutages.Down d) {
+      return d.outage();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Who waits on a down endpoint: each distinct caller once, however often it asks, until it has not asked for
+   * the memory's length; the count goes out with every failure (the watch spreads the endpoint's samples over it).
+   */
+  @Test
+  void theCallersWaitingOnADownEndpointAreCountedOnceEachUntilTheyStopAsking() throws Exception {
+    Duration memory = Duration.ofMillis(1500);
+    EndpointOutages outages = new EndpointOutages(WINDOW, memory, System::currentTimeMillis);
+    assertThat(callAs(outages, "prod/a/adb")).satisfies(u -> {
+      assertThat(u.attempted()).isTrue();
+      assertThat(u.waiting()).isEqualTo(1);
+    });
+    assertThat(callAs(outages, "prod/a/adb").waiting()).isEqualTo(1); // the same caller again
+    for (int i = 0; i < 30; i++) {
+      callAs(outages, "prod/t" + i + "/db");
+    }
+    assertThat(callAs(outages, "prod/b/bdb").waiting()).isEqualTo(32);
+    pastWindow();
+    assertThat(outages.call(endpoint, () -> "x", e -> false)).isEqualTo("x"); // the endpoint answered
+    assertThat(callAs(outages, "prod/a/adb").waiting()).as("the outage ended: a new one").isEqualTo(1);
+    Thread.sleep(memory.toMillis() + 100); // the memory is the behaviour under test: time must pass
+    assertThat(callAs(outages, "prod/c/cdb").waiting()).as("only c asked within the memory").isEqualTo(1);
   }
 
   @Test
@@ -196,6 +231,7 @@ class EndpointOutagesTest {
       Unreachable u = f.getDetails().get(Unreachable.class);
       assertThat(u.attempted()).isEqualTo(attempted);
       assertThat(u.endpoint()).isEqualTo(endpoint);
+      assertThat(u.waiting()).as("one target waits on it").isEqualTo(1);
       since = since == 0 ? u.sinceMillis() : since;
       assertThat(u.sinceMillis()).isPositive().isEqualTo(since);
     }

@@ -16,18 +16,17 @@ public final class Failures {
   }
 
   /**
-   * The start of the outage an {@link Unreachable#TYPE} failure reports (its details, in the history: replay reads
-   * the same value); 0 for any other failure.
+   * The details of an {@link Unreachable#TYPE} failure (the outage's start, how many targets wait on the endpoint),
+   * from the history: replay reads the same values; null for any other failure.
    */
-  public static long unreachableSince(ActivityFailure e) {
+  public static Unreachable unreachable(ActivityFailure e) {
     if (!(e.getCause() instanceof ApplicationFailure af) || !Unreachable.TYPE.equals(af.getType())) {
-      return 0;
+      return null;
     }
     try {
-      Unreachable u = af.getDetails().get(Unreachable.class);
-      return u == null ? 0 : u.sinceMillis();
+      return af.getDetails().get(Unreachable.class);
     } catch (RuntimeException notDetails) {
-      return 0;
+      return null;
     }
   }
 

@@ -46,6 +46,11 @@ public final class IncidentState {
    * incident's first failed sample); 0 while it answers. The watch backs off with the outage's age.
    */
   public long unreachableSinceMillis;
+  /**
+   * How many targets the worker saw wait on the endpoint that does not answer, as its last failure reported (0:
+   * unknown, or reachable). The watch spreads the endpoint's samples over them.
+   */
+  public int unreachableWaiting;
 
   // What the runbook found (its own findings: {@link #findings})
   public ServiceHealth lastHealth;
@@ -128,8 +133,15 @@ public final class IncidentState {
     unreachableSinceMillis = reportedSinceMillis > 0 ? Math.min(since, reportedSinceMillis) : since;
   }
 
+  /** A sample could not reach the target: {@link #unreachable(long, long)} with the failure's details (null: none). */
+  public void unreachable(Unreachable reported, long nowMillis) {
+    unreachable(reported == null ? 0 : reported.sinceMillis(), nowMillis);
+    unreachableWaiting = reported == null ? 0 : reported.waiting();
+  }
+
   /** A sample reached the target: no outage. */
   public void reachable() {
     unreachableSinceMillis = 0;
+    unreachableWaiting = 0;
   }
 }

@@ -12,9 +12,11 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param sinceMillis wall-clock time of the first failed attempt the worker remembers (0: unknown)
  * @param attempted false when the activity failed fast, without connecting, because the endpoint was seen down
  *     within the last few seconds
+ * @param waiting how many targets the worker saw wait on the endpoint within the last 20 minutes, this one
+ *     included (0: not counted, e.g. details written before the count existed)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Unreachable(String endpoint, long sinceMillis, boolean attempted) {
+public record Unreachable(String endpoint, long sinceMillis, boolean attempted, int waiting) {
   /** The failure type of an activity whose endpoint does not answer (not retried: the next sample is the retry). */
   public static final String TYPE = "TargetUnreachable";
 }

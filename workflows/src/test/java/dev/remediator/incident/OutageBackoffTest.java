@@ -81,8 +81,14 @@ class OutageBackoffTest {
 
   private Cost watchDeadDatabase(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client, Duration outageAgeAtOpen) throws Exception {
+    return watchDeadDatabase(env, worker, client, outageAgeAtOpen, 0);
+  }
+
+  private Cost watchDeadDatabase(TestWorkflowEnvironment env, Worker worker, WorkflowClient client,
+      Duration outageAgeAtOpen, int waitingOnEndpoint) throws Exception {
     SimulatedTarget world = SimulatedTarget.leaking(25);
     world.databaseDownSinceMillis = env.currentTimeMillis() - outageAgeAtOpen.toMillis();
+    world.waitingOnEndpoint = waitingOnEndpoint;
     RunbookWorkflows.start(env, worker, world);
     IncidentWorkflow incident = client.newWorkflowStub(IncidentWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(Runbooks.fallback().incidentId(TARGET))
@@ -143,6 +149,26 @@ class OutageBackoffTest {
     // the close. Before: three per sample.
     assertThat(w.workflowTasks()).as("workflow tasks while watching")
         .isLessThanOrEqualTo(w.snapshots() + w.otherActivityTasks() + 6);
+  }
+
+  /**
+   * 1,000 incidents wait on the one dead database (the worker counts them in the failure's details): the endpoint's
+   * samples are shared, a second apart in all, so each incident waits 7.5–15 minutes from its first sample on (a
+   * quarter of the outage's age alone: 20 s at first), drawn at random in that range so the 1,000 spread out.
+   */
+  @Test
+  void anIncidentAmongAThousandOnOneDeadDatabaseSharesItsSamples(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) throws Exception {
+    Cost cost = watchDeadDatabase(env, worker, client, Duration.ZERO, 1000);
+    // The assessment's and the diagnosis's, then one per 7.5–15 min over 2 hours: 8 to 16 more.
+    assertThat(cost.samples()).isBetween(2 + 7, 2 + 17);
+    List<HistoryEvent> events = client.fetchHistory(Runbooks.fallback().incidentId(TARGET)).getEvents();
+    List<Long> waits = events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED)
+        .filter(e -> e.getUserMetadata().getSummary().getData().toStringUtf8().contains("Watch: next sample"))
+        .map(e -> e.getTimerStartedEventAttributes().getStartToFireTimeout().getSeconds()).toList();
+    assertThat(waits).as("the watch's waits").hasSizeGreaterThanOrEqualTo(7)
+        .allSatisfy(w -> assertThat(w).isBetween(450L, 900L)); // every one, the first included
+    assertThat(waits.stream().distinct().count()).as("spread, not one period for all").isGreaterThan(3);
   }
 
   @Test

@@ -46,6 +46,8 @@ final class SimulatedTarget
    * reports it (a non-retryable {@code TargetUnreachable} failure with the outage's start in its details).
    */
   volatile long databaseDownSinceMillis;
+  /** How many targets the worker saw wait on the dead database's endpoint, as the failure's details report it. */
+  volatile int waitingOnEndpoint;
   final AtomicInteger snapshotCalls = new AtomicInteger();
   /**
    * The other configured targets the check for similar issues reads at close, in order, each its own world (null:
@@ -107,7 +109,8 @@ final class SimulatedTarget
     if (databaseDownSinceMillis != 0) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
           "connecting to " + target.id() + ": connect timed out", "TargetUnreachable",
-          java.util.Map.of("endpoint", "authdb:5432", "sinceMillis", databaseDownSinceMillis, "attempted", true));
+          java.util.Map.of("endpoint", "authdb:5432", "sinceMillis", databaseDownSinceMillis, "attempted", true,
+              "waiting", waitingOnEndpoint));
     }
     if (databaseRefuses) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(

@@ -128,7 +128,7 @@ public final class DbPerfSteps implements RunbookSteps {
         timeline.note(Kind.DIAGNOSIS, PerformanceText.statements(s).get(0));
       }
     } catch (ActivityFailure e) {
-      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
+      state.unreachable(Failures.unreachable(e), Workflow.currentTimeMillis());
       unreachable = true;
       findings.diagnosis = PerformanceDiagnosis.unknown("the database could not be examined: " + Failures.message(e));
     }
@@ -523,7 +523,7 @@ public final class DbPerfSteps implements RunbookSteps {
       }
       return s;
     } catch (ActivityFailure e) {
-      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
+      state.unreachable(Failures.unreachable(e), Workflow.currentTimeMillis());
       if (!unreachable) {
         unreachable = true;
         timeline.note(Kind.CHECK, "Database: " + Failures.message(e));

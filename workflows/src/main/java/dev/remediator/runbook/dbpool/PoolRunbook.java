@@ -576,7 +576,7 @@ public final class PoolRunbook implements RunbookSteps {
             + (s.maxConnections() - s.reservedConnections()) + " usable connections)");
       }
     } catch (ActivityFailure e) {
-      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
+      state.unreachable(Failures.unreachable(e), Workflow.currentTimeMillis());
       if (!databaseFailing) {
         databaseFailing = true;
         timeline.note(Kind.CHECK, "Database check failed: " + Failures.message(e));

@@ -527,7 +527,7 @@ public final class ServiceDownSteps implements RunbookSteps {
       }
       return s;
     } catch (ActivityFailure e) {
-      state.unreachable(Failures.unreachableSince(e), Workflow.currentTimeMillis());
+      state.unreachable(Failures.unreachable(e), Workflow.currentTimeMillis());
       if (!unreachable) {
         unreachable = true;
         timeline.note(Kind.CHECK, "Kubernetes: " + Failures.message(e));
