@@ -29,15 +29,15 @@ import org.postgresql.core.TransactionState;
  * authentication, cold catalog caches) nor plans its one big statement again: on a kept connection the statement is a
  * server-side prepared statement with one generic plan ({@link PostgresConnector#openForReuse}).
  *
- * <p>Bounds, per database and role (the targets that name the same URL, role and timeouts share one pool: 1,000
+ * <p>Bounds, per database and role (the targets that name the same URL, role, credential and timeouts share one pool: 1,000
  * targets on one server hold 2 slots, not 2,000 — in the benchmark, kept per target, they took the server's few free
  * slots and the other incidents' snapshots were refused with SQLSTATE 53300): at most {@link #maxPerTarget}
  * connections, idle or in use (a caller beyond waits at most the
  * connect timeout for one to come back); an idle connection is closed after {@link #idleTimeout} and any connection
  * after {@link #maxLifetime}. A kept connection is checked with a round trip before reuse ({@link Connection#isValid})
- * and discarded on any error, when it comes back with a transaction open, and when the target's URL, role, credential
- * or timeouts change (a fingerprint of them, kept in memory only); when a target moves to another database or role,
- * the idle connections of its old pool are closed.
+ * and discarded on any error and when it comes back with a transaction open. When a target's URL, role, credential or
+ * timeouts change (a rotated secret, a move to another database), it uses another pool, and the old one, if no other
+ * target still names it, is dropped: its idle connections are closed, and those in use are closed when they come back.
  *
  * <p>Only the read-only diagnosis uses it: terminations open their own connection. A kept connection holds a slot on
  * the target server, at most {@code maxPerTarget} of them, and only while incidents sample it; at a saturated server
@@ -62,7 +62,7 @@ public final class DiagnosisConnections implements AutoCloseable {
   private final Duration maxLifetime;
   /** Pools by {@link #poolKey}. */
   private final Map<String, Pool> pools = new HashMap<>();
-  /** The pool key each target last used, so that a target moved to another database or role drops the old ones. */
+  /** The pool key each target last used, so that a target whose configuration changed drops the old pool. */
   private final Map<String, String> poolOfTarget = new HashMap<>();
   private final ScheduledExecutorService sweeper;
   /** Connections opened, ever: how tests and the benchmark see reuse. */
@@ -94,15 +94,15 @@ public final class DiagnosisConnections implements AutoCloseable {
   private static final class Pool {
     final Semaphore permits;
     final Deque<Kept> idle = new ArrayDeque<>();
-    String fingerprint;
+    /** No target names it any more: nothing goes back into it. */
+    boolean dropped;
 
-    Pool(int max, String fingerprint) {
+    Pool(int max) {
       this.permits = new Semaphore(max, true);
-      this.fingerprint = fingerprint;
     }
   }
 
-  private record Kept(Connection connection, String fingerprint, long openedNanos, long idleSinceNanos) {}
+  private record Kept(Connection connection, long openedNanos, long idleSinceNanos) {}
 
   /**
    * Runs {@code work} on a kept connection of the target (or a new one, kept afterwards when all went well).
@@ -110,8 +110,7 @@ public final class DiagnosisConnections implements AutoCloseable {
    * @throws SQLException from the work or from connecting
    */
   public <T> T withConnection(TargetConfig target, Work<T> work) throws SQLException {
-    String fingerprint = fingerprint(target);
-    Pool pool = pool(target.target().id(), poolKey(target), fingerprint);
+    Pool pool = pool(target.target().id(), poolKey(target));
     long waitMillis = Math.max(1000, target.postgres().connectTimeoutOrDefault().toMillis());
     try {
       if (!pool.permits.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
@@ -125,11 +124,11 @@ public final class DiagnosisConnections implements AutoCloseable {
     Kept kept = null;
     boolean keep = false;
     try {
-      kept = take(pool, fingerprint);
+      kept = take(pool);
       if (kept == null) {
         Connection c = PostgresConnector.openForReuse(target);
         opened.incrementAndGet();
-        kept = new Kept(c, fingerprint, System.nanoTime(), 0);
+        kept = new Kept(c, System.nanoTime(), 0);
       }
       T result = work.apply(kept.connection());
       keep = reusable(kept.connection());
@@ -142,8 +141,8 @@ public final class DiagnosisConnections implements AutoCloseable {
     }
   }
 
-  /** A valid idle connection of this configuration, or null; closes the others it meets. */
-  private Kept take(Pool pool, String fingerprint) {
+  /** A valid idle connection of the pool, or null; closes the others it meets. */
+  private Kept take(Pool pool) {
     while (true) {
       Kept k;
       synchronized (this) {
@@ -152,7 +151,7 @@ public final class DiagnosisConnections implements AutoCloseable {
       if (k == null) {
         return null;
       }
-      if (k.fingerprint().equals(fingerprint) && !expired(k, System.nanoTime()) && valid(k.connection())) {
+      if (!expired(k, System.nanoTime()) && valid(k.connection())) {
         return k;
       }
       close(k);
@@ -162,35 +161,31 @@ public final class DiagnosisConnections implements AutoCloseable {
   private void giveBack(Pool pool, Kept k, boolean keep) {
     long now = System.nanoTime();
     synchronized (this) {
-      if (keep && !closed && k.fingerprint().equals(pool.fingerprint) && now - k.openedNanos() < maxLifetime.toNanos()) {
-        pool.idle.addFirst(new Kept(k.connection(), k.fingerprint(), k.openedNanos(), now));
+      if (keep && !closed && !pool.dropped && now - k.openedNanos() < maxLifetime.toNanos()) {
+        pool.idle.addFirst(new Kept(k.connection(), k.openedNanos(), now));
         return;
       }
     }
     close(k);
   }
 
-  private synchronized Pool pool(String targetId, String key, String fingerprint) {
+  private synchronized Pool pool(String targetId, String key) {
     if (closed) {
       throw new IllegalStateException("diagnosis connections closed");
     }
     String before = poolOfTarget.put(targetId, key);
-    if (before != null && !before.equals(key) && pools.containsKey(before)) {
-      // The target now names another database, role or timeouts: its old connections are not used for it again.
-      Pool old = pools.get(before);
-      List<Kept> stale = new ArrayList<>(old.idle);
-      old.idle.clear();
-      stale.forEach(DiagnosisConnections::close);
+    if (before != null && !before.equals(key) && !poolOfTarget.containsValue(before)) {
+      // The target's URL, role, credential or timeouts changed and no other target names the old ones: no
+      // connection made with them is used again.
+      Pool old = pools.remove(before);
+      if (old != null) {
+        old.dropped = true;
+        List<Kept> stale = new ArrayList<>(old.idle);
+        old.idle.clear();
+        stale.forEach(DiagnosisConnections::close);
+      }
     }
-    Pool pool = pools.computeIfAbsent(key, k -> new Pool(maxPerTarget, fingerprint));
-    if (!pool.fingerprint.equals(fingerprint)) {
-      // URL, role, credential or timeouts changed: no connection made with the old ones is used again.
-      pool.fingerprint = fingerprint;
-      List<Kept> stale = new ArrayList<>(pool.idle);
-      pool.idle.clear();
-      stale.forEach(DiagnosisConnections::close);
-    }
-    return pool;
+    return pools.computeIfAbsent(key, k -> new Pool(maxPerTarget));
   }
 
   /** Whether the connection is as a snapshot leaves it: autocommit, no transaction open or failed. */
@@ -246,26 +241,12 @@ public final class DiagnosisConnections implements AutoCloseable {
   }
 
   /**
-   * What a pool is shared by: the URL, role and timeouts (a digest: a URL may carry a password). The credential is
-   * not part of it, so a rotated one replaces the pool's connections ({@link #fingerprint}) instead of opening a
-   * second pool beside them.
+   * What a pool is shared by: the URL, role, credential and timeouts, as a digest (no credential is kept beside the
+   * connections). Resolved at each use, so a rotated secret (file or env) is seen at the next call; targets that
+   * name one database with different credentials (one rotated before the others) use a pool each, instead of
+   * closing each other's connections.
    */
   static String poolKey(TargetConfig target) {
-    TargetConfig.Postgres pg = target.postgres();
-    String user;
-    try {
-      user = pg.resolveUser();
-    } catch (ConfigException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PostgresConnector.DATABASE_CONFIG);
-    }
-    return digest(pg.url(), user, pg.connectTimeoutOrDefault().toString(), pg.statementTimeoutOrDefault().toString());
-  }
-
-  /**
-   * The configuration a connection was made with: URL, role, credential, timeouts. A digest, so no credential is
-   * kept beside the connection; resolved at each use, so a rotated secret (file or env) is seen at the next call.
-   */
-  static String fingerprint(TargetConfig target) {
     TargetConfig.Postgres pg = target.postgres();
     String user;
     String password;

@@ -197,6 +197,41 @@ class DiagnosisConnectionsTest {
         .isLessThanOrEqualTo(DiagnosisConnections.MAX_PER_TARGET);
   }
 
+  /**
+   * Two targets name one database and role with different secrets (one rotated before the other): each keeps its own
+   * connection. Sharing one pool, each call replaced the other's connection: 20 alternating snapshots opened 20.
+   */
+  @Test
+  void targetsThatNameOneDatabaseWithDifferentSecretsKeepTheirOwnConnections() throws Exception {
+    Path first = Files.createTempFile("remediator-first", ".secret");
+    Path second = Files.createTempFile("remediator-second", ".secret");
+    try {
+      Files.writeString(first, "first-secret\n");
+      Files.writeString(second, "second-secret\n"); // the embedded server trusts local logins: both connect
+      StringBuilder yaml = new StringBuilder("targets:\n");
+      for (String service : List.of("svc-first", "svc-second")) {
+        yaml.append("  - service: ").append(service).append("\n    namespace: prod\n    database: ").append(pg.db)
+            .append("\n    postgres:\n      url: jdbc:postgresql://").append(pg.hostPort()).append('/').append(pg.db)
+            .append("\n      user: ").append(pg.remediator).append("\n      passwordFile: ")
+            .append(service.equals("svc-first") ? first : second)
+            .append("\n      applicationRoles: [").append(pg.app).append("]\n");
+      }
+      var activities = activities(ConfigLoader.parse(yaml.toString(), "test"));
+      for (int i = 0; i < 10; i++) {
+        activities.snapshot(new Target("prod", "svc-first", pg.db), policy);
+        activities.snapshot(new Target("prod", "svc-second", pg.db), policy);
+      }
+      assertThat(activities.diagnosisConnections().opened()).as("connections opened for 20 alternating snapshots")
+          .isEqualTo(2);
+      assertThat(remediatorBackends()).hasSize(2);
+      activities.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> remediatorBackends().isEmpty());
+    } finally {
+      Files.deleteIfExists(first);
+      Files.deleteIfExists(second);
+    }
+  }
+
   /** Takes a snapshot of each target, 7 at once; returns the most Remediator backends seen at once meanwhile. */
   private static int peakBackendsWhileSampling(DatabaseActivitiesImpl activities, List<Target> calls)
       throws Exception {
@@ -262,8 +297,8 @@ class DiagnosisConnectionsTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> remediatorBackends().size() == 1);
     assertThat(remediatorBackends()).singleElement().asString().endsWith(" " + pg.remediatorSuperuser);
     assertThat(pg.alive(pidOf(before.get(0)))).isFalse();
-    assertThat(DiagnosisConnections.fingerprint(asRemediator))
-        .isNotEqualTo(DiagnosisConnections.fingerprint(asSuperuser))
+    assertThat(DiagnosisConnections.poolKey(asRemediator))
+        .isNotEqualTo(DiagnosisConnections.poolKey(asSuperuser))
         .doesNotContain(PostgresFixture.PASSWORD);
   }
 
