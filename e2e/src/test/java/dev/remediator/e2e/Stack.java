@@ -165,6 +165,8 @@ final class Stack implements AutoCloseable {
     d.putAll(policy);
     StringBuilder defaults = new StringBuilder();
     d.forEach((k, v) -> defaults.append("  ").append(k).append(": ").append(v).append('\n'));
+    StringBuilder targets = new StringBuilder(targetYaml("auth-service", "authdb"));
+    moreTargets.forEach(t -> targets.append(targetYaml(t.service(), t.database())));
     return """
         taskQueue: remediator
         receiver:
@@ -176,11 +178,19 @@ final class Stack implements AutoCloseable {
         defaults:
         %s
         targets:
-          - service: auth-service
+        %s"""
+        .formatted(dir.resolve("webhook-token"), dir.resolve("alice-token"), dir.resolve("bob-token"),
+            world.notificationsYaml(dir.resolve("secrets")), defaults, targets);
+  }
+
+  /** One target in the list: its database behind the gate, the simulated cluster, the world's endpoints. */
+  private String targetYaml(String service, String database) {
+    return """
+          - service: %s
             namespace: prod
-            database: authdb
+            database: %s
             postgres:
-              url: jdbc:postgresql://127.0.0.1:%d/authdb
+              url: jdbc:postgresql://127.0.0.1:%d/%s
               user: %s
               applicationRoles: [%s]
               connectTimeout: 2s
@@ -188,33 +198,8 @@ final class Stack implements AutoCloseable {
             endpoints:
               health: %s
               ready: %s
-        %s"""
-        .formatted(dir.resolve("webhook-token"), dir.resolve("alice-token"), dir.resolve("bob-token"),
-            world.notificationsYaml(dir.resolve("secrets")), defaults, gate.port(), TargetDatabase.REMEDIATOR_ROLE,
-            TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"),
-            moreTargetsYaml());
-  }
-
-  private String moreTargetsYaml() {
-    StringBuilder b = new StringBuilder();
-    for (PoolTarget t : moreTargets) {
-      b.append("""
-            - service: %s
-              namespace: prod
-              database: %s
-              postgres:
-                url: jdbc:postgresql://127.0.0.1:%d/%s
-                user: %s
-                applicationRoles: [%s]
-                connectTimeout: 2s
-              %s
-              endpoints:
-                health: %s
-                ready: %s
-          """.formatted(t.service(), t.database(), gate.port(), t.database(), TargetDatabase.REMEDIATOR_ROLE,
-          TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready")));
-    }
-    return b.toString();
+        """.formatted(service, database, gate.port(), database, TargetDatabase.REMEDIATOR_ROLE,
+        TargetDatabase.APP_ROLE, SimulatedCluster.TARGET_YAML, world.url("/health"), world.url("/ready"));
   }
 
   /**

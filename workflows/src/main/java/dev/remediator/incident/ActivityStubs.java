@@ -63,7 +63,7 @@ public final class ActivityStubs {
     return ActivityOptions.newBuilder()
         .setSummary(summary)
         .setStartToCloseTimeout(startToClose)
-        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE))
+        .setScheduleToCloseTimeout(allAttempts(startToClose, attempts))
         .setRetryOptions(retries(attempts))
         .build();
   }
@@ -76,9 +76,14 @@ public final class ActivityStubs {
     return LocalActivityOptions.newBuilder()
         .setSummary(summary)
         .setStartToCloseTimeout(startToClose)
-        .setScheduleToCloseTimeout(startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE))
+        .setScheduleToCloseTimeout(allAttempts(startToClose, attempts))
         .setRetryOptions(retries(attempts))
         .build();
+  }
+
+  /** What all attempts may take: each its start-to-close, plus {@link #BACKOFF_ALLOWANCE} for the waits between. */
+  private static Duration allAttempts(Duration startToClose, int attempts) {
+    return startToClose.multipliedBy(attempts).plus(BACKOFF_ALLOWANCE);
   }
 
   /** Options for an activity that heartbeats ({@link #HEARTBEAT}) while it works for up to {@code startToClose}. */
