@@ -508,6 +508,28 @@ class IncidentWorkflowTest {
     assertThat(events(report)).filteredOn(e -> e.startsWith("The database answers again")).hasSize(1);
   }
 
+  /**
+   * A database that lets the watch's samples in and refuses the planning snapshots: each sample that gets through
+   * would plan again, the plan (a load, no Deployment) comes out empty again, and the next sample follows without a
+   * wait. The plan is made again at most twice.
+   */
+  @Test
+  void aDatabaseThatRefusesThePlanningSnapshotsIsPlannedAgainAtMostTwice(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    SimulatedTarget world = new SimulatedTarget();
+    world.load = 30; // 35 of 37: critical, a load (no leak), nothing to plan without a Deployment
+    world.kubernetesConfigured = false;
+    world.refusesThePlanningSnapshots = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "", CRITICAL);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
+    skipUntil(incident, s -> world.snapshotCalls.get() >= 12);
+    incident.alert(RESOLVED);
+    IncidentReport report = result();
+
+    assertThat(events(report)).filteredOn(e -> e.startsWith("The database answers again")).hasSize(2);
+    assertThat(report.actions()).isEmpty();
+  }
+
   @Test
   void acknowledgementStopsTheEscalationLadder(TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     SimulatedTarget world = SimulatedTarget.leaking(25);

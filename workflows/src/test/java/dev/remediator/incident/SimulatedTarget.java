@@ -42,6 +42,11 @@ final class SimulatedTarget
   /** The server refuses every connection (SQLSTATE 53300): snapshots fail, not retried. */
   volatile boolean databaseRefuses;
   /**
+   * Slots taken and freed as clients come and go (53300): the first two snapshots (the diagnosis's and the plan's)
+   * are refused, then every other one, so the watch's samples get through and the planning snapshots do not.
+   */
+  volatile boolean refusesThePlanningSnapshots;
+  /**
    * When not 0: the database does not answer, down since this wall-clock time as the worker's endpoint registry
    * reports it (a non-retryable {@code TargetUnreachable} failure with the outage's start in its details).
    */
@@ -112,7 +117,8 @@ final class SimulatedTarget
           java.util.Map.of("endpoint", "authdb:5432", "sinceMillis", databaseDownSinceMillis, "attempted", true,
               "waiting", waitingOnEndpoint));
     }
-    if (databaseRefuses) {
+    int call = snapshotCalls.get();
+    if (databaseRefuses || (refusesThePlanningSnapshots && (call <= 2 || call % 2 == 0))) {
       throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
           "connecting to " + target.id() + ": the server refused the connection (SQLSTATE 53300)",
           "DatabaseRefusedConnection");

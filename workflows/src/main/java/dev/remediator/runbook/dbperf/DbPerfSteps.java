@@ -53,6 +53,12 @@ public final class DbPerfSteps implements RunbookSteps {
    */
   static final String DIAGNOSE_ONCE_THE_DATABASE_ANSWERS = "dbperf-diagnose-once-the-database-answers";
 
+  /**
+   * Diagnoses made again that way per incident: a diagnosis that keeps failing (a statement timeout under the lock
+   * contention it is to find) while the light sample succeeds is not repeated at every sample.
+   */
+  static final int MAX_DIAGNOSES_ONCE_ANSWERING = 2;
+
   /** Plans one incident makes at most: a blocker that changed, then a termination, then a new blocker, … */
   static final int MAX_PLANS = 6;
 
@@ -148,6 +154,7 @@ public final class DbPerfSteps implements RunbookSteps {
 
   @Override
   public List<PlannedAction> plan(int round) {
+    causeBecameActionable = false; // planning now: a cause found by an earlier sample is planned for here
     if (!diagnosisFresh) {
       diagnose("Diagnose again before planning");
     }
@@ -390,7 +397,8 @@ public final class DbPerfSteps implements RunbookSteps {
     samplesThisRun++;
     diagnosisFresh = false;
     PerformanceSample s = takeSample("Sample lock waits and long-running statements");
-    if (s != null && !healthy(s) && findings.lastSnapshot == null) {
+    if (s != null && !healthy(s) && findings.lastSnapshot == null
+        && findings.diagnosesOnceAnswering < MAX_DIAGNOSES_ONCE_ANSWERING) {
       diagnoseOnceTheDatabaseAnswers();
     }
     return s != null && healthy(s);
@@ -405,6 +413,7 @@ public final class DbPerfSteps implements RunbookSteps {
         == Workflow.DEFAULT_VERSION) {
       return;
     }
+    findings.diagnosesOnceAnswering++;
     diagnose("The database answers again: diagnose");
     causeBecameActionable = findings.lastSnapshot != null && remediationWanted();
   }

@@ -42,6 +42,8 @@ public final class PerformanceFindings implements RunbookFindings {
   public int changedBlockers;
   /** Plans made (bounded: {@code DbPerfSteps.MAX_PLANS}). */
   public int plans;
+  /** Diagnoses made again because a sample reached the database the diagnosis could not examine (at most 2). */
+  public int diagnosesOnceAnswering;
 
   public PerformanceCause cause() {
     return diagnosis == null ? PerformanceCause.UNKNOWN : diagnosis.cause();

@@ -56,6 +56,8 @@ public final class PoolFindings implements RunbookFindings {
    * reaches it plans again, once ({@code PoolRunbook.causeBecameActionable}).
    */
   public boolean plannedBlind;
+  /** Plans made again that way in this incident: at most {@code PoolRunbook.MAX_REPLANS_ONCE_ANSWERING}. */
+  public int replansOnceAnswering;
 
   /**
    * The pool findings of an incident: those its state carries, else new ones (from the top-level fields a state

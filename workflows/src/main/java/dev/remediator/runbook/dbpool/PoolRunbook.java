@@ -68,6 +68,11 @@ public final class PoolRunbook implements RunbookSteps {
    * diagnosis) is made again once a sample reaches the database, instead of waiting for a person's {@code replan}.
    */
   static final String REPLAN_ONCE_THE_DATABASE_ANSWERS = "pool-replan-once-the-database-answers";
+  /**
+   * Plans made again that way per incident: a database that lets the watch's sample in and refuses the planning
+   * snapshot (slots taken again) would otherwise alternate sample and plan without a wait.
+   */
+  static final int MAX_REPLANS_ONCE_ANSWERING = 2;
 
   private final IncidentState state;
   private final PoolFindings findings;
@@ -186,7 +191,7 @@ public final class PoolRunbook implements RunbookSteps {
    * After a sample while watching: true, once, when the last plan came out empty because the database could not be
    * examined ({@link #nothingLeft}: "planned again once it answers"), this sample reached it, and the incident is
    * critical. The shell then plans from what the database shows (the leaked sessions the refused diagnosis could not
-   * see).
+   * see). At most {@link #MAX_REPLANS_ONCE_ANSWERING} times per incident; a person can always ask for a plan.
    */
   @Override
   public boolean causeBecameActionable() {
@@ -194,10 +199,12 @@ public final class PoolRunbook implements RunbookSteps {
       return false;
     }
     findings.plannedBlind = false;
-    if (!critical() || Workflow.getVersion(REPLAN_ONCE_THE_DATABASE_ANSWERS, Workflow.DEFAULT_VERSION, 1)
-        == Workflow.DEFAULT_VERSION) {
+    if (!critical() || findings.replansOnceAnswering >= MAX_REPLANS_ONCE_ANSWERING
+        || Workflow.getVersion(REPLAN_ONCE_THE_DATABASE_ANSWERS, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
       return false;
     }
+    findings.replansOnceAnswering++;
     timeline.note(Kind.DIAGNOSIS, "The database answers again (" + measurement() + "): planning from what it shows");
     return true;
   }

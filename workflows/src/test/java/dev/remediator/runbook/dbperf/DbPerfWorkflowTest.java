@@ -199,6 +199,23 @@ class DbPerfWorkflowTest {
         "The cause is one the runbook acts on now: a new plan");
   }
 
+  /** A diagnosis that keeps failing while the samples get through is made again twice, not at every sample. */
+  @Test
+  void aDiagnosisThatKeepsFailingIsMadeAgainAtMostTwice(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
+    DbPerfWorld world = DbPerfWorld.lockContention(3, false);
+    world.diagnosisFails = true;
+    IncidentWorkflow incident = start(env, worker, client, world, "", LOCK_WAITS);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
+    skipUntil(incident, s -> world.calls.stream().filter("sample"::equals).count() >= 8);
+    incident.alert(LOCK_WAITS_RESOLVED);
+    result();
+
+    assertThat(world.calls.stream().filter("diagnose"::equals).count()).as("the first diagnosis and 2 more")
+        .isEqualTo(3);
+    assertThat(world.signalled).isEmpty();
+  }
+
   @Test
   void aBlockerIdleInTransactionIsTerminatedAfterItsCancelDidNotClearTheWaits(
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {

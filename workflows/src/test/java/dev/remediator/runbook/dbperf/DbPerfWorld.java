@@ -32,6 +32,8 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   volatile boolean statementsAvailable = true;
   /** Every slot is taken: the diagnosis and the samples are refused (SQLSTATE 53300, not retried). */
   volatile boolean refuses;
+  /** The diagnosis alone fails (its statement times out); the light samples get through. */
+  volatile boolean diagnosisFails;
   /** Tables whose ANALYZE the statement timeout stops (they stay stale). */
   final List<String> analyzeTimesOut = new CopyOnWriteArrayList<>();
 
@@ -98,6 +100,10 @@ final class DbPerfWorld implements PerformanceActivities, NotificationActivities
   public synchronized PerformanceSnapshot diagnose(Target target, RunbookPolicy policy) {
     calls.add("diagnose");
     refuseIfFull(target);
+    if (diagnosisFails) {
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
+          "diagnosis of " + target.id() + ": canceling statement due to statement timeout", "DatabaseError");
+    }
     List<LockWait> waits = new ArrayList<>();
     List<Blocker> blockers = new ArrayList<>();
     if (blocker != null && waiters > 0) {
