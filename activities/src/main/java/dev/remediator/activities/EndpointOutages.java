@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  *
  * <p>It also counts who waits on a down endpoint: the distinct callers (targets) that asked for it within the last
  * {@link #WAITER_MEMORY}. The count goes out in the same details, and the watch spreads the endpoint's samples
- * over its waiters (about one a second in all, however many incidents wait on it).
+ * over its waiters (about 1.3 a second in all, however many incidents wait on it).
  */
 public final class EndpointOutages {
   /** How long a failed attempt speaks for the endpoint: one real attempt per endpoint per window. */

@@ -22,7 +22,7 @@ final class Watch {
   static final String BACKOFF_WITH_OUTAGE_AGE = "backoff-with-outage-age";
   /**
    * The longest wait between samples of an unreachable target. 1,000 incidents waiting on one dead database then
-   * sample about once a second in all; a recovery shows up within 15 minutes at worst, and at once when it comes as
+   * sample about 1.1 to 1.5 times a second in all; a recovery shows up within 15 minutes at worst, and at once when it comes as
    * the alert's resolution (which wakes the wait).
    */
   static final Duration MAX_OUTAGE_INTERVAL = Duration.ofMinutes(15);
@@ -33,9 +33,10 @@ final class Watch {
    */
   static final String BACKOFF_SHARED_PER_ENDPOINT = "backoff-shared-per-endpoint";
   /**
-   * An endpoint that does not answer is sampled about once a second in all, however many incidents wait on it (up to
-   * {@link #MAX_OUTAGE_INTERVAL} each): 1,000 incidents on one dead database wait 7.5–15 minutes between samples from
-   * the start, where a quarter of the outage's age alone gave them a sample every 20 s at first.
+   * An endpoint that does not answer is sampled about 1.3 times a second in all (each wait is drawn between half and
+   * all of the spacing times the waiters), however many incidents wait on it (up to {@link #MAX_OUTAGE_INTERVAL}
+   * each): 1,000 incidents on one dead database wait 7.5–15 minutes between samples from the start, where a quarter
+   * of the outage's age alone gave them a sample every 20 s at first.
    */
   static final Duration SHARED_SAMPLE_SPACING = Duration.ofSeconds(1);
 
@@ -209,7 +210,7 @@ final class Watch {
    * endpoint: an incident opened an hour into an outage waits long at once), or {@link #SHARED_SAMPLE_SPACING} per
    * target waiting on the endpoint if that is longer; at least the verify interval, at most
    * {@link #MAX_OUTAGE_INTERVAL}. The number of samples grows with the logarithm of the outage's length, and an
-   * endpoint's samples in all stay about one a second. Shared by several, the wait is drawn between half and all of
+   * endpoint's samples in all stay about 1.3 a second. Shared by several, the wait is drawn between half and all of
    * that, so the incidents' samples spread over the interval.
    */
   Duration outageInterval() {
