@@ -157,7 +157,8 @@ class EndpointOutagesTest {
    */
   @Test
   void theCallersWaitingOnADownEndpointAreCountedOnceEachUntilTheyStopAsking() throws Exception {
-    Duration memory = Duration.ofMillis(1500);
+    // Long enough that the 33 calls below fit in it on a slow machine; the last step waits it out.
+    Duration memory = Duration.ofSeconds(5);
     EndpointOutages outages = new EndpointOutages(WINDOW, memory, System::currentTimeMillis);
     assertThat(callAs(outages, "prod/a/adb")).satisfies(u -> {
       assertThat(u.attempted()).isTrue();

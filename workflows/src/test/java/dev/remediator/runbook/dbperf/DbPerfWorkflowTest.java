@@ -170,6 +170,18 @@ class DbPerfWorkflowTest {
   }
 
   /**
+   * Opens the lock-waits incident on a world whose diagnosis fails, waits until it watches escalated (nothing to
+   * plan), then lets workflow time pass until {@code samples} samples were taken.
+   */
+  private IncidentWorkflow watchWithoutADiagnosis(
+      TestWorkflowEnvironment env, Worker worker, WorkflowClient client, DbPerfWorld world, int samples) {
+    IncidentWorkflow incident = start(env, worker, client, world, "", LOCK_WAITS);
+    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
+    skipUntil(incident, s -> world.calls.stream().filter("sample"::equals).count() >= samples);
+    return incident;
+  }
+
+  /**
    * Every slot was taken when the incident opened: no diagnosis, nothing to plan (escalated). The first sample that
    * reaches the database and still finds sessions waiting diagnoses again, and the incident plans the cancel.
    */
@@ -178,9 +190,7 @@ class DbPerfWorkflowTest {
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     DbPerfWorld world = DbPerfWorld.lockContention(3, false);
     world.refuses = true;
-    IncidentWorkflow incident = start(env, worker, client, world, "", LOCK_WAITS);
-    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
-    skipUntil(incident, s -> world.calls.stream().filter("sample"::equals).count() >= 4);
+    IncidentWorkflow incident = watchWithoutADiagnosis(env, worker, client, world, 4);
     assertThat(incident.status().awaitingApproval()).isFalse();
 
     world.refuses = false;
@@ -205,9 +215,7 @@ class DbPerfWorkflowTest {
       TestWorkflowEnvironment env, Worker worker, WorkflowClient client) {
     DbPerfWorld world = DbPerfWorld.lockContention(3, false);
     world.diagnosisFails = true;
-    IncidentWorkflow incident = start(env, worker, client, world, "", LOCK_WAITS);
-    awaitStatus(incident, s -> s.phase() == IncidentPhase.WATCHING && s.escalatedTo() != null);
-    skipUntil(incident, s -> world.calls.stream().filter("sample"::equals).count() >= 8);
+    IncidentWorkflow incident = watchWithoutADiagnosis(env, worker, client, world, 8);
     incident.alert(LOCK_WAITS_RESOLVED);
     result();
 
